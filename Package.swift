@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+// toytcp: a user-space TCP/IP stack and a packet-level scripting shell.
+// Dependencies point one way (see ../shared/STYLE.md):
+//   Wire <- Decode;  Wire <- Engine <- Sim, Link;  Script <- Engine, Decode, Sim, Link;
+//   Shell <- Script; the executable sits on top.
+import PackageDescription
+
+let package = Package(
+    name: "toytcp",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "toytcp-shell", targets: ["toytcp-shell"]),
+        .library(name: "ToyTCPWire", targets: ["ToyTCPWire"]),
+        .library(name: "ToyTCPEngine", targets: ["ToyTCPEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries through system-library targets (module map + shim header).
+        .systemLibrary(name: "CPcap", path: "Sources/CPcap",
+                       providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline",
+                       providers: [.apt(["libreadline-dev"])]),
+
+        // Layers.
+        .target(name: "ToyTCPWire"),
+        .target(name: "ToyTCPDecode", dependencies: ["ToyTCPWire", "CPcap"]),
+        .target(name: "ToyTCPEngine", dependencies: ["ToyTCPWire"]),
+        .target(name: "ToyTCPSim", dependencies: ["ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode"]),
+        .target(name: "ToyTCPLink", dependencies: [
+            "ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "ToyTCPScript", dependencies: [
+            "ToyTCPWire", "ToyTCPDecode", "ToyTCPEngine", "ToyTCPSim", "ToyTCPLink",
+        ]),
+        .target(name: "ToyTCPShell", dependencies: ["ToyTCPScript", "CReadline"]),
+        .executableTarget(name: "toytcp-shell", dependencies: [
+            "ToyTCPWire", "ToyTCPDecode", "ToyTCPScript", "ToyTCPShell", "ToyTCPLink",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Examples: the toytcp example programs, usable as `ip netns exec host1 .build/release/echoserver …`.
+        .executableTarget(name: "echoserver", dependencies: ["ToyTCPLink"], path: "examples/echoserver"),
+        .executableTarget(name: "echoclient", dependencies: ["ToyTCPLink"], path: "examples/echoclient"),
+        .executableTarget(name: "fileserver", dependencies: ["ToyTCPLink"], path: "examples/fileserver"),
+        .executableTarget(name: "fileclient", dependencies: ["ToyTCPLink"], path: "examples/fileclient"),
+
+        // Tests.
+        .testTarget(name: "ToyTCPWireTests", dependencies: ["ToyTCPWire"]),
+        .testTarget(name: "ToyTCPDecodeTests", dependencies: ["ToyTCPWire", "ToyTCPDecode"]),
+        .testTarget(name: "ToyTCPEngineTests", dependencies: ["ToyTCPWire", "ToyTCPEngine"]),
+        .testTarget(name: "ToyTCPSimTests", dependencies: [
+            "ToyTCPWire", "ToyTCPEngine", "ToyTCPSim", "ToyTCPDecode",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "ToyTCPScriptTests", dependencies: ["ToyTCPScript", "ToyTCPSim", "ToyTCPEngine"]),
+        .testTarget(name: "ToyTCPCLITests", dependencies: ["ToyTCPWire", "ToyTCPDecode"]),
+        .testTarget(name: "KernelLabTests", dependencies: [
+            "ToyTCPWire", "ToyTCPDecode", "ToyTCPEngine", "ToyTCPLink",
+        ]),
+    ]
+)

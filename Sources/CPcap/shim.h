@@ -1,0 +1,5 @@
+#ifndef TOYTCP_CPCAP_SHIM_H
+#define TOYTCP_CPCAP_SHIM_H
+#include <stdio.h>
+#include <pcap/pcap.h>
+#endif

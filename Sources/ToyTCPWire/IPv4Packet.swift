@@ -1,0 +1,64 @@
+/// An IPv4 packet carrying one TCP segment: what links send and receive.
+public struct IPv4Packet: Hashable, Sendable {
+    public var header: IPv4Header
+    public var segment: TCPSegment
+
+    public init(header: IPv4Header, segment: TCPSegment) {
+        self.header = header
+        self.segment = segment
+    }
+
+    /// Total length in bytes.
+    public var encodedLength: Int { header.headerLength + segment.encodedLength }
+
+    /// Appends the packet's bytes: IPv4 header (checksum computed) and the TCP segment (checksum
+    /// computed over the pseudo-header, or kept with `tcpChecksum: .keep`).
+    public func emit(into w: inout ByteWriter, tcpChecksum: TCPSegment.ChecksumMode = .compute,
+                     ipChecksum: TCPSegment.ChecksumMode = .compute) {
+        header.emit(into: &w, payloadLength: segment.encodedLength, checksum: ipChecksum)
+        segment.emit(into: &w, source: header.source, destination: header.destination, checksum: tcpChecksum)
+    }
+
+    /// The packet's bytes.
+    public func bytes(tcpChecksum: TCPSegment.ChecksumMode = .compute) -> [UInt8] {
+        var w = ByteWriter(capacity: encodedLength)
+        emit(into: &w, tcpChecksum: tcpChecksum)
+        return w.bytes
+    }
+
+    /// Parses a whole IPv4 packet that carries TCP.
+    ///
+    /// Errors: everything `IPv4Header.parse` and `TCPSegment.parse` reject, plus a protocol other than
+    /// TCP and fragments. With `verifyChecksum`, a wrong TCP checksum is an error too (what a stack
+    /// wants); the decoder leaves it off and reports the checksum's status instead.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, verifyChecksum: Bool = false) throws(WireError) -> IPv4Packet {
+        let (header, range) = try IPv4Header.parse(bytes)
+        guard header.protocol == 6 else { throw WireError(.ipv4NotTCP(protocol: header.protocol), at: 9) }
+        guard !header.moreFragments, header.fragmentOffset == 0 else {
+            throw WireError(.ipv4Fragment(fragmentOffset: Int(header.fragmentOffset) * 8,
+                                          moreFragments: header.moreFragments), at: 6)
+        }
+        let tcpBytes = UnsafeRawBufferPointer(rebasing: bytes[range])
+        let segment = try TCPSegment.parse(tcpBytes, baseOffset: range.lowerBound)
+        if verifyChecksum {
+            let sum = InternetChecksum.tcp(tcpBytes, source: header.source, destination: header.destination)
+            if sum != 0 {
+                // The right value: what the checksum would be with the field zeroed.
+                var c = InternetChecksum()
+                c.addPseudoHeader(source: header.source, destination: header.destination, length: tcpBytes.count)
+                c.add(tcpBytes)
+                c.add(~segment.checksum)
+                throw WireError(.tcpBadChecksum(carried: segment.checksum, expected: c.value), at: range.lowerBound + 16)
+            }
+        }
+        return IPv4Packet(header: header, segment: segment)
+    }
+
+    /// Parses a whole IPv4 packet held in an array.
+    public static func parse(_ bytes: [UInt8], verifyChecksum: Bool = false) throws(WireError) -> IPv4Packet {
+        let result = bytes.withUnsafeBytes { buf in
+            Result { () throws(WireError) -> IPv4Packet in try parse(buf, verifyChecksum: verifyChecksum) }
+        }
+        return try result.get()
+    }
+}
