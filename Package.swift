@@ -43,6 +43,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks of the engine and simulated network (release builds; see scripts/bench-*.sh).
+        .executableTarget(name: "toytcp-bench", dependencies: [
+            "ToyTCPWire", "ToyTCPEngine", "ToyTCPSim", "ToyTCPDecode",
+        ]),
+
         // Examples: the toytcp example programs, usable as `ip netns exec host1 .build/release/echoserver …`.
         .executableTarget(name: "echoserver", dependencies: ["ToyTCPLink"], path: "examples/echoserver"),
         .executableTarget(name: "echoclient", dependencies: ["ToyTCPLink"], path: "examples/echoclient"),

@@ -1,0 +1,1 @@
+print("toytcp-bench: engine benchmarks (being written)")
