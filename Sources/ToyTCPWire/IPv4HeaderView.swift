@@ -117,8 +117,8 @@ public struct IPv4HeaderView {
     @inlinable
     public var expectedHeaderChecksum: UInt16 {
         var c = InternetChecksum()
-        c.add(headerBytes)
         c.add(~headerChecksum)
+        c.add(headerBytes)
         return c.value
     }
 
