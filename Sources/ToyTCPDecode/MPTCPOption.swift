@@ -18,9 +18,9 @@ enum MPTCPOption {
 
     static func render(_ p: UnsafeRawBufferPointer, option o: Int, length len: Int, flags: UInt8,
                        into out: OutputBuffer) -> Bool {
+        if len < 3 { return false }
         out.append(0x20)
         out.append(decimal: UInt64(len))
-        if len < 3 { return false }
         let subtype = min(Int(p[o + 2] >> 4), 8)
         let names: [StaticString] = ["capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail", "fast-close", "unknown"]
         out.append(0x20)

@@ -56,7 +56,6 @@ public struct TcpdumpLine {
         if ihl < 20 {
             out.append("bad-hlen ")
             out.append(decimal: UInt64(ihl))
-            out.append(" (invalid)")
             return
         }
         var len = Int(p[2]) << 8 | Int(p[3])  // tcpdump 4.99 is built without GUESS_TSO: 0 is bad-len
