@@ -5,7 +5,7 @@ differential tests against tcpdump.
 usage: gen-tcp-pcap.py OUT.pcap COUNT [--seed N] [--malformed] [--link raw|ethernet|sll|sll2] [--nano]
 
 Conversations run handshake -> data (with SACK, timestamps, PSH, URG, ECN bits) -> FIN/RST over a pool
-of hosts and ports, so relative sequence numbers are exercised. Ports stay in 10000-60000, away from
+of hosts and ports, so relative sequence numbers are exercised. Ports stay in 20000-60000, away from
 the ports where tcpdump runs application dissectors. --malformed mixes in packets with bad header
 lengths, bad and unknown options, truncated captures, IP options and fragments.
 """
@@ -75,7 +75,7 @@ def generate(count, seed, malformed):
     while len(out) < count:
         if len(flows) < 50 or r.random() < 0.02:
             a, b = r.sample(hosts, 2)
-            flows.append({'a': a, 'b': b, 'ap': r.randrange(10000, 60000), 'bp': r.randrange(10000, 60000),
+            flows.append({'a': a, 'b': b, 'ap': r.randrange(20000, 60000), 'bp': r.randrange(20000, 60000),
                           'as': r.getrandbits(32), 'bs': r.getrandbits(32), 'state': 0})
         f = r.choice(flows)
         t += r.random() * 0.001
@@ -112,7 +112,7 @@ def generate(count, seed, malformed):
         wire = len(p)
         if malformed and r.random() < 0.3:
             a, b = r.sample(hosts, 2)
-            sp, dp = r.randrange(10000, 60000), r.randrange(10000, 60000)
+            sp, dp = r.randrange(20000, 60000), r.randrange(20000, 60000)
             k = r.randrange(9)
             seqn, ackn = r.getrandbits(32), r.getrandbits(32)
             fl = r.getrandbits(8)
