@@ -108,12 +108,10 @@ public enum HeaderDiagram {
 
     /// A full-width row with `text` left-aligned (options, data).
     static func wideRow(_ text: String, _ out: OutputBuffer) {
-        row([(32, "")], out)
-        out.removeLast(66)
-        out.append(" ")
-        let t = text.utf8.count > 62 ? String(text.utf8.prefix(62))! : text
+        out.append("   | ")
+        let t = text.count > 61 ? String(text.prefix(60)) + "…" : text
         out.append(string: t)
-        out.append(repeating: 0x20, count: 62 - t.utf8.count)
+        out.append(repeating: 0x20, count: 62 - t.count)
         out.append("|\n")
     }
 
@@ -157,11 +155,10 @@ public enum HeaderDiagram {
                 wideRow(describe(option), out)
             }
             let padding = options.remainingBytes
-            if padding.count > 0, !any || true {
-                if padding.count > 0 && !isMalformedEnd(tcp) {
-                    wideRow("padding: \(padding.count) byte\(padding.count == 1 ? "" : "s") after eol", out)
-                }
+            if padding.count > 0 && !isMalformedEnd(tcp) {
+                wideRow("padding: \(padding.count) byte\(padding.count == 1 ? "" : "s") after eol", out)
             }
+            if !any { wideRow("(no options)", out) }
             out.append(border)
         }
         let payload = tcp.payload

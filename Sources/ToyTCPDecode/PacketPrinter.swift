@@ -20,6 +20,9 @@ public struct DecodeStatistics: Sendable, Equatable {
     public var notIPv4 = 0
     /// Skipped: IPv4 carrying another protocol.
     public var notTCP = 0
+    /// Records whose header cannot be right (no bytes captured, or more captured than sent);
+    /// printed as tcpdump does (`[Invalid header: …]`).
+    public var invalid = 0
 
     public init() {}
 
@@ -55,11 +58,35 @@ public struct PacketPrinter {
         while let record = try reader.next() {
             statistics.packets += 1
             let mark = output.count
+            if record.bytes.count == 0 || record.wireLength < record.bytes.count {
+                // tcpdump reports a record header that cannot be right, with no time, and goes on.
+                statistics.invalid += 1
+                output.reserve(128)
+                if record.bytes.count == 0 {
+                    output.append(record.wireLength == 0 ? "[Invalid header: caplen==0, len==0]\n" : "[Invalid header: caplen==0]\n")
+                } else {
+                    output.append("[Invalid header: len(")
+                    output.append(decimal: UInt64(record.wireLength))
+                    output.append(") < caplen(")
+                    output.append(decimal: UInt64(record.bytes.count))
+                    output.append(")]\n")
+                }
+                continue
+            }
             guard let offset = link.ipv4Offset(in: record.bytes, prefix: nil) else {
                 statistics.notIPv4 += 1
                 continue
             }
             let ipv4 = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
+            if ipv4.isEmpty {
+                // The link layer says IPv4 but nothing of it was captured: tcpdump prints " [|ip]".
+                statistics.printed += 1
+                line.clock.render(record.timestamp, into: output)
+                output.append(0x20)
+                if reader.linkType == .linuxSLL2 { _ = link.ipv4Offset(in: record.bytes, prefix: output) }
+                output.append(" [|ip]\n")
+                continue
+            }
             guard TcpdumpLine.isIPv4TCP(ipv4) else {
                 statistics.notTCP += 1
                 continue

@@ -155,3 +155,32 @@ struct RoundTripTests {
         #expect(TCPSegment(flags: .ack).sequenceLength == 0)
     }
 }
+
+@Suite("Option accessors (RFC 7323 §2.3, RFC 2018 §3)")
+struct OptionAccessorTests {
+    @Test("A window-scale shift above 14 is used as 14 (RFC 7323 §2.3)")
+    func windowScaleClamp() {
+        let options: [TCPOption] = [.nop, .windowScale(15)]
+        #expect(options.windowScale == 15)
+        #expect(options.effectiveWindowScale == 14)
+        #expect([TCPOption.windowScale(7)].effectiveWindowScale == 7)
+        #expect([TCPOption]().effectiveWindowScale == nil)
+    }
+
+    @Test("Accessors find each option; encodedLength and kind match the wire (RFC 9293 §3.2)")
+    func accessors() {
+        let blocks = [SACKBlock(left: 1, right: 5)]
+        let options: [TCPOption] = [.mss(1400), .sackPermitted, .timestamps(value: 9, echoReply: 8), .sack(blocks),
+                                    .unknown(kind: 99, data: [1]), .nop, .eol]
+        #expect(options.mss == 1400 && options.sackPermitted && options.sackBlocks == blocks)
+        #expect(options.timestamps?.value == 9 && options.timestamps?.echoReply == 8)
+        #expect(options.map(\.kind) == [2, 4, 8, 5, 99, 1, 0])
+        for o in options {
+            var w = ByteWriter()
+            o.emit(into: &w)
+            #expect(w.count == o.encodedLength)
+            #expect(w.bytes[0] == o.kind)
+        }
+        #expect([TCPOption.nop].mss == nil && ![TCPOption.nop].sackPermitted && [TCPOption.nop].timestamps == nil)
+    }
+}
