@@ -145,7 +145,11 @@ extension Connection {
             acceptable = seg.seq.isInWindow(start: rcv.nxt, length: wnd)
         case (false, true):
             // Case 3: SEG.LEN > 0, RCV.WND = 0: not acceptable.
-            acceptable = false
+            // Deviation (like Linux, selftest tcp_rcv_zero_wnd_fin): a bare FIN exactly at RCV.NXT is
+            // taken even in a zero window, since it needs no buffer space; otherwise a full buffer
+            // would delay the close until the application reads.
+            acceptable = seg.payload.count == 0 && seg.flags.contains(.fin) && !seg.flags.contains(.syn)
+                && seg.seq == rcv.nxt
         case (false, false):
             // Case 4: SEG.LEN > 0, RCV.WND > 0: the first or the last octet lies in the window.
             acceptable = seg.seq.isInWindow(start: rcv.nxt, length: wnd)
