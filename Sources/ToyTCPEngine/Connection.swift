@@ -175,6 +175,10 @@ final class Connection {
         guard newState != state else { return }
         let old = state
         state = newState
+        if newState == .established && !old.isSynchronized && retransmissionCount > 0 {
+            // RFC 6298 (5.7): the SYN (or SYN-ACK) timed out, so without a sample the RTO starts at 3 s.
+            rtt.resetAfterSYNTimeout()
+        }
         emit(.stateChanged(from: old, to: newState))
         if newState == .established && !old.isSynchronized { emit(.connected) }
     }
