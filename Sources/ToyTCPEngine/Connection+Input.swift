@@ -81,15 +81,15 @@ extension Connection {
 
     private func handleSynchronizedOrSynReceived(_ seg: IncomingSegment, at now: Instant) {
         var seg = seg
-        if state == .synReceived, listener == nil, seg.flags.contains([.syn, .ack]), seg.seq == rcv.irs,
-           seg.ack == snd.max {
+        if synUnacknowledged, listener == nil, seg.flags.contains([.syn, .ack]), seg.seq == rcv.irs,
+           snd.una < seg.ack, seg.ack <= snd.max {
             // Simultaneous open (RFC 9293 §3.5 figure 7, line 6): the peer's SYN-ACK repeats the SYN we
             // already took; its ACK is what completes the handshake. Like Linux (RFC 5961 §4.2 exception),
             // take the ACK and drop the duplicate SYN.
             seg.flags.remove(.syn)
             seg.seq = seg.seq + 1
         }
-        if state == .synReceived, listener != nil, seg.flags.contains(.syn), !seg.flags.contains(.ack),
+        if synUnacknowledged, listener != nil, seg.flags.contains(.syn), !seg.flags.contains(.ack),
            !seg.flags.contains(.rst), seg.seq == rcv.irs {
             // The peer's SYN again (our SYN-ACK was lost): answer with the SYN-ACK, as Linux does.
             synPending = true
@@ -337,6 +337,7 @@ extension Connection {
         let acked = ack - snd.una
         guard acked > 0 else { return }
         let synAcked = snd.una == snd.iss
+        if synAcked { synPending = false }
         snd.una = ack
         if snd.nxt < ack { snd.nxt = ack }
         // Drop acknowledged data from the send buffer.

@@ -26,7 +26,7 @@ extension Connection {
     /// RFC 6298 (5.4)–(5.6): retransmit the earliest unacknowledged segment, back off, restart the timer;
     /// give up after the retry limit (RFC 9293 §3.8.3 R2).
     private func retransmitTimerExpired(at now: Instant) {
-        let handshaking = state == .synSent || state == .synReceived
+        let handshaking = state == .synSent || state == .synReceived || synUnacknowledged
         let limit = handshaking ? configuration.synRetries : configuration.dataRetries
         guard snd.una != snd.max || handshaking else { return }
         retries += 1

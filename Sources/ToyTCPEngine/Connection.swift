@@ -200,6 +200,10 @@ final class Connection {
         emit(.closed)
     }
 
+    /// Our SYN has been sent (and maybe the peer's received) but not acknowledged yet: it may still need
+    /// retransmitting even in FIN-WAIT-1 (CLOSE in SYN-RECEIVED).
+    var synUnacknowledged: Bool { snd.una == snd.iss && state != .closed }
+
     /// Whether the stack may forget this TCB: CLOSED, and nothing left the application could still read.
     var isDeletable: Bool {
         state == .closed && (failure != nil || userClosed || (receiveBuffer.isEmpty))
@@ -321,8 +325,14 @@ final class Connection {
             finQueued = true
             userClosed = true
             finish()
+        case .synReceived where sendBuffer.isEmpty:
+            // RFC 9293 §3.10.4: "If no SENDs have been issued and there is no pending data to send, then
+            // form a FIN segment and send it, and enter FIN-WAIT-1 state" (the SYN-ACK is still
+            // retransmitted until acknowledged).
+            finQueued = true
+            transition(to: .finWait1)
         case .synReceived, .established:
-            // SYN-RECEIVED: the FIN goes out once the handshake completes (no data is sent before).
+            // SYN-RECEIVED with data queued: "queue for processing after entering ESTABLISHED state".
             if !finQueued {
                 finQueued = true
                 if state == .established { transition(to: .finWait1) }

@@ -125,3 +125,31 @@ struct EdgeCaseTests {
                                 "FIN-WAIT-1>CLOSING", "CLOSING>TIME-WAIT", "TIME-WAIT>CLOSED"])
     }
 }
+
+@Suite("CLOSE in SYN-RECEIVED (RFC 9293 §3.10.4, figure 5 SYN-RCVD → FIN-WAIT-1)")
+struct CloseInSynReceivedTests {
+    @Test("simultaneous open, then CLOSE in SYN-RECEIVED: FIN at once, SYN-ACK still retransmitted")
+    func closeInSynReceived() throws {
+        let h = Harness()
+        let id = try h.stack.connect(to: peerAddress, port: h.peerPort, localPort: h.localPort, at: .zero)
+        let iss = try #require(h.expectTransmit(.syn)).sequenceNumber.rawValue
+        h.deliver(.syn, seq: 300)
+        h.expectTransmit([.syn, .ack], seq: iss, ack: 301)
+        #expect(h.state(id) == .synReceived)
+        try h.stack.close(id, at: h.now)
+        #expect(h.state(id) == .finWait1)
+        h.expectTransmit([.fin, .ack], seq: iss &+ 1, ack: 301)
+        h.expectNothing()
+        // Nothing acknowledged: the timer resends the SYN-ACK, then the FIN.
+        let deadline = try #require(h.stack.nextDeadline)
+        h.at(deadline)
+        h.expectTransmit([.syn, .ack], seq: iss, ack: 301)
+        h.expectTransmit([.fin, .ack], seq: iss &+ 1, ack: 301)
+        // The peer's SYN-ACK acknowledges our SYN; its FIN-ACK then our FIN.
+        h.deliver([.syn, .ack], seq: 300, ack: iss &+ 1)
+        #expect(h.state(id) == .finWait1)
+        h.deliver([.fin, .ack], seq: 301, ack: iss &+ 2)
+        h.expectTransmit(.ack, seq: iss &+ 2, ack: 302)
+        #expect(h.state(id) == .timeWait)
+    }
+}
