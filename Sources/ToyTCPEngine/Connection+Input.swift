@@ -294,7 +294,8 @@ extension Connection {
         processSACKBlocks(seg)
         let windowBefore = snd.wnd
         // RFC 9293 §3.10.7.4: update the send window if the segment is newer (SND.WL1/WL2 rule).
-        if snd.wl1 < seg.seq || (snd.wl1 == seg.seq && snd.wl2 <= seg.ack) {
+        // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated" (old ACKs do not).
+        if snd.una <= seg.ack && (snd.wl1 < seg.seq || (snd.wl1 == seg.seq && snd.wl2 <= seg.ack)) {
             updateSendWindow(from: seg, windowIsScaled: windowScalingEnabled)
             snd.wl1 = seg.seq
             snd.wl2 = seg.ack
