@@ -276,7 +276,6 @@ final class Connection {
                 eofDelivered = true
                 return nil
             }
-            if state == .listen || state == .synSent || state == .synReceived { return [] }
             return []
         }
         let out = receiveBuffer.bytes(from: 0, count: n)
