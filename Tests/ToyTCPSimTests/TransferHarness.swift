@@ -206,6 +206,8 @@ struct DuplexOutcome: CustomStringConvertible {
     var finishedInTime: Bool
     var error: SimulationError?
     var pcapPath: String?
+    /// The last packets on the wire, written to a pcap if the run failed.
+    var recent: RecentPacketsTap
     var finalStates: (TCPState?, TCPState?)
 
     var description: String {
@@ -249,8 +251,9 @@ func runDuplex(_ scenario: DuplexScenario) -> DuplexOutcome {
     let client = TransferEndpoint(role: .client(hostB.address, port), sendTotal: scenario.bytesAToB,
                                   sendSeed: scenario.seed &+ 1, expectTotal: scenario.bytesBToA, expectSeed: scenario.seed &+ 2)
     var outcome = DuplexOutcome(a: client, b: server, network: network, hostA: hostA, hostB: hostB,
-                                finishedInTime: false, error: nil, pcapPath: nil, finalStates: (nil, nil))
-    do {
+                                finishedInTime: false, error: nil, pcapPath: nil, recent: recent,
+                                finalStates: (nil, nil))
+    do throws(SimulationError) {
         try hostB.start(server)
         try hostA.start(client)
         outcome.finishedInTime = try network.runUntil(timeout: scenario.virtualTimeout, maxSteps: scenario.maxSteps) {
@@ -264,25 +267,17 @@ func runDuplex(_ scenario: DuplexScenario) -> DuplexOutcome {
                 return ca == nil && cb == nil
             }
         }
-    } catch let e as SimulationError {
-        outcome.error = e
     } catch {
-        outcome.error = .appFailed("transfer", .aborted)
+        outcome.error = error
     }
     outcome.finalStates = (client.id.flatMap { hostA.stack.snapshot($0)?.state },
                            server.id.flatMap { hostB.stack.snapshot($0)?.state })
-    outcome.pcapPath = nil
-    // Keep the tap for `writeFailurePcap`.
-    failureTaps[ObjectIdentifier(network)] = recent
     return outcome
 }
 
-nonisolated(unsafe) private var failureTaps: [ObjectIdentifier: RecentPacketsTap] = [:]
-
 /// Writes the last packets of a failed run to a pcap named after the test and seed; returns its path.
 func writeFailurePcap(_ outcome: inout DuplexOutcome, name: String) {
-    let key = ObjectIdentifier(outcome.network)
-    guard let tap = failureTaps[key] else { return }
+    let tap = outcome.recent
     let directory = ProcessInfo.processInfo.environment["TOYTCP_FAILURE_DIR"] ?? NSTemporaryDirectory()
     let path = (directory as NSString).appendingPathComponent("toytcp-sim-\(name)-seed\(outcome.network.seed).pcap")
     do {
