@@ -123,15 +123,18 @@ public final class SimulatedHost: SimulatedNode {
         drain()
     }
 
-    /// Lets the apps act, then drains the stack's transmissions onto the wire and its events to the
-    /// observer and the apps, until nothing more comes out (bounded, in case of a livelock).
-    func drain() {
+    /// Lets the apps act (after an input, `pollApps`), then drains the stack's transmissions onto the
+    /// wire and its events to the observer and the apps, until nothing more comes out (bounded, in case
+    /// of a livelock).
+    func drain(pollApps: Bool = true) {
         guard !isDraining else { return }
         isDraining = true
         defer { isDraining = false }
         let t = now
-        for _ in 0..<10_000 {
+        if pollApps {
             for app in apps { app.poll(on: self, at: t) }
+        }
+        for _ in 0..<10_000 {
             var progressed = false
             var transmitted = 0
             while transmitted < 1_000_000, let packet = stack.pollTransmit(at: t) {

@@ -292,10 +292,11 @@ public final class SimulatedNetwork {
 
     // MARK: Running
 
-    /// Lets every host act at the current time: apps run, stacks' pending segments go on the wire and
-    /// events go out. Call it after user calls on a stack to see their packets at once.
+    /// Sends what every stack has pending at the current time onto the wire and hands out its events
+    /// (apps react to them). The run methods do it before each step; call it after user calls on a
+    /// stack to see their packets at once.
     public func flush() {
-        for host in hosts { host.drain() }
+        for host in hosts { host.drain(pollApps: false) }
     }
 
     /// The earliest pending delivery, action or stack deadline (`nil`: nothing will ever happen).
