@@ -107,7 +107,7 @@ final class TransferEndpoint: SimulatedApp {
     func poll(on host: SimulatedHost, at now: Instant) {
         acceptIfNeeded(host)
         guard let id, !closeCalled, failure == nil, firstMismatch == nil else { return }
-        guard let state = host.stack.snapshot(id)?.state, state.isSynchronized else { return }
+        guard let state = host.stack.state(of: id), state.isSynchronized else { return }
         let stack = host.stack
         do throws(EngineError) {
             try pushData(stack, id, now)
