@@ -305,8 +305,11 @@ func expectClean(_ outcome: DuplexOutcome, name: String, sourceLocation: SourceL
             problems.append("SHA-256 of \(label)'s bytes differs at the far end")
         }
     }
-    for state in [o.finalStates.0, o.finalStates.1] {
-        if let state, state != .timeWait { problems.append("a connection ended in \(state), not CLOSED or TIME-WAIT") }
+    for (label, state) in [("a", o.finalStates.0), ("b", o.finalStates.1)] {
+        if let state, state != .timeWait { problems.append("\(label)'s connection ended in \(state), not CLOSED or TIME-WAIT") }
+    }
+    if !problems.isEmpty {
+        problems.append("reproduce: swift test --filter '\(name)' with this seed (see the test's seed list and TOYTCP_* variables)")
     }
     guard !problems.isEmpty else { return }
     writeFailurePcap(&o, name: name)
