@@ -8,12 +8,19 @@ import ToyTCPWire
 /// `engine` branch's; these tests stay here as regressions once it is fixed.
 @Suite("Engine regressions found by the simulated network")
 struct EngineRegressionTests {
-    /// Found 2026-11-25 on engine e58f3d7: without SACK and timestamps, after a few losses both ends
-    /// stop sending data and instead answer each other's pure ACKs with pure ACKs, one per RTT, until the
-    /// data retries run out ("connection timed out" after ~520 s of virtual time). Seed 32346 shows it
-    /// 0.22 s in: A acks 62781 (all of B's data), B acks 42341, and neither sends its queued data.
-    /// RFC 9293 §3.10.7.4 (an acceptable pure ACK is processed, not answered) and RFC 5681 §3.2 (only
-    /// out-of-order data triggers an immediate ACK); RFC 6298 (5.4)-(5.6) (the RTO must resend).
+    /// Found 2026-11-25 on engine e58f3d7. After an RTO, `Connection+Timers.swift` rewinds SND.NXT to
+    /// SND.UNA (go-back-N) and later pure ACKs are stamped with that rewound SND.NXT. The peer has
+    /// already received past it (its RCV.NXT is higher), so the pure ACK fails the acceptability test
+    /// (RFC 9293 §3.10.7.4 case 2: RCV.NXT =< SEG.SEQ), is dropped before its ACK field is looked at,
+    /// and is answered with an ACK. When both ends are in that state they answer each other's ACKs
+    /// forever, one per RTT, and neither ever learns its data was acknowledged: the transfer stalls
+    /// until the data retries run out ("connection timed out", ~520 s virtual). Seed 32346 (no SACK,
+    /// no timestamps) shows it 0.22 s in: host1 sends `seq 39421 ack 62781` while host2's RCV.NXT is
+    /// 42341; host2 answers `seq 61321 ack 42341` while host1's RCV.NXT is 62781; and so on.
+    /// With SACK and timestamps the same happens less often (integrity seeds 32343-32345 at 100 MB).
+    /// Fix: stamp ACKs with the highest sequence sent (SND.MAX), as Linux's never-rewound snd_nxt
+    /// does, or keep a separate retransmission pointer; and rate-limit ACKs sent in reply to
+    /// unacceptable segments (Linux `tcp_invalid_ratelimit`) so an ACK war cannot run unbounded.
     @Test("No ACK war and no stall after losses, without SACK or timestamps (RFC 9293 §3.10.7.4, RFC 5681)",
           arguments: [32346, 32347, 32344] as [UInt64])
     func noAckWarWithoutSACK(seed: UInt64) {
