@@ -24,7 +24,7 @@ do {
 tool.log("listening on \(address):\(port)")
 
 /// Echoes one connection until the peer closes it, then closes our side.
-@Sendable func echo(_ connection: TCPConnection) async {
+func echo(_ connection: TCPConnection) async {
     let peer = "\(connection.tuple.remoteAddress):\(connection.tuple.remotePort)"
     tool.log("accepted \(peer)")
     var total = 0
@@ -41,11 +41,17 @@ tool.log("listening on \(address):\(port)")
     }
 }
 
-while true {
-    do {
-        let connection = try listener.accept()
-        Task { await echo(connection) }
-    } catch {
-        tool.fail(error)
+/// Accepts connections forever; each is echoed by its own task, off the main actor (top-level code's
+/// isolation), so connections proceed concurrently.
+func serve(_ listener: TCPListener) async -> Never {
+    while true {
+        do {
+            let connection = try await listener.accept()
+            Task.detached { await echo(connection) }
+        } catch {
+            tool.fail(error)
+        }
     }
 }
+
+await serve(listener)
