@@ -280,9 +280,10 @@ public final class EventLoop: @unchecked Sendable {
     /// produce output in turn. Bounded: a few rounds settle it.
     func flush(at now: Instant) {
         for _ in 0..<8 {
-            while blockedPacket == nil, let packet = stack.pollTransmit(at: now) {
-                transmitWriter = ByteWriter(reusing: transmitWriter.bytes)
-                packet.emit(into: &transmitWriter)
+            // The engine writes each packet (checksums included) straight into our reusable buffer.
+            while blockedPacket == nil {
+                transmitWriter.bytes.removeAll(keepingCapacity: true)
+                guard stack.pollTransmit(into: &transmitWriter, at: now) else { break }
                 transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
             }
             while let event = stack.pollEvent() {

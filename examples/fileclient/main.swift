@@ -26,7 +26,10 @@ guard fstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
     tool.fail("'\(path)' is not a regular file; give a file to send")
 }
 let size = Int(info.st_size)
-let loop = tool.startLoop()
+// A send buffer of several chunks keeps the loop sending while this thread reads the next chunk.
+var configuration = StackConfiguration()
+configuration.sendBufferSize = 4 << 20
+let loop = tool.startLoop(configuration: configuration)
 
 /// A one-line progress bar, redrawn in place at most every 100 ms.
 struct ProgressBar {
@@ -52,7 +55,7 @@ struct ProgressBar {
 do {
     let connection = try loop.connect(to: address, port: port)
     var progress = ProgressBar(total: size)
-    let chunkSize = 256 << 10
+    let chunkSize = 1 << 20
     var buffer = [UInt8](repeating: 0, count: chunkSize)
     var sent = 0
     while true {
