@@ -89,6 +89,12 @@ extension Connection {
             seg.flags.remove(.syn)
             seg.seq = seg.seq + 1
         }
+        if state == .synReceived, listener != nil, seg.flags.contains(.syn), !seg.flags.contains(.ack),
+           !seg.flags.contains(.rst), seg.seq == rcv.irs {
+            // The peer's SYN again (our SYN-ACK was lost): answer with the SYN-ACK, as Linux does.
+            synPending = true
+            return
+        }
         // First: sequence number (and PAWS, RFC 7323 §5.3, before it).
         guard checkTimestamp(seg, at: now) else { return }
         guard checkSequence(&seg, at: now) else { return }
@@ -421,10 +427,10 @@ extension Connection {
         if sackEnabled {
             // RFC 6675 §5 step 4.2: cwnd = ssthresh (no inflation; `pipe` does the accounting).
             congestion.onEnterSACKRecovery()
-        } else {
-            // RFC 5681 §3.2 step 3: retransmit the lost segment.
-            retransmitAt = snd.una
         }
+        // RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3: retransmit the first lost segment at once,
+        // whatever `pipe` says.
+        retransmitAt = snd.una
         timers.set(.retransmit, at: now + rtt.rto)
     }
 

@@ -61,7 +61,8 @@ extension Connection {
         let offered = max(0, rcv.advertisedEdge - rcv.nxt)
         let threshold = min(configuration.receiveBufferSize / 2, Int(configuration.mss))
         var field: Int
-        if free < offered || free - offered < threshold {
+        let cappedByField = free >= Int(UInt16.max) << shift
+        if !cappedByField && (free < offered || free - offered < threshold) {
             // Keep the old right edge: never shrink it (RFC 9293 §3.8.6.2.2, MUST-35 spirit) and never
             // advance it by a silly amount. Round up so scaling does not pull the edge back.
             field = (offered + (1 << shift) - 1) >> shift
@@ -177,6 +178,7 @@ extension Connection {
             guard snd.una <= r, r < snd.max else { return nil }
             let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
+            if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             advanceAfterSending(s, at: now)
             return s
         }
