@@ -140,5 +140,5 @@ if [ "$profile" = 1 ]; then
   wait_listen "$h2" 9004
   perf record -q -g -o "$work/perf.data" -- ip netns exec "$h1" "$bin/fileclient" 10.0.1.1 9004 "$file" 2>/dev/null
   wait $server || true
-  perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25
+  { perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -6; echo; perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -25 | cut -c1-110; } || true
 fi

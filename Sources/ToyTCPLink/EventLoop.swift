@@ -155,12 +155,14 @@ public final class EventLoop: @unchecked Sendable {
         _ = ctoytcp_set_timer_slack(1)
         var events = [epoll_event](repeating: epoll_event(), count: 8)
         while running {
+            let sleepStart = monotonicNow()
             let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 while true {
                     let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), -1)
                     if n >= 0 || errno != EINTR { return n }
                 }
             }
+            linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
             if count < 0 { fatalError("epoll_wait: \(errno)") }
             linkStatistics.wakeups += 1
             for i in 0..<Int(count) {

@@ -77,6 +77,12 @@ do {
     let seconds = Double((monotonicNow() - progress.start).nanosecondsClamped) / 1e9
     progress.draw(sent, force: true)
     try connection.close()
+    // TOYTCP_STATS=1: the loop's and the engine's counters, and how the time was spent.
+    if getenv("TOYTCP_STATS") != nil, let stats = try? loop.statistics() {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        tool.log("\n\(stats.link)\n\(stats.stack)\ncpu user \(usage.ru_utime.tv_sec).\(usage.ru_utime.tv_usec / 1000)s sys \(usage.ru_stime.tv_sec).\(usage.ru_stime.tv_usec / 1000)s, context switches voluntary \(usage.ru_nvcsw) involuntary \(usage.ru_nivcsw)")
+    }
     let rate = seconds > 0 ? Double(sent) * 8 / seconds / 1e6 : 0
     let secondsText = String(Int(seconds * 1000)) + " ms"
     var line = "\nfileclient: sent \(sent) bytes in \(secondsText) (\(Int(rate)) Mbit/s)\n"
