@@ -50,6 +50,7 @@ public final class EventLoop: @unchecked Sendable {
     private var blockedPacket: [UInt8]? = nil
     private var watchingWritable = false
     var tap: PacketTap? = nil
+    var inboundFilter: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil
     var eventObserver: (@Sendable (StackEvent) -> Void)? = nil
     var linkStatistics = LinkStatistics()
     /// Operations waiting for an event, by what they wait on.
@@ -219,6 +220,7 @@ public final class EventLoop: @unchecked Sendable {
             if let tap {
                 tap(TappedPacket(direction: .inbound, time: .now(), instant: now, bytes: packet))
             }
+            if let inboundFilter, !inboundFilter(packet) { continue }
             stack.handle(packet: packet, at: now)
             inBatch += 1
             if inBatch == Self.receiveBatch {
