@@ -24,6 +24,8 @@ let package = Package(
                        providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline",
                        providers: [.apt(["libreadline-dev"])]),
+        // epoll, timerfd, eventfd, setns: Linux calls the Glibc module does not export (headers only).
+        .systemLibrary(name: "CToyTCPLinux", path: "Sources/CToyTCPLinux"),
 
         // Layers.
         .target(name: "ToyTCPWire"),
@@ -31,7 +33,7 @@ let package = Package(
         .target(name: "ToyTCPEngine", dependencies: ["ToyTCPWire"]),
         .target(name: "ToyTCPSim", dependencies: ["ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode"]),
         .target(name: "ToyTCPLink", dependencies: [
-            "ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode",
+            "ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode", "CToyTCPLinux",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "ToyTCPScript", dependencies: [
@@ -47,6 +49,9 @@ let package = Package(
         .executableTarget(name: "toytcp-bench", dependencies: [
             "ToyTCPWire", "ToyTCPEngine", "ToyTCPSim", "ToyTCPDecode",
         ]),
+
+        // The toytcp side of scripts/bench-lab.sh (handshake latency, raw-socket ceiling) in the kernel lab.
+        .executableTarget(name: "toytcp-lab-bench", dependencies: ["ToyTCPLink"]),
 
         // Examples: the toytcp example programs, usable as `ip netns exec host1 .build/release/echoserver …`.
         .executableTarget(name: "echoserver", dependencies: ["ToyTCPLink"], path: "examples/echoserver"),
