@@ -24,6 +24,8 @@ let package = Package(
                        providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline",
                        providers: [.apt(["libreadline-dev"])]),
+        // epoll, timerfd, eventfd, setns: Linux calls the Glibc module does not export (headers only).
+        .systemLibrary(name: "CToyTCPLinux", path: "Sources/CToyTCPLinux"),
 
         // Layers.
         .target(name: "ToyTCPWire"),
@@ -31,7 +33,7 @@ let package = Package(
         .target(name: "ToyTCPEngine", dependencies: ["ToyTCPWire"]),
         .target(name: "ToyTCPSim", dependencies: ["ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode"]),
         .target(name: "ToyTCPLink", dependencies: [
-            "ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode",
+            "ToyTCPWire", "ToyTCPEngine", "ToyTCPDecode", "CToyTCPLinux",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "ToyTCPScript", dependencies: [

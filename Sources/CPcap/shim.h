@@ -2,4 +2,6 @@
 #define TOYTCP_CPCAP_SHIM_H
 #include <stdio.h>
 #include <pcap/pcap.h>
+#include <pcap/dlt.h>
+#include <net/if.h>
 #endif

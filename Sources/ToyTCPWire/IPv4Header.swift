@@ -78,33 +78,13 @@ public struct IPv4Header: Hashable, Sendable {
 
     /// Validates and parses the IPv4 header at the start of `bytes`.
     ///
-    /// Checks version, IHL, total length (a shorter total than the buffer is fine: link-layer padding
-    /// is trimmed; a longer one is an error). Returns the header and the range of the payload.
-    /// Does not check the protocol or fragmentation: see `IPv4Packet.parse`.
+    /// The checks are `IPv4HeaderView`'s gate: version, IHL, total length (a shorter total than the
+    /// buffer is fine: link-layer padding is trimmed; a longer one is an error). Returns the header and
+    /// the range of the payload. Does not check the protocol or fragmentation: see `IPv4Packet.parse`.
     public static func parse(_ bytes: UnsafeRawBufferPointer, baseOffset: Int = 0) throws(WireError)
         -> (header: IPv4Header, payload: Range<Int>)
     {
-        let n = bytes.count
-        guard n >= 20 else { throw WireError(.ipv4Truncated(available: n), at: baseOffset) }
-        let r = ByteReader(bytes)
-        let vihl = r.u8(0)
-        guard vihl >> 4 == 4 else { throw WireError(.ipv4BadVersion(vihl >> 4), at: baseOffset) }
-        let ihl = vihl & 0x0F
-        let hl = Int(ihl) * 4
-        guard ihl >= 5, hl <= n else {
-            throw WireError(.ipv4BadHeaderLength(ihl: ihl, available: n), at: baseOffset)
-        }
-        let total = Int(r.u16(2))
-        guard total >= hl, total <= n else {
-            throw WireError(.ipv4BadTotalLength(totalLength: total, headerLength: hl, available: n), at: baseOffset + 2)
-        }
-        let fragment = r.u16(6)
-        let header = IPv4Header(
-            source: IPv4Address(rawValue: r.u32(12)), destination: IPv4Address(rawValue: r.u32(16)),
-            protocol: r.u8(9), ttl: r.u8(8), tos: r.u8(1), identification: r.u16(4),
-            dontFragment: fragment & 0x4000 != 0, moreFragments: fragment & 0x2000 != 0,
-            reservedFlag: fragment & 0x8000 != 0, fragmentOffset: fragment & 0x1FFF,
-            headerChecksum: r.u16(10), options: Array(bytes[20..<hl]))
-        return (header, hl..<total)
+        let view = try IPv4HeaderView(validating: bytes, baseOffset: baseOffset)
+        return (IPv4Header(view), view.payloadRange)
     }
 }

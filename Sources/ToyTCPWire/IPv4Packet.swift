@@ -20,38 +20,25 @@ public struct IPv4Packet: Hashable, Sendable {
     }
 
     /// The packet's bytes.
-    public func bytes(tcpChecksum: TCPSegment.ChecksumMode = .compute) -> [UInt8] {
+    public func bytes(tcpChecksum: TCPSegment.ChecksumMode = .compute,
+                      ipChecksum: TCPSegment.ChecksumMode = .compute) -> [UInt8] {
         var w = ByteWriter(capacity: encodedLength)
-        emit(into: &w, tcpChecksum: tcpChecksum)
+        emit(into: &w, tcpChecksum: tcpChecksum, ipChecksum: ipChecksum)
         return w.bytes
     }
 
     /// Parses a whole IPv4 packet that carries TCP.
     ///
-    /// Errors: everything `IPv4Header.parse` and `TCPSegment.parse` reject, plus a protocol other than
-    /// TCP and fragments. With `verifyChecksum`, a wrong TCP checksum is an error too (what a stack
-    /// wants); the decoder leaves it off and reports the checksum's status instead.
+    /// The checks are `IPv4PacketView`'s: everything `IPv4Header.parse` and `TCPSegment.parse` reject,
+    /// plus a protocol other than TCP and fragments. With `verifyChecksum`, a wrong TCP checksum is an
+    /// error too (what a stack wants); the decoder leaves it off and reports the checksum's status instead.
     public static func parse(_ bytes: UnsafeRawBufferPointer, verifyChecksum: Bool = false) throws(WireError) -> IPv4Packet {
-        let (header, range) = try IPv4Header.parse(bytes)
-        guard header.protocol == 6 else { throw WireError(.ipv4NotTCP(protocol: header.protocol), at: 9) }
-        guard !header.moreFragments, header.fragmentOffset == 0 else {
-            throw WireError(.ipv4Fragment(fragmentOffset: Int(header.fragmentOffset) * 8,
-                                          moreFragments: header.moreFragments), at: 6)
-        }
-        let tcpBytes = UnsafeRawBufferPointer(rebasing: bytes[range])
-        let segment = try TCPSegment.parse(tcpBytes, baseOffset: range.lowerBound)
-        if verifyChecksum {
-            let sum = InternetChecksum.tcp(tcpBytes, source: header.source, destination: header.destination)
-            if sum != 0 {
-                // The right value: what the checksum would be with the field zeroed.
-                var c = InternetChecksum()
-                c.addPseudoHeader(source: header.source, destination: header.destination, length: tcpBytes.count)
-                c.add(tcpBytes)
-                c.add(~segment.checksum)
-                throw WireError(.tcpBadChecksum(carried: segment.checksum, expected: c.value), at: range.lowerBound + 16)
-            }
-        }
-        return IPv4Packet(header: header, segment: segment)
+        try IPv4Packet(try IPv4PacketView(validating: bytes, verifyChecksum: verifyChecksum))
+    }
+
+    /// The owned packet read from a validated view.
+    public init(_ view: IPv4PacketView) throws(WireError) {
+        self.init(header: IPv4Header(view.ip), segment: try TCPSegment(view.tcp))
     }
 
     /// Parses a whole IPv4 packet held in an array.

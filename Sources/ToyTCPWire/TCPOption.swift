@@ -84,59 +84,27 @@ public enum TCPOption: Hashable, Sendable {
     /// they start in the caller's numbering, for error messages).
     ///
     /// Returns the options up to and including an EOL, and the bytes after the EOL (padding), kept so
-    /// the header emits unchanged.
+    /// the header emits unchanged. The checks are `TCPOptionsIterator`'s; its first `.malformed`
+    /// element is thrown.
     public static func parseList(_ bytes: UnsafeRawBufferPointer, baseOffset: Int) throws(WireError)
         -> (options: [TCPOption], padding: [UInt8])
     {
-        var options: [TCPOption] = []
-        let r = ByteReader(bytes)
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let kind = r.u8(i)
-            switch kind {
-            case 0:
-                options.append(.eol)
-                let padding = Array(bytes[(i + 1)...])
-                return (options, padding)
-            case 1:
-                options.append(.nop)
-                i += 1
-                continue
-            default:
-                break
-            }
-            guard i + 1 < n else {
-                throw WireError(.tcpOptionPastEnd(kind: kind, length: -1, remaining: n - i), at: baseOffset + i)
-            }
-            let length = Int(r.u8(i + 1))
-            guard length >= 2 else {
-                throw WireError(.tcpOptionBadLength(kind: kind, length: length), at: baseOffset + i)
-            }
-            guard i + length <= n else {
-                throw WireError(.tcpOptionPastEnd(kind: kind, length: length, remaining: n - i), at: baseOffset + i)
-            }
-            let body = i + 2
-            switch (kind, length) {
-            case (2, 4): options.append(.mss(r.u16(body)))
-            case (3, 3): options.append(.windowScale(r.u8(body)))
-            case (4, 2): options.append(.sackPermitted)
-            case (5, _) where (length - 2) % 8 == 0:
-                var blocks: [SACKBlock] = []
-                blocks.reserveCapacity((length - 2) / 8)
-                var j = body
-                while j + 8 <= i + length {
-                    blocks.append(SACKBlock(left: SequenceNumber(r.u32(j)), right: SequenceNumber(r.u32(j + 4))))
-                    j += 8
-                }
-                options.append(.sack(blocks))
-            case (8, 10): options.append(.timestamps(value: r.u32(body), echoReply: r.u32(body + 4)))
-            default:
-                options.append(.unknown(kind: kind, data: Array(bytes[body..<(i + length)])))
-            }
-            i += length
+        // First walk: validate and count, so the array is allocated once at its final size.
+        var count = 0
+        var walk = TCPOptionsIterator(bytes, baseOffset: baseOffset)
+        while let option = walk.next() {
+            if case .malformed(let error) = option { throw error }
+            count += 1
         }
-        return (options, [])
+        guard count > 0 else { return ([], []) }
+        var options: [TCPOption] = []
+        options.reserveCapacity(count)
+        var it = TCPOptionsIterator(bytes, baseOffset: baseOffset)
+        while let option = it.next() {
+            if let owned = option.owned { options.append(owned) }
+        }
+        let padding = it.offset < bytes.count ? Array(it.remainingBytes) : []
+        return (options, padding)
     }
 }
 

@@ -119,27 +119,22 @@ public struct TCPSegment: Hashable, Sendable {
 
     /// Parses a bare TCP segment: every byte of `bytes` is header or payload.
     ///
-    /// The checksum is not verified here (see `InternetChecksum.verifyTCP`); `baseOffset` is added to
-    /// byte positions in errors, so a segment inside an IPv4 packet reports offsets in the packet.
+    /// The checks are `TCPHeaderView`'s gate and `TCPOptionsIterator`'s. The checksum is not verified here
+    /// (see `TCPHeaderView.verifyChecksum` or `IPv4Packet.parse(_:verifyChecksum:)`); `baseOffset` is added
+    /// to byte positions in errors, so a segment inside an IPv4 packet reports offsets in the packet.
     public static func parse(_ bytes: UnsafeRawBufferPointer, baseOffset: Int = 0) throws(WireError) -> TCPSegment {
-        let n = bytes.count
-        guard n >= 20 else { throw WireError(.tcpTruncated(available: n), at: baseOffset) }
-        let r = ByteReader(bytes)
-        let offsetByte = r.u8(12)
-        let dataOffset = offsetByte >> 4
-        let headerLength = Int(dataOffset) * 4
-        guard dataOffset >= 5, headerLength <= n else {
-            throw WireError(.tcpBadDataOffset(dataOffset: dataOffset, available: n), at: baseOffset + 12)
-        }
-        let (options, padding) = try TCPOption.parseList(
-            UnsafeRawBufferPointer(rebasing: bytes[20..<headerLength]), baseOffset: baseOffset + 20)
-        return TCPSegment(
-            sourcePort: r.u16(0), destinationPort: r.u16(2),
-            sequenceNumber: SequenceNumber(r.u32(4)), acknowledgmentNumber: SequenceNumber(r.u32(8)),
-            flags: TCPFlags(rawValue: UInt16(offsetByte & 1) << 8 | UInt16(r.u8(13))),
-            window: r.u16(14), urgentPointer: r.u16(18),
-            options: options, payload: Array(bytes[headerLength...]),
-            reserved: (offsetByte >> 1) & 0x07, checksum: r.u16(16),
+        try TCPSegment(try TCPHeaderView(validating: bytes, baseOffset: baseOffset))
+    }
+
+    /// The owned segment read from a validated view: options parsed (and checked), payload copied.
+    public init(_ view: TCPHeaderView) throws(WireError) {
+        let (options, padding) = try TCPOption.parseList(view.optionsBytes, baseOffset: view.baseOffset + TCPField.options)
+        self.init(
+            sourcePort: view.sourcePort, destinationPort: view.destinationPort,
+            sequenceNumber: view.sequenceNumber, acknowledgmentNumber: view.acknowledgmentNumber,
+            flags: view.flags, window: view.window, urgentPointer: view.urgentPointer,
+            options: options, payload: Array(view.payload),
+            reserved: view.reserved, checksum: view.checksum,
             dataOffsetOverride: nil, optionPadding: padding)
     }
 

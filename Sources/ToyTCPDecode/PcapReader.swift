@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPcap
+
+/// One captured packet as read from a file: borrowed bytes, valid until the reader's next `next()`.
+public struct PcapRecord {
+    /// 1-based position in the file.
+    public var number: Int
+    public var timestamp: PacketTimestamp
+    /// The captured bytes (pcap `caplen` of them), starting at the link-layer header.
+    public var bytes: UnsafeRawBufferPointer
+    /// The packet's length on the wire (pcap `len`); more than `bytes.count` when the capture was cut.
+    public var wireLength: Int
+}
+
+/// Reads pcap and pcapng files through libpcap, one record at a time.
+///
+/// libpcap handles both formats, both byte orders and micro/nanosecond magic; the file is opened at
+/// nanosecond precision so nothing is lost. Records stream through libpcap's one buffer: memory stays
+/// flat however large the file is. A truncated or corrupt record ends the walk with an error that
+/// names the record; every record before it has been returned.
+public final class PcapReader {
+    private let handle: OpaquePointer
+    /// The file's link-layer type.
+    public let linkType: LinkType
+    /// The number of records returned so far.
+    public private(set) var recordsRead = 0
+
+    /// Opens a capture file (`"-"` is standard input).
+    public convenience init(path: String) throws(PcapError) {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+            throw PcapError(.open, Self.text(errbuf))
+        }
+        try self.init(handle: h)
+    }
+
+    /// Reads a capture from an open stdio stream (standard input, a pipe). The reader owns the
+    /// stream from now on and closes it with the capture.
+    public convenience init(stream: UnsafeMutablePointer<FILE>) throws(PcapError) {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_fopen_offline_with_tstamp_precision(stream, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+            throw PcapError(.open, Self.text(errbuf))
+        }
+        try self.init(handle: h)
+    }
+
+    private init(handle h: OpaquePointer) throws(PcapError) {
+        let dlt = pcap_datalink(h)
+        guard let type = LinkType(dlt: dlt) else {
+            let name = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "unknown"
+            pcap_close(h)
+            throw PcapError(.unsupportedLinkType(dlt), name)
+        }
+        handle = h
+        linkType = type
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// The next record, or nil at the end of the file.
+    public func next() throws(PcapError) -> PcapRecord? {
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let status = pcap_next_ex(handle, &header, &data)
+        switch status {
+        case 1:
+            guard let h = header?.pointee, let d = data else {
+                throw PcapError(.corruptRecord(record: recordsRead + 1), "libpcap returned no data")
+            }
+            recordsRead += 1
+            // At nanosecond precision libpcap puts nanoseconds in tv_usec.
+            return PcapRecord(
+                number: recordsRead,
+                timestamp: PacketTimestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: h.ts.tv_usec)),
+                bytes: UnsafeRawBufferPointer(start: d, count: Int(h.caplen)),
+                wireLength: Int(h.len))
+        case PCAP_ERROR_BREAK:  // -2: end of file
+            return nil
+        default:
+            throw PcapError(.corruptRecord(record: recordsRead + 1), String(cString: pcap_geterr(handle)))
+        }
+    }
+
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ToyTCPEngine
+import ToyTCPWire
+
+extension EventLoop {
+    // MARK: Calls, blocking and async
+
+    /// Runs `body` on the loop (again after each event for the key it waits on) and blocks the calling
+    /// thread until it is done.
+    func blockingCall<T: Sendable>(timeout: Duration? = nil,
+                                   onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
+                                   _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) throws -> T {
+        precondition(pthread_equal(pthread_self(), loopThread) == 0,
+                     "a blocking toytcp call on the event loop's own thread would wait forever")
+        let waiter = CallWaiter<T>()
+        perform(timeout: timeout, onAbandon: onAbandon, body, completion: { waiter.complete($0) })
+        return try waiter.wait()
+    }
+
+    /// The async form of `blockingCall`: suspends instead of blocking a thread.
+    func asyncCall<T: Sendable>(timeout: Duration? = nil,
+                                onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
+                                _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            perform(timeout: timeout, onAbandon: onAbandon, body, completion: { continuation.resume(with: $0) })
+        }
+    }
+
+    // MARK: Opening connections
+
+    /// Active OPEN (RFC 9293 §3.10.1): a SYN to `remote:port`; returns once the connection is
+    /// established.
+    ///
+    /// - Parameters:
+    ///   - local: the source address; default: the one the routing table picks for `remote`.
+    ///   - localPort: default: an ephemeral port (RFC 6056).
+    ///   - timeout: a bound on the whole call; the SYN retries of `StackConfiguration` bound it anyway.
+    /// - Throws: `EngineError.connectionRefused` (the peer answered RST), `.timedOut` (SYN retries ran
+    ///   out, or `timeout`), `LinkError.noRoute`, `.addressNotOnInterface`.
+    public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
+                        localPort: UInt16? = nil, timeout: Duration? = nil) throws -> TCPConnection {
+        let started = LoopConfined<ConnectionID?>(nil)
+        return try blockingCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
+            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+        }
+    }
+
+    /// Active OPEN, async.
+    public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
+                        localPort: UInt16? = nil, timeout: Duration? = nil) async throws -> TCPConnection {
+        let started = LoopConfined<ConnectionID?>(nil)
+        return try await asyncCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
+            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+        }
+    }
+
+    private static func abandonConnect(_ started: LoopConfined<ConnectionID?>) -> @Sendable (EventLoop) -> Void {
+        { loop in
+            if let id = started.value, loop.stack.snapshot(id) != nil { loop.stack.abort(id, at: monotonicNow()) }
+        }
+    }
+
+    private func connectStep(_ started: LoopConfined<ConnectionID?>, remote: IPv4Address, port: UInt16,
+                             local: IPv4Address?, localPort: UInt16?, at now: Instant) throws -> Step<TCPConnection> {
+        guard let id = started.value else {
+            let source = try local ?? sourceAddress(toward: remote)
+            guard stack.addresses.contains(source) else {
+                throw LinkError.addressNotOnInterface(source, available: stack.addresses)
+            }
+            let id = try stack.connect(to: remote, port: port, from: source, localPort: localPort, at: now)
+            started.value = id
+            // The SYN goes out in the flush after this call; the answer wakes us.
+            return .wait(.connection(id))
+        }
+        if let ending = endings[id] {
+            switch ending {
+            case .failed(let error): throw error
+            case .closed: throw EngineError.notConnected
+            }
+        }
+        guard let snapshot = stack.snapshot(id) else { throw EngineError.connectionReset }
+        if snapshot.state.isSynchronized {
+            return .done(TCPConnection(loop: self, id: id, tuple: snapshot.tuple))
+        }
+        return .wait(.connection(id))
+    }
+
+    /// The source address for `remote`, from the kernel's routing table of the loop's namespace (the
+    /// loop thread is in it even when the caller is not).
+    func sourceAddress(toward remote: IPv4Address) throws(LinkError) -> IPv4Address {
+        try RouteLookup.sourceAddress(toward: remote)
+    }
+
+    /// Passive OPEN (RFC 9293 §3.10.1): listens on `port` of `address` (`nil`: every address of the
+    /// stack). The port is reserved in the kernel too, so "in use" means in use by anyone here.
+    ///
+    /// - Throws: `LinkError.portInUse`, `.addressNotOnInterface`, `EngineError.addressInUse`.
+    public func listen(on address: IPv4Address? = nil, port: UInt16, backlog: Int? = nil) throws -> TCPListener {
+        try blockingCall { loop, now in .done(try loop.listenNow(address: address, port: port, backlog: backlog)) }
+    }
+
+    /// Passive OPEN, async.
+    public func listen(on address: IPv4Address? = nil, port: UInt16, backlog: Int? = nil) async throws -> TCPListener {
+        try await asyncCall { loop, now in .done(try loop.listenNow(address: address, port: port, backlog: backlog)) }
+    }
+
+    private func listenNow(address: IPv4Address?, port: UInt16, backlog: Int?) throws -> TCPListener {
+        if let address, !stack.addresses.contains(address) {
+            throw LinkError.addressNotOnInterface(address, available: stack.addresses)
+        }
+        let reservation = try PortReservation(address: address ?? .any, port: port)
+        do {
+            let id = try stack.listen(address: address, port: port, backlog: backlog)
+            reservations[id] = reservation
+            return TCPListener(loop: self, id: id, address: address, port: port)
+        } catch {
+            reservation.release()
+            throw error
+        }
+    }
+
+    // MARK: The stack in hand
+
+    /// Runs `body` on the loop thread with the stack and the current time, and returns its result.
+    /// Whatever `body` makes the stack send goes out right after. For the shell and for tests; the
+    /// stack must not escape `body`.
+    public func execute<T: Sendable>(_ body: @escaping @Sendable (Stack, Instant) throws -> T) throws -> T {
+        try blockingCall { loop, now in .done(try body(loop.stack, now)) }
+    }
+
+    /// `execute`, async.
+    public func execute<T: Sendable>(_ body: @escaping @Sendable (Stack, Instant) throws -> T) async throws -> T {
+        try await asyncCall { loop, now in .done(try body(loop.stack, now)) }
+    }
+
+    /// Installs (or with `nil` removes) the packet tap: called on the loop thread for every packet in
+    /// and out. Returns once installed.
+    public func setTap(_ tap: PacketTap?) {
+        _ = try? blockingCall { loop, _ in loop.tap = tap; return .done(()) }
+    }
+
+    /// Installs (or removes) an observer of every engine event, called on the loop thread.
+    public func setEventObserver(_ observer: (@Sendable (StackEvent) -> Void)?) {
+        _ = try? blockingCall { loop, _ in loop.eventObserver = observer; return .done(()) }
+    }
+
+    /// Sends a whole IPv4 packet as it is, without the stack (the shell's crafted segments). The tap
+    /// sees it as outbound. Checksums are the caller's: the kernel drops a wrong TCP checksum silently.
+    public func inject(_ packet: [UInt8]) throws {
+        try blockingCall { loop, now in
+            packet.withUnsafeBytes { loop.write(packet: $0, at: now) }
+            return .done(())
+        }
+    }
+
+    /// The loop's counters and the engine's.
+    public func statistics() throws -> (link: LinkStatistics, stack: StackStatistics) {
+        try blockingCall { loop, _ in .done((loop.linkStatistics, loop.stack.statistics)) }
+    }
+
+    // MARK: Ending
+
+    /// Closes every connection still open (FIN after the queued data), waits up to `gracePeriod` until
+    /// the peers have acknowledged everything (each connection in FIN-WAIT-2, TIME-WAIT or gone), then
+    /// stops the loop. What is left then is dropped, as when a process exits.
+    public func shutdown(gracePeriod: Duration = .seconds(5)) {
+        let closedAll = LoopConfined(false)
+        _ = try? blockingCall(timeout: gracePeriod) { loop, now -> Step<Void> in
+            if !closedAll.value {
+                closedAll.value = true
+                for id in loop.stack.connectionIDs {
+                    guard let state = loop.stack.snapshot(id)?.state else { continue }
+                    switch state {
+                    case .synSent, .synReceived: loop.stack.abort(id, at: now)
+                    case .established, .closeWait: try? loop.stack.close(id, at: now)
+                    default: break
+                    }
+                }
+                // The FINs go out in the flush after this attempt.
+                return .wait(.anyEvent)
+            }
+            let busy = loop.stack.connectionIDs.contains { id in
+                switch loop.stack.snapshot(id)?.state {
+                case .finWait1?, .closing?, .lastAck?, .established?, .closeWait?: return true
+                default: return false
+                }
+            }
+            return busy ? .wait(.anyEvent) : .done(())
+        }
+        stop()
+    }
+}

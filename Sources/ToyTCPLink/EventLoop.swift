@@ -1,0 +1,357 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CToyTCPLinux
+import Synchronization
+import ToyTCPEngine
+import ToyTCPWire
+
+/// The runtime around one `Stack` on a real network: one thread owns the stack and the raw socket and
+/// sleeps in `epoll_wait` until a packet arrives, the engine's next timer is due (a `timerfd` armed at
+/// exactly `Stack.nextDeadline`), or an application thread hands it a call (an `eventfd`).
+///
+/// After every input (packets, a timer, user calls) it drains `pollTransmit` to the socket and then
+/// `pollEvent` to the operations waiting on those events, in the order the engine's doc asks for.
+/// Received packets are read with one reusable buffer, sent packets are emitted into another: nothing
+/// is allocated per packet here.
+///
+/// The engine's types are not `Sendable` and never leave this thread: applications use the blocking
+/// and async API (`connect`, `listen`, `TCPConnection`, `TCPListener`), or `execute` to run code on the
+/// loop with the stack in hand (what the shell does). `EventLoop` itself is `Sendable`: the only state
+/// shared between threads is the inbox of calls, behind a `Mutex`.
+public final class EventLoop: @unchecked Sendable {
+    // MARK: Shared between threads (behind the mutex)
+
+    struct Inbox {
+        var commands: [@Sendable (EventLoop) -> Void] = []
+        var wakePending = false
+        var stopped = false
+    }
+    let inbox = Mutex(Inbox())
+
+    // MARK: Confined to the loop thread
+
+    let stack: Stack
+    let link: RawSocketLink
+    /// The stack's addresses as raw values, for the cheap "is this packet for us" check.
+    private let localAddresses: [UInt32]
+    private let epollDescriptor: CInt
+    private let timerDescriptor: CInt
+    private let wakeDescriptor: CInt
+    private var thread = pthread_t()
+    /// The loop's thread, to catch a blocking call made on it (it would wait for itself).
+    var loopThread: pthread_t { thread }
+    var running = true
+    private var armedDeadline: Instant? = nil
+    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    private var transmitWriter = ByteWriter(capacity: 65_536)
+    /// A packet `sendto` could not queue (EAGAIN), sent when the socket becomes writable.
+    private var blockedPacket: [UInt8]? = nil
+    private var watchingWritable = false
+    var tap: PacketTap? = nil
+    var eventObserver: (@Sendable (StackEvent) -> Void)? = nil
+    var linkStatistics = LinkStatistics()
+    /// Operations waiting for an event, by what they wait on.
+    var parked: [WaitKey: [ParkedOperation]] = [:]
+    var parkedWithDeadline = 0
+    /// Keys woken by the events of the current round, run again after the events are drained.
+    var woken: Set<WaitKey> = []
+    /// How each connection ended, kept after the engine deletes the TCB so later calls can say why.
+    var endings: [ConnectionID: ConnectionEnding] = [:]
+    /// Kernel sockets holding the ports of toytcp listeners.
+    var reservations: [ListenerID: PortReservation] = [:]
+
+    /// How many packets are read before the loop sends what they caused (ACKs, data): large enough to
+    /// amortise a wake-up, small enough that answers go out within microseconds.
+    private static let receiveBatch = 32
+    private static let socketToken: UInt64 = 1
+    private static let timerToken: UInt64 = 2
+    private static let wakeToken: UInt64 = 3
+
+    /// Opens a raw socket in the namespace of the calling thread and starts the loop's thread (which
+    /// inherits that namespace).
+    ///
+    /// - Parameters:
+    ///   - addresses: the addresses the stack answers for; default: every non-loopback IPv4 address of
+    ///     this namespace (`getifaddrs`). Each must be on an interface here.
+    ///   - configuration: the engine's options.
+    /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
+    public init(addresses: [IPv4Address]? = nil, configuration: StackConfiguration = StackConfiguration(),
+                receiveBufferSize: Int = 8 << 20) throws(LinkError) {
+        let available = try InterfaceAddress.usable()
+        let chosen = addresses ?? available
+        for address in chosen where !available.contains(address) {
+            throw .addressNotOnInterface(address, available: available)
+        }
+        guard !chosen.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
+        link = try RawSocketLink(receiveBufferSize: receiveBufferSize)
+        localAddresses = chosen.map(\.rawValue)
+
+        epollDescriptor = try syscallOrThrow("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        timerDescriptor = try syscallOrThrow("timerfd_create") {
+            timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
+        }
+        wakeDescriptor = try syscallOrThrow("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
+        receiveBuffer = .allocate(byteCount: 65_536 + 1, alignment: 16)
+
+        var configuration = configuration
+        // The driver supplies the randomness (the engine stays deterministic): a fresh secret per run
+        // keeps ISNs (RFC 6528) and ephemeral ports (RFC 6056) unpredictable across runs.
+        var secret: UInt64 = 0
+        if getrandom(&secret, 8, 0) == 8 { configuration.secret = secret }
+        stack = Stack(addresses: chosen, configuration: configuration)
+
+        try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+        try watch(timerDescriptor, token: Self.timerToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+        try watch(wakeDescriptor, token: Self.wakeToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+
+        let box = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, nil, { context in
+            let loop = Unmanaged<EventLoop>.fromOpaque(context!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, box)
+        if created != 0 {
+            Unmanaged<EventLoop>.fromOpaque(box).release()
+            throw .system(call: "pthread_create", errno: .init(rawValue: created))
+        }
+    }
+
+    deinit {
+        receiveBuffer.deallocate()
+    }
+
+    private func watch(_ fd: CInt, token: UInt64, events: UInt32, op: Int32) throws(LinkError) {
+        var event = ctoytcp_epoll_event(events, token)
+        _ = try syscallOrThrow("epoll_ctl") { epoll_ctl(epollDescriptor, op, fd, &event) }
+    }
+
+    // MARK: Handing work to the loop
+
+    /// Queues `command` to run on the loop thread and wakes the loop. Returns false if the loop has
+    /// stopped (the command will never run).
+    @discardableResult
+    func submit(_ command: @escaping @Sendable (EventLoop) -> Void) -> Bool {
+        let mustWake = inbox.withLock { inbox -> Bool? in
+            if inbox.stopped { return nil }
+            inbox.commands.append(command)
+            if inbox.wakePending { return false }
+            inbox.wakePending = true
+            return true
+        }
+        guard let mustWake else { return false }
+        if mustWake {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeDescriptor, &one, 8)
+        }
+        return true
+    }
+
+    // MARK: The loop
+
+    private func run() {
+        // timerfd expiries are otherwise delayed by the default 50 µs timer slack.
+        _ = ctoytcp_set_timer_slack(1)
+        var events = [epoll_event](repeating: epoll_event(), count: 8)
+        while running {
+            let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                while true {
+                    let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), -1)
+                    if n >= 0 || errno != EINTR { return n }
+                }
+            }
+            if count < 0 { fatalError("epoll_wait: \(errno)") }
+            linkStatistics.wakeups += 1
+            for i in 0..<Int(count) {
+                let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
+                let flags = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_events($0) }
+                switch token {
+                case Self.socketToken:
+                    if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
+                    if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
+                case Self.timerToken:
+                    var expirations: UInt64 = 0
+                    _ = read(timerDescriptor, &expirations, 8)
+                    armedDeadline = nil
+                case Self.wakeToken:
+                    var value: UInt64 = 0
+                    _ = read(wakeDescriptor, &value, 8)
+                    runCommands()
+                default:
+                    break
+                }
+            }
+            serviceTimers()
+        }
+        finish()
+    }
+
+    /// Reads every waiting packet; after each batch, sends what the batch caused.
+    private func drainSocket() {
+        var inBatch = 0
+        var now = monotonicNow()
+        while true {
+            let result: IOResult<Int>
+            do {
+                result = try link.receive(into: UnsafeMutableRawBufferPointer(rebasing: receiveBuffer[0..<65_536]))
+            } catch {
+                // ENOMEM and the like: nothing to read now; the next wake-up tries again.
+                break
+            }
+            guard case .done(let length) = result else { break }
+            linkStatistics.packetsRead += 1
+            guard length >= 20, length <= 65_536 else {
+                linkStatistics.packetsTruncated += 1
+                continue
+            }
+            let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length])
+            // Destination address: bytes 16..<20, big-endian.
+            let destination = UInt32(packet[16]) << 24 | UInt32(packet[17]) << 16
+                | UInt32(packet[18]) << 8 | UInt32(packet[19])
+            guard localAddresses.contains(destination) else {
+                linkStatistics.packetsNotForUs += 1
+                continue
+            }
+            linkStatistics.packetsDelivered += 1
+            if let tap {
+                tap(TappedPacket(direction: .inbound, time: .now(), instant: now, bytes: packet))
+            }
+            stack.handle(packet: packet, at: now)
+            inBatch += 1
+            if inBatch == Self.receiveBatch {
+                flush(at: now)
+                inBatch = 0
+                now = monotonicNow()
+            }
+        }
+        if inBatch > 0 { flush(at: now) }
+    }
+
+    private func runCommands() {
+        let commands = inbox.withLock { inbox -> [@Sendable (EventLoop) -> Void] in
+            inbox.wakePending = false
+            let taken = inbox.commands
+            inbox.commands.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for command in commands { command(self) }
+        flush(at: monotonicNow())
+    }
+
+    /// Runs the engine's timers and the operations' deadlines that are due, then arms the timerfd for
+    /// the next one. Loops (boundedly) when handling a timer makes another one due at once.
+    private func serviceTimers() {
+        var rounds = 0
+        while rounds < 16 {
+            rounds += 1
+            let now = monotonicNow()
+            var next = stack.nextDeadline
+            if let due = next, due <= now {
+                linkStatistics.timerExpiries += 1
+                stack.handleTimeout(at: now)
+                flush(at: now)
+                continue
+            }
+            if parkedWithDeadline > 0, let opDeadline = expireOperations(at: now) {
+                next = next.map { min($0, opDeadline) } ?? opDeadline
+            }
+            arm(next)
+            return
+        }
+        arm(monotonicNow())
+    }
+
+    private func arm(_ deadline: Instant?) {
+        guard deadline != armedDeadline else { return }
+        armedDeadline = deadline
+        var spec = itimerspec()
+        if let deadline {
+            // A zero it_value would disarm; a deadline in the past fires at once.
+            let ns = max(deadline.nanoseconds, 1)
+            spec.it_value.tv_sec = Int(ns / 1_000_000_000)
+            spec.it_value.tv_nsec = Int(ns % 1_000_000_000)
+        }
+        _ = timerfd_settime(timerDescriptor, Int32(TFD_TIMER_ABSTIME), &spec, nil)
+    }
+
+    /// Drains the engine's output: packets to the socket, then events to the waiting operations.
+    func flush(at now: Instant) {
+        while blockedPacket == nil, let packet = stack.pollTransmit(at: now) {
+            transmitWriter = ByteWriter(reusing: transmitWriter.bytes)
+            packet.emit(into: &transmitWriter)
+            transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
+        }
+        while let event = stack.pollEvent() {
+            record(event)
+            eventObserver?(event)
+        }
+        if !woken.isEmpty { resumeWokenOperations(at: now) }
+    }
+
+    /// Writes one packet to the raw socket (the stack's output or an injected packet).
+    func write(packet: UnsafeRawBufferPointer, at now: Instant) {
+        if let tap {
+            tap(TappedPacket(direction: .outbound, time: .now(), instant: now, bytes: packet))
+        }
+        do {
+            switch try link.send(packet) {
+            case .done:
+                linkStatistics.packetsWritten += 1
+            case .wouldBlock:
+                linkStatistics.sendBlocked += 1
+                blockedPacket = Array(packet)
+                setWatchingWritable(true)
+            }
+        } catch {
+            linkStatistics.sendDrops += 1
+        }
+        linkStatistics.sendDrops = max(linkStatistics.sendDrops, link.sendDrops)
+    }
+
+    private func sendBlockedPacket(at now: Instant) {
+        guard let packet = blockedPacket else { setWatchingWritable(false); return }
+        let result = packet.withUnsafeBytes { try? link.send($0) }
+        if case .wouldBlock? = result { return }
+        linkStatistics.packetsWritten += 1
+        blockedPacket = nil
+        setWatchingWritable(false)
+        flush(at: now)
+    }
+
+    private func setWatchingWritable(_ on: Bool) {
+        guard on != watchingWritable else { return }
+        watchingWritable = on
+        let events = EPOLLIN.rawValue | (on ? EPOLLOUT.rawValue : 0)
+        try? watch(link.descriptor, token: Self.socketToken, events: events, op: EPOLL_CTL_MOD)
+    }
+
+    // MARK: Stopping
+
+    /// Asks the loop to stop after the calls already queued, and waits for its thread to end.
+    /// Operations still waiting fail with `EngineError.aborted`. Idempotent.
+    public func stop() {
+        let first = submit { loop in loop.running = false }
+        if first {
+            pthread_join(thread, nil)
+        }
+    }
+
+    /// Runs on the loop thread as it ends: fails the waiting operations, releases the descriptors.
+    private func finish() {
+        let remaining = inbox.withLock { inbox -> [@Sendable (EventLoop) -> Void] in
+            inbox.stopped = true
+            return inbox.commands
+        }
+        // Calls that arrived after the stop see a stopped loop.
+        for command in remaining { command(self) }
+        let operations = parked.values.flatMap { $0 }
+        parked.removeAll()
+        for operation in operations { operation.fail(EngineError.aborted) }
+        for reservation in reservations.values { reservation.release() }
+        reservations.removeAll()
+        link.close()
+        close(epollDescriptor)
+        close(timerDescriptor)
+        close(wakeDescriptor)
+    }
+}

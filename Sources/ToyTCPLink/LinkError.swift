@@ -1,0 +1,45 @@
+import SystemPackage
+import ToyTCPWire
+
+/// Why the link or the runtime around the engine could not do something. Every message is one line
+/// that says what to do about it (the examples print it and exit with status 2).
+public enum LinkError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A system call failed; `call` names it.
+    case system(call: String, errno: Errno)
+    /// The operation needs root (CAP_NET_RAW for raw sockets, CAP_SYS_ADMIN for setns).
+    case notRoot(operation: String)
+    /// `/var/run/netns/NAME` does not exist.
+    case noSuchNamespace(String)
+    /// The address is not assigned to any interface of this network namespace.
+    case addressNotOnInterface(IPv4Address, available: [IPv4Address])
+    /// The kernel (or another toytcp) already uses this address and port.
+    case portInUse(IPv4Address, UInt16)
+    /// The routing table has no route to the destination.
+    case noRoute(IPv4Address)
+    /// The event loop has stopped; no more calls can be made.
+    case loopStopped
+
+    public var description: String {
+        switch self {
+        case .system(let call, let errno):
+            if errno == .notPermitted || errno == .permissionDenied {
+                return "\(call): \(errno): run as root (raw sockets need CAP_NET_RAW, namespaces CAP_SYS_ADMIN)"
+            }
+            return "\(call): \(errno)"
+        case .notRoot(let operation):
+            return "\(operation) needs root: run it with sudo (or as root)"
+        case .noSuchNamespace(let name):
+            return "no network namespace '\(name)': create the lab with `sudo scripts/lab-up.sh`, or see `ip netns list`"
+        case .addressNotOnInterface(let address, let available):
+            let list = available.isEmpty ? "none" : available.map(\.description).joined(separator: ", ")
+            return "\(address) is not an address of any interface here (available: \(list)); "
+                + "use one of those, or run inside the right namespace (--netns host1)"
+        case .portInUse(let address, let port):
+            return "port \(port) on \(address) is already in use: pick another port or stop the program using it"
+        case .noRoute(let address):
+            return "no route to \(address) from this namespace: check `ip route` (is the lab up? --netns host1?)"
+        case .loopStopped:
+            return "the toytcp event loop has stopped"
+        }
+    }
+}

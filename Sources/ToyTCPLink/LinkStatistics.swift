@@ -1,0 +1,22 @@
+/// Counters of the event loop and its raw socket (the engine's own are `StackStatistics`).
+public struct LinkStatistics: Hashable, Sendable {
+    /// Packets read from the raw socket, whoever they were for.
+    public var packetsRead = 0
+    /// Packets handed to the stack (addressed to one of its addresses).
+    public var packetsDelivered = 0
+    /// Packets for other addresses of the namespace (the raw socket sees every local TCP segment).
+    public var packetsNotForUs = 0
+    /// Packets longer than the receive buffer, or shorter than an IPv4 header: dropped.
+    public var packetsTruncated = 0
+    /// Packets written to the raw socket (stack output and injected packets).
+    public var packetsWritten = 0
+    /// Packets the kernel refused to queue (ENOBUFS, unreachable): lost, as TCP expects of a network.
+    public var sendDrops = 0
+    /// Times `sendto` said the socket queue was full and the loop waited for it to drain.
+    public var sendBlocked = 0
+    /// Wake-ups of the loop (epoll returns).
+    public var wakeups = 0
+    /// Timer expiries handled (`Stack.handleTimeout`).
+    public var timerExpiries = 0
+    public init() {}
+}

@@ -1,0 +1,390 @@
+import ToyTCPEngine
+import ToyTCPWire
+
+/// Counters of the whole simulated network (per-link counters are in `SimulatedLink.statistics`).
+public struct NetworkStatistics: Hashable, Sendable {
+    /// Events processed by `step()` (deliveries, timers, scheduled actions).
+    public var steps = 0
+    public var deliveries = 0
+    public var timers = 0
+    /// Packets with no route to their destination.
+    public var noRouteDrops = 0
+    public init() {}
+}
+
+/// A network of toytcp hosts (and routers) joined by impaired links, run in virtual time.
+///
+/// The network owns a `VirtualClock` and an event queue of packet deliveries and scheduled actions;
+/// each host's stack adds its `nextDeadline`. `step()` flushes what the stacks want to send, then jumps
+/// the clock to the earliest of those and processes it, so timers of seconds cost no wall time. Runs
+/// are deterministic for a given `seed` (every random choice comes from per-link `SeededGenerator`s).
+///
+/// ```swift
+/// let net = SimulatedNetwork(seed: 7)
+/// let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1), lossRate: 0.1))
+/// try b.start(PeerApp.echo(port: 7))
+/// let c = try a.stack.connect(to: b.address, port: 7, at: net.now)
+/// try net.runUntil(timeout: .seconds(10)) { a.stack.snapshot(c)?.state == .established }
+/// ```
+///
+/// Every run method takes a step bound and throws `SimulationError.stepLimitExceeded` past it.
+public final class SimulatedNetwork {
+    /// A thing to do at a virtual instant (change impairments, start a transfer, …).
+    public typealias Action = (SimulatedNetwork) -> Void
+
+    enum Event {
+        case deliver(to: Int, link: Int, bytes: [UInt8])
+        case action(Action)
+    }
+
+    public let seed: UInt64
+    public private(set) var clock = VirtualClock()
+    public var now: Instant { clock.now }
+    public private(set) var statistics = NetworkStatistics()
+    /// The bound used by the run methods when none is given.
+    public var defaultStepLimit = 50_000_000
+
+    public private(set) var hosts: [SimulatedHost] = []
+    public private(set) var routers: [SimulatedRouter] = []
+    public private(set) var links: [SimulatedLink] = []
+    private var nodes: [any SimulatedNode] = []
+    private var linksOfNode: [[Int]] = []
+    private var addressOwner: [IPv4Address: Int] = [:]
+    /// node index → destination address → (link index, side): filled lazily, cleared on topology change.
+    private var routeCache: [[UInt32: (Int, Int)]] = []
+    private var events = EventQueue<Event>()
+    private var taps: [any PacketTap] = []
+    private var deliveryScratch: [LinkChannel.Delivery] = []
+
+    public init(seed: UInt64 = 1) {
+        self.seed = seed
+    }
+
+    // MARK: Topology
+
+    /// Adds a host that owns `addresses` and runs a `Stack` with `configuration` (its `secret` is mixed
+    /// with the network seed so each host picks different ISNs and ports, reproducibly).
+    @discardableResult
+    public func addHost(_ name: String, addresses: [IPv4Address],
+                        configuration: StackConfiguration = StackConfiguration()) throws(SimulationError) -> SimulatedHost {
+        try checkNew(name: name, addresses: addresses)
+        var config = configuration
+        var secretGenerator = SeededGenerator(seed: seed).derived(UInt64(nodes.count) &+ 0x5EC2E7)
+        config.secret = configuration.secret ^ secretGenerator.next()
+        let host = SimulatedHost(name: name, addresses: addresses, index: nodes.count, configuration: config, network: self)
+        register(host)
+        hosts.append(host)
+        return host
+    }
+
+    @discardableResult
+    public func addHost(_ name: String, address: IPv4Address,
+                        configuration: StackConfiguration = StackConfiguration()) throws(SimulationError) -> SimulatedHost {
+        try addHost(name, addresses: [address], configuration: configuration)
+    }
+
+    /// Adds a router that owns `addresses` (one per subnet it joins).
+    @discardableResult
+    public func addRouter(_ name: String, addresses: [IPv4Address]) throws(SimulationError) -> SimulatedRouter {
+        try checkNew(name: name, addresses: addresses)
+        let router = SimulatedRouter(name: name, addresses: addresses, index: nodes.count)
+        register(router)
+        routers.append(router)
+        return router
+    }
+
+    /// Joins two nodes with a link; `impairments` apply to both directions (set each with
+    /// `SimulatedLink.setImpairments(_:from:)`).
+    @discardableResult
+    public func connect(_ a: any SimulatedNode, _ b: any SimulatedNode, impairments: LinkImpairments = .none,
+                        name: String? = nil) throws(SimulationError) -> SimulatedLink {
+        try impairments.validate()
+        let index = links.count
+        let base = SeededGenerator(seed: seed).derived(0x11_4E_00 &+ UInt64(index))
+        let link = SimulatedLink(name: name ?? "\(a.name)-\(b.name)", a: a, b: b, index: index,
+                                 channels: [LinkChannel(impairments: impairments, generator: base.derived(0)),
+                                            LinkChannel(impairments: impairments, generator: base.derived(1))])
+        links.append(link)
+        linksOfNode[a.nodeIndex].append(index)
+        linksOfNode[b.nodeIndex].append(index)
+        invalidateRoutes()
+        return link
+    }
+
+    /// Two hosts on one link: `a` 10.0.0.1 and `b` 10.0.0.2.
+    public func addPair(impairments: LinkImpairments = .none,
+                        configuration: StackConfiguration = StackConfiguration()) throws(SimulationError) -> (SimulatedHost, SimulatedHost) {
+        let a = try addHost("a", address: IPv4Address(10, 0, 0, 1), configuration: configuration)
+        let b = try addHost("b", address: IPv4Address(10, 0, 0, 2), configuration: configuration)
+        try connect(a, b, impairments: impairments)
+        return (a, b)
+    }
+
+    /// The lab's topology: `host1` 10.0.0.1 — `router` (10.0.0.254, 10.0.1.254) — `host2` 10.0.1.1.
+    /// `impairments` apply to both directions of both links.
+    public func addLabTopology(impairments: LinkImpairments = .none,
+                               configuration: StackConfiguration = StackConfiguration()) throws(SimulationError)
+        -> (host1: SimulatedHost, router: SimulatedRouter, host2: SimulatedHost) {
+        let h1 = try addHost("host1", address: IPv4Address(10, 0, 0, 1), configuration: configuration)
+        let r = try addRouter("router", addresses: [IPv4Address(10, 0, 0, 254), IPv4Address(10, 0, 1, 254)])
+        let h2 = try addHost("host2", address: IPv4Address(10, 0, 1, 1), configuration: configuration)
+        try connect(h1, r, impairments: impairments)
+        try connect(r, h2, impairments: impairments)
+        return (h1, r, h2)
+    }
+
+    public func node(named name: String) -> (any SimulatedNode)? { nodes.first { $0.name == name } }
+    public func host(named name: String) -> SimulatedHost? { hosts.first { $0.name == name } }
+    /// The host that owns `address`.
+    public func host(for address: IPv4Address) -> SimulatedHost? {
+        addressOwner[address].flatMap { nodes[$0] as? SimulatedHost }
+    }
+    /// The link joining two nodes.
+    public func link(between a: any SimulatedNode, and b: any SimulatedNode) -> SimulatedLink? {
+        links.first { ($0.a === a && $0.b === b) || ($0.a === b && $0.b === a) }
+    }
+
+    private func checkNew(name: String, addresses: [IPv4Address]) throws(SimulationError) {
+        if nodes.contains(where: { $0.name == name }) { throw .duplicateName(name) }
+        for a in addresses where addressOwner[a] != nil { throw .duplicateAddress(a) }
+        var seen = Set<IPv4Address>()
+        for a in addresses where !seen.insert(a).inserted { throw .duplicateAddress(a) }
+    }
+
+    private func register(_ node: any SimulatedNode) {
+        nodes.append(node)
+        linksOfNode.append([])
+        for a in node.addresses { addressOwner[a] = node.nodeIndex }
+        invalidateRoutes()
+    }
+
+    private func invalidateRoutes() {
+        routeCache = Array(repeating: [:], count: nodes.count)
+    }
+
+    // MARK: Taps and scheduled actions
+
+    /// Shows every packet crossing the network to `tap` (a `PcapTap`, a `RecentPacketsTap`, …).
+    public func addTap(_ tap: any PacketTap) { taps.append(tap) }
+
+    public func removeTap(_ tap: any PacketTap) { taps.removeAll { $0 === tap } }
+
+    /// Runs `action` when virtual time reaches `time` (at once on the next step if it has passed):
+    /// change a link's impairments, start a transfer, take a snapshot.
+    public func schedule(at time: Instant, _ action: @escaping Action) {
+        events.insert(.action(action), at: time < now ? now : time)
+    }
+
+    public func schedule(after delay: Duration, _ action: @escaping Action) {
+        schedule(at: now + delay, action)
+    }
+
+    // MARK: Forwarding
+
+    /// Puts a packet sent by `node` on the link towards its destination.
+    func transmit(_ bytes: [UInt8], from node: any SimulatedNode) {
+        let destination = bytes.count >= 20
+            ? IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
+            : IPv4Address.any
+        // To itself: straight back, no link (a host connecting to its own address).
+        if node.addresses.contains(destination), node is SimulatedHost {
+            events.insert(.deliver(to: node.nodeIndex, link: -1, bytes: bytes), at: now)
+            return
+        }
+        guard let (linkIndex, side) = route(from: node.nodeIndex, to: destination) else {
+            statistics.noRouteDrops += 1
+            notifyTaps(bytes, .dropped(.noRoute), link: nil, from: node, to: nil)
+            return
+        }
+        let link = links[linkIndex]
+        let far = link.far(from: side)
+        notifyTaps(bytes, .transmitted, link: link, from: node, to: far)
+        let before = link.channels[side].statistics
+        deliveryScratch.removeAll(keepingCapacity: true)
+        link.channels[side].transmit(bytes, at: now, into: &deliveryScratch)
+        if !taps.isEmpty {
+            let after = link.channels[side].statistics
+            if after.packetsLost > before.packetsLost {
+                notifyTaps(bytes, .dropped(.lost), link: link, from: node, to: far)
+            } else if after.packetsQueueDropped > before.packetsQueueDropped {
+                notifyTaps(bytes, .dropped(.queueFull), link: link, from: node, to: far)
+            }
+        }
+        for d in deliveryScratch {
+            events.insert(.deliver(to: far.nodeIndex, link: linkIndex, bytes: d.bytes), at: d.time)
+        }
+    }
+
+    /// The link and side towards `destination`: breadth-first over the topology to the node that owns
+    /// it; an unknown destination goes out of the node's first link (a default route), as a host would.
+    private func route(from node: Int, to destination: IPv4Address) -> (Int, Int)? {
+        if let cached = routeCache[node][destination.rawValue] { return cached }
+        var result: (Int, Int)?
+        if let owner = addressOwner[destination] {
+            // BFS remembering the first link taken from `node`.
+            var firstLink = [Int?](repeating: nil, count: nodes.count)
+            var visited = [Bool](repeating: false, count: nodes.count)
+            visited[node] = true
+            var queue = [node]
+            var head = 0
+            search: while head < queue.count {
+                let current = queue[head]; head += 1
+                for li in linksOfNode[current] {
+                    let link = links[li]
+                    let next = link.a.nodeIndex == current ? link.b.nodeIndex : link.a.nodeIndex
+                    guard !visited[next] else { continue }
+                    visited[next] = true
+                    firstLink[next] = current == node ? li : firstLink[current]
+                    if next == owner { break search }
+                    queue.append(next)
+                }
+            }
+            if let li = firstLink[owner] {
+                result = (li, links[li].a.nodeIndex == node ? 0 : 1)
+            }
+        } else if nodes[node] is SimulatedHost, let li = linksOfNode[node].first {
+            result = (li, links[li].a.nodeIndex == node ? 0 : 1)
+        }
+        if let result { routeCache[node][destination.rawValue] = result }
+        return result
+    }
+
+    private func deliver(_ bytes: [UInt8], to nodeIndex: Int, link linkIndex: Int) {
+        statistics.deliveries += 1
+        let node = nodes[nodeIndex]
+        if !taps.isEmpty {
+            let link = linkIndex >= 0 ? links[linkIndex] : nil
+            let from: (any SimulatedNode)? = link.map { $0.a === node ? $0.b : $0.a }
+            notifyTaps(bytes, .delivered, link: link, from: from, to: node)
+        }
+        if let host = node as? SimulatedHost {
+            host.receive(bytes)
+        } else if let router = node as? SimulatedRouter {
+            forward(bytes, by: router)
+        }
+    }
+
+    private func forward(_ bytes: [UInt8], by router: SimulatedRouter) {
+        let destination = bytes.count >= 20
+            ? IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
+            : IPv4Address.any
+        if router.addresses.contains(destination) {
+            router.packetsAddressedToRouter += 1
+            notifyTaps(bytes, .dropped(.addressedToRouter), link: nil, from: nil, to: router)
+            return
+        }
+        var copy = bytes
+        guard SimulatedRouter.decrementTTL(&copy) else {
+            router.packetsTTLExpired += 1
+            notifyTaps(bytes, .dropped(.ttlExpired), link: nil, from: nil, to: router)
+            return
+        }
+        router.packetsForwarded += 1
+        transmit(copy, from: router)
+    }
+
+    private func notifyTaps(_ bytes: [UInt8], _ point: CapturePoint, link: SimulatedLink?,
+                            from: (any SimulatedNode)?, to: (any SimulatedNode)?) {
+        guard !taps.isEmpty else { return }
+        let packet = CapturedPacket(time: now, bytes: bytes, point: point, link: link, from: from, to: to)
+        for tap in taps { tap.capture(packet) }
+    }
+
+    // MARK: Running
+
+    /// Lets every host act at the current time: apps run, stacks' pending segments go on the wire and
+    /// events go out. Call it after user calls on a stack to see their packets at once.
+    public func flush() {
+        for host in hosts { host.drain() }
+    }
+
+    /// The earliest pending delivery, action or stack deadline (`nil`: nothing will ever happen).
+    public var nextEventTime: Instant? {
+        var next = events.nextTime
+        for host in hosts {
+            guard let d = host.stack.nextDeadline else { continue }
+            if let n = next, !(d < n) { continue }
+            next = d
+        }
+        return next
+    }
+
+    /// Flushes the hosts, then processes the earliest pending thing (a delivery, a scheduled action or
+    /// every stack timer due), advancing the clock to it. Returns `false` if nothing is pending.
+    @discardableResult
+    public func step() -> Bool {
+        flush()
+        guard let next = nextEventTime else { return false }
+        clock.advance(to: next)
+        statistics.steps += 1
+        if let t = events.nextTime, t <= now, let (_, event) = events.popFirst() {
+            switch event {
+            case let .deliver(to, link, bytes):
+                deliver(bytes, to: to, link: link)
+            case let .action(action):
+                action(self)
+            }
+            return true
+        }
+        // A stack timer is due (no delivery at this instant comes first).
+        for host in hosts {
+            if let d = host.stack.nextDeadline, d <= now {
+                statistics.timers += 1
+                host.handleTimeout()
+            }
+        }
+        return true
+    }
+
+    /// Processes everything up to `time`, then leaves the clock at `time`.
+    public func run(until time: Instant, maxSteps: Int? = nil) throws(SimulationError) {
+        let limit = maxSteps ?? defaultStepLimit
+        var steps = 0
+        while true {
+            flush()
+            guard let next = nextEventTime, next <= time else { break }
+            guard steps < limit else { throw .stepLimitExceeded(steps: steps, at: now) }
+            step()
+            steps += 1
+        }
+        clock.advance(to: time)
+        flush()
+    }
+
+    /// Processes everything in the next `duration` of virtual time.
+    public func run(for duration: Duration, maxSteps: Int? = nil) throws(SimulationError) {
+        try run(until: now + duration, maxSteps: maxSteps)
+    }
+
+    /// Steps until `condition` holds (checked before each step) or `timeout` of virtual time passes.
+    /// Returns whether the condition held; throws past the step bound.
+    @discardableResult
+    public func runUntil(timeout: Duration, maxSteps: Int? = nil,
+                         _ condition: () -> Bool) throws(SimulationError) -> Bool {
+        let limit = maxSteps ?? defaultStepLimit
+        let deadline = now + timeout
+        var steps = 0
+        while true {
+            flush()
+            if condition() { return true }
+            guard let next = nextEventTime, next <= deadline else {
+                clock.advance(to: deadline)
+                flush()
+                return condition()
+            }
+            guard steps < limit else { throw .stepLimitExceeded(steps: steps, at: now) }
+            step()
+            steps += 1
+        }
+    }
+
+    /// Steps until nothing is pending at all (no delivery, action or timer) or `timeout` passes.
+    /// Returns whether the network went idle.
+    @discardableResult
+    public func runUntilIdle(timeout: Duration, maxSteps: Int? = nil) throws(SimulationError) -> Bool {
+        try runUntil(timeout: timeout, maxSteps: maxSteps) { self.nextEventTime == nil }
+    }
+
+    /// Packets in flight on the links.
+    public var packetsInFlight: Int { events.count }
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the kernel lab (idempotent: creates only what is missing, fixes what differs).
+#
+#   host1 10.0.0.1/24 ── router 10.0.0.254 | 10.0.1.254 (forwarding) ── host2 10.0.1.1/24
+#
+# In each host: loopback up, default route via the router, and an iptables rule that drops the kernel's
+# own outgoing RSTs (the kernel resets segments for ports it has no socket on, which would kill toytcp's
+# connections; see shared/LAB-NOTES.md fact 3). toytcp marks its raw-socket packets with SO_MARK 0x7474,
+# so its own RSTs pass. Checksum offload is turned off on every veth (LAB-NOTES fact 1).
+#
+# Usage: scripts/lab-up.sh [--prefix P] [--loss PCT] [--rst-filter host1,host2|host1|host2|none]
+#   --prefix P      namespaces P-host1, P-router, P-host2 (default: host1, router, host2)
+#   --loss PCT      drop PCT percent of forwarded packets at random on the router (0 removes the rule)
+#   --rst-filter    hosts that get the RST-dropping rule (default both). A kernel peer that should be able
+#                   to refuse or reset toytcp (tests of "connection refused") must not have it.
+set -euo pipefail
+. "$(dirname "$0")/lab-common.sh"
+
+loss=""
+rst_filter="host1,host2"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) [ $# -ge 2 ] || lab_die "--prefix needs a value"; lab_prefix="$2"; shift 2 ;;
+    --loss) [ $# -ge 2 ] || lab_die "--loss needs a percentage"; loss="$2"; shift 2 ;;
+    --rst-filter) [ $# -ge 2 ] || lab_die "--rst-filter needs host1,host2, host1, host2 or none"; rst_filter="$2"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) lab_die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+lab_validate_prefix
+lab_require_root
+if [ -n "$loss" ]; then
+  [[ "$loss" =~ ^([0-9]{1,2}(\.[0-9]+)?|100)$ ]] || lab_die "--loss '$loss': give a percentage from 0 to 100, e.g. 2 or 0.5"
+fi
+case "$rst_filter" in
+  host1,host2|host2,host1|host1|host2|none) ;;
+  *) lab_die "--rst-filter '$rst_filter': use host1,host2, host1, host2 or none" ;;
+esac
+lab_names
+
+ensure_netns() {
+  lab_netns_exists "$1" || ip netns add "$1"
+  ip -n "$1" link set lo up
+}
+
+# ensure_veth NS_A DEV_A NS_B DEV_B: a veth pair with its ends directly inside the namespaces.
+ensure_veth() {
+  if ! ip -n "$1" link show dev "$2" >/dev/null 2>&1; then
+    # A stale half (its peer namespace was deleted) cannot exist: deleting one end deletes both.
+    ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+  fi
+}
+
+ensure_addr() { # NS DEV CIDR
+  ip -n "$1" addr replace "$3" dev "$2"
+  ip -n "$1" link set "$2" up
+  # LAB-NOTES fact 1: without this the kernel sends TCP with partial checksums and GSO super-segments.
+  ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
+}
+
+ensure_rule() { # NS TABLE-ARGS... (appends the rule only if it is not there yet)
+  local ns="$1"; shift
+  ip netns exec "$ns" iptables -C "$@" 2>/dev/null || ip netns exec "$ns" iptables -A "$@"
+}
+
+remove_rule() { # NS TABLE-ARGS... (removes every copy)
+  local ns="$1"; shift
+  while ip netns exec "$ns" iptables -C "$@" 2>/dev/null; do ip netns exec "$ns" iptables -D "$@"; done
+}
+
+ensure_netns "$lab_host1"
+ensure_netns "$lab_router"
+ensure_netns "$lab_host2"
+ensure_veth "$lab_host1" h1-r "$lab_router" r-h1
+ensure_veth "$lab_host2" h2-r "$lab_router" r-h2
+ensure_addr "$lab_host1" h1-r 10.0.0.1/24
+ensure_addr "$lab_router" r-h1 10.0.0.254/24
+ensure_addr "$lab_router" r-h2 10.0.1.254/24
+ensure_addr "$lab_host2" h2-r 10.0.1.1/24
+ip -n "$lab_host1" route replace default via 10.0.0.254
+ip -n "$lab_host2" route replace default via 10.0.1.254
+ip netns exec "$lab_router" sysctl -qw net.ipv4.ip_forward=1
+
+# The kernel's RSTs (unmarked) are dropped; toytcp's (SO_MARK 0x7474) pass.
+rst_rule=(OUTPUT -p tcp --tcp-flags RST RST -m mark ! --mark 0x7474 -j DROP)
+for h in host1 host2; do
+  ns="$lab_host1"; [ "$h" = host2 ] && ns="$lab_host2"
+  if [[ "$rst_filter" == *"$h"* ]]; then ensure_rule "$ns" "${rst_rule[@]}"; else remove_rule "$ns" "${rst_rule[@]}"; fi
+done
+
+# Random loss on the router (LAB-NOTES fact 4: no netem in this kernel). One rule at most.
+if [ -n "$loss" ]; then
+  while read -r rule; do
+    [ -n "$rule" ] || continue
+    eval "ip netns exec \"$lab_router\" iptables ${rule/-A /-D }"
+  done < <(ip netns exec "$lab_router" iptables -S FORWARD | grep -- '--mode random' || true)
+  if [ "$loss" != 0 ] && [ "$loss" != 0.0 ]; then
+    probability=$(awk -v p="$loss" 'BEGIN { printf "%.6f", p / 100 }')
+    ip netns exec "$lab_router" iptables -A FORWARD -m statistic --mode random --probability "$probability" -j DROP
+  fi
+fi
+
+echo "lab up: $lab_host1 (10.0.0.1) -- $lab_router (10.0.0.254, 10.0.1.254) -- $lab_host2 (10.0.1.1)${loss:+, loss $loss%}"
