@@ -134,8 +134,6 @@ public enum PeerKind: String, Hashable, Sendable, CaseIterable {
     case discard
     /// Sends N bytes to whoever connects, then closes.
     case send
-    /// Accepts and never reads: its window fills and closes (for zero-window tests).
-    case sink
 }
 
 /// Everything the shell and scripts can do. One implementation serves the REPL and `.ttcp` files.

@@ -51,7 +51,7 @@ public struct CommandReference: Sendable {
         .init(name: "assert", usage: "assert EXPR", summary: "fails the script unless EXPR holds",
               example: "assert c.state == ESTABLISHED && c.data == \"hi\\n\"", keywords: []),
         .init(name: "print", usage: "print EXPR", summary: "prints a value", example: "print c.snd.nxt - c.snd.iss", keywords: []),
-        .init(name: "peer", usage: "peer echo|discard|sink ADDR PORT | peer send ADDR PORT N",
+        .init(name: "peer", usage: "peer echo|discard ADDR PORT | peer send ADDR PORT N",
               summary: "starts a peer application on the simulated network", example: "peer echo 10.0.1.1 7",
               keywords: PeerKind.allCases.map(\.rawValue)),
         .init(name: "help", usage: "help [COMMAND]", summary: "this list, or one command with an example", example: "help inject", keywords: []),

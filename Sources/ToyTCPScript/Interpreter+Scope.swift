@@ -4,13 +4,13 @@ import ToyTCPWire
 /// Variables expressions can read: connections (`c.snd.nxt`), bound segments (`synack.seq`), `last`,
 /// and `let` variables.
 extension Interpreter: VariableScope {
-    static let connectionFields = [
+    public static let connectionFields = [
         "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
         "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
         "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "eof",
         "lport", "rport", "sack", "ts",
     ]
-    static let segmentFields = [
+    public static let segmentFields = [
         "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
         "mss", "wscale", "tsval", "tsecr", "payload", "time",
     ]

@@ -110,7 +110,7 @@ extension Interpreter {
         let begin = network.now
         var sent: Int64 = 0
         while sent < count {
-            if route.towardUs { network.deliverLocally(bytes) } else { try network.transmit(bytes) }
+            if route.towardUs { network.deliverLocally(bytes) } else { try network.transmit(bytes, observe: sent == 0 || recorder != nil || tracing) }
             sent += 1
             if let rate, sent < count {
                 // Pace: the next copy is due at begin + sent/rate.

@@ -77,7 +77,9 @@ public final class Interpreter {
     /// Connection names, oldest first (for completion and `status`).
     public var connectionNames: [String] { connectionOrder }
     /// Listener, segment and variable names (for completion).
-    public var otherNames: [String] { listenerOrder + segments.keys.sorted() + variables.keys.sorted() }
+    public var listenerNames: [String] { listenerOrder }
+    public var segmentNames: [String] { segments.keys.sorted() }
+    public var variableNames: [String] { variables.keys.sorted() }
     /// The current connection and its state, for the prompt.
     public var currentConnection: (name: String, state: TCPState)? {
         guard let current, let e = connections[current] else { return nil }

@@ -179,11 +179,11 @@ extension LineParser {
         return .set(option, value: value.text, column: value.column)
     }
 
-    /// `peer echo|discard|sink ADDR PORT` or `peer send ADDR PORT N` (simulated network only).
+    /// `peer echo|discard ADDR PORT` or `peer send ADDR PORT N` (simulated network only).
     mutating func parsePeer() throws(ScriptError) -> Command {
-        let k = try word("a peer kind (echo, discard, sink, send)")
+        let k = try word("a peer kind (echo, discard, send)")
         guard let kind = PeerKind(rawValue: k.text) else {
-            throw error("unknown peer kind '\(k.text)' (echo, discard, sink, send)", k.column)
+            throw error("unknown peer kind '\(k.text)' (echo, discard, send)", k.column)
         }
         let t = try word("an address and port")
         let e: Endpoint

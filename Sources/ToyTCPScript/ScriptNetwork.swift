@@ -64,7 +64,8 @@ public protocol ScriptNetwork: AnyObject {
     /// Sends what the stack queued after a user call.
     func flush()
     /// Puts a crafted IPv4 packet on the wire from our host (bytes as given: a wrong checksum stays wrong).
-    func transmit(_ bytes: [UInt8]) throws(ScriptError)
+    /// `observe: false` skips the observation (the copies of a flood after the first).
+    func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError)
     /// Hands a crafted packet to our own stack as if it had arrived from the wire.
     func deliverLocally(_ bytes: [UInt8])
     /// Moves time until `deadline` or until `condition` holds (checked after everything that happens),

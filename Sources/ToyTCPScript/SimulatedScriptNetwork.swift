@@ -1,0 +1,151 @@
+import ToyTCPEngine
+import ToyTCPSim
+import ToyTCPWire
+
+/// The simulated network for scripts and the shell: the lab's topology in virtual time.
+///
+/// `host1` 10.0.0.1 runs our stack; `router` joins 10.0.0.0/24 and 10.0.1.0/24; `host2` 10.0.1.1 runs the
+/// peers `peer` starts (more hosts appear when a peer names a new address). 10.0.0.2 belongs to nobody:
+/// segments crafted from it are not reset by our stack, and the answers to it are observed where the
+/// router drops them. Waits advance virtual time, so a 60 s persist timer takes no wall-clock time and
+/// every run is the same run (seeded).
+public final class SimulatedScriptNetwork: ScriptNetwork {
+    public let simulation: SimulatedNetwork
+    public let host: SimulatedHost
+    public let router: SimulatedRouter
+    public let peerHost: SimulatedHost
+    private var observations: [Observation] = []
+    private var peers: [PeerApp] = []
+    private let rawTap: RawAddressTap
+
+    public static let rawSourceAddress = IPv4Address(10, 0, 0, 2)
+
+    public init(seed: UInt64 = 1, configuration: StackConfiguration = StackConfiguration()) throws(ScriptError) {
+        simulation = SimulatedNetwork(seed: seed)
+        do {
+            (host, router, peerHost) = try simulation.addLabTopology(configuration: configuration)
+        } catch {
+            throw ScriptError("cannot build the simulated network: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
+        }
+        rawTap = RawAddressTap(address: Self.rawSourceAddress)
+        let local = host.address
+        host.packetObserver = { [unowned self] o in
+            // A packet we inject towards ourselves (`inject … to c`) is seen once, when it arrives.
+            if o.direction == .sent, o.injected, o.bytes.count >= 20,
+               IPv4Address(rawValue: UInt32(o.bytes[16]) << 24 | UInt32(o.bytes[17]) << 16 | UInt32(o.bytes[18]) << 8 | UInt32(o.bytes[19])) == local {
+                return
+            }
+            observations.append(.packet(ObservedPacket(time: o.time, direction: o.direction == .sent ? .outbound : .inbound, bytes: o.bytes)))
+        }
+        host.eventObserver = { [unowned self] event, time in observations.append(.event(event, time)) }
+        rawTap.sink = { [unowned self] time, bytes in
+            observations.append(.packet(ObservedPacket(time: time, direction: .inbound, bytes: bytes)))
+        }
+        simulation.addTap(rawTap)
+    }
+
+    public var kind: NetworkKind { .simulated }
+    public var label: String { "sim" }
+    public var banner: String {
+        "toytcp shell on the simulated network (virtual time): you are host1 10.0.0.1, peers go on host2 10.0.1.1 (peer echo 10.0.1.1 7); "
+            + "for the kernel lab run as root with the lab up (scripts/lab-up.sh) or pass --netns host1"
+    }
+    public var stack: Stack { host.stack }
+    public var localAddress: IPv4Address { host.address }
+    public var rawAddress: IPv4Address? { Self.rawSourceAddress }
+    public func mayCraft(to address: IPv4Address) -> Bool { true }
+    public var now: Instant { simulation.now }
+
+    public func flush() { simulation.flush() }
+
+    public func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError) {
+        do {
+            try host.inject(bytes)
+        } catch {
+            throw ScriptError("inject: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
+        }
+    }
+
+    public func deliverLocally(_ bytes: [UInt8]) {
+        // Addressed to host1 and sent by host1: the network hands it straight back to its stack.
+        try? host.inject(bytes)
+    }
+
+    public func run(until deadline: Instant, interrupted: () -> Bool, _ condition: () -> Bool) -> WaitOutcome {
+        var steps = 0
+        while true {
+            simulation.flush()
+            if condition() { return .satisfied }
+            if interrupted() { return .interrupted }
+            guard let next = simulation.nextEventTime, next <= deadline, steps < 50_000_000 else {
+                if deadline > simulation.now { try? simulation.run(until: deadline) }
+                simulation.flush()
+                return condition() ? .satisfied : .timedOut
+            }
+            _ = simulation.step()
+            steps += 1
+        }
+    }
+
+    public func takeObservations() -> [Observation] {
+        defer { observations.removeAll(keepingCapacity: true) }
+        return observations
+    }
+
+    public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?) throws(ScriptError) -> String {
+        let loc = SourceLocation(file: "<sim>", line: 0, column: 0)
+        guard endpoint.address != host.address, endpoint.address != Self.rawSourceAddress else {
+            throw ScriptError("\(endpoint.address) is our own side; put peers on 10.0.1.0/24 (e.g. 10.0.1.1)", at: loc)
+        }
+        var target = simulation.host(for: endpoint.address)
+        var created = ""
+        if target == nil {
+            guard endpoint.address.isIn(network: IPv4Address(10, 0, 0, 0), prefixLength: 24)
+                    || endpoint.address.isIn(network: IPv4Address(10, 0, 1, 0), prefixLength: 24) else {
+                throw ScriptError("peers live in 10.0.0.0/24 or 10.0.1.0/24, not \(endpoint.address)", at: loc)
+            }
+            do {
+                let h = try simulation.addHost("peer\(simulation.hosts.count)", address: endpoint.address)
+                try simulation.connect(h, router)
+                target = h
+                created = " (new host \(h.name))"
+            } catch {
+                throw ScriptError("cannot add a host at \(endpoint.address): \(error)", at: loc)
+            }
+        }
+        guard let target else { throw ScriptError("no host at \(endpoint.address)", at: loc) }
+        let app: PeerApp
+        switch kind {
+        case .echo: app = .echo(port: endpoint.port)
+        case .discard: app = .discard(port: endpoint.port)
+        case .send: app = .source(port: endpoint.port, bytes: count ?? 0)
+        }
+        do {
+            try target.start(app)
+        } catch {
+            throw ScriptError("peer \(kind.rawValue) \(endpoint): \(error)", at: loc)
+        }
+        peers.append(app)
+        return "peer \(kind.rawValue) listening on \(endpoint)\(created)"
+    }
+
+    public func shutdown() {
+        for id in host.stack.connectionIDs { try? host.stack.close(id, at: simulation.now) }
+        _ = run(until: simulation.now + .seconds(5), interrupted: { false }) { self.host.stack.connectionIDs.isEmpty }
+    }
+}
+
+/// Sees the answers to the raw source address, which the router drops for want of a host there.
+final class RawAddressTap: PacketTap {
+    let address: IPv4Address
+    var sink: ((Instant, [UInt8]) -> Void)?
+    init(address: IPv4Address) { self.address = address }
+
+    func capture(_ packet: CapturedPacket) {
+        guard case .dropped(.noRoute) = packet.point, packet.bytes.count >= 20 else { return }
+        let b = packet.bytes
+        let dst = IPv4Address(rawValue: UInt32(b[16]) << 24 | UInt32(b[17]) << 16 | UInt32(b[18]) << 8 | UInt32(b[19]))
+        guard dst == address else { return }
+        sink?(packet.time, b)
+    }
+}
