@@ -159,7 +159,8 @@ public enum Command: Sendable {
     case sleep(Duration)
     case assert(Expr, text: String)
     case print(Expr)
-    case peer(PeerKind, Endpoint, count: Int?)
+    /// A peer server on `endpoint`, or (with `connectTo`) a client from `endpoint.address` to it.
+    case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
     case help(String?)
     case quit
     case empty

@@ -7,7 +7,7 @@ extension Interpreter: VariableScope {
     public static let connectionFields = [
         "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
         "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
-        "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "eof",
+        "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "received", "eof",
         "lport", "rport", "sack", "ts",
     ]
     public static let segmentFields = [
@@ -38,6 +38,7 @@ extension Interpreter: VariableScope {
         if key == "state" { return .value(.state(e.state)) }
         if key == "data" { return .value(.bytes(e.data)) }
         if key == "eof" { return .value(.boolean(e.endOfStream)) }
+        if key == "received" { return .value(.integer(Int64(e.data.count))) }
         guard let s = e.snapshot else { return .unavailable("\(e.name) has no variables yet") }
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
         func us(_ d: Duration) -> Lookup { .value(.integer(d.nanosecondsClamped / 1000)) }

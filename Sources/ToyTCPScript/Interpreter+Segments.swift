@@ -167,6 +167,14 @@ extension Interpreter {
         if let e = p.windowScale { r.windowScale = UInt8(try integer(e, "wscale", 0...255, &ctx)) }
         if let pl = p.payload { r.payload = try payloadBytes(pl, &ctx) }
         r.sackPermitted = p.sackPermitted
+        if let blocks = p.sack {
+            var list: [SACKBlock] = []
+            for b in blocks {
+                list.append(SACKBlock(left: SequenceNumber(UInt32(truncatingIfNeeded: try integer(b.left, "SACK edge", u32, &ctx))),
+                                      right: SequenceNumber(UInt32(truncatingIfNeeded: try integer(b.right, "SACK edge", u32, &ctx)))))
+            }
+            r.sack = list
+        }
         r.noOptions = p.noOptions
         if let ts = p.timestamps {
             r.timestampsPresent = true

@@ -158,8 +158,12 @@ public final class Interpreter {
             if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.column) }
         case .print(let e):
             output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
-        case let .peer(kind, endpoint, count):
-            output(try network.startPeer(kind, at: endpoint, count: count))
+        case let .peer(kind, endpoint, count, connectTo):
+            do {
+                output(try network.startPeer(kind, at: endpoint, count: count, connectTo: connectTo))
+            } catch {
+                throw ctx.error(error.message)
+            }
             absorb()
         }
         return true

@@ -166,7 +166,7 @@ public final class LabScriptNetwork: ScriptNetwork {
         return observations
     }
 
-    public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?) throws(ScriptError) -> String {
+    public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String {
         throw ScriptError("peer runs on the simulated network only; in the lab start a real one, e.g. ip netns exec host2 nc -l \(endpoint.port)",
                           at: SourceLocation(file: "<lab>", line: 0, column: 0))
     }

@@ -179,13 +179,21 @@ extension LineParser {
         return .set(option, value: value.text, column: value.column)
     }
 
-    /// `peer echo|discard ADDR PORT` or `peer send ADDR PORT N` (simulated network only).
+    /// `peer echo|discard ADDR PORT`, `peer send ADDR PORT N` (servers), or
+    /// `peer KIND ADDR connect DST:PORT [N]` (a client that connects to us; simulated network only).
     mutating func parsePeer() throws(ScriptError) -> Command {
         let k = try word("a peer kind (echo, discard, send)")
         guard let kind = PeerKind(rawValue: k.text) else {
             throw error("unknown peer kind '\(k.text)' (echo, discard, send)", k.column)
         }
         let t = try word("an address and port")
+        if t.text.contains("."), !t.text.contains(":"), accept("connect") != nil {
+            let a = try address(t)
+            let dst = try endpoint(try word("where to connect: ADDRESS:PORT"))
+            var count: Int? = nil
+            if kind == .send { count = Int(try constant(try word("a byte count"), "byte count", 0...1_000_000_000)) }
+            return .peer(kind, Endpoint(address: a, port: 0), count: count, connectTo: dst)
+        }
         let e: Endpoint
         if t.text.contains(":") { e = try endpoint(t) } else {
             let a = try address(t)
@@ -193,9 +201,9 @@ extension LineParser {
         }
         var count: Int? = nil
         if kind == .send {
-            count = Int(try constant(try word("a byte count (peer send 10.0.1.1 9 100000)"), "byte count", 0...1_000_000_000))
+            count = Int(try constant(try word("a byte count (peer send 10.0.1.1 19 100000)"), "byte count", 0...1_000_000_000))
         }
-        return .peer(kind, e, count: count)
+        return .peer(kind, e, count: count, connectTo: nil)
     }
 
     // MARK: Segment level
@@ -316,13 +324,16 @@ extension LineParser {
                 case "mss": pattern.mss = try opt(&self, v, "mss", 0...65535)
                 case "wscale": pattern.windowScale = try opt(&self, v, "wscale", 0...255)
                 case "payload", "data": pattern.payload = try payload(from: v)
+                case "sack":
+                    guard case .sack(let blocks) = try optionValue(k, v) else { throw error("sack takes LEFT:RIGHT blocks", v.column) }
+                    pattern.sack = blocks
                 case "ts":
                     if v.text == "*" { pattern.timestamps = (nil, nil) } else {
                         guard case .timestamps(let a, let b) = try optionValue(k, v) else { throw error("ts takes VAL,ECR or *", v.column) }
                         pattern.timestamps = (a, b)
                     }
                 default:
-                    throw error("unknown field '\(k.text)' for expect (seq ack win urg len mss wscale ts payload)", k.column)
+                    throw error("unknown field '\(k.text)' for expect (seq ack win urg len mss wscale ts sack payload)", k.column)
                 }
                 continue
             }

@@ -75,7 +75,7 @@ public protocol ScriptNetwork: AnyObject {
     func takeObservations() -> [Observation]
 
     /// Starts a peer application (simulated network only).
-    func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?) throws(ScriptError) -> String
+    func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String
     /// Closes everything cleanly (connections closed, sockets released).
     func shutdown()
 }

@@ -32,6 +32,8 @@ public struct SegmentPattern: Hashable, Sendable {
     public var timestamps: (value: Expr?, echo: Expr?)?
     /// `noopts`: no options at all.
     public var noOptions = false
+    /// `sack=L:R,…`: exactly these SACK blocks (RFC 2018 §3).
+    public var sack: [SACKBlockSpec]?
 
     public init(flags: TCPFlags?) { self.flags = flags }
 
@@ -39,7 +41,7 @@ public struct SegmentPattern: Hashable, Sendable {
         a.flags == b.flags && a.route == b.route && a.direction == b.direction && a.seq == b.seq
             && a.ack == b.ack && a.window == b.window && a.urgent == b.urgent && a.length == b.length
             && a.payload == b.payload && a.mss == b.mss && a.windowScale == b.windowScale
-            && a.sackPermitted == b.sackPermitted && a.noOptions == b.noOptions
+            && a.sackPermitted == b.sackPermitted && a.noOptions == b.noOptions && a.sack == b.sack
             && a.timestamps?.value == b.timestamps?.value && a.timestamps?.echo == b.timestamps?.echo
             && (a.timestamps == nil) == (b.timestamps == nil)
     }
@@ -72,6 +74,7 @@ public struct ResolvedPattern: Sendable {
     public var tsValue: UInt32?
     public var tsEcho: UInt32?
     public var noOptions = false
+    public var sack: [SACKBlock]?
 
     public init() {}
 
@@ -126,6 +129,14 @@ public struct ResolvedPattern: Sendable {
                 out.append("TS: expected timestamps, got no TS option")
             }
         }
+        if let sack {
+            let want = sack.map { "{\($0.left):\($0.right)}" }.joined()
+            if let got = opts.sackBlocks {
+                if got != sack { out.append("sack: expected \(want), got \(got.map { "{\($0.left):\($0.right)}" }.joined())") }
+            } else {
+                out.append("sack: expected \(want), got no SACK option")
+            }
+        }
         num("length", length, s.payload.count)
         if let payload, payload != s.payload {
             out.append("payload: expected \(Value.quote(payload)), got \(Value.quote(s.payload))")
@@ -154,6 +165,7 @@ public struct ResolvedPattern: Sendable {
             o.append("TS val \(tsValue.map { String($0) } ?? "*") ecr \(tsEcho.map { String($0) } ?? "*")")
         }
         if let windowScale { o.append("wscale \(windowScale)") }
+        if let sack { o.append("sack \(sack.count) " + sack.map { "{\($0.left):\($0.right)}" }.joined()) }
         if !o.isEmpty { line += ", options [\(o.joined(separator: ","))]" }
         if noOptions { line += ", options []" }
         line += ", length " + (length.map { String($0) } ?? payload.map { String($0.count) } ?? "*")

@@ -92,7 +92,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         return observations
     }
 
-    public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?) throws(ScriptError) -> String {
+    public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String {
         let loc = SourceLocation(file: "<sim>", line: 0, column: 0)
         guard endpoint.address != host.address, endpoint.address != Self.rawSourceAddress else {
             throw ScriptError("\(endpoint.address) is our own side; put peers on 10.0.1.0/24 (e.g. 10.0.1.1)", at: loc)
@@ -115,10 +115,16 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         }
         guard let target else { throw ScriptError("no host at \(endpoint.address)", at: loc) }
         let app: PeerApp
+        let behavior: PeerApp.Behavior
         switch kind {
-        case .echo: app = .echo(port: endpoint.port)
-        case .discard: app = .discard(port: endpoint.port)
-        case .send: app = .source(port: endpoint.port, bytes: count ?? 0)
+        case .echo: behavior = .echo
+        case .discard: behavior = .discard
+        case .send: behavior = .source(bytes: count ?? 0)
+        }
+        if let connectTo {
+            app = PeerApp(behavior, connectingTo: connectTo.address, port: connectTo.port)
+        } else {
+            app = PeerApp(behavior, role: .listen(port: endpoint.port))
         }
         do {
             try target.start(app)
@@ -126,6 +132,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
             throw ScriptError("peer \(kind.rawValue) \(endpoint): \(error)", at: loc)
         }
         peers.append(app)
+        if let connectTo { return "peer \(kind.rawValue) on \(endpoint.address) connecting to \(connectTo)\(created)" }
         return "peer \(kind.rawValue) listening on \(endpoint)\(created)"
     }
 
