@@ -50,6 +50,9 @@ let package = Package(
             "ToyTCPWire", "ToyTCPEngine", "ToyTCPSim", "ToyTCPDecode",
         ]),
 
+        // The toytcp side of scripts/bench-lab.sh (handshake latency, raw-socket ceiling) in the kernel lab.
+        .executableTarget(name: "toytcp-lab-bench", dependencies: ["ToyTCPLink"]),
+
         // Examples: the toytcp example programs, usable as `ip netns exec host1 .build/release/echoserver …`.
         .executableTarget(name: "echoserver", dependencies: ["ToyTCPLink"], path: "examples/echoserver"),
         .executableTarget(name: "echoclient", dependencies: ["ToyTCPLink"], path: "examples/echoclient"),

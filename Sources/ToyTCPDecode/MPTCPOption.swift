@@ -1,13 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// tcpdump's rendering of the Multipath TCP option (kind 30, RFC 8684 §3), used inside `options [...]`.
 ///
 /// `p[option]` is the kind byte and `length` the option's length byte; the caller has checked that
 /// all `length` bytes were captured. Returns false where tcpdump ends the list with `[bad opt]`.
 enum MPTCPOption {
+    /// An IPv6 address as inet_ntop writes it (RFC 5952), as tcpdump prints it with `-n`.
+    static func appendIPv6(_ p: UnsafeRawBufferPointer, _ at: Int, _ out: OutputBuffer) {
+        var address = [UInt8](UnsafeRawBufferPointer(rebasing: p[at..<(at + 16)]))
+        var text = [CChar](repeating: 0, count: 64)
+        if inet_ntop(AF_INET6, &address, &text, 64) != nil {
+            out.append(string: String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+    }
+
     static func render(_ p: UnsafeRawBufferPointer, option o: Int, length len: Int, flags: UInt8,
                        into out: OutputBuffer) -> Bool {
+        if len < 3 { return false }
         out.append(0x20)
         out.append(decimal: UInt64(len))
-        if len < 3 { return false }
         let subtype = min(Int(p[o + 2] >> 4), 8)
         let names: [StaticString] = ["capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail", "fast-close", "unknown"]
         out.append(0x20)
@@ -102,8 +115,11 @@ enum MPTCPOption {
                 if len == 16 { out.append(" hmac 0x"); hex(be64(o + 8)) }
                 if len == 18 { out.append(" hmac 0x"); hex(be64(o + 10)) }
             } else {
-                // IPv6 addresses are not rendered in tcpdump's compressed form here.
-                return false
+                out.append(0x20)
+                appendIPv6(p, o + 4, out)
+                if len == 22 || len == 30 { out.append(0x3A); out.append(decimal: UInt64(TcpdumpLine.be16(p, o + 20))) }
+                if len == 28 { out.append(" hmac 0x"); hex(be64(o + 20)) }
+                if len == 30 { out.append(" hmac 0x"); hex(be64(o + 22)) }
             }
         case 4:  // REMOVE_ADDR
             guard len >= 4 else { return false }

@@ -9,9 +9,9 @@ import Darwin
 /// pcap files carry micro- or nanosecond resolution; both are kept here at nanoseconds.
 public struct PacketTimestamp: Hashable, Sendable, Comparable {
     public var seconds: Int64
-    public var nanoseconds: Int32
+    public var nanoseconds: Int64
 
-    public init(seconds: Int64, nanoseconds: Int32) {
+    public init(seconds: Int64, nanoseconds: Int64) {
         self.seconds = seconds
         self.nanoseconds = nanoseconds
     }
@@ -45,6 +45,11 @@ public struct TimeOfDayFormatter {
         out.append(UInt8(ascii: "."))
         var micro = Int(t.nanoseconds) / 1000
         if micro < 0 { micro = 0 }
+        if micro >= 1_000_000 {
+            // A corrupt record with a fraction of a second or more: tcpdump prints it as it is (%06u).
+            out.append(decimal: UInt64(micro))
+            return
+        }
         // Six digits, zero-padded.
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
         digits.5 = UInt8(micro % 10); micro /= 10

@@ -73,7 +73,7 @@ public final class PcapReader {
             // At nanosecond precision libpcap puts nanoseconds in tv_usec.
             return PcapRecord(
                 number: recordsRead,
-                timestamp: PacketTimestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int32(truncatingIfNeeded: h.ts.tv_usec)),
+                timestamp: PacketTimestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)),
                 bytes: UnsafeRawBufferPointer(start: d, count: Int(h.caplen)),
                 wireLength: Int(h.len))
         case PCAP_ERROR_BREAK:  // -2: end of file

@@ -56,23 +56,18 @@ public struct TcpdumpLine {
         if ihl < 20 {
             out.append("bad-hlen ")
             out.append(decimal: UInt64(ihl))
-            out.append(" (invalid)")
             return
         }
-        var len = Int(p[2]) << 8 | Int(p[3])
+        var len = Int(p[2]) << 8 | Int(p[3])  // tcpdump 4.99 is built without GUESS_TSO: 0 is bad-len
         if wireLength < len {
             out.append("truncated-ip - ")
             out.append(decimal: UInt64(len - wireLength))
             out.append(" bytes missing! ")
         }
         if len < ihl {
-            if len != 0 {
-                out.append("bad-len ")
-                out.append(decimal: UInt64(len))
-                return
-            }
-            // tcpdump guesses a TSO send (total length 0) and uses the captured length.
-            len = wireLength
+            out.append("bad-len ")
+            out.append(decimal: UInt64(len))
+            return
         }
         cap = min(cap, min(wireLength, len))
         len -= ihl
@@ -189,15 +184,27 @@ public struct TcpdumpLine {
             out.append(", urg ")
             out.append(decimal: UInt64(urp))
         }
+        // tcpdump names the protocol in truncation marks after its MPTCP printer has run: [|mptcp].
+        var afterMPTCP = false
         if hlen > 20 {
             hlen -= 20
             out.append(", options [")
             guard renderOptions(p, from: t + 20, optionBytes: hlen, captured: cap,
-                                payloadEnd: t + length, sackBase: sackBase, flags: flags, into: out) else { return }
+                                payloadEnd: t + length, sackBase: sackBase, flags: flags,
+                                afterMPTCP: &afterMPTCP, into: out) else { return }
             out.append(0x5D)
         }
         out.append(", length ")
         out.append(decimal: UInt64(payload))
+        // Before handing the payload to a dissector tcpdump checks that the whole header was captured.
+        let headerLength = Int(p[t + 12] >> 4) * 4
+        if payload > 0 && cap - t < headerLength {
+            out.append(" [remaining caplen(")
+            out.append(decimal: UInt64(cap - t))
+            out.append(") < header length(")
+            out.append(decimal: UInt64(headerLength))
+            out.append(afterMPTCP ? ")] [|mptcp]" : ")] [|tcp]")
+        }
     }
 
     /// tcpdump's flag letters, in its order, from the flags byte.
@@ -216,7 +223,8 @@ public struct TcpdumpLine {
 
     /// The option list. Returns false when the line has ended early (`[bad opt]` or truncation).
     func renderOptions(_ p: UnsafeRawBufferPointer, from start: Int, optionBytes: Int, captured cap: Int,
-                       payloadEnd: Int, sackBase: UInt32, flags: UInt8, into out: OutputBuffer) -> Bool {
+                       payloadEnd: Int, sackBase: UInt32, flags: UInt8, afterMPTCP: inout Bool,
+                       into out: OutputBuffer) -> Bool {
         var hlen = optionBytes
         var cp = start
         var separator = false
@@ -226,8 +234,17 @@ public struct TcpdumpLine {
             if separator { out.append(0x5D) }
             return false
         }
+        // A byte tcpdump reads with GET_U_1 past the capture: " [|tcp]" and the line ends.
+        var mptcpSeen = afterMPTCP
+        defer { afterMPTCP = mptcpSeen }
         func truncated() -> Bool {
-            out.append(" [|tcp]")
+            out.append(mptcpSeen ? " [|mptcp]" : " [|tcp]")
+            return false
+        }
+        // LENCHECK's `trunc:` label adds '>' once an option has been printed (an old closing bracket).
+        func truncatedInOption() -> Bool {
+            out.append(mptcpSeen ? " [|mptcp]" : " [|tcp]")
+            if separator { out.append(0x3E) }
             return false
         }
         while hlen > 0 {
@@ -250,7 +267,7 @@ public struct TcpdumpLine {
             // LENCHECK(l): past the option's declared room is bad; past the capture is truncation.
             @inline(__always) func lencheck(_ l: Int) -> Bool? {
                 if l > hlen { return bad() }
-                if cp + l > cap { return truncated() }
+                if cp + l > cap { return truncatedInOption() }
                 return nil
             }
             switch opt {
@@ -352,6 +369,7 @@ public struct TcpdumpLine {
                 out.append("mptcp")
                 datalen = len - 2
                 if let r = lencheck(datalen) { return r }
+                mptcpSeen = true
                 guard MPTCPOption.render(p, option: cp - 2, length: len, flags: flags, into: out) else { return bad() }
             case 34:
                 out.append("tfo")

@@ -157,7 +157,11 @@ extension EventLoop {
 
     /// The loop's counters and the engine's.
     public func statistics() throws -> (link: LinkStatistics, stack: StackStatistics) {
-        try blockingCall { loop, _ in .done((loop.linkStatistics, loop.stack.statistics)) }
+        try blockingCall { loop, _ in
+            var link = loop.linkStatistics
+            link.sendDrops += loop.link.sendDrops
+            return .done((link, loop.stack.statistics))
+        }
     }
 
     // MARK: Ending
@@ -178,8 +182,7 @@ extension EventLoop {
                     default: break
                     }
                 }
-                // The FINs go out in the flush after this attempt.
-                return .wait(.anyEvent)
+                // The FINs go out in the flush after this attempt; their ACKs wake it again.
             }
             let busy = loop.stack.connectionIDs.contains { id in
                 switch loop.stack.snapshot(id)?.state {

@@ -26,6 +26,7 @@ public final class EventLoop: @unchecked Sendable {
         var commands: [@Sendable (EventLoop) -> Void] = []
         var wakePending = false
         var stopped = false
+        var stopRequested = false
     }
     let inbox = Mutex(Inbox())
 
@@ -274,18 +275,23 @@ public final class EventLoop: @unchecked Sendable {
         _ = timerfd_settime(timerDescriptor, Int32(TFD_TIMER_ABSTIME), &spec, nil)
     }
 
-    /// Drains the engine's output: packets to the socket, then events to the waiting operations.
+    /// Drains the engine's output: packets to the socket, then events to the waiting operations; then
+    /// runs the operations those events woke, whose calls (more data queued, a window opened) may
+    /// produce output in turn. Bounded: a few rounds settle it.
     func flush(at now: Instant) {
-        while blockedPacket == nil, let packet = stack.pollTransmit(at: now) {
-            transmitWriter = ByteWriter(reusing: transmitWriter.bytes)
-            packet.emit(into: &transmitWriter)
-            transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
+        for _ in 0..<8 {
+            while blockedPacket == nil, let packet = stack.pollTransmit(at: now) {
+                transmitWriter = ByteWriter(reusing: transmitWriter.bytes)
+                packet.emit(into: &transmitWriter)
+                transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
+            }
+            while let event = stack.pollEvent() {
+                record(event)
+                eventObserver?(event)
+            }
+            if woken.isEmpty { return }
+            resumeWokenOperations(at: now)
         }
-        while let event = stack.pollEvent() {
-            record(event)
-            eventObserver?(event)
-        }
-        if !woken.isEmpty { resumeWokenOperations(at: now) }
     }
 
     /// Writes one packet to the raw socket (the stack's output or an injected packet).
@@ -303,9 +309,9 @@ public final class EventLoop: @unchecked Sendable {
                 setWatchingWritable(true)
             }
         } catch {
+            // Only errors no retry can fix reach here (EBADF/EFAULT trap earlier); count and go on.
             linkStatistics.sendDrops += 1
         }
-        linkStatistics.sendDrops = max(linkStatistics.sendDrops, link.sendDrops)
     }
 
     private func sendBlockedPacket(at now: Instant) {
@@ -330,10 +336,14 @@ public final class EventLoop: @unchecked Sendable {
     /// Asks the loop to stop after the calls already queued, and waits for its thread to end.
     /// Operations still waiting fail with `EngineError.aborted`. Idempotent.
     public func stop() {
-        let first = submit { loop in loop.running = false }
-        if first {
-            pthread_join(thread, nil)
+        precondition(pthread_equal(pthread_self(), thread) == 0, "EventLoop.stop() called on the loop's own thread")
+        let first = inbox.withLock { inbox -> Bool in
+            defer { inbox.stopRequested = true }
+            return !inbox.stopRequested
         }
+        guard first else { return }
+        submit { loop in loop.running = false }
+        pthread_join(thread, nil)
     }
 
     /// Runs on the loop thread as it ends: fails the waiting operations, releases the descriptors.

@@ -3,6 +3,8 @@ import Glibc
 #endif
 import CToyTCPLinux
 import SystemPackage
+import ToyTCPEngine
+import ToyTCPWire
 
 /// Entering a named network namespace, the way `ip netns exec NAME` does, so users of `--netns host1`
 /// need not type `ip netns exec`.
@@ -48,3 +50,57 @@ public enum NetworkNamespace {
     /// Whether this process runs as root (effective uid 0).
     public static var isRoot: Bool { geteuid() == 0 }
 }
+
+extension NetworkNamespace {
+    /// Runs `body` on a short-lived thread inside the network namespace `name`, without moving the
+    /// calling thread, and returns its result. Sockets `body` opens belong to that namespace, and
+    /// threads it starts (an event loop's) stay in it. Lets one process work in several namespaces.
+    public static func perform<T>(in name: String, _ body: @escaping () throws -> T) throws -> T {
+        let box = ResultBox<T>()
+        try runOnNewThread {
+            box.result = Result {
+                try NetworkNamespace.enter(name)
+                return try body()
+            }
+        }
+        guard let result = box.result else { throw LinkError.loopStopped }
+        return try result.get()
+    }
+
+    /// Runs `work` on a new thread and waits for it to end.
+    private static func runOnNewThread(_ work: @escaping () -> Void) throws(LinkError) {
+        var helper = pthread_t()
+        let context = Unmanaged.passRetained(ThreadWork(work)).toOpaque()
+        let created = pthread_create(&helper, nil, { context in
+            Unmanaged<ThreadWork>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<ThreadWork>.fromOpaque(context).release()
+            throw .system(call: "pthread_create", errno: .init(rawValue: created))
+        }
+        pthread_join(helper, nil)
+    }
+}
+
+/// A thread's work, handed to `pthread_create` (the creator joins before reading what it wrote).
+private final class ThreadWork: @unchecked Sendable {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>? = nil
+}
+
+extension EventLoop {
+    /// Starts an event loop inside the network namespace `name` without moving the calling thread
+    /// (see `NetworkNamespace.perform(in:_:)`): the loop's thread and raw socket live in `name`.
+    public static func start(inNamespace name: String, addresses: [IPv4Address]? = nil,
+                             configuration: StackConfiguration = StackConfiguration()) throws -> EventLoop {
+        try NetworkNamespace.perform(in: name) {
+            try EventLoop(addresses: addresses, configuration: configuration)
+        }
+    }
+}
+

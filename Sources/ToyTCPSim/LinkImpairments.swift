@@ -31,7 +31,8 @@ public struct LinkImpairments: Hashable, Sendable, CustomStringConvertible {
     public var corruptionRate: Double
     /// Link rate in bits per second (serialization delay); `nil` is unlimited.
     public var bandwidth: Int?
-    /// Bytes that may wait for the transmitter when `bandwidth` is set; more are tail-dropped.
+    /// With a `bandwidth`: the most bytes not yet serialized (the packet on the wire included) the link
+    /// holds; a packet that would exceed it is tail-dropped (an empty queue always takes one packet).
     public var queueLimit: Int
 
     public init(delay: Duration = .zero, jitter: Duration = .zero, lossRate: Double = 0,

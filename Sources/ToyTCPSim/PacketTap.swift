@@ -37,7 +37,7 @@ public struct CapturedPacket {
 /// packets for post-mortems, a counter. Installed with `SimulatedNetwork.addTap(_:)`.
 ///
 /// This protocol is the only coupling between the network and packet-capture formats: the pcap file
-/// writer lives in `PcapTap`.
+/// writer lives in `PcapTap` (the one file that uses ToyTCPDecode).
 public protocol PacketTap: AnyObject {
     func capture(_ packet: CapturedPacket)
 }
@@ -69,12 +69,5 @@ public final class RecentPacketsTap: PacketTap {
     /// The kept packets, oldest first.
     public var packets: [(time: Instant, bytes: [UInt8])] {
         Array(ring[next...] + ring[..<next]).map { (time: $0.0, bytes: $0.1) }
-    }
-
-    /// Writes the kept packets to a pcap file (raw IPv4 link type).
-    public func writePcap(path: String) throws(PcapTapError) {
-        let file = try PcapFile(path: path)
-        for (time, bytes) in packets { file.write(bytes, at: time) }
-        try file.close()
     }
 }

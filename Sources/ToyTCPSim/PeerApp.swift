@@ -42,6 +42,8 @@ public final class PeerApp: SimulatedApp {
         let id: ConnectionID
         var output = ByteQueue()          // echo: received bytes not yet accepted by `send`
         var sourceOffset = 0              // source: bytes of the pattern accepted by `send`
+        var sourceChunk: [UInt8] = []     // source: pattern bytes from `sourceChunkStart`, made once
+        var sourceChunkStart = 0
         var bytesReceived = 0
         var bytesSent = 0
         var peerClosed = false
@@ -56,7 +58,6 @@ public final class PeerApp: SimulatedApp {
     public private(set) var listener: ListenerID?
     private var sessions: [Session] = []
     private var finished: [SessionInfo] = []
-    private var scratch: [UInt8] = []
 
     /// Totals over all connections, finished ones included.
     public private(set) var connectionsOpened = 0
@@ -206,10 +207,17 @@ public final class PeerApp: SimulatedApp {
             if let failure { throw failure }
         case let .source(total):
             while s.sourceOffset < total && !s.shutDown {
-                let n = min(chunkSize, total - s.sourceOffset)
-                ChargenPattern.fill(&scratch, from: s.sourceOffset, count: n)
-                let result = scratch.withUnsafeBytes { buf in
-                    Result { () throws(EngineError) -> Int in try stack.send(s.id, buf, at: now) }
+                // Make the next chunk of the pattern only when the previous one has been taken.
+                if s.sourceOffset >= s.sourceChunkStart + s.sourceChunk.count {
+                    s.sourceChunkStart = s.sourceOffset
+                    ChargenPattern.fill(&s.sourceChunk, from: s.sourceOffset, count: min(chunkSize, total - s.sourceOffset))
+                }
+                let skip = s.sourceOffset - s.sourceChunkStart
+                let n = s.sourceChunk.count - skip
+                let result = s.sourceChunk.withUnsafeBytes { buf in
+                    Result { () throws(EngineError) -> Int in
+                        try stack.send(s.id, UnsafeRawBufferPointer(rebasing: buf[skip...]), at: now)
+                    }
                 }
                 let accepted = try result.get()
                 s.sourceOffset += accepted

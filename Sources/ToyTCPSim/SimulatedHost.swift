@@ -42,6 +42,11 @@ public final class SimulatedHost: SimulatedNode {
     public var packetObserver: ((PacketObservation) -> Void)?
     /// Called for every event the stack reports, before the apps see it.
     public var eventObserver: ((StackEvent, Instant) -> Void)?
+    /// When `false`, packets delivered to this host go to `packetObserver` only and the stack never sees
+    /// them: a "raw" host from which the shell crafts a peer's segments by hand with `inject`, without
+    /// its own stack answering the other side's segments with RSTs (the problem LAB-NOTES.md describes
+    /// for the kernel). Timers and user calls on the stack still work.
+    public var deliversToStack = true
     /// The apps running on this host, in start order.
     public private(set) var apps: [any SimulatedApp] = []
 
@@ -107,6 +112,7 @@ public final class SimulatedHost: SimulatedNode {
     func receive(_ bytes: [UInt8]) {
         packetsReceived += 1
         packetObserver?(PacketObservation(time: now, direction: .received, bytes: bytes, injected: false))
+        guard deliversToStack else { return }
         let t = now
         bytes.withUnsafeBytes { stack.handle(packet: $0, at: t) }
         drain()
@@ -117,15 +123,18 @@ public final class SimulatedHost: SimulatedNode {
         drain()
     }
 
-    /// Lets the apps act, then drains the stack's transmissions onto the wire and its events to the
-    /// observer and the apps, until nothing more comes out (bounded, in case of a livelock).
-    func drain() {
+    /// Lets the apps act (after an input, `pollApps`), then drains the stack's transmissions onto the
+    /// wire and its events to the observer and the apps, until nothing more comes out (bounded, in case
+    /// of a livelock).
+    func drain(pollApps: Bool = true) {
         guard !isDraining else { return }
         isDraining = true
         defer { isDraining = false }
         let t = now
-        for _ in 0..<10_000 {
+        if pollApps {
             for app in apps { app.poll(on: self, at: t) }
+        }
+        for _ in 0..<10_000 {
             var progressed = false
             var transmitted = 0
             while transmitted < 1_000_000, let packet = stack.pollTransmit(at: t) {

@@ -292,10 +292,11 @@ public final class SimulatedNetwork {
 
     // MARK: Running
 
-    /// Lets every host act at the current time: apps run, stacks' pending segments go on the wire and
-    /// events go out. Call it after user calls on a stack to see their packets at once.
+    /// Sends what every stack has pending at the current time onto the wire and hands out its events
+    /// (apps react to them). The run methods do it before each step; call it after user calls on a
+    /// stack to see their packets at once.
     public func flush() {
-        for host in hosts { host.drain() }
+        for host in hosts { host.drain(pollApps: false) }
     }
 
     /// The earliest pending delivery, action or stack deadline (`nil`: nothing will ever happen).
@@ -314,6 +315,11 @@ public final class SimulatedNetwork {
     @discardableResult
     public func step() -> Bool {
         flush()
+        return stepFlushed()
+    }
+
+    /// `step()` once the hosts have been flushed at the current time.
+    private func stepFlushed() -> Bool {
         guard let next = nextEventTime else { return false }
         clock.advance(to: next)
         statistics.steps += 1
@@ -344,7 +350,7 @@ public final class SimulatedNetwork {
             flush()
             guard let next = nextEventTime, next <= time else { break }
             guard steps < limit else { throw .stepLimitExceeded(steps: steps, at: now) }
-            step()
+            stepFlushed()
             steps += 1
         }
         clock.advance(to: time)
@@ -373,7 +379,7 @@ public final class SimulatedNetwork {
                 return condition()
             }
             guard steps < limit else { throw .stepLimitExceeded(steps: steps, at: now) }
-            step()
+            stepFlushed()
             steps += 1
         }
     }
@@ -383,6 +389,25 @@ public final class SimulatedNetwork {
     @discardableResult
     public func runUntilIdle(timeout: Duration, maxSteps: Int? = nil) throws(SimulationError) -> Bool {
         try runUntil(timeout: timeout, maxSteps: maxSteps) { self.nextEventTime == nil }
+    }
+
+    /// A few lines for the shell's `network` command: nodes, links with their impairments, counters.
+    public var summary: String {
+        var lines: [String] = ["simulated network (seed \(seed)) at \(now)"]
+        for node in nodes {
+            let kind = node is SimulatedRouter ? "router" : "host"
+            lines.append("  \(kind) \(node)")
+        }
+        for link in links {
+            lines.append("  link \(link)")
+            for from in [link.a, link.b] {
+                if let st = link.statistics(from: from) {
+                    lines.append("    \(from.name)->: \(st.packetsOffered) offered, \(st.packetsDelivered) delivered, \(st.packetsLost) lost, \(st.packetsQueueDropped) queue-dropped, \(st.packetsDuplicated) duplicated, \(st.packetsReordered) reordered, \(st.packetsCorrupted) corrupted")
+                }
+            }
+        }
+        if statistics.noRouteDrops > 0 { lines.append("  \(statistics.noRouteDrops) packets had no route") }
+        return lines.joined(separator: "\n")
     }
 
     /// Packets in flight on the links.

@@ -112,8 +112,9 @@ public struct TCPHeaderView {
     public func expectedChecksum(source: IPv4Address, destination: IPv4Address) -> UInt16 {
         var c = InternetChecksum()
         c.addPseudoHeader(source: source, destination: destination, length: bytes.count)
-        c.add(bytes)
+        // Cancel the carried checksum while the sum is at an even position (the segment may be odd).
         c.add(~checksum)
+        c.add(bytes)
         return c.value
     }
 

@@ -1,1 +1,84 @@
-print("toytcp-bench: engine benchmarks (being written)")
+// toytcp-bench: engine benchmarks, run in release mode by scripts/bench-engine.sh.
+//
+// Prints, for bulk transfer over a lossless path, bytes per CPU-second and segments per CPU-second
+// (one core: the benchmark is single-threaded) beside the issue's goal of well over 1 M segments/s per
+// core, with the ratio; and the memory held per idle connection with 10,000 of them.
+//
+// Usage: toytcp-bench [--megabytes N] [--connections N] [--only pair|bytes|sim|idle]
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Prints a usage error on standard error and exits with status 2.
+func usageError(_ message: String) -> Never {
+    let line = "toytcp-bench: " + message.replacingPrefix("toytcp-bench: ") + "\n"
+    _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    exit(2)
+}
+
+extension String {
+    func replacingPrefix(_ prefix: String) -> String { hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self }
+}
+
+var megabytes = 512
+var connections = 10_000
+var only: String?
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--megabytes":
+        guard let v = arguments.popFirst().flatMap({ Int($0) }), v > 0 else {
+            usageError("toytcp-bench: --megabytes needs a positive number")
+        }
+        megabytes = v
+    case "--connections":
+        guard let v = arguments.popFirst().flatMap({ Int($0) }), v > 0 else {
+            usageError("toytcp-bench: --connections needs a positive number")
+        }
+        connections = v
+    case "--only":
+        guard let v = arguments.popFirst(), ["pair", "bytes", "sim", "idle"].contains(v) else {
+            usageError("toytcp-bench: --only takes pair, bytes, sim or idle")
+        }
+        only = v
+    case "-h", "--help":
+        print("usage: toytcp-bench [--megabytes N] [--connections N] [--only pair|bytes|sim|idle]")
+        exit(0)
+    default:
+        usageError("toytcp-bench: unknown argument '\(argument)' (try --help)")
+    }
+}
+
+/// The issue's goal: the engine is never the bottleneck of the raw-socket path, "well over 1 M
+/// segments/s per core". The lab's raw socket itself moves ~0.5 M segments/s (LAB-NOTES.md).
+let goalSegmentsPerSecond = 1_000_000.0
+let labRawSocketSegmentsPerSecond = 500_000.0
+
+func report(_ r: BulkResult, expected: Int) {
+    let ratio = r.segmentsPerCPUSecond / goalSegmentsPerSecond
+    print("\(pad(r.name, 52))  \(pad(format(r.bytesPerCPUSecond / 1e6, decimals: 1), 10))  \(pad(format(r.bytesPerCPUSecond * 8 / 1e9, decimals: 2), 7))  \(pad(human(r.segmentsPerCPUSecond), 15))  \(pad(format(ratio, decimals: 2) + "x", 8))  \(pad(format(r.cpuSeconds, decimals: 2), 6))")
+    if r.bytes < expected {
+        print("  !! only \(r.bytes) of \(expected) bytes arrived: the transfer stalled")
+    }
+}
+
+// Idle connections first, on a fresh heap (after the bulk runs, freed buffers would absorb the TCBs).
+if only == nil || only == "idle" {
+    let m = benchmarkIdleConnections(count: connections)
+    print("toytcp-bench: memory of idle connections")
+    print("  \(m.connections) connections opened, \(m.established) established (two TCBs each: client and server)")
+    print("  RSS +\(format(Double(m.rssDelta) / 1_048_576, decimals: 1)) MiB = \(Int(m.rssPerConnection)) bytes per connection (\(Int(m.rssPerConnection / 2)) per TCB)")
+    print("  reference: Linux holds ~2-3 KiB per idle established socket (struct tcp_sock + inode + file)")
+    print("")
+}
+
+let total = megabytes * 1_000_000
+if only == nil || only == "pair" || only == "bytes" || only == "sim" {
+    print("toytcp-bench: bulk transfer of \(megabytes) MB over a lossless path (release build, one core)")
+    print("goal: > \(human(goalSegmentsPerSecond)) segments/s per core (issue 3); the lab's raw socket path moves ~\(human(labRawSocketSegmentsPerSecond)) pkt/s (LAB-NOTES)")
+    print("")
+    print("\(pad("path", 52))  \(pad("MB/CPU-s", 10))  \(pad("Gbit/s", 7))  \(pad("segments/CPU-s", 15))  \(pad("vs goal", 8))  \(pad("CPU s", 6))")
+}
+if only == nil || only == "pair" { report(benchmarkPair(total: total, path: .parsedPackets), expected: total) }
+if only == nil || only == "bytes" { report(benchmarkPair(total: total, path: .wireBytes), expected: total) }
+if only == nil || only == "sim" { report(benchmarkSimulatedNetwork(total: total), expected: total) }

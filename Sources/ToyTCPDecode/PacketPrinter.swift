@@ -1,0 +1,137 @@
+/// What the decoder prints for each packet.
+public enum DecodeFormat: String, CaseIterable, Sendable {
+    /// tcpdump's one-line summary (`tcpdump -nn`).
+    case line
+    /// The line, then the RFC 9293 §3.1 header box with the values.
+    case diagram
+    /// The line, then offset / hex / ASCII columns.
+    case hex
+    /// The line, the diagram and the hex dump.
+    case all
+}
+
+/// Counts of what a decode run saw.
+public struct DecodeStatistics: Sendable, Equatable {
+    /// Records (or hex packets) read.
+    public var packets = 0
+    /// Packets printed (IPv4 carrying TCP, malformed ones included).
+    public var printed = 0
+    /// Skipped: the link layer carried something other than IPv4.
+    public var notIPv4 = 0
+    /// Skipped: IPv4 carrying another protocol.
+    public var notTCP = 0
+    /// Records whose header cannot be right (no bytes captured, or more captured than sent);
+    /// printed as tcpdump does (`[Invalid header: …]`).
+    public var invalid = 0
+
+    public init() {}
+
+    public var skipped: Int { notIPv4 + notTCP }
+}
+
+/// Renders packets in one of the `DecodeFormat`s into an `OutputBuffer` and hands the buffer to a
+/// sink whenever it passes its flush threshold (~64 KiB), so output leaves in large writes and
+/// memory stays flat however many packets go through.
+public struct PacketPrinter {
+    public let format: DecodeFormat
+    public private(set) var statistics = DecodeStatistics()
+    public let output: OutputBuffer
+    private var line: TcpdumpLine
+    private let sink: (UnsafeRawBufferPointer) -> Void
+
+    /// - Parameters:
+    ///   - absolute: absolute sequence numbers (tcpdump `-S`).
+    ///   - sink: receives the rendered bytes; called with ~64 KiB at a time and by `flush()`.
+    public init(format: DecodeFormat, absolute: Bool, output: OutputBuffer = OutputBuffer(),
+                sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.format = format
+        self.output = output
+        self.line = TcpdumpLine(absolute: absolute)
+        self.sink = sink
+    }
+
+    /// Decodes every record of a capture. On a corrupt record, what came before has been printed
+    /// and flushed, and the error names the record.
+    public mutating func printAll(from reader: PcapReader) throws(PcapError) {
+        var link = LinkDecapsulator(linkType: reader.linkType)
+        defer { flush() }
+        while let record = try reader.next() {
+            statistics.packets += 1
+            let mark = output.count
+            if record.bytes.count == 0 || record.wireLength < record.bytes.count {
+                // tcpdump reports a record header that cannot be right, with no time, and goes on.
+                statistics.invalid += 1
+                output.reserve(128)
+                if record.bytes.count == 0 {
+                    output.append(record.wireLength == 0 ? "[Invalid header: caplen==0, len==0]\n" : "[Invalid header: caplen==0]\n")
+                } else {
+                    output.append("[Invalid header: len(")
+                    output.append(decimal: UInt64(record.wireLength))
+                    output.append(") < caplen(")
+                    output.append(decimal: UInt64(record.bytes.count))
+                    output.append(")]\n")
+                }
+                continue
+            }
+            guard let offset = link.ipv4Offset(in: record.bytes, prefix: nil) else {
+                statistics.notIPv4 += 1
+                continue
+            }
+            let ipv4 = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
+            if ipv4.isEmpty {
+                // The link layer says IPv4 but nothing of it was captured: tcpdump prints " [|ip]".
+                statistics.printed += 1
+                line.clock.render(record.timestamp, into: output)
+                output.append(0x20)
+                if reader.linkType == .linuxSLL2 { _ = link.ipv4Offset(in: record.bytes, prefix: output) }
+                output.append(" [|ip]\n")
+                continue
+            }
+            guard TcpdumpLine.isIPv4TCP(ipv4) else {
+                statistics.notTCP += 1
+                continue
+            }
+            statistics.printed += 1
+            // The time, then the link layer's part (SLL2's interface and direction), then IPv4/TCP.
+            output.reserve(1024)
+            line.clock.render(record.timestamp, into: output)
+            output.append(0x20)
+            if reader.linkType == .linuxSLL2 { _ = link.ipv4Offset(in: record.bytes, prefix: output) }
+            line.renderIPv4(ipv4, wireLength: record.wireLength - offset, into: output)
+            output.append(0x0A)
+            if format != .line { renderExtras(ipv4, wireLength: record.wireLength - offset, separate: mark > 0) }
+            if output.count >= output.flushThreshold { flush() }
+        }
+    }
+
+    /// Decodes one IPv4 packet given as bytes (hex input): no timestamp on the line.
+    public mutating func printPacket(_ ipv4: UnsafeRawBufferPointer) {
+        statistics.packets += 1
+        guard ipv4.count >= 1, ipv4[0] >> 4 == 4 else { statistics.notIPv4 += 1; return }
+        guard TcpdumpLine.isIPv4TCP(ipv4) else { statistics.notTCP += 1; return }
+        statistics.printed += 1
+        let separate = statistics.printed > 1
+        line.renderIPv4(ipv4, wireLength: ipv4.count, into: output)
+        output.append(0x0A)
+        if format != .line { renderExtras(ipv4, wireLength: ipv4.count, separate: separate) }
+        if output.count >= output.flushThreshold { flush() }
+    }
+
+    private func renderExtras(_ ipv4: UnsafeRawBufferPointer, wireLength: Int, separate: Bool) {
+        if format == .diagram || format == .all {
+            HeaderDiagram.render(ipv4, wireLength: wireLength, into: output)
+        }
+        if format == .hex || format == .all {
+            HexDump.render(ipv4, into: output)
+        }
+        output.append(0x0A)
+    }
+
+    /// Hands everything rendered so far to the sink.
+    public func flush() {
+        if output.count > 0 {
+            sink(output.bytes)
+            output.removeAll()
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ToyTCPEngine
+import ToyTCPSim
+import ToyTCPWire
+
+/// What a bulk-transfer run measured.
+struct BulkResult {
+    var name: String
+    var bytes: Int
+    var segments: Int
+    var cpuSeconds: Double
+    var wallSeconds: Double
+    var bytesPerCPUSecond: Double { Double(bytes) / cpuSeconds }
+    var segmentsPerCPUSecond: Double { Double(segments) / cpuSeconds }
+}
+
+/// How segments travel between the two stacks in the direct benchmark.
+enum PairPath {
+    /// `pollTransmit` → `handle(_ packet: IPv4Packet)`: the engine's logic alone (no bytes, no checksum).
+    case parsedPackets
+    /// `pollTransmit` → emit bytes with checksums → `handle(packet: bytes)` (parse, verify): what the
+    /// raw-socket path costs the engine, minus the syscalls.
+    case wireBytes
+}
+
+/// Bulk transfer between two stacks joined directly (no simulated network): a client sends `total`
+/// bytes, a server reads and discards them. Time only moves when both stacks are idle (to the next
+/// timer), as on a lossless, zero-delay link.
+func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
+    var config = StackConfiguration()
+    config.receiveBufferSize = 4 << 20
+    config.sendBufferSize = 4 << 20
+    let client = Stack(addresses: [IPv4Address(10, 0, 0, 1)], configuration: config)
+    let server = Stack(addresses: [IPv4Address(10, 0, 1, 1)], configuration: config)
+    var now = Instant.zero
+    guard let listener = try? server.listen(port: 5001),
+          let c = try? client.connect(to: IPv4Address(10, 0, 1, 1), port: 5001, at: now) else {
+        fatalError("bench: listen/connect failed")
+    }
+    var serverConnection: ConnectionID?
+    let chunk = [UInt8](repeating: 0x61, count: 256 * 1024)
+    var sent = 0, received = 0, segments = 0
+    var shutDown = false
+    var writer = ByteWriter(capacity: 2048)
+
+    func move(from a: Stack, to b: Stack) -> Int {
+        var n = 0
+        while let p = a.pollTransmit(at: now) {
+            switch path {
+            case .parsedPackets:
+                b.handle(p, at: now)
+            case .wireBytes:
+                writer.bytes.removeAll(keepingCapacity: true)
+                p.emit(into: &writer)
+                writer.bytes.withUnsafeBytes { b.handle(packet: $0, at: now) }
+            }
+            n += 1
+        }
+        while a.pollEvent() != nil {}
+        return n
+    }
+
+    let cpu0 = processCPUSeconds(), wall0 = monotonicSeconds()
+    var idleRounds = 0
+    while idleRounds < 1_000_000 {
+        // Application: the client writes while it can, the server reads everything.
+        if sent < total {
+            let want = min(chunk.count, total - sent)
+            let n = chunk.withUnsafeBytes { (try? client.send(c, UnsafeRawBufferPointer(rebasing: $0[0..<want]), at: now)) ?? 0 }
+            sent += n
+        } else if !shutDown {
+            try? client.shutdown(c, at: now)
+            shutDown = true
+        }
+        if serverConnection == nil { serverConnection = server.accept(listener) }
+        if let s = serverConnection {
+            while let data = try? server.receive(s, maxLength: 1 << 20, at: now), !data.isEmpty {
+                received += data.count
+            }
+        }
+        let moved = move(from: client, to: server) + move(from: server, to: client)
+        segments += moved
+        if received >= total { break }
+        if moved == 0 {
+            // Nothing to send: jump to the next timer (delayed ACK, persist), as virtual time would.
+            let deadlines = [client.nextDeadline, server.nextDeadline].compactMap { $0 }
+            guard let next = deadlines.min() else { idleRounds += 1; continue }
+            if now < next { now = next }
+            client.handleTimeout(at: now)
+            server.handleTimeout(at: now)
+            idleRounds += 1
+        }
+    }
+    let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
+    let name = path == .parsedPackets ? "engine pair, parsed packets" : "engine pair, wire bytes (emit + parse + checksum)"
+    return BulkResult(name: name, bytes: received, segments: segments, cpuSeconds: cpu, wallSeconds: wall)
+}
+
+/// Bulk transfer through a lossless `SimulatedNetwork` link (discard server, chargen source client):
+/// the engine plus the simulation's event queue, routing and pcap-ready byte copies.
+func benchmarkSimulatedNetwork(total: Int) -> BulkResult {
+    let network = SimulatedNetwork(seed: 1)
+    var config = StackConfiguration()
+    config.receiveBufferSize = 4 << 20
+    config.sendBufferSize = 4 << 20
+    guard let (a, b) = try? network.addPair(configuration: config) else { fatalError("bench: topology") }
+    let server = PeerApp.discard(port: 9)
+    let client = PeerApp(.source(bytes: total), connectingTo: b.address, port: 9)
+    do {
+        try b.start(server)
+        try a.start(client)
+    } catch {
+        fatalError("bench: \(error)")
+    }
+    let cpu0 = processCPUSeconds(), wall0 = monotonicSeconds()
+    _ = try? network.runUntil(timeout: .seconds(100_000), maxSteps: 500_000_000) {
+        server.totalBytesReceived >= total
+    }
+    let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
+    let segments = a.stack.statistics.packetsSent + b.stack.statistics.packetsSent
+    return BulkResult(name: "simulated network, lossless link", bytes: server.totalBytesReceived, segments: segments,
+                      cpuSeconds: cpu, wallSeconds: wall)
+}

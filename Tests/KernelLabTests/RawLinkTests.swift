@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import ToyTCPLink
+
+extension KernelLab {
+    @Suite("Raw IPv4 link (LAB-NOTES facts 1-3)")
+    struct RawLink {
+        @Test("A crafted SYN reaches a kernel listener through the router; its SYN-ACK comes back with a valid checksum (RFC 9293 §3.5)")
+        func craftedSYNGetsSYNACK() throws {
+            Lab.run("raw-syn") { lab in
+                let server = try lab.spawn(in: lab.host2, ["nc", "-l", "10.0.1.1", "5555"])
+                try lab.waitForKernelListener(in: lab.host2, port: 5555)
+                let link = try NetworkNamespace.perform(in: lab.host1) { try RawSocketLink() }
+                defer { link.close() }
+
+                let syn = IPv4Packet(
+                    header: IPv4Header(source: Lab.host1Address, destination: Lab.host2Address),
+                    segment: TCPSegment(sourcePort: 40_000, destinationPort: 5555, sequenceNumber: 1000,
+                                        flags: .syn, window: 65_535, options: [.mss(1460)]))
+                let sent = try syn.bytes().withUnsafeBytes { try link.send($0) }
+                guard case .done = sent else { try lab.require(false, "sendto would block on an idle socket"); return }
+
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                var synAck: IPv4Packet? = nil
+                let deadline = ContinuousClock.now + .seconds(3)
+                while synAck == nil, ContinuousClock.now < deadline {
+                    let received = try buffer.withUnsafeMutableBytes { try link.receive(into: $0) }
+                    guard case .done(let length) = received else { usleep(1000); continue }
+                    // verifyChecksum: a partial (offloaded) checksum would throw here (LAB-NOTES fact 1).
+                    guard let packet = try? buffer.withUnsafeBytes({ buf in
+                        try IPv4Packet.parse(UnsafeRawBufferPointer(rebasing: buf[0..<length]), verifyChecksum: true)
+                    }) else { continue }
+                    if packet.segment.destinationPort == 40_000 { synAck = packet }
+                }
+                guard let synAck else {
+                    try lab.require(false, "no SYN-ACK from the kernel within 3 s (is tx offload on? a checksum wrong?)")
+                    return
+                }
+                lab.expect(synAck.segment.flags == [.syn, .ack], "flags \(synAck.segment.flags), expected S.")
+                lab.expect(synAck.segment.acknowledgmentNumber == SequenceNumber(1001),
+                           "ack \(synAck.segment.acknowledgmentNumber), expected 1001")
+                lab.expect(synAck.header.source == Lab.host2Address, "from \(synAck.header.source)")
+                // Clean up the kernel's half-open connection with a RST of ours (marked: it passes the filter).
+                let rst = IPv4Packet(
+                    header: IPv4Header(source: Lab.host1Address, destination: Lab.host2Address),
+                    segment: TCPSegment(sourcePort: 40_000, destinationPort: 5555, sequenceNumber: 1001, flags: .rst))
+                _ = try rst.bytes().withUnsafeBytes { try link.send($0) }
+                server.kill()
+            }
+        }
+
+        @Test("Source address selection follows the routing table; an unroutable destination is a clear error")
+        func routeLookup() throws {
+            Lab.run("route-lookup") { lab in
+                let source = try NetworkNamespace.perform(in: lab.host1) {
+                    try RouteLookup.sourceAddress(toward: Lab.host2Address)
+                }
+                lab.expect(source == Lab.host1Address, "source for 10.0.1.1 from host1: \(source)")
+                let addresses = try NetworkNamespace.perform(in: lab.host1) { try InterfaceAddress.usable() }
+                lab.expect(addresses == [Lab.host1Address], "host1's usable addresses: \(addresses)")
+                let routerAddresses = try NetworkNamespace.perform(in: lab.router) { try InterfaceAddress.usable() }
+                lab.expect(Set(routerAddresses) == [IPv4Address(10, 0, 0, 254), IPv4Address(10, 0, 1, 254)],
+                           "router's usable addresses: \(routerAddresses)")
+                // The router has no default route: 192.0.2.1 (TEST-NET-1) is unreachable from it.
+                do {
+                    _ = try NetworkNamespace.perform(in: lab.router) {
+                        try RouteLookup.sourceAddress(toward: IPv4Address(192, 0, 2, 1))
+                    }
+                    lab.fail("expected LinkError.noRoute")
+                } catch let error as LinkError {
+                    lab.expect(error == .noRoute(IPv4Address(192, 0, 2, 1)), "got \(error)")
+                }
+                do {
+                    try NetworkNamespace.perform(in: "\(lab.prefix)-nosuch") {}
+                    lab.fail("expected LinkError.noSuchNamespace")
+                } catch let error as LinkError {
+                    lab.expect(error == .noSuchNamespace("\(lab.prefix)-nosuch"), "got \(error)")
+                }
+            }
+        }
+    }
+}

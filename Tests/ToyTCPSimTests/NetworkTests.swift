@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+import ToyTCPEngine
+import ToyTCPWire
+@testable import ToyTCPSim
+
+@Suite("Simulated network: topology, injection, observers, pcap, virtual time")
+struct NetworkTests {
+    @Test("A handshake through the router: TTL decremented once, observers see both directions")
+    func handshakeThroughRouter() throws {
+        let net = SimulatedNetwork(seed: 1)
+        let lab = try net.addLabTopology()
+        var seenAtHost2: [PacketObservation] = []
+        lab.host2.packetObserver = { seenAtHost2.append($0) }
+        var eventsAtHost1: [StackEvent] = []
+        lab.host1.eventObserver = { event, _ in eventsAtHost1.append(event) }
+        let listener = try lab.host2.stack.listen(port: 80)
+        let c = try lab.host1.stack.connect(to: lab.host2.address, port: 80, at: net.now)
+        let established = try net.runUntil(timeout: .seconds(5)) {
+            lab.host1.stack.snapshot(c)?.state == .established
+        }
+        #expect(established)
+        try net.run(for: .milliseconds(100))
+        #expect(lab.host2.stack.accept(listener) != nil)
+        let received = seenAtHost2.filter { $0.direction == .received }
+        let sent = seenAtHost2.filter { $0.direction == .sent }
+        #expect(received.count >= 2 && sent.count >= 1)
+        // SYN from host1 crossed the router: TTL one less than the sender's.
+        let syn = try IPv4Packet.parse(try #require(received.first).bytes, verifyChecksum: true)
+        #expect(syn.segment.flags.contains(.syn))
+        #expect(syn.header.ttl == 63)
+        #expect(eventsAtHost1.contains(.connection(c, .connected)))
+        #expect(lab.router.packetsForwarded >= 3)
+    }
+
+    @Test("inject puts a crafted packet on the wire; a SYN to a closed port is answered with RST (RFC 9293 §3.10.7.1)")
+    func injectToClosedPort() throws {
+        let net = SimulatedNetwork(seed: 2)
+        let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1)))
+        var answers: [IPv4Packet] = []
+        a.packetObserver = { obs in
+            if obs.direction == .received, let p = try? IPv4Packet.parse(obs.bytes) { answers.append(p) }
+        }
+        let syn = IPv4Packet(header: IPv4Header(source: a.address, destination: b.address),
+                             segment: TCPSegment(sourcePort: 4242, destinationPort: 81, sequenceNumber: 1000,
+                                                 flags: [.syn], window: 1000))
+        try a.inject(syn)
+        try net.run(for: .milliseconds(10))
+        let rst = try #require(answers.first)
+        #expect(rst.segment.flags.contains(.rst))
+        #expect(rst.segment.acknowledgmentNumber == SequenceNumber(rawValue: 1001))
+        #expect(a.packetsInjected == 1)
+        #expect(throws: SimulationError.notIPv4(length: 3)) { try a.inject([1, 2, 3]) }
+    }
+
+    @Test("Corrupted packets are counted and dropped by the receiving stack, never answered")
+    func corruptionCounted() throws {
+        let net = SimulatedNetwork(seed: 3)
+        let (a, b) = try net.addPair()
+        try net.links[0].setImpairments(LinkImpairments(corruptionRate: 1), from: a)
+        for port: UInt16 in 1...20 {
+            let syn = IPv4Packet(header: IPv4Header(source: a.address, destination: b.address),
+                                 segment: TCPSegment(sourcePort: 5000, destinationPort: port, sequenceNumber: 7, flags: [.syn]))
+            try a.inject(syn)
+        }
+        try net.run(for: .milliseconds(10))
+        let s = b.stack.statistics
+        #expect(s.badChecksumDropped + s.malformedDropped == 20)
+        #expect(s.resetsSent == 0)
+        #expect(net.links[0].statistics(from: a)?.packetsCorrupted == 20)
+    }
+
+    @Test("Virtual time: a connection to a black hole times out after its SYN retries, in no wall time")
+    func synRetriesInVirtualTime() throws {
+        let net = SimulatedNetwork(seed: 4)
+        var config = StackConfiguration()
+        config.synRetries = 3
+        let (a, b) = try net.addPair(impairments: LinkImpairments(lossRate: 1), configuration: config)
+        _ = b
+        var failure: EngineError?
+        a.eventObserver = { event, _ in if case let .connection(_, .failed(e)) = event { failure = e } }
+        _ = try a.stack.connect(to: b.address, port: 80, at: net.now)
+        let failed = try net.runUntil(timeout: .seconds(600)) { failure != nil }
+        #expect(failed)
+        #expect(failure == .timedOut)
+        // RFC 6298 (2.1), (5.5): 1 s initial RTO doubled each retry: 1 + 2 + 4 + 8 = 15 s.
+        #expect(net.now >= .milliseconds(7_000) && net.now <= .milliseconds(31_000), "timed out at \(net.now)")
+        #expect(net.links[0].statistics(from: a)?.packetsOffered == 4)
+    }
+
+    @Test("A pcap tap writes a readable capture stamped with virtual time")
+    func pcapTap() throws {
+        let path = NSTemporaryDirectory() + "toytcp-sim-pcap-\(UInt32.random(in: 0...UInt32.max)).pcap"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let net = SimulatedNetwork(seed: 5)
+        let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(10)))
+        let tap = try PcapTap(path: path)
+        net.addTap(tap)
+        try b.start(PeerApp.echo())
+        try a.start(PeerApp(.source(bytes: 5000), connectingTo: b.address, port: 7))
+        try net.run(for: .seconds(5))
+        try tap.close()
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let bytes = [UInt8](data)
+        #expect(bytes.count > 24)
+        #expect(Array(bytes[0..<4]) == [0x4D, 0x3C, 0xB2, 0xA1])   // nanosecond pcap, little-endian
+        #expect(bytes[20] == 101)                                     // LINKTYPE_RAW
+        var offset = 24, records = 0
+        var lastTime: Int64 = -1
+        while offset + 16 <= bytes.count {
+            func u32(_ o: Int) -> UInt32 { UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24 }
+            let t = Int64(u32(offset)) * 1_000_000_000 + Int64(u32(offset + 4))
+            let length = Int(u32(offset + 8))
+            #expect(t >= lastTime)
+            lastTime = t
+            let packet = try IPv4Packet.parse(Array(bytes[(offset + 16)..<(offset + 16 + length)]), verifyChecksum: true)
+            #expect(packet.header.protocol == 6)
+            offset += 16 + length
+            records += 1
+        }
+        #expect(offset == bytes.count)
+        #expect(records == tap.packetsWritten && records > 10)
+        // The first SYN went out at virtual time 0, its SYN-ACK after one 10 ms delay.
+        #expect(lastTime > 10_000_000)
+    }
+
+    @Test("Topology errors are reported, and unknown destinations are counted as dropped")
+    func topologyErrors() throws {
+        let net = SimulatedNetwork(seed: 6)
+        let lab = try net.addLabTopology()
+        #expect(throws: SimulationError.duplicateAddress(IPv4Address(10, 0, 0, 1))) {
+            try net.addHost("other", address: IPv4Address(10, 0, 0, 1))
+        }
+        #expect(throws: SimulationError.duplicateName("router")) {
+            try net.addRouter("router", addresses: [IPv4Address(10, 9, 9, 9)])
+        }
+        // host1 sends to an address nobody owns: out its default route, then dropped at the router.
+        let stray = IPv4Packet(header: IPv4Header(source: lab.host1.address, destination: IPv4Address(10, 0, 7, 7)),
+                               segment: TCPSegment(sourcePort: 1, destinationPort: 2, flags: [.syn]))
+        try lab.host1.inject(stray)
+        try net.run(for: .milliseconds(1))
+        #expect(net.statistics.noRouteDrops == 1)
+        #expect(net.host(for: IPv4Address(10, 0, 1, 1)) === lab.host2)
+    }
+
+    @Test("Same seed, same run: two identical lossy transfers take the same steps and time")
+    func determinism() throws {
+        func run() throws -> (Instant, Int, LinkStatistics?) {
+            let net = SimulatedNetwork(seed: 99)
+            let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1), jitter: .microseconds(300),
+                                                                      lossRate: 0.1, duplicationRate: 0.05, reorderRate: 0.05))
+            try b.start(PeerApp.discard())
+            let client = PeerApp(.source(bytes: 100_000), connectingTo: b.address, port: 9)
+            try a.start(client)
+            try net.runUntil(timeout: .seconds(600)) { client.activeConnections.isEmpty }
+            return (net.now, net.statistics.steps, net.links[0].statistics(from: a))
+        }
+        let first = try run(), second = try run()
+        #expect(first.0 == second.0 && first.1 == second.1 && first.2 == second.2)
+    }
+
+    @Test("Run methods honour their step bound")
+    func stepBound() throws {
+        let net = SimulatedNetwork(seed: 7)
+        let (a, b) = try net.addPair()
+        try b.start(PeerApp.discard())
+        try a.start(PeerApp(.source(bytes: 10_000_000), connectingTo: b.address, port: 9))
+        #expect(throws: SimulationError.self) { try net.run(for: .seconds(100), maxSteps: 50) }
+    }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Decoder benchmark: toytcp-shell decode --format line against tcpdump -nn -r on the same pcap, in one run.
+# Builds release, generates >= 1,000,000 varied TCP segments (scripts/gen-tcp-pcap.py), times both with output
+# to /dev/null, checks the outputs are identical, and prints packets/s, the ratio and each one's peak RSS.
+# usage: scripts/bench-decode.sh [PACKETS]   (default 1000000; also runs a 4x file to show memory stays flat)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-1000000}
+work=$(mktemp -d /tmp/toytcp-bench-decode.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+command -v tcpdump >/dev/null || { echo "bench-decode: tcpdump is not installed (run scripts/setup.sh)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench-decode: /usr/bin/time is missing (Debian package 'time'; run scripts/setup.sh)" >&2; exit 1; }
+
+swift build -c release --product toytcp-shell >/dev/null
+bin=$(swift build -c release --show-bin-path)/toytcp-shell
+
+echo "generating $count segments..."
+python3 scripts/gen-tcp-pcap.py "$work/bench.pcap" "$count" --seed 7
+
+# Runs "$@" with output to /dev/null; prints "seconds peak_rss_kb".
+measure() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$work/rss" "$@" >/dev/null 2>"$work/stderr"
+  t1=$(date +%s.%N)
+  echo "$(echo "$t1 - $t0" | bc -l) $(cat "$work/rss")"
+}
+
+export TZ=UTC
+run_pair() {
+  local file=$1 n=$2
+  # Warm the page cache, then alternate runs and keep each tool's best of three.
+  cat "$file" >/dev/null
+  local best_ours=999999 best_ref=999999 rss_ours=0 rss_ref=0
+  for _ in 1 2 3; do
+    read -r s rss < <(measure "$bin" decode "$file" --format line)
+    if (( $(echo "$s < $best_ours" | bc -l) )); then best_ours=$s; fi; rss_ours=$rss
+    read -r s rss < <(measure tcpdump -nn -r "$file")
+    if (( $(echo "$s < $best_ref" | bc -l) )); then best_ref=$s; fi; rss_ref=$rss
+  done
+  local rate_ours rate_ref
+  rate_ours=$(echo "$n / $best_ours" | bc -l)
+  rate_ref=$(echo "$n / $best_ref" | bc -l)
+  printf "%-10s %12s %14s %14s\n" "packets" "tool" "packets/s" "peak RSS"
+  printf "%-10s %12s %14.0f %11d kB\n" "$n" "toytcp" "$rate_ours" "$rss_ours"
+  printf "%-10s %12s %14.0f %11d kB\n" "$n" "tcpdump" "$rate_ref" "$rss_ref"
+  printf "ratio toytcp/tcpdump: %.2fx\n" "$(echo "$rate_ours / $rate_ref" | bc -l)"
+}
+
+echo "checking the outputs are identical..."
+"$bin" decode "$work/bench.pcap" > "$work/ours.txt"
+tcpdump -nn -r "$work/bench.pcap" > "$work/ref.txt" 2>/dev/null
+if ! cmp -s "$work/ours.txt" "$work/ref.txt"; then
+  echo "bench-decode: outputs differ:" >&2
+  diff "$work/ref.txt" "$work/ours.txt" | head -5 >&2
+  exit 1
+fi
+echo "identical: $(wc -l < "$work/ours.txt") lines"
+rm -f "$work/ours.txt" "$work/ref.txt"
+run_pair "$work/bench.pcap" "$count"
+
+# Memory stays flat as the file grows: the same segments four times over.
+cat "$work/bench.pcap" > "$work/big.pcap"
+for _ in 1 2 3; do tail -c +25 "$work/bench.pcap" >> "$work/big.pcap"; done
+echo
+echo "4x file ($((count * 4)) packets, $(du -m "$work/big.pcap" | cut -f1) MB):"
+read -r s rss < <(measure "$bin" decode "$work/big.pcap" --format line)
+printf "toytcp: %.0f packets/s, peak RSS %d kB\n" "$(echo "$count * 4 / $s" | bc -l)" "$rss"

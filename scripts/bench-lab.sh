@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Kernel-lab benchmark: toytcp against the Linux kernel on the same lab topology
+# (host1 -- router -- host2, tx checksum offload off on every veth), in one run, side by side.
+#
+#   1. bulk transfer host1 -> host2 into `nc -l >/dev/null`: toytcp fileclient vs kernel nc, same file
+#   2. handshake latency (connect-to-established): toytcp vs a C socket/connect/close loop, against the
+#      same C accept loop in host2
+#   3. the raw-socket ceiling: how fast one thread can sendto 1500-byte packets from host1 (C), and the
+#      same through toytcp's RawSocketLink
+#
+# Usage: sudo scripts/bench-lab.sh [--size MB] [--handshakes N] [--profile]
+#   --size MB        bulk transfer size (default 1024)
+#   --handshakes N   connections per side (default 2000)
+#   --profile        also record the toytcp bulk transfer with `perf record -g` and print the top symbols
+# Goals (issue 4): toytcp bulk >= 80% of kernel nc->nc; median handshake <= 2x the kernel's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size_mb=1024
+handshakes=2000
+profile=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) size_mb="$2"; shift 2 ;;
+    --handshakes) handshakes="$2"; shift 2 ;;
+    --profile) profile=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench-lab: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench-lab: must run as root (namespaces, raw sockets): sudo $0" >&2; exit 2; }
+for tool in gcc nc ip; do
+  command -v "$tool" >/dev/null || { echo "bench-lab: '$tool' is missing: run scripts/setup.sh as root" >&2; exit 2; }
+done
+
+echo "== building (release)"
+swift build -c release --product fileclient >/dev/null
+swift build -c release --product toytcp-lab-bench >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+work="$(mktemp -d /tmp/toytcp-bench.XXXXXX)"
+prefix="bench$$"
+h1="$prefix-host1"; h2="$prefix-host2"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  scripts/lab-down.sh --prefix "$prefix" --kill >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for f in accept_server handshake_client rawsend; do
+  gcc -O2 -o "$work/$f" "scripts/bench-lab/$f.c"
+done
+scripts/lab-up.sh --prefix "$prefix" >/dev/null
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+now() { date +%s.%N; }
+
+# Waits (bounded) until something listens on PORT in namespace NS.
+wait_listen() {
+  for _ in $(seq 1 500); do
+    ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q ":$2" && return 0
+    sleep 0.01
+  done
+  echo "bench-lab: nothing listens on port $2 in $1" >&2; return 1
+}
+
+# One bulk transfer: CLIENT-COMMAND... into `nc -l` on host2:PORT; prints Gbit/s.
+bulk() {
+  local port="$1"; shift
+  ip netns exec "$h2" nc -l 10.0.1.1 "$port" >/dev/null </dev/null &
+  local server=$!
+  wait_listen "$h2" "$port"
+  local t0 t1
+  t0=$(now)
+  "$@" >/dev/null 2>"$work/client.err" || { echo "bench-lab: client failed: $(tail -1 "$work/client.err")" >&2; kill $server; return 1; }
+  t1=$(now)
+  wait $server || true
+  awk -v b="$bytes" -v a="$t0" -v z="$t1" 'BEGIN { printf "%.2f", b * 8 / (z - a) / 1e9 }'
+}
+
+bytes=$((size_mb * 1000000))
+file="/dev/shm/toytcp-bench-$$"
+head -c "$bytes" /dev/urandom > "$file"
+trap 'rm -f "$file"; cleanup' EXIT
+
+echo "== bulk transfer host1 -> host2, $size_mb MB from tmpfs into nc -l >/dev/null"
+kernel_gbps=$(bulk 9001 ip netns exec "$h1" nc -N 10.0.1.1 9001 < "$file")
+echo "kernel nc -> nc        $kernel_gbps Gbit/s"
+toytcp_gbps=$(bulk 9002 ip netns exec "$h1" "$bin/fileclient" 10.0.1.1 9002 "$file")
+echo "toytcp fileclient -> nc $toytcp_gbps Gbit/s"
+kernel2_gbps=$(bulk 9003 ip netns exec "$h1" nc -N 10.0.1.1 9003 < "$file")
+echo "kernel nc -> nc (again) $kernel2_gbps Gbit/s"
+kernel_avg=$(awk -v a="$kernel_gbps" -v b="$kernel2_gbps" 'BEGIN { printf "%.2f", (a + b) / 2 }')
+echo "ratio toytcp / kernel   $(ratio "$toytcp_gbps" "$kernel_avg")   (goal >= 0.80; kernel = mean of the runs before and after)"
+
+echo "== handshake latency (connect-to-established), $handshakes connections each, C accept loop in host2"
+ip netns exec "$h2" "$work/accept_server" 10.0.1.1 9100 2>/dev/null &
+pids+=($!)
+wait_listen "$h2" 9100
+read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes")
+echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
+read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes")
+echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)"
+echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_med")   (median; goal <= 2.00)"
+
+echo "== raw-socket ceiling: one thread, sendto of 1500-byte packets from host1 towards host2"
+read -r c_pps c_gbps c_drop < <(ip netns exec "$h1" "$work/rawsend" 10.0.1.1 500000)
+echo "C sendto                $c_pps pkt/s = $c_gbps Gbit/s (dropped $c_drop)"
+read -r s_pps s_gbps s_drop < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" rawsend 10.0.1.1 500000)
+echo "RawSocketLink.send      $s_pps pkt/s = $s_gbps Gbit/s (dropped $s_drop)"
+echo "toytcp bulk / ceiling   $(ratio "$toytcp_gbps" "$c_gbps")"
+
+if [ "$profile" = 1 ]; then
+  command -v perf >/dev/null || { echo "bench-lab: perf is missing (apt-get install linux-perf)" >&2; exit 2; }
+  echo "== profile of the toytcp bulk transfer (perf record -g, both threads)"
+  ip netns exec "$h2" nc -l 10.0.1.1 9004 >/dev/null </dev/null &
+  server=$!
+  wait_listen "$h2" 9004
+  perf record -q -g -o "$work/perf.data" -- ip netns exec "$h1" "$bin/fileclient" 10.0.1.1 9004 "$file" 2>/dev/null
+  wait $server || true
+  perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25
+fi
