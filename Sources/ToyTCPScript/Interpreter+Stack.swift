@@ -166,7 +166,7 @@ extension Interpreter {
         func take() throws(ScriptError) {
             do {
                 while want.map({ got.count < $0 }) ?? true {
-                    guard let chunk = try network.stack.receive(e.id, maxLength: (want ?? Int.max / 2) - got.count, at: network.now) else {
+                    guard let chunk = try network.stack.receive(e.id, maxLength: min((want ?? Int.max / 2) - got.count, 1 << 20), at: network.now) else {
                         eof = true
                         return
                     }

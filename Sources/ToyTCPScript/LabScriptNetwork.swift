@@ -23,6 +23,8 @@ public final class LabScriptNetwork: ScriptNetwork {
     private let buffer: UnsafeMutableRawBufferPointer
     /// Local (address, port) pairs that crafted segments came from, whose answers the stack must not see.
     private var rawEndpoints: Set<UInt64> = []
+    /// Source endpoints already classified (a flood checks its source once, not per copy).
+    private var checkedEndpoints: Set<UInt64> = []
     private var sendErrors = 0
 
     /// Opens the lab network: enters `namespace` (if given) on the calling thread, then opens the raw
@@ -102,10 +104,16 @@ public final class LabScriptNetwork: ScriptNetwork {
         if bytes.count >= 24 {
             let src = IPv4Address(rawValue: UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
             let ihl = Int(bytes[0] & 0x0F) * 4
-            if addresses.contains(src), bytes.count >= ihl + 2 {
+            if bytes.count >= ihl + 2 {
                 let port = UInt16(bytes[ihl]) << 8 | UInt16(bytes[ihl + 1])
-                if stack.connectionIDs.allSatisfy({ stack.snapshot($0)?.tuple.localPort != port }) {
-                    rawEndpoints.insert(Self.key(src, port))
+                let key = Self.key(src, port)
+                // A crafted segment from a local port no connection of ours uses: its answers are
+                // for the person crafting, not for the stack.
+                if !rawEndpoints.contains(key), !checkedEndpoints.contains(key) {
+                    checkedEndpoints.insert(key)
+                    if addresses.contains(src), stack.connectionIDs.allSatisfy({ stack.snapshot($0)?.tuple.localPort != port }) {
+                        rawEndpoints.insert(key)
+                    }
                 }
             }
         }

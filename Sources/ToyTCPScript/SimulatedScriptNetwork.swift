@@ -5,18 +5,18 @@ import ToyTCPWire
 /// The simulated network for scripts and the shell: the lab's topology in virtual time.
 ///
 /// `host1` 10.0.0.1 runs our stack; `router` joins 10.0.0.0/24 and 10.0.1.0/24; `host2` 10.0.1.1 runs the
-/// peers `peer` starts (more hosts appear when a peer names a new address). 10.0.0.2 belongs to nobody:
-/// segments crafted from it are not reset by our stack, and the answers to it are observed where the
-/// router drops them. Waits advance virtual time, so a 60 s persist timer takes no wall-clock time and
+/// peers `peer` starts (more hosts appear when a peer names a new address). `raw` 10.0.0.2 is a host
+/// whose stack never sees what arrives (`deliversToStack = false`): segments crafted from it are not
+/// reset by any stack, and the answers to it are observed as they arrive. Waits advance virtual time, so a 60 s persist timer takes no wall-clock time and
 /// every run is the same run (seeded).
 public final class SimulatedScriptNetwork: ScriptNetwork {
     public let simulation: SimulatedNetwork
     public let host: SimulatedHost
     public let router: SimulatedRouter
     public let peerHost: SimulatedHost
+    public let rawHost: SimulatedHost
     private var observations: [Observation] = []
     private var peers: [PeerApp] = []
-    private let rawTap: RawAddressTap
 
     public static let rawSourceAddress = IPv4Address(10, 0, 0, 2)
 
@@ -24,10 +24,12 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         simulation = SimulatedNetwork(seed: seed)
         do {
             (host, router, peerHost) = try simulation.addLabTopology(configuration: configuration)
+            rawHost = try simulation.addHost("raw", address: Self.rawSourceAddress)
+            rawHost.deliversToStack = false
+            try simulation.connect(rawHost, router)
         } catch {
             throw ScriptError("cannot build the simulated network: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
         }
-        rawTap = RawAddressTap(address: Self.rawSourceAddress)
         let local = host.address
         host.packetObserver = { [unowned self] o in
             // A packet we inject towards ourselves (`inject … to c`) is seen once, when it arrives.
@@ -38,10 +40,9 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
             observations.append(.packet(ObservedPacket(time: o.time, direction: o.direction == .sent ? .outbound : .inbound, bytes: o.bytes)))
         }
         host.eventObserver = { [unowned self] event, time in observations.append(.event(event, time)) }
-        rawTap.sink = { [unowned self] time, bytes in
-            observations.append(.packet(ObservedPacket(time: time, direction: .inbound, bytes: bytes)))
+        rawHost.packetObserver = { [unowned self] o in
+            observations.append(.packet(ObservedPacket(time: o.time, direction: o.direction == .sent ? .outbound : .inbound, bytes: o.bytes)))
         }
-        simulation.addTap(rawTap)
     }
 
     public var kind: NetworkKind { .simulated }
@@ -60,7 +61,9 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
 
     public func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError) {
         do {
-            try host.inject(bytes)
+            // From the raw address: sent by the raw host, so it crosses the network like any packet.
+            let fromRaw = bytes.count >= 20 && bytes[12] == 10 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] == 2
+            try (fromRaw ? rawHost : host).inject(bytes)
         } catch {
             throw ScriptError("inject: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
         }
@@ -139,20 +142,5 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     public func shutdown() {
         for id in host.stack.connectionIDs { try? host.stack.close(id, at: simulation.now) }
         _ = run(until: simulation.now + .seconds(5), interrupted: { false }) { self.host.stack.connectionIDs.isEmpty }
-    }
-}
-
-/// Sees the answers to the raw source address, which the router drops for want of a host there.
-final class RawAddressTap: PacketTap {
-    let address: IPv4Address
-    var sink: ((Instant, [UInt8]) -> Void)?
-    init(address: IPv4Address) { self.address = address }
-
-    func capture(_ packet: CapturedPacket) {
-        guard case .dropped(.noRoute) = packet.point, packet.bytes.count >= 20 else { return }
-        let b = packet.bytes
-        let dst = IPv4Address(rawValue: UInt32(b[16]) << 24 | UInt32(b[17]) << 16 | UInt32(b[18]) << 8 | UInt32(b[19]))
-        guard dst == address else { return }
-        sink?(packet.time, b)
     }
 }
