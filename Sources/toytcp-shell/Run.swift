@@ -27,14 +27,14 @@ struct Run: ParsableCommand {
         let text = String(decoding: data, as: UTF8.self)
         let net = try network.open(script: file, text: text)
         let runner = ScriptRunner(file: file, text: text, keepGoing: keepGoing)
-        StandardOutput.line("# " + net.banner)
+        ConsoleOutput.line("# " + net.banner)
         InterruptSignal.install()
-        let result = runner.run(on: net, output: StandardOutput.line, errorOutput: StandardOutput.error,
+        let result = runner.run(on: net, output: ConsoleOutput.line, errorOutput: ConsoleOutput.error,
                                 interrupted: InterruptSignal.take)
         if result.exitStatus == 0 {
-            StandardOutput.line("# \(file): ok (\(result.statementsRun) statements)")
+            ConsoleOutput.line("# \(file): ok (\(result.statementsRun) statements)")
         }
-        StandardOutput.flush()
+        ConsoleOutput.flush()
         Foundation.exit(result.exitStatus)
     }
 }

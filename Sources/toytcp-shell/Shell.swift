@@ -46,7 +46,7 @@ struct Shell: ParsableCommand {
     func run() throws {
         let net = try network.open()
         let session = ShellSession(network: net, historyPath: history,
-                                   output: StandardOutput.line, errorOutput: StandardOutput.error)
+                                   output: ConsoleOutput.line, errorOutput: ConsoleOutput.error)
         session.run()
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 
 /// Lines to standard output and standard error, written at once with write(2) (no stdio buffer to
 /// flush, so a pty or a pipe sees every line as it is printed, and nothing is lost at exit).
-public enum StandardOutput {
+public enum ConsoleOutput {
     public static func line(_ text: String) { write(STDOUT_FILENO, text + "\n") }
 
     public static func error(_ text: String) { write(STDERR_FILENO, text + "\n") }
