@@ -1,3 +1,5 @@
+// Read first: RFC 9293 §3.10.7.1 (segments to a CLOSED port), §3.10.7.2 (LISTEN), §3.6.1 (TIME-WAIT
+// reuse; RFC 6191), RFC 6056 §3.3.3 (ephemeral ports), RFC 6528 (ISNs), RFC 4987 (SYN floods).
 import ToyTCPWire
 
 /// A TCP stack for one or more local IPv4 addresses: demultiplexes segments to connections by 4-tuple,
@@ -12,79 +14,430 @@ import ToyTCPWire
 ///   `pollTransmit(at:)` (segments to put on the wire), then `pollEvent()`;
 /// - **the next wake-up**: `nextDeadline` — call `handleTimeout(at:)` when it passes (early or twice is harmless).
 ///
+/// Events are edge-triggered: `.readable` comes once when data arrives to an empty receive queue (again
+/// after `receive` if data remains), `.writable` once when space opens after `send` took less than asked.
+///
 /// Confined to one thread; not `Sendable`.
 public final class Stack {
-    public var configuration: StackConfiguration
+    public var configuration: StackConfiguration {
+        didSet { isn = ISNGenerator(secret: configuration.secret) }
+    }
     /// The addresses this stack answers for.
     public private(set) var addresses: [IPv4Address]
-    public private(set) var statistics = StackStatistics()
+    public var statistics: StackStatistics { context.statistics }
+
+    let context: StackContext
+    private var isn: ISNGenerator
+    private var connectionsByTuple: [FourTuple: Connection] = [:]
+    private var connectionsByID: [ConnectionID: Connection] = [:]
+    private var listeners: [ListenerID: Listener] = [:]
+    private var nextConnectionID: UInt64 = 1
+    private var nextListenerID: UInt64 = 1
+    /// RFC 6056 Algorithm 3's `next_ephemeral`.
+    private var nextEphemeral: UInt32 = 0
+    /// Connections that may have something to send, in round-robin order.
+    private var transmitQueue: [Connection] = []
+    private var transmitHead = 0
+    private var timerHeap = TimerHeap()
+    private var ipIdentification: UInt16 = 0
 
     public init(addresses: [IPv4Address], configuration: StackConfiguration = StackConfiguration()) {
         self.addresses = addresses
         self.configuration = configuration
-        fatalError("Stack: being written")
+        self.context = StackContext(challengeAckLimit: configuration.challengeAckLimit)
+        self.isn = ISNGenerator(secret: configuration.secret)
     }
 
     // MARK: Inputs
 
     /// Handles one received IPv4 packet (raw bytes): parsed, checksum verified, demultiplexed.
     /// Malformed packets and bad checksums are counted in `statistics` and dropped.
-    public func handle(packet bytes: UnsafeRawBufferPointer, at now: Instant) { fatalError() }
+    public func handle(packet bytes: UnsafeRawBufferPointer, at now: Instant) {
+        context.statistics.packetsReceived += 1
+        switch RawSegmentParser.parse(bytes) {
+        case .malformed:
+            context.statistics.malformedDropped += 1
+        case .badChecksum:
+            context.statistics.badChecksumDropped += 1
+        case .segment(let source, let destination, let sourcePort, let destinationPort, let seg):
+            dispatch(seg, source: source, destination: destination, sourcePort: sourcePort,
+                     destinationPort: destinationPort, at: now)
+        }
+    }
 
     /// Handles one received, already-parsed packet (its checksum is trusted).
-    public func handle(_ packet: IPv4Packet, at now: Instant) { fatalError() }
+    public func handle(_ packet: IPv4Packet, at now: Instant) {
+        context.statistics.packetsReceived += 1
+        let s = packet.segment
+        guard packet.header.protocol == 6 else {
+            context.statistics.malformedDropped += 1
+            return
+        }
+        s.payload.withUnsafeBytes { payload in
+            dispatch(IncomingSegment(s, payload: payload), source: packet.header.source,
+                     destination: packet.header.destination, sourcePort: s.sourcePort,
+                     destinationPort: s.destinationPort, at: now)
+        }
+    }
 
     /// Runs every timer due at `now` (retransmission, persist, delayed ACK, TIME-WAIT, …).
-    public func handleTimeout(at now: Instant) { fatalError() }
+    public func handleTimeout(at now: Instant) {
+        while let top = timerHeap.top, top.deadline <= now {
+            timerHeap.pop()
+            guard let c = connectionsByID[top.id], c.scheduledDeadline == top.deadline else { continue }
+            c.scheduledDeadline = nil
+            c.handleTimeout(at: now)
+            afterActivity(c)
+        }
+    }
 
     // MARK: Outputs
 
     /// The next packet to send, or `nil` when there is nothing to send now.
-    public func pollTransmit(at now: Instant) -> IPv4Packet? { fatalError() }
+    ///
+    /// The packet's TCP and IP checksum fields are left 0; `IPv4Packet.emit`/`bytes()` fill them in.
+    public func pollTransmit(at now: Instant) -> IPv4Packet? {
+        guard let (tuple, seg, conn) = nextOutgoing(at: now) else { return nil }
+        return makePacket(tuple, seg, conn)
+    }
+
+    /// The next packet to send, written as bytes (IPv4 header and TCP segment, checksums computed) at
+    /// the end of `writer`; `false` when there is nothing to send. The fast path: no intermediate values.
+    public func pollTransmit(into writer: inout ByteWriter, at now: Instant) -> Bool {
+        guard let (tuple, seg, conn) = nextOutgoing(at: now) else { return false }
+        emitPacket(tuple, seg, conn, into: &writer)
+        return true
+    }
 
     /// The next event, or `nil`.
-    public func pollEvent() -> StackEvent? { fatalError() }
+    public func pollEvent() -> StackEvent? { context.events.pop() }
 
     /// When `handleTimeout` must next be called; `nil` when no timer is armed.
-    public var nextDeadline: Instant? { fatalError() }
+    public var nextDeadline: Instant? {
+        // Entries are corrected lazily here: a connection whose deadline moved later keeps its old entry
+        // until it reaches the top, so restarting a timer on every ACK costs no heap operation.
+        while let top = timerHeap.top {
+            timerHeap.pop()
+            guard let c = connectionsByID[top.id], c.scheduledDeadline == top.deadline else { continue }
+            guard let actual = c.nextDeadline else {
+                c.scheduledDeadline = nil
+                continue
+            }
+            timerHeap.push(.init(deadline: actual, id: c.id))
+            c.scheduledDeadline = actual
+            if actual == top.deadline { return actual }
+        }
+        return nil
+    }
 
     // MARK: User calls (RFC 9293 §3.10.1–3.10.6)
 
     /// Passive OPEN: listen on `port` of `address` (`nil`: every address of the stack).
-    public func listen(address: IPv4Address? = nil, port: UInt16, backlog: Int? = nil) throws(EngineError) -> ListenerID { fatalError() }
+    public func listen(address: IPv4Address? = nil, port: UInt16, backlog: Int? = nil) throws(EngineError) -> ListenerID {
+        if let address, !addresses.contains(address) { throw .addressNotAvailable }
+        for l in listeners.values where l.port == port {
+            if l.address == nil || address == nil || l.address == address { throw .addressInUse }
+        }
+        let id = ListenerID(rawValue: nextListenerID)
+        nextListenerID += 1
+        listeners[id] = Listener(id: id, address: address, port: port, backlog: backlog ?? configuration.backlog)
+        return id
+    }
 
     /// Stops listening; connections not yet accepted are reset.
-    public func closeListener(_ listener: ListenerID, at now: Instant) { fatalError() }
+    public func closeListener(_ listener: ListenerID, at now: Instant) {
+        guard let l = listeners.removeValue(forKey: listener) else { return }
+        for id in Array(l.embryonic) + l.acceptQueue {
+            guard let c = connectionsByID[id] else { continue }
+            c.abort()
+            afterActivity(c)
+        }
+    }
 
     /// A connection that completed its handshake on `listener`, or `nil` if none is waiting.
-    public func accept(_ listener: ListenerID) -> ConnectionID? { fatalError() }
+    public func accept(_ listener: ListenerID) -> ConnectionID? {
+        guard let l = listeners[listener], !l.acceptQueue.isEmpty else { return nil }
+        let id = l.acceptQueue.removeFirst()
+        connectionsByID[id]?.listener = nil
+        return id
+    }
 
     /// Active OPEN: sends a SYN to `remote:port` from `local` (default: the first address) and `localPort`
     /// (default: an ephemeral port, RFC 6056).
     public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
-                        localPort: UInt16? = nil, at now: Instant) throws(EngineError) -> ConnectionID { fatalError() }
+                        localPort: UInt16? = nil, at now: Instant) throws(EngineError) -> ConnectionID {
+        guard let localAddress = local ?? addresses.first, addresses.contains(localAddress) else {
+            throw .addressNotAvailable
+        }
+        let tuple: FourTuple
+        if let localPort {
+            tuple = FourTuple(localAddress: localAddress, localPort: localPort, remoteAddress: remote, remotePort: port)
+            if connectionsByTuple[tuple] != nil { throw .addressInUse }
+        } else {
+            tuple = try ephemeralTuple(local: localAddress, remote: remote, remotePort: port)
+        }
+        let c = makeConnection(tuple, at: now)
+        c.open(at: now)
+        afterActivity(c)
+        return c.id
+    }
 
     /// Queues bytes for sending; returns how many were accepted (limited by send-buffer space).
-    public func send(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, at now: Instant) throws(EngineError) -> Int { fatalError() }
+    public func send(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, at now: Instant) throws(EngineError) -> Int {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        let n = try c.send(bytes)
+        afterActivity(c)
+        return n
+    }
 
     /// Takes up to `maxLength` received bytes: `[]` when none are waiting yet, `nil` at end of stream
     /// (the peer's FIN has arrived and everything before it was read).
-    public func receive(_ id: ConnectionID, maxLength: Int, at now: Instant) throws(EngineError) -> [UInt8]? { fatalError() }
+    public func receive(_ id: ConnectionID, maxLength: Int, at now: Instant) throws(EngineError) -> [UInt8]? {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        let r = try c.receive(maxLength: max(0, maxLength))
+        afterActivity(c)
+        return r
+    }
+
+    /// Reads received bytes into `buffer`: the count copied (0 when none are waiting), or `nil` at end
+    /// of stream. The allocation-free form of `receive(_:maxLength:at:)`.
+    public func receive(_ id: ConnectionID, into buffer: UnsafeMutableRawBufferPointer, at now: Instant) throws(EngineError) -> Int? {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        let r = try c.receive(into: buffer)
+        afterActivity(c)
+        return r
+    }
 
     /// Half-close: a FIN follows the data already queued; receiving goes on (RFC 9293 §3.10.4).
-    public func shutdown(_ id: ConnectionID, at now: Instant) throws(EngineError) { fatalError() }
+    public func shutdown(_ id: ConnectionID, at now: Instant) throws(EngineError) {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        try c.shutdown(at: now)
+        afterActivity(c)
+    }
 
     /// Close both directions (RFC 9293 §3.10.4); data queued is still sent before the FIN.
-    public func close(_ id: ConnectionID, at now: Instant) throws(EngineError) { fatalError() }
+    public func close(_ id: ConnectionID, at now: Instant) throws(EngineError) {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        try c.close(at: now)
+        afterActivity(c)
+    }
 
     /// ABORT: sends a RST and deletes the TCB at once (RFC 9293 §3.10.5).
-    public func abort(_ id: ConnectionID, at now: Instant) { fatalError() }
+    public func abort(_ id: ConnectionID, at now: Instant) {
+        guard let c = connectionsByID[id] else { return }
+        c.abort()
+        afterActivity(c)
+    }
 
     // MARK: Getters
 
     /// A copy of a connection's variables, or `nil` if the id is unknown (or the TCB was deleted).
-    public func snapshot(_ id: ConnectionID) -> ConnectionSnapshot? { fatalError() }
+    public func snapshot(_ id: ConnectionID) -> ConnectionSnapshot? { connectionsByID[id]?.snapshot() }
 
     /// The live connections, oldest first.
-    public var connectionIDs: [ConnectionID] { fatalError() }
+    public var connectionIDs: [ConnectionID] { connectionsByID.keys.sorted() }
+
+    /// The listeners, oldest first.
+    public var listenerIDs: [ListenerID] { listeners.keys.sorted { $0.rawValue < $1.rawValue } }
+
+    /// A connection's state, or `nil` if the id is unknown.
+    public func state(of id: ConnectionID) -> TCPState? { connectionsByID[id]?.state }
+
+    // MARK: Demultiplexing
+
+    private func dispatch(_ seg: IncomingSegment, source: IPv4Address, destination: IPv4Address,
+                          sourcePort: UInt16, destinationPort: UInt16, at now: Instant) {
+        guard addresses.contains(destination) else {
+            // Not ours (a link delivering everything it sees): neither answered nor counted as a stray.
+            return
+        }
+        let tuple = FourTuple(localAddress: destination, localPort: destinationPort,
+                              remoteAddress: source, remotePort: sourcePort)
+        if let c = connectionsByTuple[tuple] {
+            if c.state == .timeWait && isAcceptableReuse(of: c, by: seg) {
+                // RFC 9293 §3.6.1 / RFC 6191: a new SYN in TIME-WAIT whose sequence number (or timestamp)
+                // is above the old incarnation's ends TIME-WAIT and opens a new connection.
+                c.finish()
+                afterActivity(c)
+            } else {
+                c.handle(seg, at: now)
+                afterActivity(c)
+                return
+            }
+        }
+        if let l = listener(for: destination, destinationPort) {
+            handleInListen(l, seg, tuple, at: now)
+            return
+        }
+        handleInClosed(seg, tuple)
+    }
+
+    /// RFC 6191 §2: reuse is safe if the SYN's timestamp exceeds the last one seen, or (without
+    /// timestamps) its sequence number is above RCV.NXT of the old incarnation.
+    private func isAcceptableReuse(of c: Connection, by seg: IncomingSegment) -> Bool {
+        guard seg.flags.contains(.syn), !seg.flags.contains(.ack), !seg.flags.contains(.rst) else { return false }
+        if c.timestampsEnabled, let ts = seg.timestamp {
+            return Int32(bitPattern: ts.value &- c.tsRecent) > 0
+        }
+        return c.rcv.nxt < seg.seq
+    }
+
+    private func listener(for address: IPv4Address, _ port: UInt16) -> Listener? {
+        var wildcard: Listener?
+        for l in listeners.values where l.port == port {
+            if l.address == address { return l }
+            if l.address == nil { wildcard = l }
+        }
+        return wildcard
+    }
+
+    /// RFC 9293 §3.10.7.1: no TCB. A RST is dropped; anything else draws a RST.
+    private func handleInClosed(_ seg: IncomingSegment, _ tuple: FourTuple) {
+        context.statistics.noConnectionSegments += 1
+        replyWithReset(to: seg, tuple)
+    }
+
+    /// The RST of RFC 9293 §3.10.7.1: `<SEQ=SEG.ACK><CTL=RST>` if the segment had an ACK, else
+    /// `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`.
+    private func replyWithReset(to seg: IncomingSegment, _ tuple: FourTuple) {
+        guard !seg.flags.contains(.rst) else { return }
+        if seg.flags.contains(.ack) {
+            context.queueReset(tuple, seq: seg.ack, ack: nil)
+        } else {
+            context.queueReset(tuple, seq: 0, ack: seg.seq + seg.len)
+        }
+        context.statistics.resetsSent += 1
+    }
+
+    /// RFC 9293 §3.10.7.2: RST ignored; ACK answered by RST; SYN opens an embryonic connection if the
+    /// backlog has room (otherwise dropped: the peer retries, and a flood costs nothing).
+    private func handleInListen(_ l: Listener, _ seg: IncomingSegment, _ tuple: FourTuple, at now: Instant) {
+        if seg.flags.contains(.rst) { return }
+        if seg.flags.contains(.ack) {
+            context.queueReset(tuple, seq: seg.ack, ack: nil)
+            context.statistics.resetsSent += 1
+            return
+        }
+        guard seg.flags.contains(.syn) else { return }
+        guard !l.isFull else {
+            context.statistics.synBacklogDrops += 1
+            return
+        }
+        let c = makeConnection(tuple, at: now)
+        c.listener = l.id
+        l.embryonic.insert(c.id)
+        c.acceptSYN(seg, at: now)
+        afterActivity(c)
+    }
+
+    private func makeConnection(_ tuple: FourTuple, at now: Instant) -> Connection {
+        let id = ConnectionID(rawValue: nextConnectionID)
+        nextConnectionID += 1
+        let c = Connection(id: id, tuple: tuple, configuration: configuration, context: context,
+                           iss: isn.isn(for: tuple, at: now), now: now)
+        connectionsByTuple[tuple] = c
+        connectionsByID[id] = c
+        return c
+    }
+
+    /// RFC 6056 §3.3.3 (Algorithm 3): port = min + (next_ephemeral + F(addresses, remote port, key)) mod num,
+    /// trying successive ports until the 4-tuple is free.
+    private func ephemeralTuple(local: IPv4Address, remote: IPv4Address, remotePort: UInt16) throws(EngineError) -> FourTuple {
+        let range = configuration.ephemeralPorts
+        let count = UInt32(range.upperBound) - UInt32(range.lowerBound) + 1
+        let offset = isn.portOffset(local: local, remote: remote, remotePort: remotePort)
+        var tries: UInt32 = 0
+        while tries < count {
+            let port = UInt16(UInt32(range.lowerBound) + (nextEphemeral &+ offset) % count)
+            nextEphemeral &+= 1
+            tries += 1
+            let tuple = FourTuple(localAddress: local, localPort: port, remoteAddress: remote, remotePort: remotePort)
+            if connectionsByTuple[tuple] == nil && listener(for: local, port) == nil { return tuple }
+        }
+        throw .noEphemeralPort
+    }
+
+    // MARK: Bookkeeping after every input, call and timer
+
+    /// Listener queues, deletion of closed TCBs, the transmit queue and the timer heap.
+    private func afterActivity(_ c: Connection) {
+        if let lid = c.listener, let l = listeners[lid] {
+            if c.state == .closed {
+                l.embryonic.remove(c.id)
+                if let i = l.acceptQueue.firstIndex(of: c.id) { l.acceptQueue.remove(at: i) }
+            } else if c.state.isSynchronized && !c.announcedToListener {
+                c.announcedToListener = true
+                l.embryonic.remove(c.id)
+                l.acceptQueue.append(c.id)
+                context.events.append(.incoming(lid))
+            }
+        }
+        if c.state == .closed {
+            if !c.releasedTuple {
+                c.releasedTuple = true
+                if connectionsByTuple[c.tuple] === c { connectionsByTuple[c.tuple] = nil }
+            }
+            if c.isDeletable || (c.listener != nil && !c.announcedToListener) {
+                connectionsByID[c.id] = nil
+            }
+            c.scheduledDeadline = nil
+            return
+        }
+        if !c.isQueuedForTransmit {
+            c.isQueuedForTransmit = true
+            transmitQueue.append(c)
+        }
+        reschedule(c)
+    }
+
+    private func reschedule(_ c: Connection) {
+        guard let d = c.nextDeadline else { return }
+        if let s = c.scheduledDeadline, s <= d { return }
+        c.scheduledDeadline = d
+        timerHeap.push(.init(deadline: d, id: c.id))
+    }
+
+    /// The next segment from replies first, then connections in round-robin order.
+    private func nextOutgoing(at now: Instant) -> (FourTuple, OutgoingSegment, Connection?)? {
+        if !context.replies.isEmpty {
+            let (tuple, seg) = context.replies.removeFirst()
+            context.statistics.packetsSent += 1
+            return (tuple, seg, nil)
+        }
+        while transmitHead < transmitQueue.count {
+            let c = transmitQueue[transmitHead]
+            if c.state != .closed, let seg = c.nextSegment(at: now) {
+                reschedule(c)
+                context.statistics.packetsSent += 1
+                return (c.tuple, seg, c)
+            }
+            transmitHead += 1
+            c.isQueuedForTransmit = false
+            if c.state != .closed { reschedule(c) }
+            if transmitHead == transmitQueue.count {
+                transmitQueue.removeAll(keepingCapacity: true)
+                transmitHead = 0
+                break
+            }
+        }
+        return nil
+    }
+
+    // MARK: Packets
+
+    private func makePacket(_ tuple: FourTuple, _ s: OutgoingSegment, _ c: Connection?) -> IPv4Packet {
+        ipIdentification &+= 1
+        let payload = c.map { $0.sendBuffer.bytes(from: s.payloadOffset, count: s.payloadLength) } ?? []
+        let segment = TCPSegment(sourcePort: tuple.localPort, destinationPort: tuple.remotePort,
+                                 sequenceNumber: s.seq, acknowledgmentNumber: s.ack, flags: s.flags,
+                                 window: s.window, options: s.options, payload: payload)
+        let header = IPv4Header(source: tuple.localAddress, destination: tuple.remoteAddress,
+                                identification: ipIdentification)
+        return IPv4Packet(header: header, segment: segment)
+    }
+
+    private func emitPacket(_ tuple: FourTuple, _ s: OutgoingSegment, _ c: Connection?, into w: inout ByteWriter) {
+        ipIdentification &+= 1
+        PacketEmitter.emit(tuple: tuple, segment: s, payloadFrom: c?.sendBuffer, identification: ipIdentification, into: &w)
+    }
 }

@@ -1,0 +1,94 @@
+// Read first: RFC 5681 §3 (slow start, congestion avoidance, fast retransmit/fast recovery),
+// RFC 6582 §3.2 (NewReno partial acknowledgments), RFC 6675 §5 (SACK-based recovery uses `pipe`),
+// RFC 6928 (initial window of 10 segments).
+
+/// A congestion-control algorithm: how the congestion window reacts to acknowledgments, duplicate
+/// acknowledgments and timeouts. The connection owns loss detection and retransmission; the
+/// controller only sizes `cwnd` and `ssthresh`, so another algorithm (CUBIC, RFC 9438) can be added.
+protocol CongestionController {
+    var cwnd: Int { get }
+    var ssthresh: Int { get }
+    /// `bytes` of new data were cumulatively acknowledged outside recovery.
+    mutating func onAck(bytes: Int, mss: Int, now: Instant)
+    /// Loss detected by duplicate acknowledgments or SACK: enter recovery with `flightSize` in flight.
+    mutating func onEnterRecovery(flightSize: Int, mss: Int)
+    /// SACK-based recovery began (RFC 6675 §5 step 4.2): cwnd = ssthresh, no inflation.
+    mutating func onEnterSACKRecovery()
+    /// A partial acknowledgment of `bytes` during recovery (RFC 6582 §3.2 step 5).
+    mutating func onPartialAck(bytes: Int, mss: Int)
+    /// A duplicate acknowledgment during recovery (RFC 5681 §3.2 step 4: inflate).
+    mutating func onDuplicateAckInRecovery(mss: Int)
+    /// Recovery ended with an acknowledgment of everything up to `recover` (RFC 6582 §3.2 step 3).
+    mutating func onExitRecovery(flightSize: Int, mss: Int)
+    /// The retransmission timer expired (RFC 5681 §3.1, equation (4)).
+    mutating func onRetransmitTimeout(flightSize: Int, mss: Int)
+    /// The connection was idle longer than an RTO (RFC 5681 §4.1: restart window).
+    mutating func onIdleRestart(mss: Int)
+}
+
+/// RFC 5681 congestion control with RFC 6582 NewReno fast recovery.
+struct NewReno: CongestionController {
+    private(set) var cwnd: Int
+    private(set) var ssthresh: Int = Int(Int32.max)
+    /// Bytes acknowledged during congestion avoidance not yet turned into window growth (RFC 5681 §3.1
+    /// "byte counting": cwnd grows by one SMSS per cwnd of acknowledged data).
+    private var bytesAcked = 0
+    private let initialWindow: Int
+
+    init(initialWindowSegments: Int, mss: Int) {
+        initialWindow = max(1, initialWindowSegments) * mss
+        cwnd = initialWindow
+    }
+
+    mutating func onAck(bytes: Int, mss: Int, now: Instant) {
+        if cwnd < ssthresh {
+            // RFC 5681 §3.1 (2): slow start grows by at most SMSS per ACK (appropriate byte counting L=1... 2).
+            cwnd += min(bytes, 2 * mss)
+        } else {
+            // RFC 5681 §3.1 (3): congestion avoidance, one SMSS per RTT.
+            bytesAcked += bytes
+            if bytesAcked >= cwnd {
+                bytesAcked -= cwnd
+                cwnd += mss
+            }
+        }
+    }
+
+    mutating func onEnterRecovery(flightSize: Int, mss: Int) {
+        // RFC 5681 §3.2 step 2 (equation (4)) and step 3: ssthresh = max(FlightSize/2, 2*SMSS), cwnd = ssthresh + 3*SMSS.
+        ssthresh = max(flightSize / 2, 2 * mss)
+        cwnd = ssthresh + 3 * mss
+        bytesAcked = 0
+    }
+
+    mutating func onEnterSACKRecovery() { cwnd = ssthresh }
+
+    mutating func onPartialAck(bytes: Int, mss: Int) {
+        // RFC 6582 §3.2 step 5: deflate by the amount acknowledged, add back one SMSS if that was at least one SMSS.
+        cwnd = max(cwnd - bytes, mss)
+        if bytes >= mss { cwnd += mss }
+    }
+
+    mutating func onDuplicateAckInRecovery(mss: Int) {
+        // RFC 5681 §3.2 step 4: each further duplicate ACK means a segment left the network.
+        cwnd += mss
+    }
+
+    mutating func onExitRecovery(flightSize: Int, mss: Int) {
+        // RFC 6582 §3.2 step 3 option (1): cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS).
+        cwnd = min(ssthresh, max(flightSize, mss) + mss)
+        bytesAcked = 0
+    }
+
+    mutating func onRetransmitTimeout(flightSize: Int, mss: Int) {
+        // RFC 5681 §3.1 equation (4) and: cwnd = loss window = 1 SMSS.
+        ssthresh = max(flightSize / 2, 2 * mss)
+        cwnd = mss
+        bytesAcked = 0
+    }
+
+    mutating func onIdleRestart(mss: Int) {
+        // RFC 5681 §4.1: restart window = min(IW, cwnd).
+        cwnd = min(cwnd, initialWindow)
+    }
+}

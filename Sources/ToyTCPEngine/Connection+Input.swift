@@ -1,0 +1,527 @@
+// Read first: RFC 9293 §3.10.7.3 (SYN-SENT), §3.10.7.4 (other states: the steps below, in the RFC's
+// order), §3.4 (acceptability), §3.8.6 (windows), RFC 5961 §3–§5 (blind RST, SYN and data injection),
+// RFC 7323 §4.3 and §5.3 (timestamps: TS.Recent, PAWS), RFC 5681 §3.2 and §4.2 (duplicate ACKs,
+// immediate ACKs), RFC 6582 and RFC 6675 (recovery).
+import ToyTCPWire
+
+extension Connection {
+    /// Segment arrival (RFC 9293 §3.10.7) for a connection that exists (not CLOSED, not LISTEN).
+    func handle(_ seg: IncomingSegment, at now: Instant) {
+        lastReceiveTime = now
+        switch state {
+        case .closed, .listen:
+            return
+        case .synSent:
+            handleInSynSent(seg, at: now)
+        default:
+            handleSynchronizedOrSynReceived(seg, at: now)
+        }
+    }
+
+    // MARK: SYN-SENT (RFC 9293 §3.10.7.3)
+
+    private func handleInSynSent(_ seg: IncomingSegment, at now: Instant) {
+        // First, check the ACK bit.
+        if seg.flags.contains(.ack) {
+            // "If SEG.ACK =< ISS or SEG.ACK > SND.NXT, send a reset (unless the RST bit is set)."
+            if seg.ack <= snd.iss || seg.ack > snd.max {
+                if !seg.flags.contains(.rst) {
+                    context.queueReset(tuple, seq: seg.ack, ack: nil)
+                    context.statistics.resetsSent += 1
+                }
+                return
+            }
+        }
+        // Second, check the RST bit.
+        if seg.flags.contains(.rst) {
+            // RFC 5961 §3.2 allows requiring SEG.SEQ == RCV.NXT here too, but RCV.NXT is unknown:
+            // an acceptable ACK is the proof (RFC 9293 §3.10.7.3).
+            if seg.flags.contains(.ack) { fail(.connectionRefused) }
+            return
+        }
+        // Third (security) does not apply. Fourth, the SYN bit.
+        guard seg.flags.contains(.syn) else { return }
+        rcv.irs = seg.seq
+        rcv.nxt = seg.seq + 1
+        // The window our SYN offered starts at the peer's ISN + 1 now that we know it.
+        rcv.advertisedEdge = rcv.nxt + Int(rcv.wnd)
+        negotiateOptions(seg)
+        if let ts = seg.timestamp { tsRecent = ts.value }
+        if seg.flags.contains(.ack) {
+            acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
+        }
+        if snd.una > snd.iss {
+            // Our SYN is acknowledged: ESTABLISHED, and ACK the peer's SYN (data on the SYN-ACK is queued below).
+            updateSendWindow(from: seg, windowIsScaled: false)
+            snd.wl1 = seg.seq
+            snd.wl2 = seg.ack
+            synPending = false
+            timers.stop(.retransmit)
+            transition(to: .established)
+            if finQueued { transition(to: .finWait1) }
+            ackNow = true
+            if seg.payload.count > 0 || seg.flags.contains(.fin) {
+                var rest = seg
+                rest.seq = seg.seq + 1
+                rest.flags.remove(.syn)
+                processText(rest, at: now)
+                processFIN(rest, at: now)
+            }
+        } else {
+            // Simultaneous open (RFC 9293 §3.5 figure 7): SYN-RECEIVED, send SYN,ACK with our ISS.
+            updateSendWindow(from: seg, windowIsScaled: false)
+            snd.wl1 = seg.seq
+            snd.wl2 = seg.ack
+            transition(to: .synReceived)
+            synPending = true
+        }
+    }
+
+    // MARK: Other states (RFC 9293 §3.10.7.4)
+
+    private func handleSynchronizedOrSynReceived(_ seg: IncomingSegment, at now: Instant) {
+        var seg = seg
+        if state == .synReceived, listener == nil, seg.flags.contains([.syn, .ack]), seg.seq == rcv.irs,
+           seg.ack == snd.max {
+            // Simultaneous open (RFC 9293 §3.5 figure 7, line 6): the peer's SYN-ACK repeats the SYN we
+            // already took; its ACK is what completes the handshake. Like Linux (RFC 5961 §4.2 exception),
+            // take the ACK and drop the duplicate SYN.
+            seg.flags.remove(.syn)
+            seg.seq = seg.seq + 1
+        }
+        // First: sequence number (and PAWS, RFC 7323 §5.3, before it).
+        guard checkTimestamp(seg, at: now) else { return }
+        guard checkSequence(&seg, at: now) else { return }
+        // Second: RST.
+        if seg.flags.contains(.rst) { processRST(seg, at: now); return }
+        // Third: security/compartment: not applicable (no IP security options).
+        // Fourth: SYN.
+        if seg.flags.contains(.syn) { processSYN(seg, at: now); return }
+        // Fifth: ACK.
+        guard seg.flags.contains(.ack) else { return }
+        guard processACK(seg, at: now) else { return }
+        // Sixth: URG (urgent data is delivered inline; RCV.UP is kept for STATUS).
+        if seg.flags.contains(.urg), seg.urgentPointer > 0 {
+            let up = seg.seq + Int(seg.urgentPointer)
+            if rcv.up < up { rcv.up = up }
+        }
+        // Seventh: segment text.
+        processText(seg, at: now)
+        // Eighth: FIN.
+        processFIN(seg, at: now)
+    }
+
+    /// RFC 7323 §5.3 PAWS, and §4.3 TS.Recent bookkeeping. Returns `false` if the segment is dropped.
+    private func checkTimestamp(_ seg: IncomingSegment, at now: Instant) -> Bool {
+        guard timestampsEnabled, let ts = seg.timestamp, !seg.flags.contains(.rst) else { return true }
+        // R1: SEG.TSval < TS.Recent (and TS.Recent is not older than 24 days — our connections do not idle that long here).
+        if Int32(bitPattern: ts.value &- tsRecent) < 0 {
+            // Unacceptable: send an ACK (unless RST) and drop.
+            ackNow = true
+            return false
+        }
+        return true
+    }
+
+    /// RFC 9293 §3.10.7.4 "First, check sequence number": the four cases of the acceptability test as one
+    /// switch, then trimming to the window. Returns `false` if the segment is dropped (after queuing
+    /// the ACK the RFC asks for).
+    private func checkSequence(_ seg: inout IncomingSegment, at now: Instant) -> Bool {
+        let segLen = seg.len
+        let wnd = rcv.wnd
+        let acceptable: Bool
+        switch (segLen == 0, wnd == 0) {
+        case (true, true):
+            // Case 1: SEG.LEN = 0, RCV.WND = 0: SEG.SEQ = RCV.NXT.
+            acceptable = seg.seq == rcv.nxt
+        case (true, false):
+            // Case 2: SEG.LEN = 0, RCV.WND > 0: RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND.
+            acceptable = seg.seq.isInWindow(start: rcv.nxt, length: wnd)
+        case (false, true):
+            // Case 3: SEG.LEN > 0, RCV.WND = 0: not acceptable.
+            acceptable = false
+        case (false, false):
+            // Case 4: SEG.LEN > 0, RCV.WND > 0: the first or the last octet lies in the window.
+            acceptable = seg.seq.isInWindow(start: rcv.nxt, length: wnd)
+                || (seg.seq + (segLen - 1)).isInWindow(start: rcv.nxt, length: wnd)
+        }
+        if !acceptable {
+            // RFC 9293 §3.10.7.4: "If a segment's contents straddle the boundary ... not acceptable ...
+            // an acknowledgment should be sent in reply (unless the RST bit is set)". Valid ACKs and
+            // RSTs in a zero window are still processed (RFC 9293 MUST-66 spirit): a pure ACK at
+            // RCV.NXT already passes case 1, so only a zero-window data segment reaches here with a
+            // useful ACK. Process its ACK field so a zero-window sender still learns of acknowledgments.
+            if seg.flags.contains(.rst) { return false }
+            if wnd == 0, seg.seq == rcv.nxt, seg.flags.contains(.ack), state.isSynchronized {
+                _ = processACK(IncomingSegment(seq: seg.seq, ack: seg.ack, flags: .ack, window: seg.window,
+                                               urgentPointer: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0)),
+                               at: now)
+            }
+            ackNow = true
+            // TIME-WAIT: a retransmitted FIN is caught above (it is acceptable only at RCV.NXT - 1...),
+            // handled in processFIN's TIME-WAIT rule via the duplicate path here.
+            if state == .timeWait && seg.flags.contains(.fin) { restartTimeWait(at: now) }
+            return false
+        }
+        // RFC 7323 §4.3 (2): update TS.Recent if SEG.SEQ =< Last.ACK.sent (the segment covers it).
+        if timestampsEnabled, let ts = seg.timestamp, seg.seq <= lastAckSent {
+            tsRecent = ts.value
+        }
+        trimToWindow(&seg)
+        return true
+    }
+
+    /// Drops the parts of an acceptable segment outside the window: octets before RCV.NXT (already
+    /// received) and after RCV.NXT+RCV.WND (RFC 9293 §3.10.7.4, "segments ... trimmed").
+    private func trimToWindow(_ seg: inout IncomingSegment) {
+        if seg.seq < rcv.nxt {
+            var skip = rcv.nxt - seg.seq
+            if seg.flags.contains(.syn) {
+                seg.flags.remove(.syn)
+                skip -= 1
+                seg.seq = seg.seq + 1
+            }
+            let drop = min(skip, seg.payload.count)
+            seg.payload = UnsafeRawBufferPointer(rebasing: seg.payload[drop...])
+            seg.seq = seg.seq + drop
+            if skip > drop {
+                // The FIN itself was before RCV.NXT: a duplicate FIN.
+                seg.flags.remove(.fin)
+                seg.seq = rcv.nxt
+            }
+        }
+        let windowEnd = rcv.nxt + Int(rcv.wnd)
+        let payloadEnd = seg.seq + seg.payload.count
+        if windowEnd < payloadEnd {
+            let keep = max(0, windowEnd - seg.seq)
+            seg.payload = UnsafeRawBufferPointer(rebasing: seg.payload[..<keep])
+            seg.flags.remove(.fin)
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4 "Second, check the RST bit", with RFC 5961 §3.2: only an exact match of
+    /// RCV.NXT resets; another in-window RST draws a challenge ACK.
+    private func processRST(_ seg: IncomingSegment, at now: Instant) {
+        guard seg.seq == rcv.nxt else {
+            sendChallengeACK(at: now)
+            return
+        }
+        switch state {
+        case .synReceived:
+            // From a passive OPEN: back to LISTEN (the stack deletes this embryonic TCB); from an active
+            // OPEN (simultaneous open): connection refused.
+            if listener != nil { fail(.connectionReset) } else { fail(.connectionRefused) }
+        case .established, .finWait1, .finWait2, .closeWait:
+            // Outstanding RECEIVEs and SENDs get "reset"; the TCB is deleted.
+            fail(.connectionReset)
+        case .closing, .lastAck, .timeWait:
+            // "If the RST bit is set then, enter the CLOSED state, delete the TCB, and return."
+            // Deviation (RFC 1337): Linux ignores RST in TIME-WAIT (TIME-WAIT assassination hazards) only
+            // with a sysctl; we follow the RFC 9293 text.
+            finish()
+        default:
+            break
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4 "Fourth, check the SYN bit", with RFC 5961 §4.2: any SYN in a synchronized
+    /// state (or SYN-RECEIVED) draws a challenge ACK, whatever its sequence number.
+    private func processSYN(_ seg: IncomingSegment, at now: Instant) {
+        if state == .synReceived, listener != nil, seg.seq == rcv.irs {
+            // A retransmitted SYN of the same handshake: answer with the SYN-ACK again.
+            synPending = true
+            return
+        }
+        sendChallengeACK(at: now)
+    }
+
+    /// A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the stack-wide rate limit (§7).
+    func sendChallengeACK(at now: Instant) {
+        if context.mayChallenge(at: now) { ackNow = true }
+    }
+
+    /// RFC 9293 §3.10.7.4 "Fifth, check the ACK field". Returns `false` when the segment is dropped.
+    private func processACK(_ seg: IncomingSegment, at now: Instant) -> Bool {
+        if state == .synReceived {
+            // "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED ... otherwise form a reset."
+            guard snd.una < seg.ack && seg.ack <= snd.max else {
+                context.queueReset(tuple, seq: seg.ack, ack: nil)
+                context.statistics.resetsSent += 1
+                return false
+            }
+            synPending = false
+            timers.stop(.retransmit)
+            acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
+            // "Set SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ, SND.WL2 <- SEG.ACK" (RFC 9293 §3.10.7.4).
+            updateSendWindow(from: seg, windowIsScaled: windowScalingEnabled)
+            snd.wl1 = seg.seq
+            snd.wl2 = seg.ack
+            if finQueued {
+                transition(to: .established)
+                transition(to: .finWait1)
+            } else {
+                transition(to: .established)
+            }
+            return true
+        }
+        // RFC 5961 §5.2: acceptable only if SND.UNA − MAX.SND.WND =< SEG.ACK =< SND.NXT; otherwise drop
+        // and send an ACK (SND.MAX stands for SND.NXT: after an RTO rewinds SND.NXT, ACKs of what was
+        // sent before are still valid).
+        if seg.ack > snd.max {
+            // "If the ACK acks something not yet sent (SEG.ACK > SND.NXT) then send an ACK, drop the segment."
+            ackNow = true
+            return false
+        }
+        let lowest = snd.una - Int(max(maxSndWnd, 1))
+        if seg.ack < lowest {
+            sendChallengeACK(at: now)
+            return false
+        }
+        let previousUna = snd.una
+        if snd.una < seg.ack {
+            acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
+        }
+        processSACKBlocks(seg)
+        let windowBefore = snd.wnd
+        // RFC 9293 §3.10.7.4: update the send window if the segment is newer (SND.WL1/WL2 rule).
+        if snd.wl1 < seg.seq || (snd.wl1 == seg.seq && snd.wl2 <= seg.ack) {
+            updateSendWindow(from: seg, windowIsScaled: windowScalingEnabled)
+            snd.wl1 = seg.seq
+            snd.wl2 = seg.ack
+        }
+        if seg.ack == previousUna {
+            detectDuplicateAck(seg, windowBefore: windowBefore, at: now)
+        }
+        if snd.wnd > 0 {
+            if timers.isArmed(.persist) {
+                timers.stop(.persist)
+                persistBackoff = 0
+            }
+        }
+        // State-specific rules of the fifth step.
+        switch state {
+        case .finWait1:
+            if finAcknowledged {
+                transition(to: .finWait2)
+                if userClosed { armFinWait2Limit(at: now) }
+            }
+        case .closing:
+            if finAcknowledged { enterTimeWait(at: now) }
+        case .lastAck:
+            if finAcknowledged {
+                finish()
+                return false
+            }
+        case .timeWait:
+            // "The only thing that can arrive in this state is a retransmission of the remote FIN."
+            break
+        default:
+            break
+        }
+        return true
+    }
+
+    /// SND.UNA advances to `ack`: free acknowledged bytes, take an RTT sample, grow the congestion
+    /// window, manage recovery and the retransmission timer (RFC 6298 (5.2), (5.3)).
+    func acceptAcknowledgment(_ ack: SequenceNumber, at now: Instant, timestampEcho: UInt32?) {
+        let acked = ack - snd.una
+        guard acked > 0 else { return }
+        let synAcked = snd.una == snd.iss
+        snd.una = ack
+        if snd.nxt < ack { snd.nxt = ack }
+        // Drop acknowledged data from the send buffer.
+        let dataAcked = max(0, min(ack - sendBufferStart, sendBuffer.count))
+        if dataAcked > 0 {
+            sendBuffer.removeFirst(dataAcked)
+            sendBufferStart = sendBufferStart + dataAcked
+            if writeBlocked && sendBuffer.freeSpace > 0 {
+                writeBlocked = false
+                emit(.writable)
+            }
+        }
+        scoreboard.acknowledge(upTo: ack)
+        retries = 0
+
+        // RTT measurement: from the timestamp echo (RFC 7323 §4.1), else the timed segment (Karn).
+        if timestampsEnabled, let ecr = timestampEcho, ecr != 0 {
+            let nowTS = timestampClock(now)
+            let delta = Int64(Int32(bitPattern: nowTS &- ecr))
+            if delta >= 0 { rtt.addSample(.milliseconds(delta)) }
+        } else if let timed = rttTimedSeq, timed <= ack {
+            rtt.addSample(now - rttTimedAt)
+            rttTimedSeq = nil
+        }
+        rtt.resetBackoff()
+
+        // Congestion control and recovery (RFC 5681, RFC 6582, RFC 6675).
+        let bytesAcked = acked - (synAcked ? 1 : 0)
+        if inRecovery {
+            if recover <= ack {
+                inRecovery = false
+                retransmitAt = nil
+                congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: sendMSS)
+            } else {
+                // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole.
+                if !sackEnabled {
+                    retransmitAt = snd.una
+                    congestion.onPartialAck(bytes: bytesAcked, mss: sendMSS)
+                }
+                if highRxt < snd.una { highRxt = snd.una }
+            }
+        } else if bytesAcked > 0 {
+            congestion.onAck(bytes: bytesAcked, mss: sendMSS, now: now)
+        }
+        duplicateAcks = 0
+
+        // RFC 6298 (5.2)/(5.3): everything acknowledged stops the timer; otherwise restart it.
+        if snd.una == snd.max {
+            timers.stop(.retransmit)
+        } else {
+            timers.set(.retransmit, at: now + rtt.rto)
+        }
+    }
+
+    /// Records SACK blocks in the scoreboard (RFC 6675 §5 "update the scoreboard").
+    private func processSACKBlocks(_ seg: IncomingSegment) {
+        guard sackEnabled else { return }
+        for i in 0..<seg.sackBlocks.count {
+            scoreboard.add(seg.sackBlocks[i], una: snd.una, max: snd.max)
+        }
+    }
+
+    /// RFC 5681 §2 definition of a duplicate ACK, §3.2 fast retransmit on the third, RFC 6675 §5
+    /// (SACK: loss when IsLost(SND.UNA)).
+    private func detectDuplicateAck(_ seg: IncomingSegment, windowBefore: UInt32, at now: Instant) {
+        // (a) outstanding data, (b) no data, (c) no SYN/FIN, (d) ack = SND.UNA, (e) window unchanged.
+        guard snd.una != snd.max, seg.payload.count == 0, !seg.flags.contains(.syn), !seg.flags.contains(.fin),
+              UInt32(seg.window) << UInt32(windowScalingEnabled ? snd.windowShift : 0) == windowBefore
+                || seg.sackBlocks.count > 0
+        else { return }
+        duplicateAcks += 1
+        if inRecovery {
+            if !sackEnabled { congestion.onDuplicateAckInRecovery(mss: sendMSS) }
+            return
+        }
+        let sackSaysLost = sackEnabled && scoreboard.lostBoundary(mss: sendMSS).map { snd.una <= $0 } == true
+        guard duplicateAcks >= 3 || sackSaysLost else { return }
+        // RFC 6582 §3.2 step 2: enter recovery only if the ACK covers more than "recover", so one
+        // window of losses (or the aftermath of a timeout) reduces the window once.
+        guard recover < snd.una else { return }
+        enterRecovery(at: now)
+    }
+
+    private func enterRecovery(at now: Instant) {
+        let flight = snd.max - snd.una
+        inRecovery = true
+        recover = snd.max
+        highRxt = snd.una
+        congestion.onEnterRecovery(flightSize: flight, mss: sendMSS)
+        // Karn: the timed segment may be retransmitted now.
+        rttTimedSeq = nil
+        if sackEnabled {
+            // RFC 6675 §5 step 4.2: cwnd = ssthresh (no inflation; `pipe` does the accounting).
+            congestion.onEnterSACKRecovery()
+        } else {
+            // RFC 5681 §3.2 step 3: retransmit the lost segment.
+            retransmitAt = snd.una
+        }
+        timers.set(.retransmit, at: now + rtt.rto)
+    }
+
+    /// RFC 9293 §3.10.7.4 "Seventh, process the segment text".
+    func processText(_ seg: IncomingSegment, at now: Instant) {
+        guard seg.payload.count > 0 else { return }
+        switch state {
+        case .established, .finWait1, .finWait2, .synReceived:
+            break
+        default:
+            // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: "This should not occur since a FIN has been
+            // received from the remote side. Ignore the segment text."
+            return
+        }
+        if seg.seq == rcv.nxt {
+            // In order: deliver to the receive buffer, then whatever the gap was holding.
+            let taken = receiveBuffer.append(seg.payload)
+            rcv.nxt = rcv.nxt + taken
+            var filledGap = false
+            while let more = reassembly.takeInOrder(at: rcv.nxt) {
+                let n = more.withUnsafeBytes { receiveBuffer.append($0) }
+                rcv.nxt = rcv.nxt + n
+                filledGap = true
+            }
+            signalReadable()
+            if filledGap { deliverQueuedFINIfReady(at: now) }
+            if filledGap || !reassembly.isEmpty {
+                // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.
+                ackNow = true
+            } else {
+                scheduleAck(fullSized: seg.payload.count >= sendMSS, at: now)
+            }
+        } else {
+            // Out of order (above RCV.NXT; trimming removed anything below): hold it, ACK at once
+            // (RFC 5681 §4.2: "a TCP receiver SHOULD send an immediate duplicate ACK").
+            reassembly.insert(seg.payload, at: seg.seq)
+            ackNow = true
+        }
+        rcv.wnd = receiveWindow
+    }
+
+    /// Delayed acknowledgment (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2): ACK every second full-sized
+    /// segment at once; otherwise within the configured delay.
+    private func scheduleAck(fullSized: Bool, at now: Instant) {
+        guard configuration.delayedAck else { ackNow = true; return }
+        if fullSized { unackedSegments += 1 }
+        if unackedSegments >= 2 {
+            ackNow = true
+        } else if !timers.isArmed(.delayedAck) {
+            timers.set(.delayedAck, at: now + configuration.delayedAckTimeout)
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4 "Eighth, check the FIN bit".
+    func processFIN(_ seg: IncomingSegment, at now: Instant) {
+        guard seg.flags.contains(.fin) else { return }
+        let finSeq = seg.seq + seg.payload.count
+        if finSeq != rcv.nxt {
+            // The FIN is beyond a gap: remember it until the data before it arrives.
+            if rcv.nxt < finSeq { reassembly.finSequence = finSeq }
+            ackNow = true
+            return
+        }
+        acceptFIN(at: now)
+    }
+
+    /// The FIN is in order: advance RCV.NXT over it and move on in the diagram.
+    func acceptFIN(at now: Instant) {
+        reassembly.finSequence = nil
+        if peerFinReceived {
+            // A retransmitted FIN: ACK again.
+            ackNow = true
+            if state == .timeWait { restartTimeWait(at: now) }
+            return
+        }
+        rcv.nxt = rcv.nxt + 1
+        peerFinReceived = true
+        ackNow = true
+        emit(.peerClosed)
+        signalReadable()
+        switch state {
+        case .synReceived, .established:
+            transition(to: .closeWait)
+        case .finWait1:
+            // "If our FIN has been ACKed ... enter TIME-WAIT ...; otherwise, enter the CLOSING state."
+            if finAcknowledged { enterTimeWait(at: now) } else { transition(to: .closing) }
+        case .finWait2:
+            enterTimeWait(at: now)
+        case .timeWait:
+            restartTimeWait(at: now)
+        default:
+            break
+        }
+    }
+
+    /// Called after in-order data arrives: a FIN that was waiting beyond the gap may now apply.
+    func deliverQueuedFINIfReady(at now: Instant) {
+        if let f = reassembly.finSequence, f == rcv.nxt, reassembly.isEmpty { acceptFIN(at: now) }
+    }
+}

@@ -1,0 +1,404 @@
+// Read first: RFC 9293 §3.3.1 (the TCB and its send/receive sequence variables), §3.3.2 (states),
+// §3.10.1–§3.10.6 (user calls: OPEN, SEND, RECEIVE, CLOSE, ABORT, STATUS).
+// The connection is split by concern: +Input (segment arrival, §3.10.7), +Output (what to send,
+// §3.8, §3.9), +Timers (§3.8.1, RFC 6298, persist, delayed ACK, TIME-WAIT).
+import ToyTCPWire
+
+/// One TCP connection: its TCB (RFC 9293 §3.3.1) and the state machine around it.
+///
+/// Sans-IO: fed with segments and user calls (each with `now`), asked what to send
+/// (`nextSegment(at:)`) and when to wake (`nextDeadline`). Confined to the stack's thread.
+final class Connection {
+    /// Send sequence variables (RFC 9293 §3.3.1), plus SND.MAX (the highest sequence number sent, as
+    /// BSD keeps it) so a retransmission timeout can rewind SND.NXT.
+    struct SendSequence {
+        var una: SequenceNumber = 0
+        var nxt: SequenceNumber = 0
+        var max: SequenceNumber = 0
+        /// The peer's window, scaled (bytes).
+        var wnd: UInt32 = 0
+        var wl1: SequenceNumber = 0
+        var wl2: SequenceNumber = 0
+        var up: SequenceNumber = 0
+        var iss: SequenceNumber = 0
+        /// The peer's window-scale shift (RFC 7323 §2.2: Snd.Wind.Shift).
+        var windowShift: UInt8 = 0
+    }
+
+    /// Receive sequence variables (RFC 9293 §3.3.1).
+    struct ReceiveSequence {
+        var nxt: SequenceNumber = 0
+        /// The window we offer (bytes).
+        var wnd: UInt32 = 0
+        var up: SequenceNumber = 0
+        var irs: SequenceNumber = 0
+        /// Our window-scale shift (RFC 7323 §2.2: Rcv.Wind.Shift).
+        var windowShift: UInt8 = 0
+        /// The right edge we last advertised (RCV.NXT + window sent); never moved left (RFC 9293 §3.8.6).
+        var advertisedEdge: SequenceNumber = 0
+    }
+
+    let id: ConnectionID
+    let tuple: FourTuple
+    let configuration: StackConfiguration
+    unowned let context: StackContext
+    /// The listener whose passive OPEN made this connection (it returns to LISTEN on RST, RFC 9293 §3.10.7.4).
+    var listener: ListenerID?
+
+    private(set) var state: TCPState = .closed
+    var snd = SendSequence()
+    var rcv = ReceiveSequence()
+
+    /// Bytes accepted by `send` and not yet acknowledged; the first is at `sendBufferStart`.
+    var sendBuffer: ByteRing
+    var sendBufferStart: SequenceNumber = 0
+    /// In-order bytes the application has not read yet.
+    var receiveBuffer: ByteRing
+    var reassembly = ReassemblyQueue()
+    var scoreboard = SACKScoreboard()
+
+    var timers = TimerTable()
+    var rtt: RTTEstimator
+    var congestion: NewReno
+
+    // Negotiated options.
+    /// Effective send MSS: the peer's announced MSS (536 if none, RFC 9293 §3.7.1), capped by ours.
+    var sendMSS: Int
+    var sackEnabled = false
+    var timestampsEnabled = false
+    var windowScalingEnabled = false
+    /// RFC 7323 §4.3: TS.Recent and Last.ACK.sent.
+    var tsRecent: UInt32 = 0
+    var lastAckSent: SequenceNumber = 0
+    /// Largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND; RFC 9293 §3.8.6.2.1 max(SND.WND)).
+    var maxSndWnd: UInt32 = 0
+
+    // Output obligations.
+    /// A SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) is due.
+    var synPending = false
+    /// An acknowledgment must go out now (not delayed).
+    var ackNow = false
+    /// Full-size segments received since our last ACK (RFC 9293 §3.8.6.3: ACK at least every second one).
+    var unackedSegments = 0
+    /// A zero-window probe is due (persist timer fired).
+    var probePending = false
+    /// NewReno (no SACK): retransmit one segment at this sequence number next (fast retransmit, partial ACK).
+    var retransmitAt: SequenceNumber?
+
+    // User-call state.
+    /// CLOSE or shutdown was called: a FIN follows the queued data.
+    var finQueued = false
+    /// CLOSE (both directions) was called: the application reads no more.
+    var userClosed = false
+    /// The peer's FIN was processed (RCV.NXT is past it).
+    var peerFinReceived = false
+    /// The application saw end of stream.
+    var eofDelivered = false
+    /// `send` refused bytes for lack of space: signal `.writable` when space opens.
+    var writeBlocked = false
+    /// `.readable` was signalled and the application has not read since (edge-triggered events).
+    var readableSignalled = false
+
+    // Loss recovery (RFC 5681 §3.2, RFC 6582, RFC 6675).
+    var duplicateAcks = 0
+    var inRecovery = false
+    /// RFC 6582 "recover": SND.MAX when recovery began.
+    var recover: SequenceNumber = 0
+    /// RFC 6675 HighRxt: the highest sequence number retransmitted in this recovery.
+    var highRxt: SequenceNumber = 0
+    /// Consecutive retransmission timeouts without progress (the retry limit counts these).
+    var retries = 0
+    /// Persist timer backoff (number of probes without the window opening).
+    var persistBackoff = 0
+    /// RTT timing of one segment when timestamps are off (Karn: cleared on retransmission).
+    var rttTimedSeq: SequenceNumber?
+    var rttTimedAt = Instant.zero
+    /// When we last sent and last received anything (idle restart, RFC 5681 §4.1).
+    var lastSendTime = Instant.zero
+    var lastReceiveTime = Instant.zero
+    /// Segments retransmitted over the connection's life.
+    var retransmissionCount = 0
+    /// Random offset of our timestamp clock (RFC 7323 §5.4: per-connection offsets).
+    var tsOffset: UInt32 = 0
+    /// When the connection was created (timestamps clock origin).
+    let createdAt: Instant
+    /// The error the connection ended with, if any.
+    var failure: EngineError?
+
+    // Stack bookkeeping (not TCB state).
+    /// The deadline this connection has in the stack's timer heap, if any.
+    var scheduledDeadline: Instant?
+    /// Whether the connection sits in the stack's transmit queue.
+    var isQueuedForTransmit = false
+    /// Whether the stack has put this passively opened connection in its listener's accept queue.
+    var announcedToListener = false
+    /// Whether the stack has removed the connection from its 4-tuple table.
+    var releasedTuple = false
+
+    init(id: ConnectionID, tuple: FourTuple, configuration: StackConfiguration, context: StackContext,
+         iss: SequenceNumber, now: Instant) {
+        self.id = id
+        self.tuple = tuple
+        self.configuration = configuration
+        self.context = context
+        self.createdAt = now
+        sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
+        receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
+        rtt = RTTEstimator(initial: configuration.initialRTO, minimum: configuration.minimumRTO,
+                           maximum: configuration.maximumRTO)
+        // RFC 9293 §3.7.1 (MUST-15): without an MSS option the peer accepts 536 bytes.
+        sendMSS = min(536, Int(configuration.mss))
+        congestion = NewReno(initialWindowSegments: configuration.initialWindowSegments, mss: Int(configuration.mss))
+        snd.iss = iss
+        snd.una = iss
+        snd.nxt = iss
+        snd.max = iss
+        sendBufferStart = iss + 1
+        recover = iss
+        tsOffset = iss.rawValue &* 2654435761
+        rcv.windowShift = configuration.windowScaling ? Connection.windowShift(for: configuration) : 0
+        rcv.wnd = UInt32(min(configuration.receiveBufferSize, Int(UInt16.max) << Int(rcv.windowShift)))
+    }
+
+    /// The shift to announce (RFC 7323 §2.3): the smallest that lets the whole receive buffer be offered.
+    static func windowShift(for c: StackConfiguration) -> UInt8 {
+        if let s = c.windowScaleShift { return min(s, 14) }
+        var shift: UInt8 = 0
+        while shift < 14 && (c.receiveBufferSize >> Int(shift)) > Int(UInt16.max) { shift += 1 }
+        return shift
+    }
+
+    // MARK: State
+
+    /// Moves to `newState`, announcing the transition (the shell traces every one).
+    func transition(to newState: TCPState) {
+        guard newState != state else { return }
+        let old = state
+        state = newState
+        emit(.stateChanged(from: old, to: newState))
+        if newState == .established && !old.isSynchronized { emit(.connected) }
+    }
+
+    func emit(_ e: ConnectionEvent) { context.events.append(.connection(id, e)) }
+
+    /// Ends the connection with `error` (reset, refused, timed out): CLOSED, TCB to be deleted.
+    func fail(_ error: EngineError) {
+        failure = error
+        timers.stopAll()
+        transition(to: .closed)
+        emit(.failed(error))
+    }
+
+    /// Normal end: CLOSED after LAST-ACK or TIME-WAIT.
+    func finish() {
+        timers.stopAll()
+        transition(to: .closed)
+        emit(.closed)
+    }
+
+    /// Whether the stack may forget this TCB: CLOSED, and nothing left the application could still read.
+    var isDeletable: Bool {
+        state == .closed && (failure != nil || userClosed || (receiveBuffer.isEmpty))
+    }
+
+    // MARK: Opening (RFC 9293 §3.10.1)
+
+    /// Active OPEN: CLOSED → SYN-SENT, SYN due.
+    func open(at now: Instant) {
+        transition(to: .synSent)
+        synPending = true
+    }
+
+    /// Passive OPEN answered: a SYN arrived on a listener; LISTEN → SYN-RECEIVED (RFC 9293 §3.10.7.2).
+    func acceptSYN(_ seg: IncomingSegment, at now: Instant) {
+        transition(to: .listen)
+        rcv.irs = seg.seq
+        rcv.nxt = seg.seq + 1
+        negotiateOptions(seg)
+        updateSendWindow(from: seg, windowIsScaled: false)
+        snd.wl1 = seg.seq
+        snd.wl2 = seg.ack
+        if let ts = seg.timestamp { tsRecent = ts.value }
+        lastReceiveTime = now
+        transition(to: .synReceived)
+        synPending = true
+    }
+
+    /// Records what the peer's SYN offers (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2 and §3.2, RFC 2018 §2).
+    func negotiateOptions(_ seg: IncomingSegment) {
+        sendMSS = min(Int(seg.mss ?? 536), Int(configuration.mss))
+        sendMSS = max(sendMSS, 64)
+        if configuration.windowScaling, let ws = seg.windowScale {
+            windowScalingEnabled = true
+            // RFC 7323 §2.3: a shift above 14 is used as 14.
+            snd.windowShift = min(ws, 14)
+        } else {
+            windowScalingEnabled = false
+            snd.windowShift = 0
+            rcv.windowShift = 0
+        }
+        sackEnabled = configuration.sack && seg.sackPermitted
+        timestampsEnabled = configuration.timestamps && seg.timestamp != nil
+        congestion = NewReno(initialWindowSegments: configuration.initialWindowSegments, mss: sendMSS)
+        rcv.wnd = receiveWindow
+    }
+
+    // MARK: User calls (RFC 9293 §3.10.2–§3.10.5)
+
+    /// SEND: queues as much as fits; returns how many bytes were taken.
+    func send(_ bytes: UnsafeRawBufferPointer) throws(EngineError) -> Int {
+        switch state {
+        case .closed, .listen: throw .notConnected
+        case .finWait1, .finWait2, .closing, .lastAck, .timeWait: throw .connectionClosing
+        case .synSent, .synReceived, .established, .closeWait:
+            if finQueued { throw .connectionClosing }
+        }
+        let n = sendBuffer.append(bytes)
+        if n < bytes.count { writeBlocked = true }
+        return n
+    }
+
+    /// RECEIVE: up to `maxLength` bytes; `[]` if none yet, `nil` at end of stream.
+    func receive(maxLength: Int) throws(EngineError) -> [UInt8]? {
+        if state == .closed, let failure { throw failure }
+        let n = min(maxLength, receiveBuffer.count)
+        if n == 0 {
+            readableSignalled = false
+            if peerFinReceived {
+                eofDelivered = true
+                return nil
+            }
+            if state == .listen || state == .synSent || state == .synReceived { return [] }
+            return []
+        }
+        let out = receiveBuffer.bytes(from: 0, count: n)
+        receiveBuffer.removeFirst(n)
+        readableSignalled = false
+        if !receiveBuffer.isEmpty { signalReadable() }
+        considerWindowUpdate()
+        return out
+    }
+
+    /// RECEIVE into a caller's buffer: bytes copied, or `nil` at end of stream.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) throws(EngineError) -> Int? {
+        if state == .closed, let failure { throw failure }
+        let n = min(buffer.count, receiveBuffer.count)
+        if n == 0 {
+            readableSignalled = false
+            if peerFinReceived { eofDelivered = true; return nil }
+            return 0
+        }
+        receiveBuffer.copy(from: 0, count: n, into: buffer.baseAddress!)
+        receiveBuffer.removeFirst(n)
+        readableSignalled = false
+        if !receiveBuffer.isEmpty { signalReadable() }
+        considerWindowUpdate()
+        return n
+    }
+
+    func signalReadable() {
+        if !readableSignalled {
+            readableSignalled = true
+            emit(.readable)
+        }
+    }
+
+    /// CLOSE of the sending direction (RFC 9293 §3.10.4): a FIN follows the queued data.
+    func shutdown(at now: Instant) throws(EngineError) {
+        switch state {
+        case .closed: throw .notConnected
+        case .synSent where !sendBuffer.isEmpty:
+            // Deviation (RFC 9293 §3.10.4 says delete the TCB in SYN-SENT): with data already queued we
+            // treat SYN-SENT like SYN-RECEIVED ("queue for processing after entering ESTABLISHED"), so
+            // connect–send–close works without waiting for the handshake. Without data we follow the RFC.
+            finQueued = true
+        case .listen, .synSent:
+            // RFC 9293 §3.10.4: delete the TCB.
+            finQueued = true
+            userClosed = true
+            finish()
+        case .synReceived, .established:
+            // SYN-RECEIVED: the FIN goes out once the handshake completes (no data is sent before).
+            if !finQueued {
+                finQueued = true
+                if state == .established { transition(to: .finWait1) }
+            }
+        case .closeWait:
+            if !finQueued {
+                finQueued = true
+                transition(to: .lastAck)
+            }
+        case .finWait1, .finWait2, .closing, .lastAck, .timeWait:
+            break // RFC 9293 §3.10.4: "connection closing" — the FIN is already on its way.
+        }
+    }
+
+    /// CLOSE (RFC 9293 §3.10.4): both directions; received data not read is discarded.
+    func close(at now: Instant) throws(EngineError) {
+        userClosed = true
+        // RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: closing with unread data sends a RST.
+        if !receiveBuffer.isEmpty && state.isSynchronized && state != .timeWait {
+            abort()
+            return
+        }
+        try shutdown(at: now)
+        if state == .finWait2 { armFinWait2Limit(at: now) }
+    }
+
+    /// ABORT (RFC 9293 §3.10.5): RST in synchronized states, then delete the TCB.
+    func abort() {
+        switch state {
+        case .synReceived, .established, .finWait1, .finWait2, .closeWait:
+            context.queueReset(tuple, seq: snd.nxt, ack: nil)
+            context.statistics.resetsSent += 1
+        default:
+            break
+        }
+        userClosed = true
+        failure = .aborted
+        timers.stopAll()
+        transition(to: .closed)
+        emit(.failed(.aborted))
+    }
+
+    // MARK: Windows
+
+    /// The receive window: free space in the receive buffer (RFC 9293 §3.8.6), capped by what the
+    /// window field can carry at our shift.
+    var receiveWindow: UInt32 {
+        let free = max(0, receiveBuffer.freeSpace)
+        return UInt32(min(free, Int(UInt16.max) << Int(rcv.windowShift)))
+    }
+
+    /// Sequence number one past the last queued data byte.
+    var dataEnd: SequenceNumber { sendBufferStart + sendBuffer.count }
+    /// The FIN's sequence number, once CLOSE was called.
+    var finSequence: SequenceNumber? { finQueued ? dataEnd : nil }
+    /// Whether our FIN has been acknowledged.
+    var finAcknowledged: Bool {
+        guard let f = finSequence else { return false }
+        return f < snd.una
+    }
+
+    /// Updates SND.WND from a segment's window field (RFC 7323 §2.2: not scaled on a SYN).
+    func updateSendWindow(from seg: IncomingSegment, windowIsScaled: Bool) {
+        let w = UInt32(seg.window) << UInt32(windowIsScaled ? snd.windowShift : 0)
+        snd.wnd = w
+        if w > maxSndWnd { maxSndWnd = w }
+    }
+
+    // MARK: Snapshot (RFC 9293 §3.10.6 STATUS)
+
+    func snapshot() -> ConnectionSnapshot {
+        ConnectionSnapshot(
+            id: id, tuple: tuple, state: state,
+            snd: .init(una: snd.una, nxt: snd.nxt, wnd: snd.wnd, wl1: snd.wl1, wl2: snd.wl2, iss: snd.iss,
+                       windowShift: snd.windowShift),
+            rcv: .init(nxt: rcv.nxt, wnd: rcv.wnd, irs: rcv.irs, windowShift: rcv.windowShift),
+            mss: sendMSS, cwnd: congestion.cwnd, ssthresh: congestion.ssthresh,
+            srtt: rtt.srtt, rttvar: rtt.rttvar, rto: rtt.rto,
+            sendQueued: sendBuffer.count, receiveQueued: receiveBuffer.count,
+            outOfOrderQueued: reassembly.count, retransmissions: retransmissionCount,
+            sackEnabled: sackEnabled, timestampsEnabled: timestampsEnabled)
+    }
+}

@@ -1,0 +1,89 @@
+// Read first: RFC 6528 §3 (ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a
+// 4-microsecond clock), RFC 6056 §3.3.3 (Algorithm 3: "Simple Hash-Based Port Selection").
+import ToyTCPWire
+
+/// SipHash-2-4 (Aumasson and Bernstein), the keyed pseudo-random function behind ISNs and port offsets.
+struct SipHasher {
+    private var v0: UInt64, v1: UInt64, v2: UInt64, v3: UInt64
+    private var tail: UInt64 = 0
+    private var tailBytes = 0
+    private var length = 0
+
+    init(k0: UInt64, k1: UInt64) {
+        v0 = k0 ^ 0x736f6d6570736575
+        v1 = k1 ^ 0x646f72616e646f6d
+        v2 = k0 ^ 0x6c7967656e657261
+        v3 = k1 ^ 0x7465646279746573
+    }
+
+    private mutating func round() {
+        v0 &+= v1; v1 = v1.rotl(13); v1 ^= v0; v0 = v0.rotl(32)
+        v2 &+= v3; v3 = v3.rotl(16); v3 ^= v2
+        v0 &+= v3; v3 = v3.rotl(21); v3 ^= v0
+        v2 &+= v1; v1 = v1.rotl(17); v1 ^= v2; v2 = v2.rotl(32)
+    }
+
+    private mutating func compress(_ m: UInt64) {
+        v3 ^= m; round(); round(); v0 ^= m
+    }
+
+    mutating func add(_ word: UInt64) {
+        // Words are fed whole, so the tail stays empty; the length counts bytes.
+        compress(word)
+        length += 8
+    }
+
+    mutating func add(_ word: UInt32) { add(UInt64(word)) }
+
+    consuming func finalize() -> UInt64 {
+        let b = UInt64(truncatingIfNeeded: length & 0xFF) << 56 | tail
+        compress(b)
+        v2 ^= 0xFF
+        round(); round(); round(); round()
+        return v0 ^ v1 ^ v2 ^ v3
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotl(_ n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
+}
+
+/// Chooses initial sequence numbers per RFC 6528 and ephemeral-port offsets per RFC 6056.
+struct ISNGenerator {
+    private let k0: UInt64
+    private let k1: UInt64
+
+    /// The key comes from `StackConfiguration.secret`: the driver supplies the randomness, so tests are
+    /// deterministic and a real deployment seeds it from the OS.
+    init(secret: UInt64) {
+        // Derive two key halves from one seed (splitmix64 steps) so related secrets give unrelated keys.
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x &+ 0x9E3779B97F4A7C15
+            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+            return z ^ (z >> 31)
+        }
+        k0 = mix(secret)
+        k1 = mix(secret ^ 0x5DEECE66D)
+    }
+
+    /// RFC 6528 §3: ISN = M + F(4-tuple, key), where M ticks every 4 µs.
+    func isn(for tuple: FourTuple, at now: Instant) -> SequenceNumber {
+        var h = SipHasher(k0: k0, k1: k1)
+        h.add(tuple.localAddress.rawValue)
+        h.add(tuple.remoteAddress.rawValue)
+        h.add(UInt64(tuple.localPort) << 16 | UInt64(tuple.remotePort))
+        let f = UInt32(truncatingIfNeeded: h.finalize())
+        let m = UInt32(truncatingIfNeeded: now.nanoseconds / 4000)
+        return SequenceNumber(f &+ m)
+    }
+
+    /// RFC 6056 §3.3.3: offset = F(local address, remote address, remote port, secret key).
+    func portOffset(local: IPv4Address, remote: IPv4Address, remotePort: UInt16) -> UInt32 {
+        var h = SipHasher(k0: k1, k1: k0)
+        h.add(local.rawValue)
+        h.add(remote.rawValue)
+        h.add(UInt32(remotePort))
+        return UInt32(truncatingIfNeeded: h.finalize())
+    }
+}

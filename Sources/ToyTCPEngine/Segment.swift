@@ -1,0 +1,166 @@
+// Read first: RFC 9293 §3.1 (header format), §3.2 (options), RFC 7323 §2.2 and §3.2 (window scale and
+// timestamps options), RFC 2018 §2–§3 (SACK-permitted and SACK options).
+import ToyTCPWire
+
+/// A received segment as the connection sees it: header fields, the options it understands, and the
+/// payload as a borrowed view (valid only during `handle`), so arrival allocates nothing.
+struct IncomingSegment {
+    var seq: SequenceNumber
+    var ack: SequenceNumber
+    var flags: TCPFlags
+    var window: UInt16
+    var urgentPointer: UInt16
+    var payload: UnsafeRawBufferPointer
+    var mss: UInt16? = nil
+    var windowScale: UInt8? = nil
+    var sackPermitted = false
+    var timestamp: (value: UInt32, echoReply: UInt32)? = nil
+    var sackBlocks = SACKList()
+
+    /// SEG.LEN (RFC 9293 §3.4): payload plus one for SYN and one for FIN.
+    var len: Int {
+        payload.count + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
+    }
+
+    init(seq: SequenceNumber, ack: SequenceNumber, flags: TCPFlags, window: UInt16, urgentPointer: UInt16,
+         payload: UnsafeRawBufferPointer) {
+        self.seq = seq; self.ack = ack; self.flags = flags; self.window = window
+        self.urgentPointer = urgentPointer; self.payload = payload
+    }
+
+    /// Takes the header fields and options of a parsed segment; `payload` must be its payload's bytes.
+    init(_ s: TCPSegment, payload: UnsafeRawBufferPointer) {
+        self.init(seq: s.sequenceNumber, ack: s.acknowledgmentNumber, flags: s.flags, window: s.window,
+                  urgentPointer: s.urgentPointer, payload: payload)
+        for o in s.options {
+            switch o {
+            case .mss(let v): mss = v
+            case .windowScale(let v): windowScale = v
+            case .sackPermitted: sackPermitted = true
+            case .timestamps(let v, let e): timestamp = (v, e)
+            case .sack(let blocks): for b in blocks.prefix(SACKList.capacity) { sackBlocks.append(b) }
+            case .eol: break
+            default: continue
+            }
+        }
+    }
+
+    /// Parses the options area in place (`bytes` = the options only). Returns `false` if it is malformed
+    /// (the same rules as `TCPOption.parseList`).
+    mutating func parseOptions(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let kind = bytes[i]
+            if kind == 0 { return true }
+            if kind == 1 { i += 1; continue }
+            guard i + 1 < n else { return false }
+            let length = Int(bytes[i + 1])
+            guard length >= 2, i + length <= n else { return false }
+            let b = i + 2
+            switch (kind, length) {
+            case (2, 4): mss = UInt16(bytes[b]) << 8 | UInt16(bytes[b + 1])
+            case (3, 3): windowScale = bytes[b]
+            case (4, 2): sackPermitted = true
+            case (5, _) where (length - 2) % 8 == 0:
+                var j = b
+                while j + 8 <= i + length {
+                    if sackBlocks.count < SACKList.capacity {
+                        sackBlocks.append(SACKBlock(left: SequenceNumber(load32(bytes, j)),
+                                                    right: SequenceNumber(load32(bytes, j + 4))))
+                    }
+                    j += 8
+                }
+            case (8, 10): timestamp = (load32(bytes, b), load32(bytes, b + 4))
+            default: break
+            }
+            i += length
+        }
+        return true
+    }
+}
+
+@inline(__always)
+func load32(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
+    UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])
+}
+
+/// A segment the connection wants sent: header fields and options, with the payload described as a
+/// range of the send buffer, so the stack can copy it straight to wherever the packet is built.
+struct OutgoingSegment {
+    var seq: SequenceNumber
+    var ack: SequenceNumber
+    var flags: TCPFlags
+    var window: UInt16
+    var mss: UInt16? = nil
+    var windowScale: UInt8? = nil
+    var sackPermitted = false
+    var timestamp: (value: UInt32, echoReply: UInt32)? = nil
+    var sackBlocks = SACKList()
+    /// Offset of the payload from the start of the send buffer, and its length.
+    var payloadOffset = 0
+    var payloadLength = 0
+
+    init(seq: SequenceNumber, ack: SequenceNumber, flags: TCPFlags, window: UInt16) {
+        self.seq = seq; self.ack = ack; self.flags = flags; self.window = window
+    }
+
+    /// The options in the order Linux writes them, padded with NOPs to whole words: on a SYN
+    /// `mss, sackOK, TS, nop, wscale` (or `mss, nop, nop, sackOK, nop, wscale` without timestamps);
+    /// otherwise `nop, nop, TS` then `nop, nop, sack`.
+    var options: [TCPOption] {
+        var o: [TCPOption] = []
+        if let mss { o.append(.mss(mss)) }
+        if flags.contains(.syn) {
+            if let ts = timestamp {
+                if sackPermitted { o.append(.sackPermitted) } else { o += [.nop, .nop] }
+                o.append(.timestamps(value: ts.value, echoReply: ts.echoReply))
+            } else if sackPermitted {
+                o += [.nop, .nop, .sackPermitted]
+            }
+            if let ws = windowScale { o += [.nop, .windowScale(ws)] }
+        } else {
+            if let ts = timestamp { o += [.nop, .nop, .timestamps(value: ts.value, echoReply: ts.echoReply)] }
+            if sackBlocks.count > 0 { o += [.nop, .nop, .sack(sackBlocks.array)] }
+        }
+        return o
+    }
+
+    /// Bytes of options (always a multiple of 4 given the layout above).
+    var optionsLength: Int {
+        var n = 0
+        if mss != nil { n += 4 }
+        if flags.contains(.syn) {
+            if timestamp != nil { n += 12 } else if sackPermitted { n += 4 }
+            if windowScale != nil { n += 4 }
+        } else {
+            if timestamp != nil { n += 12 }
+            if sackBlocks.count > 0 { n += 4 + 8 * sackBlocks.count }
+        }
+        return n
+    }
+
+    /// Writes the options exactly as `options` lists them, without building the array.
+    func emitOptions(into w: inout ByteWriter) {
+        if let mss { w.write(UInt8(2)); w.write(UInt8(4)); w.write(mss) }
+        if flags.contains(.syn) {
+            if let ts = timestamp {
+                if sackPermitted { w.write(UInt8(4)); w.write(UInt8(2)) } else { w.write(UInt16(0x0101)) }
+                w.write(UInt8(8)); w.write(UInt8(10)); w.write(ts.value); w.write(ts.echoReply)
+            } else if sackPermitted {
+                w.write(UInt16(0x0101)); w.write(UInt8(4)); w.write(UInt8(2))
+            }
+            if let ws = windowScale { w.write(UInt8(1)); w.write(UInt8(3)); w.write(UInt8(3)); w.write(ws) }
+        } else {
+            if let ts = timestamp {
+                w.write(UInt16(0x0101)); w.write(UInt8(8)); w.write(UInt8(10)); w.write(ts.value); w.write(ts.echoReply)
+            }
+            if sackBlocks.count > 0 {
+                w.write(UInt16(0x0101)); w.write(UInt8(5)); w.write(UInt8(truncatingIfNeeded: 2 + 8 * sackBlocks.count))
+                for i in 0..<sackBlocks.count {
+                    w.write(sackBlocks[i].left.rawValue); w.write(sackBlocks[i].right.rawValue)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// Read first: RFC 5961 §7 (one global limit on challenge ACKs).
+import ToyTCPWire
+
+/// What every connection of a stack shares: the event queue, the counters, the global challenge-ACK
+/// budget, and RSTs that answer a segment but belong to no connection's send sequence.
+final class StackContext {
+    var events = EventQueue()
+    var statistics = StackStatistics()
+    /// RSTs (and other one-off replies) waiting for `pollTransmit`: (tuple from our side, segment).
+    var replies: [(FourTuple, OutgoingSegment)] = []
+    private var challengeWindowStart = Instant(nanoseconds: .min)
+    private var challengeCount = 0
+    let challengeAckLimit: Int
+
+    init(challengeAckLimit: Int) { self.challengeAckLimit = challengeAckLimit }
+
+    /// RFC 5961 §7: at most `challengeAckLimit` challenge ACKs per second across the stack.
+    func mayChallenge(at now: Instant) -> Bool {
+        if now - challengeWindowStart >= .seconds(1) {
+            challengeWindowStart = now
+            challengeCount = 0
+        }
+        guard challengeCount < challengeAckLimit else { return false }
+        challengeCount += 1
+        statistics.challengeAcksSent += 1
+        return true
+    }
+
+    /// Queues a RST (or RST+ACK) as a reply outside any connection (RFC 9293 §3.10.7.1 and friends).
+    func queueReset(_ tuple: FourTuple, seq: SequenceNumber, ack: SequenceNumber?) {
+        var s = OutgoingSegment(seq: seq, ack: ack ?? 0, flags: ack == nil ? .rst : [.rst, .ack], window: 0)
+        s.payloadLength = 0
+        replies.append((tuple, s))
+    }
+}
+
+/// A FIFO of stack events that keeps its storage (no allocation once warm).
+struct EventQueue {
+    private var items: [StackEvent] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+
+    mutating func append(_ e: StackEvent) { items.append(e) }
+
+    mutating func pop() -> StackEvent? {
+        guard head < items.count else { return nil }
+        let e = items[head]
+        head += 1
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return e
+    }
+}
