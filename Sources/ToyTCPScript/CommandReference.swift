@@ -35,7 +35,7 @@ public struct CommandReference: Sendable {
         .init(name: "inject", usage: "inject FLAGS [SRC > DST | on NAME | to NAME] [seq=E ack=E win=E urg=E] [mss=N wscale=N sackOK ts=V,E sack=L:R nop opt=HEX] [DATA] [csum=X] [ttl=N] [count=N rate=R]",
               summary: "crafts and sends one segment (alias craft); FLAGS as tcpdump/packetdrill write them: S S. SA PA FA R R. .; fields are expressions",
               example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "seq=", "ack=", "win=", "urg=", "mss=", "wscale=", "sackOK", "ts=", "sack=", "nop", "opt=", "payload=", "fill=", "csum=", "ttl=", "count=", "rate=", "src=", "dst="]),
-        .init(name: "expect", usage: "expect FLAGS|* [in|out] [SRC > DST | on NAME] [seq=E ack=E win=E len=E mss=N wscale=N sackOK ts=V,E|* sack=L:R,… noopts] [DATA] [within T] [as NAME]",
+        .init(name: "expect", usage: "expect [in|out] FLAGS|* [SRC > DST | on NAME] [seq=E ack=E win=E len=E mss=N wscale=N sackOK ts=V,E|* sack=L:R,… noopts] [DATA] [within T] [as NAME]",
               summary: "waits (default 1s) for a matching segment (inbound unless out); binds it to NAME; fails with a field diff",
               example: "expect S. ack=1001 within 1s as synack", keywords: ["in", "out", "on", "seq=", "ack=", "win=", "len=", "mss=", "wscale=", "sackOK", "ts=", "sack=", "noopts", "payload=", "within", "as"]),
         .init(name: "wait", usage: "wait [NAME] STATE [within T]", summary: "waits (default 1s) until the connection is in STATE",

@@ -28,6 +28,14 @@ public indirect enum Expression: Hashable, Sendable {
         }
     }
 
+    /// 1-based column of the leftmost character (for a binary expression, its left operand's).
+    public var startColumn: Int {
+        switch self {
+        case .binary(_, let a, _, _): return a.startColumn
+        default: return column
+        }
+    }
+
     /// True if the expression names no variable (it can be evaluated, and range-checked, at parse time).
     public var isConstant: Bool {
         switch self {

@@ -228,7 +228,8 @@ extension Interpreter {
         if let (c, m) = best, let pk = c.packet {
             details.append("got " + SegmentLine.render(pk))
             details += m
-            details.append("within \(format(within)); the closest segment arrived after \(format(c.observed.time - began))")
+            let when = c.observed.time < began ? "before this line ran" : "after \(format(c.observed.time - began))"
+            details.append("within \(format(within)); the closest segment arrived \(when)")
         } else {
             details.append("got nothing")
             details.append(outcome == .interrupted ? "interrupted after \(format(network.now - began))"

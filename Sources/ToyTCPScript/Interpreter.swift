@@ -155,7 +155,7 @@ public final class Interpreter {
             guard let ok = v.truthValue else {
                 throw ctx.error("assert needs a condition, got \(v.typeName) \(v)", e.column)
             }
-            if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.column) }
+            if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.startColumn) }
         case .print(let e):
             output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
         case let .peer(kind, endpoint, count, connectTo):

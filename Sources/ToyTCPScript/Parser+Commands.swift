@@ -305,8 +305,11 @@ extension LineParser {
 
     /// `expect FLAGS|* [in|out] [SRC > DST | on NAME] [field=value|*]… [within T] [as NAME]`.
     mutating func parseExpect() throws(ScriptError) -> (SegmentPattern, Duration, String?) {
+        var leadingDirection: Direction? = nil
+        if let d = accept("in") ?? accept("out") { leadingDirection = d.text == "in" ? .inbound : .outbound }
         let ft = try word("TCP flags or * (expect S. ..., expect * ...)")
         var pattern = SegmentPattern(flags: ft.text == "*" ? nil : try flags(ft))
+        pattern.direction = leadingDirection
         var w: Duration? = nil
         var n: String? = nil
         func opt(_ p: inout LineParser, _ v: Token, _ what: String, _ r: ClosedRange<Int64>) throws(ScriptError) -> Expr? {
@@ -351,7 +354,7 @@ extension LineParser {
             case "as": n = try newName(try word("a name after 'as'"))
             default:
                 if case .string = t.kind { pattern.payload = try payload(from: t); continue }
-                throw error("unexpected '\(t.text)' (expect FLAGS [in|out] [SRC > DST | on NAME] field=value ... within T as NAME)", t.column)
+                throw error("unexpected '\(t.text)' (expect [in|out] FLAGS [SRC > DST | on NAME] field=value ... within T as NAME)", t.column)
             }
         }
         return (pattern, w ?? .seconds(1), n)

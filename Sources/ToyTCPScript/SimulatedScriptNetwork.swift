@@ -19,14 +19,16 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     private var peers: [PeerApp] = []
 
     public static let rawSourceAddress = IPv4Address(10, 0, 0, 2)
+    static let linkDelay = LinkImpairments(delay: .milliseconds(5))
 
     public init(seed: UInt64 = 1, configuration: StackConfiguration = StackConfiguration()) throws(ScriptError) {
         simulation = SimulatedNetwork(seed: seed)
         do {
-            (host, router, peerHost) = try simulation.addLabTopology(configuration: configuration)
+            // 5 ms each way on each link: a 20 ms round trip, so traces show time passing and RTTs.
+            (host, router, peerHost) = try simulation.addLabTopology(impairments: Self.linkDelay, configuration: configuration)
             rawHost = try simulation.addHost("raw", address: Self.rawSourceAddress)
             rawHost.deliversToStack = false
-            try simulation.connect(rawHost, router)
+            try simulation.connect(rawHost, router, impairments: Self.linkDelay)
         } catch {
             throw ScriptError("cannot build the simulated network: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
         }
@@ -109,7 +111,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
             }
             do {
                 let h = try simulation.addHost("peer\(simulation.hosts.count)", address: endpoint.address)
-                try simulation.connect(h, router)
+                try simulation.connect(h, router, impairments: Self.linkDelay)
                 target = h
                 created = " (new host \(h.name))"
             } catch {

@@ -15,7 +15,12 @@ struct LabExampleTests {
         let path = TestSupport.examples.appendingPathComponent(name).path
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let prefix = "tts\(getpid() % 100000)\(UInt16.random(in: 0...999))"
-        let up = try TestSupport.run(root + "/scripts/lab-up.sh", ["--prefix", prefix], timeout: 30)
+        // A `# lab-up: ARGS` line adds arguments (e.g. a host2 that may send RSTs).
+        var upArguments = ["--prefix", prefix]
+        if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# lab-up: ") }) {
+            upArguments += line.dropFirst("# lab-up: ".count).split(separator: " ").map(String.init)
+        }
+        let up = try TestSupport.run(root + "/scripts/lab-up.sh", upArguments, timeout: 30)
         defer { _ = try? TestSupport.run(root + "/scripts/lab-down.sh", ["--prefix", prefix, "--kill"], timeout: 30) }
         try #require(up.status == 0, "lab-up failed: \(up.stderr)")
 
