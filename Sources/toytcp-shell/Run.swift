@@ -1,7 +1,40 @@
 import ArgumentParser
+import Foundation
+import ToyTCPScript
+import ToyTCPShell
 
-/// `toytcp-shell run FILE.ttcp|FILE.pkt`: runs a script (owned by the shell work; see issue 5).
+/// `toytcp-shell run FILE.ttcp [--keep-going] [--netns NAME | --sim]`: runs a script.
+///
+/// Exit status: 0 when every expectation held, 1 when one failed or a line was bad, 2 for usage errors
+/// and environment problems (unreadable file, no such namespace).
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a .ttcp script.")
-    func run() throws { throw ValidationError("scripts are not supported yet") }
+    static let configuration = CommandConfiguration(
+        abstract: "Run a .ttcp script (exit 0 when every expectation held, 1 otherwise).",
+        discussion: "Example: toytcp-shell run examples/sim-echo.ttcp")
+
+    @Argument(help: "The script to run.", completion: .file(extensions: ["ttcp"]))
+    var file: String
+
+    @Flag(name: .long, help: "Report every failure instead of stopping at the first.")
+    var keepGoing = false
+
+    @OptionGroup var network: NetworkOptions
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read '\(file)': check the path (scripts usually live in examples/)")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        let net = try network.open(script: file, text: text)
+        let runner = ScriptRunner(file: file, text: text, keepGoing: keepGoing)
+        ConsoleOutput.line("# " + net.banner)
+        InterruptSignal.install()
+        let result = runner.run(on: net, output: ConsoleOutput.line, errorOutput: ConsoleOutput.error,
+                                interrupted: InterruptSignal.take)
+        if result.exitStatus == 0 {
+            ConsoleOutput.line("# \(file): ok (\(result.statementsRun) statements)")
+        }
+        ConsoleOutput.flush()
+        Foundation.exit(result.exitStatus)
+    }
 }

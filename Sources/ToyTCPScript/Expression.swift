@@ -1,0 +1,257 @@
+import ToyTCPEngine
+import ToyTCPWire
+
+/// An expression over numbers, strings, TCP states and live variables (`c.snd.nxt + 1`, `synack.seq`,
+/// `c.state == ESTABLISHED`, `c.data == "hello\n"`).
+///
+/// Grammar (lowest precedence first):
+/// `or := and ("||" and)*`, `and := cmp ("&&" cmp)*`, `cmp := sum (("=="|"!="|"<"|"<="|">"|">=") sum)?`,
+/// `sum := product (("+"|"-") product)*`, `product := unary (("*"|"/"|"%") unary)*`,
+/// `unary := ("-"|"!") unary | primary`,
+/// `primary := NUMBER | STRING | STATE | NAME ("." NAME)* | "(" or ")"`.
+/// Numbers are decimal or `0x` hex, optionally with a size suffix `k`/`m` (×1000/×1000000) — never time.
+public indirect enum Expression: Hashable, Sendable {
+    case integer(Int64, column: Int)
+    case bytes([UInt8], column: Int)
+    case state(TCPState, column: Int)
+    /// A dotted name: `["c", "snd", "nxt"]`.
+    case reference([String], column: Int)
+    case unary(String, Expression, column: Int)
+    case binary(String, Expression, Expression, column: Int)
+
+    /// 1-based column of the expression's first character.
+    public var column: Int {
+        switch self {
+        case .integer(_, let c), .bytes(_, let c), .state(_, let c), .reference(_, let c),
+             .unary(_, _, let c), .binary(_, _, _, let c):
+            return c
+        }
+    }
+
+    /// 1-based column of the leftmost character (for a binary expression, its left operand's).
+    public var startColumn: Int {
+        switch self {
+        case .binary(_, let a, _, _): return a.startColumn
+        default: return column
+        }
+    }
+
+    /// True if the expression names no variable (it can be evaluated, and range-checked, at parse time).
+    public var isConstant: Bool {
+        switch self {
+        case .integer, .bytes, .state: return true
+        case .reference: return false
+        case .unary(_, let e, _): return e.isConstant
+        case .binary(_, let a, let b, _): return a.isConstant && b.isConstant
+        }
+    }
+
+    /// The names the expression refers to (first component), for completion and checks.
+    public var referencedNames: [String] {
+        switch self {
+        case .integer, .bytes, .state: return []
+        case .reference(let path, _): return [path[0]]
+        case .unary(_, let e, _): return e.referencedNames
+        case .binary(_, let a, let b, _): return a.referencedNames + b.referencedNames
+        }
+    }
+}
+
+/// Parses an expression from a piece of a line, reporting errors at columns of the whole line.
+public struct ExpressionParser {
+    private let chars: [Character]
+    private var i: Int
+    private let end: Int
+    /// Column of `chars[0]` in the line.
+    private let baseColumn: Int
+    private let location: SourceLocation
+    private let sourceLine: String
+
+    /// - Parameters:
+    ///   - text: the expression's text; `column` is the column of its first character in `sourceLine`.
+    public init(_ text: String, column: Int, location: SourceLocation, sourceLine: String) {
+        self.chars = Array(text)
+        self.i = 0
+        self.end = chars.count
+        self.baseColumn = column
+        self.location = location
+        self.sourceLine = sourceLine
+    }
+
+    /// Parses the whole text as one expression.
+    public mutating func parseAll() throws(ScriptError) -> Expression {
+        skipBlanks()
+        guard i < end else { throw error("expected an expression", at: i) }
+        let e = try parseOr()
+        skipBlanks()
+        if i < end { throw error("unexpected '\(chars[i])' in expression", at: i) }
+        return e
+    }
+
+    private func error(_ message: String, at index: Int) -> ScriptError {
+        ScriptError(message, at: location.at(column: baseColumn + index), sourceLine: sourceLine)
+    }
+
+    private mutating func skipBlanks() {
+        while i < end, chars[i] == " " || chars[i] == "\t" { i += 1 }
+    }
+
+    private mutating func take(_ op: String) -> Bool {
+        skipBlanks()
+        let o = Array(op)
+        guard i + o.count <= end, Array(chars[i..<i + o.count]) == o else { return false }
+        // `<` must not eat the first half of `<=`, nor `=` of `==`.
+        if o.count == 1, i + 1 < end, "<>=!".contains(o[0]), chars[i + 1] == "=" { return false }
+        if o == ["&"] || o == ["|"] { return false }
+        i += o.count
+        return true
+    }
+
+    private mutating func parseOr() throws(ScriptError) -> Expression {
+        var lhs = try parseAnd()
+        while true {
+            let c = i
+            guard take("||") else { return lhs }
+            lhs = .binary("||", lhs, try parseAnd(), column: baseColumn + c)
+        }
+    }
+
+    private mutating func parseAnd() throws(ScriptError) -> Expression {
+        var lhs = try parseComparison()
+        while true {
+            let c = i
+            guard take("&&") else { return lhs }
+            lhs = .binary("&&", lhs, try parseComparison(), column: baseColumn + c)
+        }
+    }
+
+    private mutating func parseComparison() throws(ScriptError) -> Expression {
+        let lhs = try parseSum()
+        for op in ["==", "!=", "<=", ">=", "<", ">"] {
+            let c = i
+            if take(op) { return .binary(op, lhs, try parseSum(), column: baseColumn + c) }
+        }
+        return lhs
+    }
+
+    private mutating func parseSum() throws(ScriptError) -> Expression {
+        var lhs = try parseProduct()
+        while true {
+            let c = i
+            if take("+") { lhs = .binary("+", lhs, try parseProduct(), column: baseColumn + c) }
+            else if take("-") { lhs = .binary("-", lhs, try parseProduct(), column: baseColumn + c) }
+            else { return lhs }
+        }
+    }
+
+    private mutating func parseProduct() throws(ScriptError) -> Expression {
+        var lhs = try parseUnary()
+        while true {
+            let c = i
+            if take("*") { lhs = .binary("*", lhs, try parseUnary(), column: baseColumn + c) }
+            else if take("/") { lhs = .binary("/", lhs, try parseUnary(), column: baseColumn + c) }
+            else if take("%") { lhs = .binary("%", lhs, try parseUnary(), column: baseColumn + c) }
+            else { return lhs }
+        }
+    }
+
+    private mutating func parseUnary() throws(ScriptError) -> Expression {
+        skipBlanks()
+        let c = i
+        if take("-") { return .unary("-", try parseUnary(), column: baseColumn + c) }
+        if take("!") { return .unary("!", try parseUnary(), column: baseColumn + c) }
+        return try parsePrimary()
+    }
+
+    private mutating func parsePrimary() throws(ScriptError) -> Expression {
+        skipBlanks()
+        guard i < end else { throw error("expected a value", at: i) }
+        let start = i
+        let c = chars[i]
+        if c == "(" {
+            i += 1
+            let e = try parseOr()
+            guard take(")") else { throw error("expected ')'", at: i) }
+            return e
+        }
+        if c == "\"" || c == "'" {
+            let loc = location, line = sourceLine, base = baseColumn
+            let (bytes, next) = try Lexer.scanString(chars, from: i, error: { m, col in
+                ScriptError(m, at: loc.at(column: base + col - 1), sourceLine: line)
+            })
+            i = next
+            return .bytes(bytes, column: baseColumn + start)
+        }
+        if c.isNumber {
+            return .integer(try scanNumber(), column: baseColumn + start)
+        }
+        if c.isLetter || c == "_" {
+            if let state = scanState() { return .state(state, column: baseColumn + start) }
+            var path: [String] = [scanName()]
+            while i < end, chars[i] == "." {
+                i += 1
+                guard i < end, chars[i].isLetter || chars[i] == "_" else {
+                    throw error("expected a field name after '.'", at: i)
+                }
+                path.append(scanName())
+            }
+            if path.count == 1, path[0] == "true" { return .integer(1, column: baseColumn + start) }
+            if path.count == 1, path[0] == "false" { return .integer(0, column: baseColumn + start) }
+            return .reference(path, column: baseColumn + start)
+        }
+        throw error("unexpected '\(c)' in expression", at: i)
+    }
+
+    private mutating func scanName() -> String {
+        let s = i
+        while i < end, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
+        return String(chars[s..<i])
+    }
+
+    /// A TCP state written as the RFC writes it (`ESTABLISHED`, `SYN-SENT`, `FIN-WAIT-1`), longest first.
+    private mutating func scanState() -> TCPState? {
+        for state in TCPState.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count }) {
+            let s = Array(state.rawValue)
+            guard i + s.count <= end, Array(chars[i..<i + s.count]) == s else { continue }
+            let after = i + s.count
+            if after < end, chars[after].isLetter || chars[after].isNumber || chars[after] == "_" || chars[after] == "." { continue }
+            i = after
+            return state
+        }
+        return nil
+    }
+
+    private mutating func scanNumber() throws(ScriptError) -> Int64 {
+        let start = i
+        while i < end, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
+        let text = String(chars[start..<i])
+        guard let n = NumberLiteral.parse(text) else {
+            throw error("'\(text)' is not a number (decimal, 0x hex, or with a k/m suffix)", at: start)
+        }
+        return n
+    }
+}
+
+/// Integer literals: decimal, `0x` hex, `0b` binary, `_` separators, `k`/`m` multipliers.
+public enum NumberLiteral {
+    public static func parse(_ text: String) -> Int64? {
+        var t = text.replacingOccurrences(of: "_", with: "")
+        var multiplier: Int64 = 1
+        if t.hasPrefix("0x") || t.hasPrefix("0X") {
+            return Int64(t.dropFirst(2), radix: 16)
+        }
+        if t.hasPrefix("0b") { return Int64(t.dropFirst(2), radix: 2) }
+        if t.hasSuffix("k") || t.hasSuffix("K") { multiplier = 1000; t.removeLast() }
+        else if t.hasSuffix("M") || t.hasSuffix("m") { multiplier = 1_000_000; t.removeLast() }
+        guard let n = Int64(t) else { return nil }
+        let (r, o) = n.multipliedReportingOverflow(by: multiplier)
+        return o ? nil : r
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of a: String, with b: String) -> String {
+        guard contains(a) else { return self }
+        return split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b)
+    }
+}

@@ -1,0 +1,103 @@
+import ToyTCPEngine
+import ToyTCPWire
+
+/// Variables expressions can read: connections (`c.snd.nxt`), bound segments (`synack.seq`), `last`,
+/// and `let` variables.
+extension Interpreter: VariableScope {
+    public static let connectionFields = [
+        "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
+        "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
+        "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "received", "eof",
+        "lport", "rport", "sack", "ts",
+    ]
+    public static let segmentFields = [
+        "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
+        "mss", "wscale", "tsval", "tsecr", "payload", "time",
+    ]
+
+    public func lookup(_ path: [String]) -> Lookup {
+        let head = path[0]
+        if let e = connections[head] {
+            refresh(e)
+            return connectionField(e, path)
+        }
+        if head == "last" {
+            guard let last else { return .unavailable("no segment seen yet") }
+            return segmentField(last, path)
+        }
+        if let s = segments[head] { return segmentField(s, path) }
+        if let v = variables[head] {
+            return path.count == 1 ? .value(v) : .unknownField(index: 1, known: [])
+        }
+        return .unknownName
+    }
+
+    func connectionField(_ e: ConnectionEntry, _ path: [String]) -> Lookup {
+        guard path.count >= 2 else { return .unknownField(index: 1, known: Interpreter.connectionFields) }
+        let key = path[1...].joined(separator: ".")
+        if key == "state" { return .value(.state(e.state)) }
+        if key == "data" { return .value(.bytes(e.data)) }
+        if key == "eof" { return .value(.boolean(e.endOfStream)) }
+        if key == "received" { return .value(.integer(Int64(e.data.count))) }
+        guard let s = e.snapshot else { return .unavailable("\(e.name) has no variables yet") }
+        func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
+        func us(_ d: Duration) -> Lookup { .value(.integer(d.nanosecondsClamped / 1000)) }
+        switch key {
+        case "snd.una": return n(s.snd.una.rawValue)
+        case "snd.nxt": return n(s.snd.nxt.rawValue)
+        case "snd.wnd": return n(s.snd.wnd)
+        case "snd.wl1": return n(s.snd.wl1.rawValue)
+        case "snd.wl2": return n(s.snd.wl2.rawValue)
+        case "snd.iss", "iss": return n(s.snd.iss.rawValue)
+        case "snd.wscale": return n(s.snd.windowShift)
+        case "rcv.nxt": return n(s.rcv.nxt.rawValue)
+        case "rcv.wnd": return n(s.rcv.wnd)
+        case "rcv.irs", "irs": return n(s.rcv.irs.rawValue)
+        case "rcv.wscale": return n(s.rcv.windowShift)
+        case "mss": return n(s.mss)
+        case "cwnd": return n(s.cwnd)
+        case "ssthresh": return n(s.ssthresh)
+        case "srtt": return s.srtt.map(us) ?? .unavailable("\(e.name).srtt: no RTT sample yet")
+        case "rttvar": return s.rttvar.map(us) ?? .unavailable("\(e.name).rttvar: no RTT sample yet")
+        case "rto": return us(s.rto)
+        case "sendq": return n(s.sendQueued)
+        case "recvq": return n(s.receiveQueued)
+        case "ooo": return n(s.outOfOrderQueued)
+        case "retransmissions": return n(s.retransmissions)
+        case "lport": return n(s.tuple.localPort)
+        case "rport": return n(s.tuple.remotePort)
+        case "sack": return .value(.boolean(s.sackEnabled))
+        case "ts": return .value(.boolean(s.timestampsEnabled))
+        default:
+            let index = path.count > 2 && ["snd", "rcv"].contains(path[1]) ? 2 : 1
+            return .unknownField(index: index, known: Interpreter.connectionFields)
+        }
+    }
+
+    func segmentField(_ c: Captured, _ path: [String]) -> Lookup {
+        guard path.count == 2 else { return .unknownField(index: min(path.count, 2) - 1 + (path.count > 2 ? 1 : 0), known: Interpreter.segmentFields) }
+        guard let p = c.packet else { return .unavailable("\(path[0]) is a malformed packet") }
+        let s = p.segment
+        func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
+        switch path[1] {
+        case "seq": return n(s.sequenceNumber.rawValue)
+        case "ack": return n(s.acknowledgmentNumber.rawValue)
+        case "win": return n(s.window)
+        case "urg": return n(s.urgentPointer)
+        case "len": return n(s.payload.count)
+        case "end": return n((s.sequenceNumber + s.sequenceLength).rawValue)
+        case "flags": return .value(.flags(s.flags))
+        case "sport": return n(s.sourcePort)
+        case "dport": return n(s.destinationPort)
+        case "csum": return n(s.checksum)
+        case "ttl": return n(p.header.ttl)
+        case "mss": return s.options.mss.map(n) ?? .unavailable("\(path[0]) has no mss option")
+        case "wscale": return s.options.windowScale.map(n) ?? .unavailable("\(path[0]) has no wscale option")
+        case "tsval": return s.options.timestamps.map { n($0.value) } ?? .unavailable("\(path[0]) has no timestamps option")
+        case "tsecr": return s.options.timestamps.map { n($0.echoReply) } ?? .unavailable("\(path[0]) has no timestamps option")
+        case "payload": return .value(.bytes(s.payload))
+        case "time": return n((c.observed.time - start).nanosecondsClamped / 1000)
+        default: return .unknownField(index: 1, known: Interpreter.segmentFields)
+        }
+    }
+}

@@ -1,0 +1,299 @@
+import ToyTCPEngine
+import ToyTCPWire
+
+/// Stack-level commands (RFC 9293 §3.10 user calls): connect, listen, accept, send, recv, shutdown,
+/// close, abort, status, set.
+extension Interpreter {
+    /// The connection a command names, or the current one.
+    func entry(_ ref: ConnectionRef, _ ctx: inout Context) throws(ScriptError) -> ConnectionEntry {
+        guard let name = ref.name ?? current else {
+            throw ctx.error("no current connection: name one, or connect/accept first", ref.column)
+        }
+        guard let e = connections[name] else {
+            let known = connectionOrder.isEmpty ? "none yet" : connectionOrder.joined(separator: ", ")
+            throw ctx.error("unknown connection '\(name)' (connections: \(known))", ref.column)
+        }
+        refresh(e)
+        return e
+    }
+
+    func register(_ id: ConnectionID, name: String?) -> ConnectionEntry {
+        let n = name ?? freshName()
+        if connections[n] == nil { connectionOrder.append(n) }
+        let e = ConnectionEntry(name: n, id: id, state: network.stack.snapshot(id)?.state ?? .closed)
+        connections[n] = e
+        current = n
+        refresh(e)
+        return e
+    }
+
+    func connect(_ remote: Endpoint, _ local: Endpoint?, _ localPort: UInt16?, _ within: Duration?, _ name: String?,
+                 _ ctx: inout Context) throws(ScriptError) {
+        if let name, connections[name] != nil, let e = connections[name], e.state != .closed {
+            throw ctx.error("'\(name)' is already a live connection (\(e.state)); pick another name")
+        }
+        let id: ConnectionID
+        do {
+            let port = local.flatMap { $0.port == 0 ? nil : $0.port } ?? localPort
+            id = try network.stack.connect(to: remote.address, port: remote.port, from: local?.address,
+                                            localPort: port, at: network.now)
+        } catch {
+            throw ctx.error("connect \(remote): \(error)")
+        }
+        network.flush()
+        let e = register(id, name: name)
+        // Without `within`, wait up to 3 s: a person typing `connect` wants to see ESTABLISHED.
+        let within = within ?? .seconds(3)
+        if within > .zero {
+            _ = wait(for: within) {
+                refresh(e)
+                return e.state != .synSent && e.state != .synReceived
+            }
+        }
+        refresh(e)
+        if let failure = e.failure, e.state == .closed {
+            throw ctx.error("connect \(remote): \(failure)")
+        }
+        output("\(e.name): \(e.snapshot.map { "\($0.tuple)" } ?? "\(remote)") \(e.state)")
+    }
+
+    func listen(_ local: Endpoint?, _ port: UInt16, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
+        let id: ListenerID
+        do {
+            id = try network.stack.listen(address: local?.address, port: port)
+        } catch {
+            throw ctx.error("listen \(port): \(error)")
+        }
+        listenerCounter += 1
+        var n = name ?? "l\(listenerCounter)"
+        while name == nil, listeners[n] != nil { listenerCounter += 1; n = "l\(listenerCounter)" }
+        if listeners[n] == nil { listenerOrder.append(n) }
+        listeners[n] = ListenerEntry(name: n, id: id, port: port)
+        output("\(n): listening on \(local?.address ?? network.localAddress):\(port)")
+    }
+
+    func accept(_ ref: ConnectionRef, _ within: Duration?, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
+        let l: ListenerEntry
+        if let n = ref.name {
+            guard let found = listeners[n] else {
+                throw ctx.error("unknown listener '\(n)' (listeners: \(listenerOrder.isEmpty ? "none yet" : listenerOrder.joined(separator: ", ")))", ref.column)
+            }
+            l = found
+        } else {
+            guard let lastName = listenerOrder.last, let found = listeners[lastName] else {
+                throw ctx.error("nothing is listening: listen PORT first", ref.column)
+            }
+            l = found
+        }
+        var id: ConnectionID? = network.stack.accept(l.id)
+        if id == nil {
+            let outcome = wait(for: within ?? .seconds(10)) {
+                id = network.stack.accept(l.id)
+                return id != nil
+            }
+            if outcome == .interrupted { throw ctx.error("accept interrupted") }
+        }
+        guard let id else {
+            throw ctx.error("accept: no connection arrived on \(l.name) (port \(l.port)) within \(format(within ?? .seconds(10)))")
+        }
+        let e = register(id, name: name)
+        output("\(e.name): \(e.snapshot.map { "\($0.tuple)" } ?? "") \(e.state)")
+    }
+
+    func payloadBytes(_ p: PayloadSource, _ ctx: inout Context) throws(ScriptError) -> [UInt8] {
+        let s = ctx.statement
+        switch p {
+        case .bytes(let b): return b
+        case .file(let path, let column):
+            guard let data = FileBytes.read(path) else { throw ctx.error("cannot read file '\(path)'", column) }
+            return data
+        case .fill(let e):
+            let n = try integer(e, "fill", 0...100_000_000, &ctx)
+            var b = [UInt8](repeating: 0, count: Int(n))
+            for i in 0..<b.count { b[i] = UInt8(97 + i % 26) }
+            return b
+        case .expression(let e):
+            switch try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine) {
+            case .bytes(let b): return b
+            case let v: throw ctx.error("expected data (\"text\", 0xHEX, @FILE, fill=N), got \(v.typeName) \(v)", e.column)
+            }
+        }
+    }
+
+    func integer(_ e: Expression, _ what: String, _ range: ClosedRange<Int64>, _ ctx: inout Context) throws(ScriptError) -> Int64 {
+        let s = ctx.statement
+        let v = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
+        guard case .integer(let n) = v else { throw ctx.error("\(what) must be a number, got \(v.typeName) \(v)", e.column) }
+        guard range.contains(n) else { throw ctx.error("\(what) \(n) is out of range (\(range.lowerBound)...\(range.upperBound))", e.column) }
+        return n
+    }
+
+    func send(_ ref: ConnectionRef, _ data: PayloadSource, _ ctx: inout Context) throws(ScriptError) {
+        let e = try entry(ref, &ctx)
+        let bytes = try payloadBytes(data, &ctx)
+        var offset = 0
+        var stalled = false
+        while offset < bytes.count {
+            let n: Int
+            do {
+                n = try bytes.withUnsafeBytes { (buf) throws(EngineError) -> Int in
+                    try network.stack.send(e.id, UnsafeRawBufferPointer(rebasing: buf[offset...]), at: network.now)
+                }
+            } catch {
+                throw ctx.error("send on \(e.name): \(error)")
+            }
+            network.flush()
+            offset += n
+            if offset < bytes.count {
+                // The send buffer is full: let the network drain it (bounded), as a blocking send would.
+                let before = offset
+                let outcome = wait(for: .seconds(5)) {
+                    (network.stack.snapshot(e.id).map { $0.sendQueued } ?? 0) < network.stack.configuration.sendBufferSize
+                }
+                if outcome != .satisfied && before == offset { stalled = true; break }
+            }
+        }
+        absorb()
+        refresh(e)
+        output("\(e.name): sent \(offset) bytes\(stalled ? " of \(bytes.count) (send buffer full: the peer's window is closed)" : "")")
+    }
+
+    func recv(_ ref: ConnectionRef, _ count: Expression?, _ within: Duration?, _ ctx: inout Context) throws(ScriptError) {
+        let e = try entry(ref, &ctx)
+        let want = try count.map { (c) throws(ScriptError) in Int(try integer(c, "byte count", 1...100_000_000, &ctx)) }
+        var got: [UInt8] = []
+        var eof = false
+        func take() throws(ScriptError) {
+            do {
+                while want.map({ got.count < $0 }) ?? true {
+                    guard let chunk = try network.stack.receive(e.id, maxLength: min((want ?? Int.max / 2) - got.count, 1 << 20), at: network.now) else {
+                        eof = true
+                        return
+                    }
+                    if chunk.isEmpty { return }
+                    got += chunk
+                }
+            } catch {
+                if got.isEmpty && !(e.failure != nil) { throw ctx.error("recv on \(e.name): \(error)") }
+                eof = true
+            }
+        }
+        try take()
+        if !eof && (want.map { got.count < $0 } ?? got.isEmpty) {
+            var failure: ScriptError?
+            _ = wait(for: within ?? .seconds(1)) {
+                do throws(ScriptError) { try take() } catch { failure = error; return true }
+                return eof || (want.map { got.count >= $0 } ?? !got.isEmpty)
+            }
+            if let failure { throw failure }
+        }
+        network.flush()
+        e.data += got
+        if eof { e.endOfStream = true }
+        refresh(e)
+        var line = "\(e.name): received \(got.count) bytes"
+        if !got.isEmpty { line += ": \(Value.quote(got))" }
+        if eof { line += " (end of stream: the peer closed)" }
+        output(line)
+    }
+
+    func userCall(_ ref: ConnectionRef, _ verb: String, _ ctx: inout Context,
+                  _ call: (Stack, ConnectionID, Instant) throws(EngineError) -> Void) throws(ScriptError) {
+        let e = try entry(ref, &ctx)
+        do {
+            try call(network.stack, e.id, network.now)
+        } catch {
+            throw ctx.error("\(verb) \(e.name): \(error)")
+        }
+        network.flush()
+        // Let the immediate consequences (FIN or RST out, the peer's answer) happen before printing.
+        _ = wait(for: .milliseconds(50)) { false }
+        refresh(e)
+        output("\(e.name): \(e.state)")
+    }
+
+    func status(_ ref: ConnectionRef?, _ ctx: inout Context) throws(ScriptError) {
+        var names = connectionOrder
+        if let ref { names = [try entry(ref, &ctx).name] }
+        if names.isEmpty && listenerOrder.isEmpty {
+            output("no connections (connect ADDR PORT, or listen PORT)")
+        }
+        for l in listenerOrder { if let le = listeners[l] { output("\(l): LISTEN port \(le.port)") } }
+        for n in names {
+            guard let e = connections[n] else { continue }
+            refresh(e)
+            let mark = n == current ? "*" : " "
+            guard let s = e.snapshot else { output("\(mark)\(n): \(e.state)"); continue }
+            output("\(mark)\(n): \(s.tuple) \(e.state)\(e.failure.map { " (\($0))" } ?? "")")
+            output("    SND.UNA=\(s.snd.una) SND.NXT=\(s.snd.nxt) SND.WND=\(s.snd.wnd) ISS=\(s.snd.iss) wscale=\(s.snd.windowShift)")
+            output("    RCV.NXT=\(s.rcv.nxt) RCV.WND=\(s.rcv.wnd) IRS=\(s.rcv.irs) wscale=\(s.rcv.windowShift)")
+            output("    MSS=\(s.mss) cwnd=\(s.cwnd) ssthresh=\(s.ssthresh) SRTT=\(s.srtt.map(format) ?? "-") RTTVAR=\(s.rttvar.map(format) ?? "-") RTO=\(format(s.rto))")
+            output("    queued: send \(s.sendQueued) recv \(s.receiveQueued) out-of-order \(s.outOfOrderQueued); retransmissions \(s.retransmissions); SACK \(s.sackEnabled ? "on" : "off"), timestamps \(s.timestampsEnabled ? "on" : "off")")
+        }
+    }
+
+    func format(_ d: Duration) -> String {
+        let ns = d.nanosecondsClamped
+        if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
+        if ns >= 1_000_000, ns % 1_000_000 == 0 { return "\(ns / 1_000_000)ms" }
+        if ns >= 1_000 { return "\(Double(ns / 1000) / 1000)ms" }
+        return "\(ns)ns"
+    }
+
+    func set(_ option: StackOption?, _ value: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {
+        var c = network.stack.configuration
+        guard let option, let value else {
+            output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments)")
+            return
+        }
+        func bool() throws(ScriptError) -> Bool {
+            switch value {
+            case "on", "true", "1", "yes": return true
+            case "off", "false", "0", "no": return false
+            default: throw ctx.error("\(option.rawValue) takes on or off, not '\(value)'", column)
+            }
+        }
+        func number(_ r: ClosedRange<Int64>) throws(ScriptError) -> Int64 {
+            guard let n = NumberLiteral.parse(value) else { throw ctx.error("\(option.rawValue) takes a number, not '\(value)'", column) }
+            guard r.contains(n) else { throw ctx.error("\(option.rawValue) \(n) is out of range (\(r.lowerBound)...\(r.upperBound))", column) }
+            return n
+        }
+        func duration() throws(ScriptError) -> Duration {
+            guard let d = DurationLiteral.parse(value) else { throw ctx.error("\(option.rawValue) takes a duration (e.g. 200ms), not '\(value)'", column) }
+            return d
+        }
+        switch option {
+        case .mss: c.mss = UInt16(try number(88...65495))
+        case .window: c.receiveBufferSize = Int(try number(0...(1 << 30)))
+        case .wscale:
+            if value == "on" || value == "off" { c.windowScaling = try bool(); c.windowScaleShift = nil }
+            else { c.windowScaling = true; c.windowScaleShift = UInt8(try number(0...14)) }
+        case .sack: c.sack = try bool()
+        case .timestamps: c.timestamps = try bool()
+        case .nagle: c.nagle = try bool()
+        case .delack: c.delayedAck = try bool()
+        case .delackTimeout: c.delayedAckTimeout = try duration()
+        case .rtoInitial: c.initialRTO = try duration()
+        case .rtoMin: c.minimumRTO = try duration()
+        case .rtoMax: c.maximumRTO = try duration()
+        case .synRetries: c.synRetries = Int(try number(0...255))
+        case .sendBuffer: c.sendBufferSize = Int(try number(1...(1 << 30)))
+        case .initialWindow: c.initialWindowSegments = Int(try number(1...1000))
+        }
+        network.stack.configuration = c
+        output("\(option.rawValue) = \(value) (for connections opened from now on)")
+    }
+
+    func waitState(_ ref: ConnectionRef, _ state: TCPState, _ within: Duration, _ ctx: inout Context) throws(ScriptError) {
+        let e = try entry(ref, &ctx)
+        let outcome = wait(for: within) {
+            refresh(e)
+            return e.state == state
+        }
+        refresh(e)
+        guard outcome == .satisfied || e.state == state else {
+            throw ctx.error("\(e.name): expected \(state) within \(format(within)), still \(e.state)\(e.failure.map { " (\($0))" } ?? "")")
+        }
+        output("\(e.name): \(e.state)")
+    }
+}

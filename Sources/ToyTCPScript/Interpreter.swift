@@ -1,0 +1,245 @@
+import ToyTCPDecode
+import ToyTCPEngine
+import ToyTCPWire
+
+/// Runs commands: the one implementation behind the REPL and `.ttcp` scripts.
+///
+/// It keeps the names a session gives things (connections, listeners, bound segments, `let`
+/// variables), the packets seen since the last `expect`, and the trace/record switches. Every wait goes
+/// through `ScriptNetwork.run`, so time is virtual on the simulated network and wall-clock in the lab,
+/// and Ctrl-C (`interrupted`) ends a wait without ending the session.
+public final class Interpreter {
+    /// The most copies one `inject … count=` may send.
+    public static let maximumCount: Int64 = 10_000_000
+    /// Packets kept for `expect` (older ones are dropped first).
+    static let pendingLimit = 10_000
+
+    public let network: ScriptNetwork
+    /// Where results go (one line per call, no trailing newline).
+    public var output: (String) -> Void
+    /// Polled during waits; true ends the wait (the shell sets it from SIGINT).
+    public var interrupted: () -> Bool = { false }
+    /// Renders `help` (the shell installs its formatter); `nil` prints the one-line usages.
+    public var helpHandler: ((String?) -> String)?
+
+    /// A connection the session named.
+    final class ConnectionEntry {
+        let name: String
+        let id: ConnectionID
+        var snapshot: ConnectionSnapshot?
+        var state: TCPState
+        /// Everything `recv` has returned, for `c.data` and `assert`.
+        var data: [UInt8] = []
+        var endOfStream = false
+        var failure: EngineError?
+        init(name: String, id: ConnectionID, state: TCPState) {
+            self.name = name; self.id = id; self.state = state
+        }
+    }
+
+    struct ListenerEntry {
+        let name: String
+        let id: ListenerID
+        let port: UInt16
+    }
+
+    /// A packet with its parse (absent for malformed ones).
+    struct Captured {
+        let observed: ObservedPacket
+        let packet: IPv4Packet?
+    }
+
+    var connections: [String: ConnectionEntry] = [:]
+    var connectionOrder: [String] = []
+    var listeners: [String: ListenerEntry] = [:]
+    var listenerOrder: [String] = []
+    var incoming: [ListenerID: Int] = [:]
+    var current: String?
+    var segments: [String: Captured] = [:]
+    var last: Captured?
+    var variables: [String: Value] = [:]
+    var pending: [Captured] = []
+    var tracing = false
+    var recorder: PcapRecorder?
+    var nameCounter = 0
+    var listenerCounter = 0
+    /// The origin `sleep` and traces count time from.
+    let start: Instant
+
+    public init(network: ScriptNetwork, output: @escaping (String) -> Void) {
+        self.network = network
+        self.output = output
+        self.start = network.now
+    }
+
+    // MARK: Names
+
+    /// Connection names, oldest first (for completion and `status`).
+    public var connectionNames: [String] { connectionOrder }
+    /// Listener, segment and variable names (for completion).
+    public var listenerNames: [String] { listenerOrder }
+    public var segmentNames: [String] { segments.keys.sorted() }
+    public var variableNames: [String] { variables.keys.sorted() }
+    /// The current connection and its state, for the prompt.
+    public var currentConnection: (name: String, state: TCPState)? {
+        guard let current, let e = connections[current] else { return nil }
+        refresh(e)
+        return (current, e.state)
+    }
+
+    func freshName(prefix: String = "c") -> String {
+        while true {
+            nameCounter += 1
+            let n = "\(prefix)\(nameCounter)"
+            if connections[n] == nil && listeners[n] == nil { return n }
+        }
+    }
+
+    func refresh(_ e: ConnectionEntry) {
+        if let s = network.stack.snapshot(e.id) {
+            e.snapshot = s
+            e.state = s.state
+        } else if e.state != .closed {
+            e.state = .closed
+        }
+    }
+
+    // MARK: Running
+
+    /// Parses and runs one line (the REPL's entry point). Errors are returned, not printed.
+    public func execute(line: String, location: SourceLocation) throws(ScriptError) -> Bool {
+        let statement = try Parser(file: location.file).parse(line: line, number: location.line)
+        return try execute(statement)
+    }
+
+    /// Runs one statement; returns false for `quit`.
+    @discardableResult
+    public func execute(_ s: Statement) throws(ScriptError) -> Bool {
+        var ctx = Context(statement: s)
+        defer { absorb() }
+        absorb()
+        switch s.command {
+        case .empty: break
+        case .quit: return false
+        case .help(let topic):
+            output(helpHandler?(topic) ?? CommandReference.usage(topic))
+        case let .connect(remote, local, localPort, within, name): try connect(remote, local, localPort, within, name, &ctx)
+        case let .listen(local, port, name): try listen(local, port, name, &ctx)
+        case let .accept(listener, within, name): try accept(listener, within, name, &ctx)
+        case let .send(ref, data): try send(ref, data, &ctx)
+        case let .recv(ref, count, within): try recv(ref, count, within, &ctx)
+        case .shutdown(let ref): try userCall(ref, "shutdown", &ctx) { st, id, t throws(EngineError) in try st.shutdown(id, at: t) }
+        case .close(let ref): try userCall(ref, "close", &ctx) { st, id, t throws(EngineError) in try st.close(id, at: t) }
+        case .abort(let ref): try userCall(ref, "abort", &ctx) { st, id, t in st.abort(id, at: t) }
+        case .status(let ref): try status(ref, &ctx)
+        case let .set(option, value, column): try set(option, value, column, &ctx)
+        case .use(let ref):
+            let e = try entry(ref, &ctx)
+            current = e.name
+            refresh(e)
+            output("\(e.name): \(e.state)")
+        case .inject(let spec): try inject(spec, &ctx)
+        case let .expect(pattern, within, name): try expect(pattern, within, name, &ctx)
+        case let .wait(ref, state, within): try waitState(ref, state, within, &ctx)
+        case .trace(let on):
+            tracing = on
+            output("trace \(on ? "on" : "off")")
+        case let .show(name, column): try show(name, column, &ctx)
+        case .record(let path): try record(path, &ctx)
+        case let .let_(name, e):
+            variables[name] = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
+        case .sleep(let d):
+            _ = wait(for: d) { false }
+        case let .assert(e, text):
+            let v = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
+            guard let ok = v.truthValue else {
+                throw ctx.error("assert needs a condition, got \(v.typeName) \(v)", e.column)
+            }
+            if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.startColumn) }
+        case .print(let e):
+            output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
+        case let .peer(kind, endpoint, count, connectTo):
+            do {
+                output(try network.startPeer(kind, at: endpoint, count: count, connectTo: connectTo))
+            } catch {
+                throw ctx.error(error.message)
+            }
+            absorb()
+        }
+        return true
+    }
+
+    /// For a failed comparison, the values on each side (`; c.rcv.nxt is 1001, 1002 expected`).
+    func explain(_ e: Expression) -> String {
+        guard case .binary(let op, let a, let b, _) = e, ["==", "!=", "<", "<=", ">", ">="].contains(op) else { return "" }
+        let loc = SourceLocation(file: "", line: 0, column: 0)
+        guard let x = try? a.evaluate(in: self, location: loc, sourceLine: ""),
+              let y = try? b.evaluate(in: self, location: loc, sourceLine: "") else { return "" }
+        return " (left side is \(x), right side is \(y))"
+    }
+
+    /// Per-statement helpers: the location for errors.
+    struct Context {
+        let statement: Statement
+        func error(_ message: String, _ column: Int? = nil) -> ScriptError {
+            ScriptError(message, at: statement.location.at(column: column ?? 1), sourceLine: statement.sourceLine)
+        }
+    }
+
+    // MARK: Waiting and observing
+
+    /// Runs the network until `condition` holds or `duration` passes; observations are absorbed as
+    /// they come, so conditions see fresh state.
+    func wait(for duration: Duration, _ condition: () -> Bool) -> WaitOutcome {
+        let deadline = network.now + duration
+        return network.run(until: deadline, interrupted: interrupted) {
+            absorb()
+            return condition()
+        }
+    }
+
+    /// Takes what the network saw: traces it, records it, queues packets for `expect`, notes events.
+    func absorb() {
+        for o in network.takeObservations() {
+            switch o {
+            case .packet(let p):
+                let parsed = try? IPv4Packet.parse(p.bytes)
+                let c = Captured(observed: p, packet: parsed)
+                last = c
+                pending.append(c)
+                if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
+                recorder?.write(p)
+                if tracing { output(traceLine(c)) }
+            case .event(let event, let time):
+                handle(event, at: time)
+            }
+        }
+    }
+
+    func handle(_ event: StackEvent, at time: Instant) {
+        switch event {
+        case .incoming(let l): incoming[l, default: 0] += 1
+        case .connection(let id, let ce):
+            let e = connections.values.first { $0.id == id }
+            switch ce {
+            case .stateChanged(let from, let to):
+                e?.state = to
+                if tracing { output("\(stamp(time)) \(e?.name ?? id.description): \(from) -> \(to)") }
+            case .failed(let err):
+                e?.failure = err
+                if tracing || e != nil { output("\(stamp(time)) \(e?.name ?? id.description): \(err)") }
+            case .closed:
+                if let e { refresh(e); e.state = .closed }
+            default: break
+            }
+        }
+    }
+
+    func stamp(_ t: Instant) -> String { (Instant(nanoseconds: 0) + (t - start)).description }
+
+    func traceLine(_ c: Captured) -> String {
+        let dir = c.observed.direction == .outbound ? "out" : "in "
+        let text = c.packet.map(SegmentLine.render) ?? "malformed packet, \(c.observed.bytes.count) bytes"
+        return "\(stamp(c.observed.time)) \(dir) \(text)"
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: this module is being written (see Package.swift for its place in the layering).

@@ -1,0 +1,81 @@
+import ToyTCPEngine
+import ToyTCPWire
+
+/// A packet seen at our host, in either direction.
+public struct ObservedPacket: Sendable {
+    public var time: Instant
+    public var direction: Direction
+    /// The whole IPv4 packet as it was on the wire.
+    public var bytes: [UInt8]
+    public init(time: Instant, direction: Direction, bytes: [UInt8]) {
+        self.time = time
+        self.direction = direction
+        self.bytes = bytes
+    }
+}
+
+/// Something that happened on the network, in the order it happened.
+public enum Observation: Sendable {
+    case packet(ObservedPacket)
+    case event(StackEvent, Instant)
+}
+
+/// How a wait ended.
+public enum WaitOutcome: Sendable, Equatable {
+    /// The condition held.
+    case satisfied
+    /// The deadline passed first.
+    case timedOut
+    /// The user pressed Ctrl-C.
+    case interrupted
+}
+
+/// Which kind of network a session runs on, for the banner and the prompt.
+public enum NetworkKind: Sendable, Equatable {
+    case simulated
+    /// The kernel lab, inside the named network namespace (or the current one, `nil`).
+    case lab(namespace: String?)
+}
+
+/// The network an interpreter talks through: our `Stack` on a simulated network (virtual time) or on a
+/// raw socket in the kernel lab (wall-clock time). One interface, so every command and every script
+/// runs on both.
+///
+/// The interpreter owns the thread: it calls the stack through `stack` with `now`, then `flush()`; it
+/// waits with `run(until:…)`, which moves time (virtually or for real) and collects what happened; and
+/// it reads that with `takeObservations()`.
+public protocol ScriptNetwork: AnyObject {
+    var kind: NetworkKind { get }
+    /// `sim` or the namespace name: what the prompt shows.
+    var label: String { get }
+    /// The first line a session prints: which network, and how to get the other.
+    var banner: String { get }
+    /// Our stack. Use it only from the interpreter's thread, between `run` calls.
+    var stack: Stack { get }
+    /// The address our stack answers for.
+    var localAddress: IPv4Address { get }
+    /// An address on our side that our stack does not answer for, used as the default source of
+    /// hand-crafted segments so the stack does not reset the peer's answers (`nil`: none).
+    var rawAddress: IPv4Address? { get }
+    /// The addresses a crafted segment may go to (the lab or the simulated network), for the safety check.
+    func mayCraft(to address: IPv4Address) -> Bool
+    var now: Instant { get }
+
+    /// Sends what the stack queued after a user call.
+    func flush()
+    /// Puts a crafted IPv4 packet on the wire from our host (bytes as given: a wrong checksum stays wrong).
+    /// `observe: false` skips the observation (the copies of a flood after the first).
+    func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError)
+    /// Hands a crafted packet to our own stack as if it had arrived from the wire.
+    func deliverLocally(_ bytes: [UInt8])
+    /// Moves time until `deadline` or until `condition` holds (checked after everything that happens),
+    /// or until `interrupted` returns true.
+    func run(until deadline: Instant, interrupted: () -> Bool, _ condition: () -> Bool) -> WaitOutcome
+    /// Packets and stack events since the last call, in order.
+    func takeObservations() -> [Observation]
+
+    /// Starts a peer application (simulated network only).
+    func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String
+    /// Closes everything cleanly (connections closed, sockets released).
+    func shutdown()
+}

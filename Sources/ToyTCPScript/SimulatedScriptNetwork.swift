@@ -1,0 +1,148 @@
+import ToyTCPEngine
+import ToyTCPSim
+import ToyTCPWire
+
+/// The simulated network for scripts and the shell: the lab's topology in virtual time.
+///
+/// `host1` 10.0.0.1 runs our stack; `router` joins 10.0.0.0/24 and 10.0.1.0/24; `host2` 10.0.1.1 runs the
+/// peers `peer` starts (more hosts appear when a peer names a new address). `raw` 10.0.0.2 is a host
+/// whose stack never sees what arrives (`deliversToStack = false`): segments crafted from it are not
+/// reset by any stack, and the answers to it are observed as they arrive. Waits advance virtual time, so a 60 s persist timer takes no wall-clock time and
+/// every run is the same run (seeded).
+public final class SimulatedScriptNetwork: ScriptNetwork {
+    public let simulation: SimulatedNetwork
+    public let host: SimulatedHost
+    public let router: SimulatedRouter
+    public let peerHost: SimulatedHost
+    public let rawHost: SimulatedHost
+    private var observations: [Observation] = []
+    private var peers: [PeerApp] = []
+
+    public static let rawSourceAddress = IPv4Address(10, 0, 0, 2)
+    static let linkDelay = LinkImpairments(delay: .milliseconds(5))
+
+    public init(seed: UInt64 = 1, configuration: StackConfiguration = StackConfiguration()) throws(ScriptError) {
+        simulation = SimulatedNetwork(seed: seed)
+        do {
+            // 5 ms each way on each link: a 20 ms round trip, so traces show time passing and RTTs.
+            (host, router, peerHost) = try simulation.addLabTopology(impairments: Self.linkDelay, configuration: configuration)
+            rawHost = try simulation.addHost("raw", address: Self.rawSourceAddress)
+            rawHost.deliversToStack = false
+            try simulation.connect(rawHost, router, impairments: Self.linkDelay)
+        } catch {
+            throw ScriptError("cannot build the simulated network: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
+        }
+        let local = host.address
+        host.packetObserver = { [unowned self] o in
+            // A packet we inject towards ourselves (`inject … to c`) is seen once, when it arrives.
+            if o.direction == .sent, o.injected, o.bytes.count >= 20,
+               IPv4Address(rawValue: UInt32(o.bytes[16]) << 24 | UInt32(o.bytes[17]) << 16 | UInt32(o.bytes[18]) << 8 | UInt32(o.bytes[19])) == local {
+                return
+            }
+            observations.append(.packet(ObservedPacket(time: o.time, direction: o.direction == .sent ? .outbound : .inbound, bytes: o.bytes)))
+        }
+        host.eventObserver = { [unowned self] event, time in observations.append(.event(event, time)) }
+        rawHost.packetObserver = { [unowned self] o in
+            observations.append(.packet(ObservedPacket(time: o.time, direction: o.direction == .sent ? .outbound : .inbound, bytes: o.bytes)))
+        }
+    }
+
+    public var kind: NetworkKind { .simulated }
+    public var label: String { "sim" }
+    public var banner: String {
+        "toytcp shell on the simulated network (virtual time): you are host1 10.0.0.1, peers go on host2 10.0.1.1 (peer echo 10.0.1.1 7); "
+            + "for the kernel lab run as root with the lab up (scripts/lab-up.sh) or pass --netns host1"
+    }
+    public var stack: Stack { host.stack }
+    public var localAddress: IPv4Address { host.address }
+    public var rawAddress: IPv4Address? { Self.rawSourceAddress }
+    public func mayCraft(to address: IPv4Address) -> Bool { true }
+    public var now: Instant { simulation.now }
+
+    public func flush() { simulation.flush() }
+
+    public func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError) {
+        do {
+            // From the raw address: sent by the raw host, so it crosses the network like any packet.
+            let fromRaw = bytes.count >= 20 && bytes[12] == 10 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] == 2
+            try (fromRaw ? rawHost : host).inject(bytes)
+        } catch {
+            throw ScriptError("inject: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
+        }
+    }
+
+    public func deliverLocally(_ bytes: [UInt8]) {
+        // Addressed to host1 and sent by host1: the network hands it straight back to its stack.
+        try? host.inject(bytes)
+    }
+
+    public func run(until deadline: Instant, interrupted: () -> Bool, _ condition: () -> Bool) -> WaitOutcome {
+        var steps = 0
+        while true {
+            simulation.flush()
+            if condition() { return .satisfied }
+            if interrupted() { return .interrupted }
+            guard let next = simulation.nextEventTime, next <= deadline, steps < 50_000_000 else {
+                if deadline > simulation.now { try? simulation.run(until: deadline) }
+                simulation.flush()
+                return condition() ? .satisfied : .timedOut
+            }
+            _ = simulation.step()
+            steps += 1
+        }
+    }
+
+    public func takeObservations() -> [Observation] {
+        defer { observations.removeAll(keepingCapacity: true) }
+        return observations
+    }
+
+    public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String {
+        let loc = SourceLocation(file: "<sim>", line: 0, column: 0)
+        guard endpoint.address != host.address, endpoint.address != Self.rawSourceAddress else {
+            throw ScriptError("\(endpoint.address) is our own side; put peers on 10.0.1.0/24 (e.g. 10.0.1.1)", at: loc)
+        }
+        var target = simulation.host(for: endpoint.address)
+        var created = ""
+        if target == nil {
+            guard endpoint.address.isIn(network: IPv4Address(10, 0, 0, 0), prefixLength: 24)
+                    || endpoint.address.isIn(network: IPv4Address(10, 0, 1, 0), prefixLength: 24) else {
+                throw ScriptError("peers live in 10.0.0.0/24 or 10.0.1.0/24, not \(endpoint.address)", at: loc)
+            }
+            do {
+                let h = try simulation.addHost("peer\(simulation.hosts.count)", address: endpoint.address)
+                try simulation.connect(h, router, impairments: Self.linkDelay)
+                target = h
+                created = " (new host \(h.name))"
+            } catch {
+                throw ScriptError("cannot add a host at \(endpoint.address): \(error)", at: loc)
+            }
+        }
+        guard let target else { throw ScriptError("no host at \(endpoint.address)", at: loc) }
+        let app: PeerApp
+        let behavior: PeerApp.Behavior
+        switch kind {
+        case .echo: behavior = .echo
+        case .discard: behavior = .discard
+        case .send: behavior = .source(bytes: count ?? 0)
+        }
+        if let connectTo {
+            app = PeerApp(behavior, connectingTo: connectTo.address, port: connectTo.port)
+        } else {
+            app = PeerApp(behavior, role: .listen(port: endpoint.port))
+        }
+        do {
+            try target.start(app)
+        } catch {
+            throw ScriptError("peer \(kind.rawValue) \(endpoint): \(error)", at: loc)
+        }
+        peers.append(app)
+        if let connectTo { return "peer \(kind.rawValue) on \(endpoint.address) connecting to \(connectTo)\(created)" }
+        return "peer \(kind.rawValue) listening on \(endpoint)\(created)"
+    }
+
+    public func shutdown() {
+        for id in host.stack.connectionIDs { try? host.stack.close(id, at: simulation.now) }
+        _ = run(until: simulation.now + .seconds(5), interrupted: { false }) { self.host.stack.connectionIDs.isEmpty }
+    }
+}

@@ -1,0 +1,54 @@
+import ToyTCPScript
+
+/// The interactive loop: read a line (readline), run it through the same `Interpreter` scripts use,
+/// print the result or the error (`<stdin>:LINE:COL: message` with a caret), and go on. Ctrl-D or
+/// `quit` closes every connection cleanly.
+public final class ShellSession {
+    public let interpreter: Interpreter
+    let editor: LineEditor
+    let network: ScriptNetwork
+    var lineNumber = 0
+    let output: (String) -> Void
+    let errorOutput: (String) -> Void
+
+    public init(network: ScriptNetwork, historyPath: String? = nil,
+                output: @escaping (String) -> Void, errorOutput: @escaping (String) -> Void) {
+        self.network = network
+        self.output = output
+        self.errorOutput = errorOutput
+        let interpreter = Interpreter(network: network, output: output)
+        self.interpreter = interpreter
+        editor = LineEditor(completion: Completion(names: { [unowned interpreter] in
+            Completion.Names(connections: interpreter.connectionNames, listeners: interpreter.listenerNames,
+                             segments: interpreter.segmentNames, variables: interpreter.variableNames)
+        }), historyPath: historyPath)
+        interpreter.helpHandler = Help.text
+        interpreter.interrupted = { InterruptSignal.isSet }
+    }
+
+    /// Runs until Ctrl-D or `quit`.
+    public func run() {
+        InterruptSignal.install()
+        output(network.banner)
+        output("type help for the commands, Ctrl-D to leave")
+        while true {
+            let prompt = Prompt.text(network: network.label, connection: interpreter.currentConnection)
+            InterruptSignal.clear()
+            guard let line = editor.readLine(prompt: prompt) else {
+                output("")
+                break
+            }
+            lineNumber += 1
+            InterruptSignal.clear()
+            do {
+                if try !interpreter.execute(line: line, location: SourceLocation(file: "<stdin>", line: lineNumber, column: 1)) { break }
+            } catch {
+                errorOutput(error.description)
+            }
+            if InterruptSignal.isSet { output("interrupted") }
+        }
+        output("closing connections…")
+        interpreter.finish()
+        editor.close()
+    }
+}
