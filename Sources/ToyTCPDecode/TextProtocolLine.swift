@@ -9,19 +9,19 @@ enum TextProtocolLine {
     enum Dissector {
         /// Prints the protocol name and, if the payload looks like a request/response (or always, for
         /// protocols without a command list), its first line.
-        case text(name: StaticString, truncationName: StaticString, commands: [String]?, responseCodeSecond: Bool)
+        case text(name: StaticString, truncationName: StaticString, commands: [[UInt8]]?, responseCodeSecond: Bool)
         case ssh
         case unsupported
     }
 
-    static let httpCommands = ["GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE",
+    static let httpCommands: [[UInt8]] = ["GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE",
                                "MKCOL", "TRACE", "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT",
                                "UPDATE", "NOTIFY", "BDELETE", "CONNECT", "OPTIONS", "CHECKIN", "PROPFIND",
                                "CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND", "BPROPPATCH",
                                "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT",
-                               "VERSION-CONTROL", "BASELINE-CONTROL"]
-    static let rtspCommands = ["DESCRIBE", "ANNOUNCE", "GET_PARAMETER", "OPTIONS", "PAUSE", "PLAY", "RECORD",
-                               "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"]
+                               "VERSION-CONTROL", "BASELINE-CONTROL"].map { Array($0.utf8) }
+    static let rtspCommands: [[UInt8]] = ["DESCRIBE", "ANNOUNCE", "GET_PARAMETER", "OPTIONS", "PAUSE", "PLAY", "RECORD",
+                               "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"].map { Array($0.utf8) }
 
     /// The dissector tcpdump picks for a segment between these ports, or nil for none.
     @inline(__always)
@@ -59,9 +59,7 @@ enum TextProtocolLine {
                 var idx = 0
                 if let (token, next) = fetchToken(p, start: start, from: 0, length: length, cap: cap) {
                     idx = next
-                    if commands.contains(where: { $0.utf8.count == token.count && asciiCaseInsensitiveEqual($0, token) }) {
-                        printThis = true
-                    }
+                    if commands.contains(where: { matches($0, p, token) }) { printThis = true }
                     var code = token
                     if responseCodeSecond {
                         if let (second, next2) = fetchToken(p, start: start, from: idx, length: length, cap: cap) {
@@ -70,7 +68,7 @@ enum TextProtocolLine {
                             idx = 0
                         }
                     }
-                    if idx != 0, code.count == 3, code.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { printThis = true }
+                    if idx != 0, code.count == 3, code.allSatisfy({ p[$0] >= 0x30 && p[$0] <= 0x39 }) { printThis = true }
                 }
             }
             out.append(": ")
@@ -79,11 +77,16 @@ enum TextProtocolLine {
         }
     }
 
-    static func asciiCaseInsensitiveEqual(_ a: String, _ b: [UInt8]) -> Bool {
-        for (x, y) in zip(a.utf8, b) {
+    /// ASCII case-insensitive comparison of a command with the token at `range` of `p`.
+    static func matches(_ command: [UInt8], _ p: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        guard command.count == range.count else { return false }
+        var i = range.lowerBound
+        for x in command {
+            let y = p[i]
             let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
             let ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
             if lx != ly { return false }
+            i += 1
         }
         return true
     }
@@ -91,21 +94,22 @@ enum TextProtocolLine {
     @inline(__always) static func isPrint(_ c: UInt8) -> Bool { c >= 0x20 && c < 0x7F }
 
     /// tcpdump's fetch_token: a run of printable non-blank ASCII (at most 127 bytes), then the blanks
-    /// after it up to a line end. Returns the token and the index after it, or nil.
-    static func fetchToken(_ p: UnsafeRawBufferPointer, start: Int, from: Int, length: Int, cap: Int) -> ([UInt8], Int)? {
+    /// after it up to a line end. Returns the token's byte range in `p` and the index after it, or nil.
+    static func fetchToken(_ p: UnsafeRawBufferPointer, start: Int, from: Int, length: Int, cap: Int) -> (Range<Int>, Int)? {
         var idx = from
-        var token: [UInt8] = []
+        var tokenLength = 0
         while idx < length {
             guard start + idx < cap else { return nil }
             let c = p[start + idx]
             if c >= 0x80 { return nil }
             if c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A { break }
             if !isPrint(c) { return nil }
-            if token.count + 2 > 129 { return nil }
-            token.append(c)
+            if tokenLength + 2 > 129 { return nil }
+            tokenLength += 1
             idx += 1
         }
-        if token.isEmpty { return nil }
+        if tokenLength == 0 { return nil }
+        let token = (start + idx - tokenLength)..<(start + idx)
         while idx < length {
             guard start + idx < cap else { break }
             let c = p[start + idx]
