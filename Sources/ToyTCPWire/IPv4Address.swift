@@ -13,6 +13,9 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// Parses dotted-quad text (`10.0.0.1`); `nil` if it is anything else.
+    ///
+    /// Four decimal octets 0...255, as `inet_pton` accepts them: a leading zero (`010.0.0.1`) is refused
+    /// rather than guessed at, since `inet_aton` would read it as octal (8) and a human as 10.
     public init?(_ text: some StringProtocol) {
         var value: UInt32 = 0
         var octet: UInt32 = 0
@@ -20,6 +23,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
         var parts = 0
         for ch in text.utf8 {
             if ch >= UInt8(ascii: "0") && ch <= UInt8(ascii: "9") {
+                if digits == 1 && octet == 0 { return nil }
                 octet = octet * 10 + UInt32(ch - UInt8(ascii: "0"))
                 digits += 1
                 if digits > 3 || octet > 255 { return nil }

@@ -17,7 +17,7 @@ public struct IPv4Header: Hashable, Sendable {
     public var headerChecksum: UInt16
     public var source: IPv4Address
     public var destination: IPv4Address
-    /// IP options, raw (their length must be a multiple of 4 for the header to be valid).
+    /// IP options, raw (RFC 791 §3.1: at most 40 bytes; `emit` pads them with zeros to a multiple of 4).
     public var options: [UInt8]
 
     public init(source: IPv4Address, destination: IPv4Address, protocol proto: UInt8 = 6,
@@ -49,7 +49,9 @@ public struct IPv4Header: Hashable, Sendable {
                      checksum mode: TCPSegment.ChecksumMode = .compute) {
         let start = w.count
         let hl = headerLength
-        w.write(UInt8(0x40 | UInt8(hl / 4)))
+        // IHL is four bits: options beyond 40 bytes cannot be described, and are written with the IHL
+        // wrapped rather than trapping (a crafted, invalid header; RFC 791 §3.1).
+        w.write(UInt8(0x40 | UInt8(truncatingIfNeeded: hl / 4) & 0x0F))
         w.write(tos)
         w.write(totalLengthOverride ?? UInt16(truncatingIfNeeded: hl + payloadLength))
         w.write(identification)

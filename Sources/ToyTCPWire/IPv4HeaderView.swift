@@ -113,12 +113,13 @@ public struct IPv4HeaderView {
         return c.value == 0
     }
 
-    /// The header checksum the header should carry (computed as if the field were zero).
+    /// The header checksum the header should carry (computed as if the field were zero). Never 0xFFFF;
+    /// where this is 0x0000 a carried 0xFFFF is valid too (RFC 1624 §3): use `isHeaderChecksumValid`.
     @inlinable
     public var expectedHeaderChecksum: UInt16 {
         var c = InternetChecksum()
-        c.add(headerBytes)
         c.add(~headerChecksum)
+        c.add(headerBytes)
         return c.value
     }
 
@@ -136,6 +137,15 @@ public struct IPv4HeaderView {
     /// The payload (see `payloadRange`).
     @inlinable
     public var payload: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[payloadRange]) }
+
+    /// Throws `ipv4BadHeaderChecksum` (byte 10) unless the header checksum verifies (RFC 1122 §3.2.1.2).
+    @inlinable
+    public func verifyHeaderChecksum() throws(WireError) {
+        guard isHeaderChecksumValid else {
+            throw WireError(.ipv4BadHeaderChecksum(carried: headerChecksum, expected: expectedHeaderChecksum),
+                            at: baseOffset + IPv4Field.checksum)
+        }
+    }
 
     /// Checks what toytcp needs to read the payload as a whole TCP segment: protocol 6
     /// (`ipv4NotTCP`, byte 9) and not a fragment (`ipv4Fragment`, byte 6; toytcp does not reassemble).

@@ -30,8 +30,9 @@ public struct IPv4Packet: Hashable, Sendable {
     /// Parses a whole IPv4 packet that carries TCP.
     ///
     /// The checks are `IPv4PacketView`'s: everything `IPv4Header.parse` and `TCPSegment.parse` reject,
-    /// plus a protocol other than TCP and fragments. With `verifyChecksum`, a wrong TCP checksum is an
-    /// error too (what a stack wants); the decoder leaves it off and reports the checksum's status instead.
+    /// plus a protocol other than TCP and fragments. With `verifyChecksum`, a wrong IPv4 header checksum
+    /// or TCP checksum is an error too (what a stack wants); the decoder leaves it off and reports the
+    /// checksums' status instead.
     public static func parse(_ bytes: UnsafeRawBufferPointer, verifyChecksum: Bool = false) throws(WireError) -> IPv4Packet {
         try IPv4Packet(try IPv4PacketView(validating: bytes, verifyChecksum: verifyChecksum))
     }

@@ -34,7 +34,7 @@ public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
 
     /// Parses flags written as tcpdump or packetdrill write them: `S`, `S.`, `SA`, `PA`, `FA`, `R.`,
     /// `none` / `.` alone. Letters: F S R P A or `.` (ACK), U, E (ECE), W or C (CWR), e (AE).
-    /// Returns the offending character's index on error.
+    /// Empty text, like `none`, is no flags. Returns the offending character's index on error.
     public static func parse(_ text: some StringProtocol) -> Result<TCPFlags, FlagParseError> {
         if text == "none" || text == "0" { return .success([]) }
         var flags: TCPFlags = []

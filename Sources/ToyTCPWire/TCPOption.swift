@@ -35,6 +35,10 @@ public enum TCPOption: Hashable, Sendable {
     /// Any other kind, or a known kind with an unexpected length: `data` is what follows the length byte.
     case unknown(kind: UInt8, data: [UInt8])
 
+    /// The largest usable window-scale shift (RFC 7323 §2.3): 2^14 × 65535 stays below 2^30, so the
+    /// window never spans more than half the sequence space.
+    public static let maximumWindowScale: UInt8 = 14
+
     /// The option's kind byte.
     public var kind: UInt8 {
         switch self {
@@ -90,12 +94,8 @@ public enum TCPOption: Hashable, Sendable {
         -> (options: [TCPOption], padding: [UInt8])
     {
         // First walk: validate and count, so the array is allocated once at its final size.
-        var count = 0
-        var walk = TCPOptionsIterator(bytes, baseOffset: baseOffset)
-        while let option = walk.next() {
-            if case .malformed(let error) = option { throw error }
-            count += 1
-        }
+        let (count, error) = TCPOptionsIterator(bytes, baseOffset: baseOffset).validate()
+        if let error { throw error }
         guard count > 0 else { return ([], []) }
         var options: [TCPOption] = []
         options.reserveCapacity(count)
@@ -114,10 +114,14 @@ extension Array where Element == TCPOption {
         for o in self { if case .mss(let v) = o { return v } }
         return nil
     }
-    /// The window-scale shift, if present.
+    /// The window-scale shift as carried, if present (may exceed 14: see `effectiveWindowScale`).
     public var windowScale: UInt8? {
         for o in self { if case .windowScale(let v) = o { return v } }
         return nil
+    }
+    /// The window-scale shift to use, if present: RFC 7323 §2.3 says a shift above 14 is used as 14.
+    public var effectiveWindowScale: UInt8? {
+        windowScale.map { Swift.min($0, TCPOption.maximumWindowScale) }
     }
     public var sackPermitted: Bool { contains(.sackPermitted) }
     /// The timestamps option, if present.

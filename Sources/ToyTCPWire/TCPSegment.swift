@@ -54,7 +54,8 @@ public struct TCPSegment: Hashable, Sendable {
     /// The header length in bytes implied by the options (20 + options, padded).
     public var headerLength: Int { 20 + optionsEncodedLength }
 
-    /// The data offset field that `emit` writes (in 32-bit words).
+    /// The data offset field that `emit` writes (in 32-bit words). Only its low four bits fit in the
+    /// header: more than 40 bytes of options wrap (a crafted, invalid segment; RFC 9293 §3.1).
     public var dataOffset: UInt8 { dataOffsetOverride ?? UInt8(truncatingIfNeeded: headerLength / 4) }
 
     /// Header plus payload, in bytes.

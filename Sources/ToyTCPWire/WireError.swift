@@ -12,6 +12,9 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case ipv4BadHeaderLength(ihl: UInt8, available: Int)
         /// Total length shorter than the header, or longer than the bytes available.
         case ipv4BadTotalLength(totalLength: Int, headerLength: Int, available: Int)
+        /// The IPv4 header checksum does not verify (RFC 1122 §3.2.1.2: a host must verify it and
+        /// silently discard the datagram).
+        case ipv4BadHeaderChecksum(carried: UInt16, expected: UInt16)
         /// The protocol field is not TCP (6).
         case ipv4NotTCP(protocol: UInt8)
         /// A fragment (MF set or a non-zero fragment offset); toytcp does not reassemble IP fragments.
@@ -53,6 +56,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
                 return "IPv4 total length at byte \(offset): \(total), shorter than the \(header)-byte header"
             }
             return "IPv4 total length at byte \(offset): \(total), only \(available) bytes present"
+        case .ipv4BadHeaderChecksum(let carried, let expected):
+            return "IPv4 header checksum at byte \(offset): 0x\(hex4(carried)), expected 0x\(hex4(expected))"
         case .ipv4NotTCP(let proto):
             return "IPv4 protocol at byte \(offset): \(proto), not TCP (6)"
         case .ipv4Fragment(let fragmentOffset, let more):
