@@ -20,6 +20,8 @@ struct Decode: ParsableCommand {
             Reads pcap or pcapng (link types raw IP, Ethernet, Linux cooked v1/v2) and prints each IPv4 TCP \
             packet; other packets are skipped and counted on standard error. FILE may be '-' for standard \
             input, which may also hold hex text (one packet per line).
+            Exit status: 0 success; 1 unreadable or corrupt input (every packet before a corrupt record is \
+            printed); 2 bad arguments.
             Examples:
               toytcp-shell decode capture.pcap
               toytcp-shell decode capture.pcap --format diagram --absolute
