@@ -309,7 +309,15 @@ func expectClean(_ outcome: DuplexOutcome, name: String, sourceLocation: SourceL
         if let state, state != .timeWait { problems.append("\(label)'s connection ended in \(state), not CLOSED or TIME-WAIT") }
     }
     if !problems.isEmpty {
-        problems.append("reproduce: swift test --filter '\(name)' with this seed (see the test's seed list and TOYTCP_* variables)")
+        let seed = o.network.seed
+        switch name {
+        case "integrity":
+            problems.append("reproduce: TOYTCP_INTEGRITY_SEED=\(seed) TOYTCP_INTEGRITY_SEEDS=1 swift test --filter DataIntegrity")
+        case "property":
+            problems.append("reproduce: TOYTCP_PROPERTY_SEED=\(seed) TOYTCP_PROPERTY_SEEDS=1 swift test --filter PropertyTests")
+        default:
+            problems.append("reproduce: the test's seed \(seed) is fixed; rerun the test")
+        }
     }
     guard !problems.isEmpty else { return }
     writeFailurePcap(&o, name: name)
