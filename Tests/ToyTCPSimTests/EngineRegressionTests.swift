@@ -34,4 +34,34 @@ struct EngineRegressionTests {
         let outcome = runDuplex(scenario)
         expectClean(outcome, name: "regression-ackwar")
     }
+
+    /// RFC 1122 §4.2.3.2 and RFC 5681 §4.2: a receiver should ACK at least every second full-sized
+    /// segment. Found 2026-11-25 on engine 3482de2: with timestamps (12 option bytes, so full segments
+    /// carry 1448 bytes) the receiver ACKs only every third segment, as if "two segments" meant 2 × 1460
+    /// bytes of MSS rather than two segments of the effective size.
+    @Test("Delayed ACK: at least one ACK per two full-sized segments (RFC 1122 §4.2.3.2, RFC 5681 §4.2)",
+          arguments: [true, false])
+    func delayedAckEverySecondSegment(timestamps: Bool) throws {
+        let net = SimulatedNetwork(seed: 41)
+        var config = StackConfiguration()
+        config.timestamps = timestamps
+        let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1)), configuration: config)
+        var dataSegments = 0, acks = 0
+        a.packetObserver = { o in
+            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+            if p.segment.payload.count >= 1400 { dataSegments += 1 }
+        }
+        b.packetObserver = { o in
+            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+            if p.segment.payload.isEmpty && p.segment.flags == [.ack] { acks += 1 }
+        }
+        let server = PeerApp.discard(port: 9)
+        try b.start(server)
+        try a.start(PeerApp(.source(bytes: 2_000_000), connectingTo: b.address, port: 9))
+        let done = try net.runUntil(timeout: .seconds(60)) { server.totalBytesReceived == 2_000_000 }
+        #expect(done)
+        // Every second full-sized segment, less a little for the last odd one and window updates.
+        #expect(acks * 2 + 4 >= dataSegments,
+                "timestamps \(timestamps): \(acks) ACKs for \(dataSegments) full-sized segments")
+    }
 }
