@@ -37,8 +37,11 @@ struct EngineRegressionTests {
 
     /// RFC 1122 §4.2.3.2 and RFC 5681 §4.2: a receiver should ACK at least every second full-sized
     /// segment. Found 2026-11-25 on engine 3482de2: with timestamps (12 option bytes, so full segments
-    /// carry 1448 bytes) the receiver ACKs only every third segment, as if "two segments" meant 2 × 1460
-    /// bytes of MSS rather than two segments of the effective size.
+    /// carry 1448 bytes) the receiver ACKs only every third segment. `Connection+Input.swift` calls
+    /// `scheduleAck(fullSized: seg.payload.count >= sendMSS)`: a 1448-byte segment is never "full
+    /// sized" against 1460, so only the window update (every 2 × MSS = 2920 bytes read, i.e. every
+    /// third segment) acknowledges. Fix: compare with the effective MSS (or the largest segment
+    /// received so far, as Linux's rcv_mss estimate does).
     @Test("Delayed ACK: at least one ACK per two full-sized segments (RFC 1122 §4.2.3.2, RFC 5681 §4.2)",
           arguments: [true, false])
     func delayedAckEverySecondSegment(timestamps: Bool) throws {
