@@ -137,11 +137,12 @@ extension Connection {
     private func dataSegment(from seq: SequenceNumber, maxLength: Int, at now: Instant) -> OutgoingSegment {
         let offset = seq - sendBufferStart
         let available = max(0, sendBuffer.count - offset)
-        let length = max(0, min(maxLength, available))
-        var flags: TCPFlags = .ack
-        if let fin = finSequence, seq + length == fin { flags.insert(.fin) }
-        if length > 0 && seq + length == dataEnd { flags.insert(.psh) }
-        var s = baseSegment(seq: seq, flags: flags, at: now)
+        var s = baseSegment(seq: seq, flags: .ack, at: now)
+        // RFC 6691: options this segment carries (SACK blocks when we also receive out of order) come
+        // out of the MSS, so the datagram never outgrows what the peer announced.
+        let length = max(0, min(maxLength, available, sendMSS - s.optionsLength))
+        if let fin = finSequence, seq + length == fin { s.flags.insert(.fin) }
+        if length > 0 && seq + length == dataEnd { s.flags.insert(.psh) }
         s.payloadOffset = offset
         s.payloadLength = length
         return s
