@@ -67,4 +67,31 @@ struct EngineRegressionTests {
         #expect(acks * 2 + 4 >= dataSegments,
                 "timestamps \(timestamps): \(acks) ACKs for \(dataSegments) full-sized segments")
     }
+
+    /// Sender silly-window avoidance (RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4): with data queued, a
+    /// sender sends full-sized segments. Found 2026-11-25 on engine 3482de2: with timestamps, after an
+    /// RTO cwnd is one SMSS counted as `sendMSS` = 1460 bytes (`onRetransmitTimeout(mss: sendMSS)` in
+    /// `Connection+Timers.swift`), the head retransmission carries `effectiveMSS` = 1448 bytes, and the
+    /// 12 bytes of cwnd left go out at once as a 12-byte segment, after every RTO. RFC 5681 §2 defines
+    /// SMSS without options (so 1448 here); and the sender SWS rule should hold a cwnd-limited sliver.
+    @Test("No tiny segments split off full ones while data is queued (RFC 9293 §3.8.6.2.1)")
+    func noTinyRetransmissionFragments() throws {
+        let net = SimulatedNetwork(seed: 42)
+        let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1), lossRate: 0.05))
+        let total = 2_000_000
+        var tiny: [String] = []
+        a.packetObserver = { o in
+            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+            let n = p.segment.payload.count
+            // The very last bytes of the stream may form a short segment; nothing else should be tiny.
+            if n > 0 && n < 100 && tiny.count < 5 { tiny.append("\(o.time): \(n) bytes at seq \(p.segment.sequenceNumber)") }
+        }
+        let server = PeerApp.discard(port: 9)
+        try b.start(server)
+        // 2 000 000 = 1381 × 1448 + 312: the natural tail is 312 bytes, never under 100.
+        try a.start(PeerApp(.source(bytes: total), connectingTo: b.address, port: 9))
+        let done = try net.runUntil(timeout: .seconds(300)) { server.totalBytesReceived == total }
+        #expect(done)
+        #expect(tiny.isEmpty, "tiny segments: \(tiny.joined(separator: "; "))")
+    }
 }
