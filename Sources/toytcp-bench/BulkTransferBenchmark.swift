@@ -7,6 +7,8 @@ struct BulkResult {
     var name: String
     var bytes: Int
     var segments: Int
+    /// Segments the receiver sent (ACKs, window updates, its FIN).
+    var reverseSegments: Int
     var cpuSeconds: Double
     var wallSeconds: Double
     var bytesPerCPUSecond: Double { Double(bytes) / cpuSeconds }
@@ -38,7 +40,7 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
     }
     var serverConnection: ConnectionID?
     let chunk = [UInt8](repeating: 0x61, count: 256 * 1024)
-    var sent = 0, received = 0, segments = 0
+    var sent = 0, received = 0, segments = 0, reverseSegments = 0
     var shutDown = false
     var writer = ByteWriter(capacity: 2048)
 
@@ -86,8 +88,11 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
                 received += data.count
             }
         }
-        let moved = move(from: client, to: server) + move(from: server, to: client)
+        let forward = move(from: client, to: server)
+        let backward = move(from: server, to: client)
+        let moved = forward + backward
         segments += moved
+        reverseSegments += backward
         if received >= total { break }
         if moved == 0 {
             // Nothing to send: jump to the next timer (delayed ACK, persist), as virtual time would.
@@ -101,7 +106,8 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
     }
     let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
     let name = path == .parsedPackets ? "engine pair, parsed packets" : "engine pair, wire bytes (emit + parse + checksum)"
-    return BulkResult(name: name, bytes: received, segments: segments, cpuSeconds: cpu, wallSeconds: wall)
+    return BulkResult(name: name, bytes: received, segments: segments, reverseSegments: reverseSegments,
+                      cpuSeconds: cpu, wallSeconds: wall)
 }
 
 /// Bulk transfer through a lossless `SimulatedNetwork` link (discard server, chargen source client):
@@ -127,5 +133,5 @@ func benchmarkSimulatedNetwork(total: Int) -> BulkResult {
     let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
     let segments = a.stack.statistics.packetsSent + b.stack.statistics.packetsSent
     return BulkResult(name: "simulated network, lossless link", bytes: server.totalBytesReceived, segments: segments,
-                      cpuSeconds: cpu, wallSeconds: wall)
+                      reverseSegments: b.stack.statistics.packetsSent, cpuSeconds: cpu, wallSeconds: wall)
 }

@@ -57,6 +57,7 @@ let labRawSocketSegmentsPerSecond = 500_000.0
 func report(_ r: BulkResult, expected: Int) {
     let ratio = r.segmentsPerCPUSecond / goalSegmentsPerSecond
     print("\(pad(r.name, 52))  \(pad(format(r.bytesPerCPUSecond / 1e6, decimals: 1), 10))  \(pad(format(r.bytesPerCPUSecond * 8 / 1e9, decimals: 2), 7))  \(pad(human(r.segmentsPerCPUSecond), 15))  \(pad(format(ratio, decimals: 2) + "x", 8))  \(pad(format(r.cpuSeconds, decimals: 2), 6))")
+    print("\(pad("", 52))  (\(r.segments - r.reverseSegments) data segments, \(r.reverseSegments) from the receiver)")
     if r.bytes < expected {
         print("  !! only \(r.bytes) of \(expected) bytes arrived: the transfer stalled")
     }
