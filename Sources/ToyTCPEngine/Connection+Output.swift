@@ -17,7 +17,7 @@ extension Connection {
             if synPending { return makeSYN(at: now) }
             return ackNow ? makeAck(at: now) : nil
         default:
-            break
+            if synPending && synUnacknowledged { return makeSYN(at: now) }
         }
         if state != .timeWait {
             if let s = retransmissionSegment(at: now) { return s }
@@ -79,7 +79,8 @@ extension Connection {
     /// SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with our options (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
     private func makeSYN(at now: Instant) -> OutgoingSegment {
         synPending = false
-        let passive = state == .synReceived
+        // A SYN-ACK once the peer's SYN is in (SYN-RECEIVED, or FIN-WAIT-1 after CLOSE there).
+        let passive = state != .synSent
         var s = OutgoingSegment(seq: snd.iss, ack: passive ? rcv.nxt : 0,
                                 flags: passive ? [.syn, .ack] : .syn,
                                 window: UInt16(min(receiveWindow, UInt32(UInt16.max))))

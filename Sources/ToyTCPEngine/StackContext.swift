@@ -10,7 +10,7 @@ final class StackContext {
     var replies: [(FourTuple, OutgoingSegment)] = []
     private var challengeWindowStart: Instant?
     private var challengeCount = 0
-    let challengeAckLimit: Int
+    var challengeAckLimit: Int
 
     init(challengeAckLimit: Int) { self.challengeAckLimit = challengeAckLimit }
 

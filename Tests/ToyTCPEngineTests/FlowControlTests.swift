@@ -181,3 +181,27 @@ struct DelayedAckNagleTests {
         h.expectTransmit([.ack, .psh], seq: iss &+ 2, length: 1)
     }
 }
+
+@Suite("A window shrunk to zero with data in flight (RFC 9293 §3.8.6.1, MUST-36)")
+struct ShrunkWindowTests {
+    @Test("retransmissions become probes and do not time the connection out while the peer answers")
+    func shrunkWindow() throws {
+        let h = Harness(testConfiguration { $0.dataRetries = 2; $0.maximumRTO = .seconds(1) })
+        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000)])
+        _ = h.send(id, bytes(2000))
+        _ = h.expectTransmit(.ack, seq: iss &+ 1, length: 1000)
+        _ = h.expectTransmit([.ack, .psh], seq: iss &+ 1001, length: 1000)
+        // The peer takes nothing and closes its window (it "shrinks" it, RFC 9293 §3.8.6).
+        h.deliver(.ack, seq: 1001, ack: iss &+ 1, window: 0, at: .ms(10))
+        for _ in 0..<6 {
+            let d = try #require(h.stack.nextDeadline)
+            h.at(d)
+            h.expectTransmit(.ack, seq: iss &+ 1, length: 1000)
+            h.expectNothing()
+            h.deliver(.ack, seq: 1001, ack: iss &+ 1, window: 0, at: d + .milliseconds(5))
+        }
+        #expect(h.state(id) == .established)
+        h.deliver(.ack, seq: 1001, ack: iss &+ 1001, window: 5000, at: h.now + .milliseconds(10))
+        h.expectTransmit([.ack, .psh], seq: iss &+ 1001, length: 1000)
+    }
+}
