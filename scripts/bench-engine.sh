@@ -32,12 +32,15 @@ if [ "$profile" -eq 1 ]; then
   echo
   echo "callgrind: engine pair, wire bytes, 16 MB (output in $out)"
   valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" "$bin" --only bytes --megabytes 16 >/dev/null 2>"$out/valgrind.log"
-  # Inclusive and self cost per function, demangled, top 30.
+  # Self cost per function (where the instructions are spent), then inclusive cost; demangled,
+  # without the binary path. Ir = instructions executed.
+  echo "self cost (Ir), top 25:"
   callgrind_annotate --inclusive=no "$out/callgrind.out" 2>/dev/null \
-    | sed -n '/^-* *$/,$p' | grep -E '^ *[0-9,]+ ' | head -30 \
-    | swift demangle --simplified 2>/dev/null | cut -c1-200 || true
+    | grep -E '^ *[0-9,]+ \(' | head -25 | swift demangle --simplified 2>/dev/null \
+    | sed -E 's| \[[^]]*\]$||; s|^([^%]*%\)) +[^:]*:|\1  |' | cut -c1-160 || true
   echo
-  echo "inclusive:"
+  echo "inclusive cost (Ir), top 25:"
   callgrind_annotate --inclusive=yes "$out/callgrind.out" 2>/dev/null \
-    | grep -E '^ *[0-9,]+ ' | head -30 | swift demangle --simplified 2>/dev/null | cut -c1-200 || true
+    | grep -E '^ *[0-9,]+ \(' | head -25 | swift demangle --simplified 2>/dev/null \
+    | sed -E 's| \[[^]]*\]$||; s|^([^%]*%\)) +[^:]*:|\1  |' | cut -c1-160 || true
 fi

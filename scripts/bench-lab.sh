@@ -100,9 +100,30 @@ pids+=($!)
 wait_listen "$h2" 9100
 read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes")
 echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
+# The toytcp run is captured on host1's veth: the capture timestamps give how fast toytcp answers each
+# SYN-ACK (the seed's toytcp took ~1 s, and Linux retransmitted the SYN-ACK).
+ip netns exec "$h1" tcpdump -i h1-r -nn -U -s 96 -w "$work/handshakes.pcap" 'tcp port 9100' 2>"$work/tcpdump.err" &
+tcpdump_pid=$!
+pids+=($tcpdump_pid)
+for _ in $(seq 1 300); do grep -q "listening on" "$work/tcpdump.err" 2>/dev/null && break; sleep 0.01; done
 read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes")
+sleep 0.2
+kill -TERM "$tcpdump_pid" 2>/dev/null || true
+wait "$tcpdump_pid" 2>/dev/null || true
 echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)"
 echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_med")   (median; goal <= 2.00)"
+# SYN-ACK in -> our ACK out, per connection (keyed by our port), from the capture's timestamps.
+tcpdump -nn -tt -r "$work/handshakes.pcap" 2>/dev/null | awk '
+  $3 ~ /^10\.0\.1\.1\.9100$/ && $0 ~ /Flags \[S\.\]/ { split($5, d, "."); port = d[5]; sub(":", "", port); synack[port] = $1; next }
+  $3 ~ /^10\.0\.0\.1\./ && $0 ~ /Flags \[\.\]/ { split($3, s, "."); port = s[5]; if (port in synack) { print ($1 - synack[port]) * 1e6; delete synack[port] } }
+' | sort -n > "$work/synack.txt"
+answered=$(wc -l < "$work/synack.txt")
+if [ "$answered" -gt 0 ]; then
+  syn_med=$(awk -v n="$answered" 'NR == int(n / 2) + 1 { printf "%.1f", $1 }' "$work/synack.txt")
+  syn_p99=$(awk -v n="$answered" 'NR == int(n * 0.99) + 1 { printf "%.1f", $1 }' "$work/synack.txt")
+  syn_max=$(tail -1 "$work/synack.txt" | awk '{ printf "%.1f", $1 }')
+  echo "toytcp SYN-ACK answer   median ${syn_med} us, p99 ${syn_p99} us, max ${syn_max} us ($answered handshakes, tcpdump timestamps on host1's veth)"
+fi
 
 echo "== raw-socket ceiling: one thread, sendto of 1500-byte packets from host1 towards host2"
 read -r c_pps c_gbps c_drop < <(ip netns exec "$h1" "$work/rawsend" 10.0.1.1 500000)
@@ -119,5 +140,5 @@ if [ "$profile" = 1 ]; then
   wait_listen "$h2" 9004
   perf record -q -g -o "$work/perf.data" -- ip netns exec "$h1" "$bin/fileclient" 10.0.1.1 9004 "$file" 2>/dev/null
   wait $server || true
-  perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25
+  { perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -6; echo; perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -25 | cut -c1-110; } || true
 fi

@@ -47,7 +47,10 @@ public enum HeaderDiagram {
             out.append(0x0A)
             return
         }
-        renderBox(tcp, out)
+        let word: String
+        if ip.isTruncated { word = " (not verified)" }
+        else { word = tcp.isChecksumValid(source: ip.source, destination: ip.destination) ? " (correct)" : " (incorrect)" }
+        renderBox(tcp, checksumWord: word, out)
         renderDetails(ip, tcp, truncated: ip.isTruncated, out)
     }
 
@@ -115,7 +118,7 @@ public enum HeaderDiagram {
         out.append("|\n")
     }
 
-    static func renderBox(_ tcp: TCPHeaderView, _ out: OutputBuffer) {
+    static func renderBox(_ tcp: TCPHeaderView, checksumWord: String, _ out: OutputBuffer) {
         let flags = tcp.flags
         out.append(ruler1)
         out.append(ruler2)
@@ -145,7 +148,7 @@ public enum HeaderDiagram {
         row(flagRow, out)
         out.append(border)
         row([(16, "Checksum"), (16, "Urgent Pointer")], out)
-        row([(16, "0x" + hex4(tcp.checksum)), (16, String(tcp.urgentPointer))], out)
+        row([(16, "0x" + hex4(tcp.checksum) + checksumWord), (16, String(tcp.urgentPointer))], out)
         out.append(border)
         if tcp.headerLength > 20 {
             var options = tcp.options
@@ -229,29 +232,30 @@ public enum HeaderDiagram {
         return names.isEmpty ? "none" : names.joined(separator: " ")
     }
 
-    /// One option, decoded, with its kind and length.
+    /// One option, decoded: what tcpdump would call it, then its kind, length and meaning.
     static func describe(_ option: TCPOptionView) -> String {
+        let (name, detail): (String, String)
         switch option {
-        case .eol: return "eol            kind 0: end of option list"
-        case .nop: return "nop            kind 1: no-operation (padding)"
-        case .mss(let v): return "mss \(v)".padded(15) + "kind 2, len 4: maximum segment size"
+        case .eol: (name, detail) = ("eol", "kind 0: end of option list")
+        case .nop: (name, detail) = ("nop", "kind 1: no-operation (padding)")
+        case .mss(let v): (name, detail) = ("mss \(v)", "kind 2, len 4: maximum segment size")
         case .windowScale(let s):
-            return "wscale \(s)".padded(15) + "kind 3, len 3: window scale, shift \(s) (x\(s <= 14 ? String(1 << s) : "16384, capped"))"
-        case .sackPermitted: return "sackOK         kind 4, len 2: SACK permitted"
+            (name, detail) = ("wscale \(s)", "kind 3, len 3: window scale, x\(s <= 14 ? String(1 << s) : "16384 (capped at 14)")")
+        case .sackPermitted: (name, detail) = ("sackOK", "kind 4, len 2: SACK permitted")
         case .sack(let blocks):
             let edges = blocks.map { "{\($0.left.rawValue):\($0.right.rawValue)}" }.joined()
-            return "sack \(blocks.count) \(edges)".padded(15) + " kind 5, len \(2 + 8 * blocks.count): SACK blocks"
+            (name, detail) = ("sack \(blocks.count) \(edges)", "kind 5, len \(2 + 8 * blocks.count): SACK blocks")
         case .timestamps(let value, let echo):
-            return "TS val \(value) ecr \(echo)".padded(15) + " kind 8, len 10: timestamps"
+            (name, detail) = ("TS val \(value) ecr \(echo)", "kind 8, len 10: timestamps")
         case .unknown(let kind, let data):
             var hex = ""
-            for b in data.prefix(16) { hex += hex2(b) }
-            if data.count > 16 { hex += "…" }
-            let name = knownName(kind)
-            return "\(name)\(data.isEmpty ? "" : " 0x" + hex)".padded(15) + " kind \(kind), len \(data.count + 2)"
-                + (isFixedLength(kind) ? " (unexpected length)" : "")
+            for b in data.prefix(12) { hex += hex2(b) }
+            if data.count > 12 { hex += "…" }
+            (name, detail) = ("\(knownName(kind))\(data.isEmpty ? "" : " 0x" + hex)",
+                              "kind \(kind), len \(data.count + 2)" + (isFixedLength(kind) ? ": wrong length for this kind" : ""))
         case .malformed(let error): return "[bad opt] " + error.description
         }
+        return name.padded(16) + detail
     }
 
     static func knownName(_ kind: UInt8) -> String {

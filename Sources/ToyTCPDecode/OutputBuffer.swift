@@ -5,22 +5,36 @@
 /// to write and then use the unchecked-capacity appends; the owner drains the buffer with one `write`
 /// per ~64 KiB (`count >= flushThreshold`).
 public final class OutputBuffer {
-    var base: UnsafeMutablePointer<UInt8>
-    var capacity: Int
+    // Unchecked exclusivity: these are touched several times per byte written, and the dynamic
+    // exclusivity checks of class properties cost more than the writes. The buffer is confined to one
+    // thread and no access to them overlaps another.
+    @exclusivity(unchecked) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) var capacity: Int
     /// Bytes written so far.
-    public private(set) var count: Int
+    @exclusivity(unchecked) public private(set) var count: Int
 
     /// When `count` reaches this, the owner should drain the buffer.
     public let flushThreshold: Int
 
+    /// "00" to "99", for writing decimals two digits at a time.
+    let digitPairs: UnsafeMutablePointer<UInt8>
+
     public init(flushThreshold: Int = 64 * 1024) {
         self.flushThreshold = flushThreshold
+        digitPairs = .allocate(capacity: 200)
+        for i in 0..<100 {
+            digitPairs[2 * i] = 0x30 + UInt8(i / 10)
+            digitPairs[2 * i + 1] = 0x30 + UInt8(i % 10)
+        }
         capacity = flushThreshold * 2
         base = .allocate(capacity: capacity)
         count = 0
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        digitPairs.deallocate()
+    }
 
     /// Makes room for at least `n` more bytes.
     @inline(__always)
@@ -97,7 +111,7 @@ public final class OutputBuffer {
         count += n
     }
 
-    /// Appends an unsigned integer in decimal.
+    /// Appends an unsigned integer in decimal (two digits per step from a table).
     @inline(__always)
     public func append(decimal value: UInt64) {
         reserve(20)
@@ -106,15 +120,29 @@ public final class OutputBuffer {
             count += 1
             return
         }
+        var digits = 1
+        var t = value
+        while t >= 10 { digits += 1; t /= 10 }
         var v = value
-        var digits = 0
-        var t = v
-        while t > 0 { digits += 1; t /= 10 }
         var i = count + digits
-        while v > 0 {
-            i -= 1
-            base[i] = 0x30 &+ UInt8(truncatingIfNeeded: v % 10)
-            v /= 10
+        do {
+            let pairs = digitPairs
+            while v >= 100 {
+                let r = Int(v % 100)
+                v /= 100
+                i -= 2
+                base[i] = pairs[2 * r]
+                base[i + 1] = pairs[2 * r + 1]
+            }
+            if v >= 10 {
+                let r = Int(v)
+                i -= 2
+                base[i] = pairs[2 * r]
+                base[i + 1] = pairs[2 * r + 1]
+            } else {
+                i -= 1
+                base[i] = 0x30 &+ UInt8(truncatingIfNeeded: v)
+            }
         }
         count += digits
     }
@@ -175,3 +203,4 @@ public final class OutputBuffer {
 func hexDigit(_ nibble: UInt8) -> UInt8 {
     nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble
 }
+

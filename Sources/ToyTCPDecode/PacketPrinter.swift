@@ -57,7 +57,6 @@ public struct PacketPrinter {
         defer { flush() }
         while let record = try reader.next() {
             statistics.packets += 1
-            let mark = output.count
             if record.bytes.count == 0 || record.wireLength < record.bytes.count {
                 // tcpdump reports a record header that cannot be right, with no time, and goes on.
                 statistics.invalid += 1
@@ -99,7 +98,7 @@ public struct PacketPrinter {
             if reader.linkType == .linuxSLL2 { _ = link.ipv4Offset(in: record.bytes, prefix: output) }
             line.renderIPv4(ipv4, wireLength: record.wireLength - offset, into: output)
             output.append(0x0A)
-            if format != .line { renderExtras(ipv4, wireLength: record.wireLength - offset, separate: mark > 0) }
+            if format != .line { renderExtras(ipv4, wireLength: record.wireLength - offset) }
             if output.count >= output.flushThreshold { flush() }
         }
     }
@@ -110,14 +109,13 @@ public struct PacketPrinter {
         guard ipv4.count >= 1, ipv4[0] >> 4 == 4 else { statistics.notIPv4 += 1; return }
         guard TcpdumpLine.isIPv4TCP(ipv4) else { statistics.notTCP += 1; return }
         statistics.printed += 1
-        let separate = statistics.printed > 1
         line.renderIPv4(ipv4, wireLength: ipv4.count, into: output)
         output.append(0x0A)
-        if format != .line { renderExtras(ipv4, wireLength: ipv4.count, separate: separate) }
+        if format != .line { renderExtras(ipv4, wireLength: ipv4.count) }
         if output.count >= output.flushThreshold { flush() }
     }
 
-    private func renderExtras(_ ipv4: UnsafeRawBufferPointer, wireLength: Int, separate: Bool) {
+    private func renderExtras(_ ipv4: UnsafeRawBufferPointer, wireLength: Int) {
         if format == .diagram || format == .all {
             HeaderDiagram.render(ipv4, wireLength: wireLength, into: output)
         }

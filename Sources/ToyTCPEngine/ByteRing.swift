@@ -67,6 +67,20 @@ struct ByteRing {
         }
     }
 
+    /// Calls `body` with the bytes `offset ..< offset + n` after the head: once, or twice when the range
+    /// wraps around the end of the ring.
+    func withRegions(from offset: Int, count n: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
+        precondition(offset >= 0 && n >= 0 && offset + n <= count, "ByteRing.withRegions out of range")
+        guard n > 0 else { return }
+        let size = storage.count
+        let start = (head + offset) & (size - 1)
+        let first = min(n, size - start)
+        storage.withUnsafeBytes { src in
+            body(UnsafeRawBufferPointer(rebasing: src[start..<(start + first)]))
+            if first < n { body(UnsafeRawBufferPointer(rebasing: src[0..<(n - first)])) }
+        }
+    }
+
     /// The bytes `offset ..< offset + n` after the head, as a new array.
     func bytes(from offset: Int, count n: Int) -> [UInt8] {
         guard n > 0 else { return [] }

@@ -42,7 +42,8 @@ struct NewReno: CongestionController {
 
     mutating func onAck(bytes: Int, mss: Int, now: Instant) {
         if cwnd < ssthresh {
-            // RFC 5681 §3.1 (2): slow start grows by at most SMSS per ACK (appropriate byte counting L=1... 2).
+            // RFC 5681 §3.1 (2): slow start grows with the bytes acknowledged, at most L = 2·SMSS per ACK
+            // (RFC 3465 §2.2 appropriate byte counting), so delayed ACKs do not halve the growth.
             cwnd += min(bytes, 2 * mss)
         } else {
             // RFC 5681 §3.1 (3): congestion avoidance, one SMSS per RTT.

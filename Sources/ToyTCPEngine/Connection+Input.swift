@@ -81,13 +81,19 @@ extension Connection {
 
     private func handleSynchronizedOrSynReceived(_ seg: IncomingSegment, at now: Instant) {
         var seg = seg
-        if state == .synReceived, listener == nil, seg.flags.contains([.syn, .ack]), seg.seq == rcv.irs,
-           seg.ack == snd.max {
+        if synUnacknowledged, listener == nil, seg.flags.contains([.syn, .ack]), seg.seq == rcv.irs,
+           snd.una < seg.ack, seg.ack <= snd.max {
             // Simultaneous open (RFC 9293 §3.5 figure 7, line 6): the peer's SYN-ACK repeats the SYN we
             // already took; its ACK is what completes the handshake. Like Linux (RFC 5961 §4.2 exception),
             // take the ACK and drop the duplicate SYN.
             seg.flags.remove(.syn)
             seg.seq = seg.seq + 1
+        }
+        if synUnacknowledged, listener != nil, seg.flags.contains(.syn), !seg.flags.contains(.ack),
+           !seg.flags.contains(.rst), seg.seq == rcv.irs {
+            // The peer's SYN again (our SYN-ACK was lost): answer with the SYN-ACK, as Linux does.
+            synPending = true
+            return
         }
         // First: sequence number (and PAWS, RFC 7323 §5.3, before it).
         guard checkTimestamp(seg, at: now) else { return }
@@ -139,7 +145,11 @@ extension Connection {
             acceptable = seg.seq.isInWindow(start: rcv.nxt, length: wnd)
         case (false, true):
             // Case 3: SEG.LEN > 0, RCV.WND = 0: not acceptable.
-            acceptable = false
+            // Deviation (like Linux, selftest tcp_rcv_zero_wnd_fin): a bare FIN exactly at RCV.NXT is
+            // taken even in a zero window, since it needs no buffer space; otherwise a full buffer
+            // would delay the close until the application reads.
+            acceptable = seg.payload.count == 0 && seg.flags.contains(.fin) && !seg.flags.contains(.syn)
+                && seg.seq == rcv.nxt
         case (false, false):
             // Case 4: SEG.LEN > 0, RCV.WND > 0: the first or the last octet lies in the window.
             acceptable = seg.seq.isInWindow(start: rcv.nxt, length: wnd)
@@ -284,7 +294,8 @@ extension Connection {
         processSACKBlocks(seg)
         let windowBefore = snd.wnd
         // RFC 9293 §3.10.7.4: update the send window if the segment is newer (SND.WL1/WL2 rule).
-        if snd.wl1 < seg.seq || (snd.wl1 == seg.seq && snd.wl2 <= seg.ack) {
+        // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated" (old ACKs do not).
+        if snd.una <= seg.ack && (snd.wl1 < seg.seq || (snd.wl1 == seg.seq && snd.wl2 <= seg.ack)) {
             updateSendWindow(from: seg, windowIsScaled: windowScalingEnabled)
             snd.wl1 = seg.seq
             snd.wl2 = seg.ack
@@ -327,6 +338,7 @@ extension Connection {
         let acked = ack - snd.una
         guard acked > 0 else { return }
         let synAcked = snd.una == snd.iss
+        if synAcked { synPending = false }
         snd.una = ack
         if snd.nxt < ack { snd.nxt = ack }
         // Drop acknowledged data from the send buffer.
@@ -421,10 +433,10 @@ extension Connection {
         if sackEnabled {
             // RFC 6675 §5 step 4.2: cwnd = ssthresh (no inflation; `pipe` does the accounting).
             congestion.onEnterSACKRecovery()
-        } else {
-            // RFC 5681 §3.2 step 3: retransmit the lost segment.
-            retransmitAt = snd.una
         }
+        // RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3: retransmit the first lost segment at once,
+        // whatever `pipe` says.
+        retransmitAt = snd.una
         timers.set(.retransmit, at: now + rtt.rto)
     }
 

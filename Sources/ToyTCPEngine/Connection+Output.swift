@@ -17,7 +17,7 @@ extension Connection {
             if synPending { return makeSYN(at: now) }
             return ackNow ? makeAck(at: now) : nil
         default:
-            break
+            if synPending && synUnacknowledged { return makeSYN(at: now) }
         }
         if state != .timeWait {
             if let s = retransmissionSegment(at: now) { return s }
@@ -61,7 +61,8 @@ extension Connection {
         let offered = max(0, rcv.advertisedEdge - rcv.nxt)
         let threshold = min(configuration.receiveBufferSize / 2, Int(configuration.mss))
         var field: Int
-        if free < offered || free - offered < threshold {
+        let cappedByField = free >= Int(UInt16.max) << shift
+        if !cappedByField && (free < offered || free - offered < threshold) {
             // Keep the old right edge: never shrink it (RFC 9293 §3.8.6.2.2, MUST-35 spirit) and never
             // advance it by a silly amount. Round up so scaling does not pull the edge back.
             field = (offered + (1 << shift) - 1) >> shift
@@ -78,7 +79,8 @@ extension Connection {
     /// SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) with our options (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
     private func makeSYN(at now: Instant) -> OutgoingSegment {
         synPending = false
-        let passive = state == .synReceived
+        // A SYN-ACK once the peer's SYN is in (SYN-RECEIVED, or FIN-WAIT-1 after CLOSE there).
+        let passive = state != .synSent
         var s = OutgoingSegment(seq: snd.iss, ack: passive ? rcv.nxt : 0,
                                 flags: passive ? [.syn, .ack] : .syn,
                                 window: UInt16(min(receiveWindow, UInt32(UInt16.max))))
@@ -177,6 +179,7 @@ extension Connection {
             guard snd.una <= r, r < snd.max else { return nil }
             let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
+            if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             advanceAfterSending(s, at: now)
             return s
         }

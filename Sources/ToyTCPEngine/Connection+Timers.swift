@@ -26,10 +26,14 @@ extension Connection {
     /// RFC 6298 (5.4)–(5.6): retransmit the earliest unacknowledged segment, back off, restart the timer;
     /// give up after the retry limit (RFC 9293 §3.8.3 R2).
     private func retransmitTimerExpired(at now: Instant) {
-        let handshaking = state == .synSent || state == .synReceived
+        let handshaking = state == .synSent || state == .synReceived || synUnacknowledged
         let limit = handshaking ? configuration.synRetries : configuration.dataRetries
         guard snd.una != snd.max || handshaking else { return }
-        retries += 1
+        // A peer that shrank its window to zero while data was in flight turns our retransmissions into
+        // window probes; like Linux, they do not count toward the limit while the peer keeps answering
+        // (RFC 9293 §3.8.6.1: a zero window must not time the connection out, MUST-36).
+        let peerAlive = !handshaking && snd.wnd == 0 && now - lastReceiveTime < configuration.maximumRTO
+        if !peerAlive { retries += 1 }
         if retries > limit {
             fail(.timedOut)
             return
@@ -48,6 +52,8 @@ extension Connection {
             duplicateAcks = 0
             scoreboard.removeAll()
             snd.nxt = snd.una
+            // RFC 6298 (5.4): retransmit the earliest unacknowledged segment, even into a zero window.
+            retransmitAt = snd.una
         }
         timers.set(.retransmit, at: now + rtt.rto)
     }

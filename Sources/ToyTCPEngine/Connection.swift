@@ -175,6 +175,10 @@ final class Connection {
         guard newState != state else { return }
         let old = state
         state = newState
+        if newState == .established && !old.isSynchronized && retransmissionCount > 0 {
+            // RFC 6298 (5.7): the SYN (or SYN-ACK) timed out, so without a sample the RTO starts at 3 s.
+            rtt.resetAfterSYNTimeout()
+        }
         emit(.stateChanged(from: old, to: newState))
         if newState == .established && !old.isSynchronized { emit(.connected) }
     }
@@ -195,6 +199,10 @@ final class Connection {
         transition(to: .closed)
         emit(.closed)
     }
+
+    /// Our SYN has been sent (and maybe the peer's received) but not acknowledged yet: it may still need
+    /// retransmitting even in FIN-WAIT-1 (CLOSE in SYN-RECEIVED).
+    var synUnacknowledged: Bool { snd.una == snd.iss && state != .closed }
 
     /// Whether the stack may forget this TCB: CLOSED, and nothing left the application could still read.
     var isDeletable: Bool {
@@ -268,7 +276,6 @@ final class Connection {
                 eofDelivered = true
                 return nil
             }
-            if state == .listen || state == .synSent || state == .synReceived { return [] }
             return []
         }
         let out = receiveBuffer.bytes(from: 0, count: n)
@@ -317,8 +324,14 @@ final class Connection {
             finQueued = true
             userClosed = true
             finish()
+        case .synReceived where sendBuffer.isEmpty:
+            // RFC 9293 §3.10.4: "If no SENDs have been issued and there is no pending data to send, then
+            // form a FIN segment and send it, and enter FIN-WAIT-1 state" (the SYN-ACK is still
+            // retransmitted until acknowledged).
+            finQueued = true
+            transition(to: .finWait1)
         case .synReceived, .established:
-            // SYN-RECEIVED: the FIN goes out once the handshake completes (no data is sent before).
+            // SYN-RECEIVED with data queued: "queue for processing after entering ESTABLISHED state".
             if !finQueued {
                 finQueued = true
                 if state == .established { transition(to: .finWait1) }

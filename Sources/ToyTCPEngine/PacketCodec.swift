@@ -82,11 +82,7 @@ enum PacketEmitter {
         w.write(UInt16(0))
         s.emitOptions(into: &w)
         if s.payloadLength > 0, let buffer {
-            let at = w.count
-            w.write(zeros: s.payloadLength)
-            w.bytes.withUnsafeMutableBytes { dst in
-                buffer.copy(from: s.payloadOffset, count: s.payloadLength, into: dst.baseAddress! + at)
-            }
+            buffer.withRegions(from: s.payloadOffset, count: s.payloadLength) { w.write(contentsOf: $0) }
         }
         let (ipSum, tcpSum) = w.bytes.withUnsafeBytes { all -> (UInt16, UInt16) in
             var c = InternetChecksum()

@@ -21,8 +21,6 @@ struct ReassemblyQueue {
     private(set) var count = 0
     /// The sequence number of a FIN that arrived out of order (it takes effect once the data before it is in).
     var finSequence: SequenceNumber?
-    /// Start of the block that received the most recent segment (RFC 2018 §4: reported first).
-    private var mostRecent: SequenceNumber?
     /// Recently reported block starts, most recent first, to order the other blocks (RFC 2018 §4).
     private var recentStarts: [SequenceNumber] = []
 
@@ -75,7 +73,6 @@ struct ReassemblyQueue {
     }
 
     private mutating func noteRecent(_ start: SequenceNumber) {
-        mostRecent = start
         recentStarts.removeAll { $0 == start }
         recentStarts.insert(start, at: 0)
         if recentStarts.count > 8 { recentStarts.removeLast() }

@@ -69,8 +69,9 @@ struct SACKScoreboard {
         for r in ranges.reversed() {
             let size = r.right - r.left
             if above + size > threshold {
-                // Points s in this block with (above + (right - s)) > threshold.
-                return r.right - (threshold - above) - 1
+                // Bytes above a point s inside this block: above + (right − 1 − s); more than
+                // `threshold` for s ≤ right − 2 − (threshold − above).
+                return r.right - (threshold - above) - 2
             }
             above += size
         }

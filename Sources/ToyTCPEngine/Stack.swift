@@ -20,7 +20,10 @@ import ToyTCPWire
 /// Confined to one thread; not `Sendable`.
 public final class Stack {
     public var configuration: StackConfiguration {
-        didSet { isn = ISNGenerator(secret: configuration.secret) }
+        didSet {
+            isn = ISNGenerator(secret: configuration.secret)
+            context.challengeAckLimit = configuration.challengeAckLimit
+        }
     }
     /// The addresses this stack answers for.
     public private(set) var addresses: [IPv4Address]

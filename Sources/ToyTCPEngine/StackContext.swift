@@ -8,15 +8,15 @@ final class StackContext {
     var statistics = StackStatistics()
     /// RSTs (and other one-off replies) waiting for `pollTransmit`: (tuple from our side, segment).
     var replies: [(FourTuple, OutgoingSegment)] = []
-    private var challengeWindowStart = Instant(nanoseconds: .min)
+    private var challengeWindowStart: Instant?
     private var challengeCount = 0
-    let challengeAckLimit: Int
+    var challengeAckLimit: Int
 
     init(challengeAckLimit: Int) { self.challengeAckLimit = challengeAckLimit }
 
     /// RFC 5961 §7: at most `challengeAckLimit` challenge ACKs per second across the stack.
     func mayChallenge(at now: Instant) -> Bool {
-        if now - challengeWindowStart >= .seconds(1) {
+        if challengeWindowStart.map({ now - $0 >= .seconds(1) || now < $0 }) ?? true {
             challengeWindowStart = now
             challengeCount = 0
         }

@@ -141,6 +141,13 @@ extension EventLoop {
         _ = try? blockingCall { loop, _ in loop.tap = tap; return .done(()) }
     }
 
+    /// Installs (or removes) a filter of received packets, called on the loop thread after the tap:
+    /// a packet it returns `false` for is kept from the stack (the answers to segments crafted with
+    /// `inject`, which the stack would otherwise answer with RST as strays, RFC 9293 §3.10.7.1).
+    public func setInboundFilter(_ filter: (@Sendable (UnsafeRawBufferPointer) -> Bool)?) {
+        _ = try? blockingCall { loop, _ in loop.inboundFilter = filter; return .done(()) }
+    }
+
     /// Installs (or removes) an observer of every engine event, called on the loop thread.
     public func setEventObserver(_ observer: (@Sendable (StackEvent) -> Void)?) {
         _ = try? blockingCall { loop, _ in loop.eventObserver = observer; return .done(()) }

@@ -50,6 +50,7 @@ public final class EventLoop: @unchecked Sendable {
     private var blockedPacket: [UInt8]? = nil
     private var watchingWritable = false
     var tap: PacketTap? = nil
+    var inboundFilter: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil
     var eventObserver: (@Sendable (StackEvent) -> Void)? = nil
     var linkStatistics = LinkStatistics()
     /// Operations waiting for an event, by what they wait on.
@@ -155,12 +156,14 @@ public final class EventLoop: @unchecked Sendable {
         _ = ctoytcp_set_timer_slack(1)
         var events = [epoll_event](repeating: epoll_event(), count: 8)
         while running {
+            let sleepStart = monotonicNow()
             let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 while true {
                     let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), -1)
                     if n >= 0 || errno != EINTR { return n }
                 }
             }
+            linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
             if count < 0 { fatalError("epoll_wait: \(errno)") }
             linkStatistics.wakeups += 1
             for i in 0..<Int(count) {
@@ -217,6 +220,7 @@ public final class EventLoop: @unchecked Sendable {
             if let tap {
                 tap(TappedPacket(direction: .inbound, time: .now(), instant: now, bytes: packet))
             }
+            if let inboundFilter, !inboundFilter(packet) { continue }
             stack.handle(packet: packet, at: now)
             inBatch += 1
             if inBatch == Self.receiveBatch {
@@ -280,9 +284,10 @@ public final class EventLoop: @unchecked Sendable {
     /// produce output in turn. Bounded: a few rounds settle it.
     func flush(at now: Instant) {
         for _ in 0..<8 {
-            while blockedPacket == nil, let packet = stack.pollTransmit(at: now) {
-                transmitWriter = ByteWriter(reusing: transmitWriter.bytes)
-                packet.emit(into: &transmitWriter)
+            // The engine writes each packet (checksums included) straight into our reusable buffer.
+            while blockedPacket == nil {
+                transmitWriter.bytes.removeAll(keepingCapacity: true)
+                guard stack.pollTransmit(into: &transmitWriter, at: now) else { break }
                 transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
             }
             while let event = stack.pollEvent() {

@@ -16,6 +16,9 @@ public struct LinkStatistics: Hashable, Sendable {
     public var sendBlocked = 0
     /// Wake-ups of the loop (epoll returns).
     public var wakeups = 0
+    /// Time the loop spent asleep in `epoll_wait` (the rest of its life it was working or waiting
+    /// for a CPU): tells a loop starved of work from one starved of CPU.
+    public var idleNanoseconds: Int64 = 0
     /// Timer expiries handled (`Stack.handleTimeout`).
     public var timerExpiries = 0
     public init() {}

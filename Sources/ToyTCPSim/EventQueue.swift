@@ -2,11 +2,14 @@ import ToyTCPEngine
 
 /// A min-heap of timed items, ordered by time and then by insertion, so events at the same instant run
 /// in the order they were scheduled and a run is deterministic.
+///
+/// The heap holds small trivial entries (time, order, slot); the items (packets, closures) stay put in
+/// a slot table, so sifting moves no reference-counted values.
 struct EventQueue<Item> {
     private struct Entry {
         var time: Instant
         var order: UInt64
-        var item: Item
+        var slot: Int32
         @inline(__always)
         func precedes(_ other: Entry) -> Bool {
             time < other.time || (time == other.time && order < other.order)
@@ -14,6 +17,8 @@ struct EventQueue<Item> {
     }
 
     private var heap: [Entry] = []
+    private var slots: [Item?] = []
+    private var freeSlots: [Int32] = []
     private var nextOrder: UInt64 = 0
 
     var isEmpty: Bool { heap.isEmpty }
@@ -22,36 +27,60 @@ struct EventQueue<Item> {
     var nextTime: Instant? { heap.first?.time }
 
     mutating func insert(_ item: Item, at time: Instant) {
-        heap.append(Entry(time: time, order: nextOrder, item: item))
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[Int(free)] = item
+        } else {
+            slot = Int32(slots.count)
+            slots.append(item)
+        }
+        heap.append(Entry(time: time, order: nextOrder, slot: slot))
         nextOrder &+= 1
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
+        heap.withUnsafeMutableBufferPointer { h in
+            var child = h.count - 1
+            let entry = h[child]
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard entry.precedes(h[parent]) else { break }
+                h[child] = h[parent]
+                child = parent
+            }
+            h[child] = entry
         }
     }
 
     /// Removes and returns the earliest item.
     mutating func popFirst() -> (time: Instant, item: Item)? {
-        guard !heap.isEmpty else { return nil }
-        heap.swapAt(0, heap.count - 1)
-        let top = heap.removeLast()
-        var parent = 0
-        let n = heap.count
-        while true {
-            let left = 2 * parent + 1
-            guard left < n else { break }
-            var best = left
-            let right = left + 1
-            if right < n && heap[right].precedes(heap[left]) { best = right }
-            guard heap[best].precedes(heap[parent]) else { break }
-            heap.swapAt(best, parent)
-            parent = best
+        guard let top = heap.first else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap.withUnsafeMutableBufferPointer { h in
+                let n = h.count
+                var parent = 0
+                while true {
+                    let left = 2 * parent + 1
+                    guard left < n else { break }
+                    var best = left
+                    let right = left + 1
+                    if right < n && h[right].precedes(h[left]) { best = right }
+                    guard h[best].precedes(last) else { break }
+                    h[parent] = h[best]
+                    parent = best
+                }
+                h[parent] = last
+            }
         }
-        return (top.time, top.item)
+        let index = Int(top.slot)
+        guard let item = slots[index] else { return nil }
+        slots[index] = nil
+        freeSlots.append(top.slot)
+        return (top.time, item)
     }
 
-    mutating func removeAll() { heap.removeAll() }
+    mutating func removeAll() {
+        heap.removeAll()
+        slots.removeAll()
+        freeSlots.removeAll()
+    }
 }

@@ -160,7 +160,7 @@ public final class PeerApp: SimulatedApp {
         guard !s.closed else { return }
         let stack = host.stack
         // Connections still in the handshake have nothing to do yet.
-        guard let state = stack.snapshot(s.id)?.state else { retire(s); return }
+        guard let state = stack.state(of: s.id) else { retire(s); return }
         guard state.isSynchronized else { return }
         do {
             try write(s, stack: stack, at: now)

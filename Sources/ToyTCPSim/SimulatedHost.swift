@@ -137,11 +137,14 @@ public final class SimulatedHost: SimulatedNode {
         for _ in 0..<10_000 {
             var progressed = false
             var transmitted = 0
-            while transmitted < 1_000_000, let packet = stack.pollTransmit(at: t) {
+            while transmitted < 1_000_000 {
+                // Each packet gets its own buffer: it travels through the event queue and the taps.
+                var writer = ByteWriter(capacity: 1600)
+                guard stack.pollTransmit(into: &writer, at: t) else { break }
                 transmitted += 1
                 progressed = true
                 packetsSent += 1
-                let bytes = packet.bytes()
+                let bytes = writer.bytes
                 packetObserver?(PacketObservation(time: t, direction: .sent, bytes: bytes, injected: false))
                 network.transmit(bytes, from: self)
             }

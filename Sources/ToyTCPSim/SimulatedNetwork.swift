@@ -318,9 +318,11 @@ public final class SimulatedNetwork {
         return stepFlushed()
     }
 
-    /// `step()` once the hosts have been flushed at the current time.
-    private func stepFlushed() -> Bool {
-        guard let next = nextEventTime else { return false }
+    /// `step()` once the hosts have been flushed at the current time (`next`: `nextEventTime` if the
+    /// caller has it already).
+    @discardableResult
+    private func stepFlushed(next known: Instant? = nil) -> Bool {
+        guard let next = known ?? nextEventTime else { return false }
         clock.advance(to: next)
         statistics.steps += 1
         if let t = events.nextTime, t <= now, let (_, event) = events.popFirst() {
@@ -350,7 +352,7 @@ public final class SimulatedNetwork {
             flush()
             guard let next = nextEventTime, next <= time else { break }
             guard steps < limit else { throw .stepLimitExceeded(steps: steps, at: now) }
-            stepFlushed()
+            stepFlushed(next: next)
             steps += 1
         }
         clock.advance(to: time)
@@ -379,7 +381,7 @@ public final class SimulatedNetwork {
                 return condition()
             }
             guard steps < limit else { throw .stepLimitExceeded(steps: steps, at: now) }
-            stepFlushed()
+            stepFlushed(next: next)
             steps += 1
         }
     }

@@ -113,7 +113,8 @@ public struct IPv4HeaderView {
         return c.value == 0
     }
 
-    /// The header checksum the header should carry (computed as if the field were zero).
+    /// The header checksum the header should carry (computed as if the field were zero). Never 0xFFFF;
+    /// where this is 0x0000 a carried 0xFFFF is valid too (RFC 1624 §3): use `isHeaderChecksumValid`.
     @inlinable
     public var expectedHeaderChecksum: UInt16 {
         var c = InternetChecksum()

@@ -107,7 +107,9 @@ public struct TCPHeaderView {
         InternetChecksum.verifyTCP(bytes, source: source, destination: destination)
     }
 
-    /// The checksum the segment should carry: computed as if the checksum field were zero.
+    /// The checksum the segment should carry: computed as if the checksum field were zero, as a sender
+    /// computes it. Never 0xFFFF: where this is 0x0000, a carried 0xFFFF is valid too (both are
+    /// ones'-complement zero, RFC 1624 §3), so test validity with `isChecksumValid`.
     @inlinable
     public func expectedChecksum(source: IPv4Address, destination: IPv4Address) -> UInt16 {
         var c = InternetChecksum()

@@ -94,12 +94,8 @@ public enum TCPOption: Hashable, Sendable {
         -> (options: [TCPOption], padding: [UInt8])
     {
         // First walk: validate and count, so the array is allocated once at its final size.
-        var count = 0
-        var walk = TCPOptionsIterator(bytes, baseOffset: baseOffset)
-        while let option = walk.next() {
-            if case .malformed(let error) = option { throw error }
-            count += 1
-        }
+        let (count, error) = TCPOptionsIterator(bytes, baseOffset: baseOffset).validate()
+        if let error { throw error }
         guard count > 0 else { return ([], []) }
         var options: [TCPOption] = []
         options.reserveCapacity(count)

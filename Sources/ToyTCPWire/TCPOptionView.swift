@@ -112,35 +112,50 @@ public struct TCPOptionsIterator: Sequence, IteratorProtocol {
         UnsafeRawBufferPointer(rebasing: bytes[position...])
     }
 
+    /// The one implementation of the option-list checks: the length of the option at `i` (1 for EOL
+    /// and NOP), or 0 if it is malformed (length byte missing, below 2, or reaching past the end; see
+    /// `malformation(at:)` for which). `i` must be below `bytes.count`.
     @inlinable
-    public mutating func next() -> TCPOptionView? {
-        let n = bytes.count
-        let i = position
-        guard !finished, i < n else { return nil }
+    func extent(at i: Int) -> Int {
         let kind = bytes[i]
-        if kind == TCPOptionKind.eol {
-            finished = true
-            position = i + 1
-            return .eol
-        }
-        if kind == TCPOptionKind.nop {
-            position = i + 1
-            return .nop
-        }
-        guard i + 1 < n else {
-            finished = true
-            return .malformed(WireError(.tcpOptionPastEnd(kind: kind, length: -1, remaining: n - i), at: baseOffset + i))
+        if kind == TCPOptionKind.eol || kind == TCPOptionKind.nop { return 1 }
+        let remaining = bytes.count - i
+        guard remaining >= 2 else { return 0 }
+        let length = Int(bytes[i + 1])
+        return length >= 2 && length <= remaining ? length : 0
+    }
+
+    /// The error for an option that `extent(at:)` found malformed (the cold path).
+    @usableFromInline
+    func malformation(at i: Int) -> WireError {
+        let kind = bytes[i]
+        let remaining = bytes.count - i
+        guard remaining >= 2 else {
+            return WireError(.tcpOptionPastEnd(kind: kind, length: -1, remaining: remaining), at: baseOffset + i)
         }
         let length = Int(bytes[i + 1])
         guard length >= 2 else {
-            finished = true
-            return .malformed(WireError(.tcpOptionBadLength(kind: kind, length: length), at: baseOffset + i))
+            return WireError(.tcpOptionBadLength(kind: kind, length: length), at: baseOffset + i)
         }
-        guard length <= n - i else {
+        return WireError(.tcpOptionPastEnd(kind: kind, length: length, remaining: remaining), at: baseOffset + i)
+    }
+
+    @inlinable
+    public mutating func next() -> TCPOptionView? {
+        let i = position
+        guard !finished, i < bytes.count else { return nil }
+        let length = extent(at: i)
+        guard length > 0 else {
             finished = true
-            return .malformed(WireError(.tcpOptionPastEnd(kind: kind, length: length, remaining: n - i), at: baseOffset + i))
+            return .malformed(malformation(at: i))
         }
         position = i + length
+        let kind = bytes[i]
+        if kind == TCPOptionKind.eol {
+            finished = true
+            return .eol
+        }
+        if kind == TCPOptionKind.nop { return .nop }
         let r = ByteReader(bytes)
         let body = i + 2
         switch kind {
@@ -159,13 +174,25 @@ public struct TCPOptionsIterator: Sequence, IteratorProtocol {
         }
     }
 
-    /// The first malformation in the list, if any (walks a copy; the receiver is unchanged).
+    /// The first malformation in the list from here on, if any, and the number of options before it
+    /// (up to and including an EOL). A tight walk over lengths only; the receiver is unchanged.
     @inlinable
-    public var firstError: WireError? {
-        var copy = self
-        while let option = copy.next() {
-            if case .malformed(let error) = option { return error }
+    public func validate() -> (count: Int, error: WireError?) {
+        var i = position
+        var count = 0
+        let n = bytes.count
+        guard !finished else { return (0, nil) }
+        while i < n {
+            let length = extent(at: i)
+            guard length > 0 else { return (count, malformation(at: i)) }
+            count += 1
+            if bytes[i] == TCPOptionKind.eol { break }
+            i += length
         }
-        return nil
+        return (count, nil)
     }
+
+    /// The first malformation in the list, if any (the receiver is unchanged).
+    @inlinable
+    public var firstError: WireError? { validate().error }
 }

@@ -17,7 +17,7 @@ struct BulkResult {
 enum PairPath {
     /// `pollTransmit` → `handle(_ packet: IPv4Packet)`: the engine's logic alone (no bytes, no checksum).
     case parsedPackets
-    /// `pollTransmit` → emit bytes with checksums → `handle(packet: bytes)` (parse, verify): what the
+    /// `pollTransmit(into:)` (bytes with checksums) → `handle(packet: bytes)` (parse, verify): what the
     /// raw-socket path costs the engine, minus the syscalls.
     case wireBytes
 }
@@ -44,14 +44,23 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
 
     func move(from a: Stack, to b: Stack) -> Int {
         var n = 0
+        if path == .wireBytes {
+            // The raw-socket path: bytes with checksums into one reused buffer, parsed and verified.
+            while true {
+                writer.bytes.removeAll(keepingCapacity: true)
+                guard a.pollTransmit(into: &writer, at: now) else { break }
+                writer.bytes.withUnsafeBytes { b.handle(packet: $0, at: now) }
+                n += 1
+            }
+            while a.pollEvent() != nil {}
+            return n
+        }
         while let p = a.pollTransmit(at: now) {
             switch path {
             case .parsedPackets:
                 b.handle(p, at: now)
             case .wireBytes:
-                writer.bytes.removeAll(keepingCapacity: true)
-                p.emit(into: &writer)
-                writer.bytes.withUnsafeBytes { b.handle(packet: $0, at: now) }
+                preconditionFailure("wire bytes use pollTransmit(into:)")
             }
             n += 1
         }

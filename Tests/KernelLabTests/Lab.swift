@@ -154,7 +154,10 @@ final class Lab: @unchecked Sendable {
     private func tearDown() {
         for loop in loops { loop.stop() }
         loops.removeAll()
-        for child in children { child.kill() }
+        for child in children {
+            child.kill()
+            child.removeOutput()
+        }
         children.removeAll()
         if let capture {
             capture.signal(SIGINT)

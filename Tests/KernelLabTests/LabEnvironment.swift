@@ -28,7 +28,11 @@ enum LabEnvironment {
 
     /// The path of an example executable; records an issue if it was not built.
     static func example(_ name: String) -> String {
-        binaryDirectory.appendingPathComponent(name).path
+        let path = binaryDirectory.appendingPathComponent(name).path
+        if !FileManager.default.isExecutableFile(atPath: path) {
+            Issue.record("\(path) is missing: build the examples first (`swift build -c release -Xswiftc -enable-testing`, as scripts/test.sh does)")
+        }
+        return path
     }
 
     /// Where failing tests leave their capture (`captures/` is git-ignored).

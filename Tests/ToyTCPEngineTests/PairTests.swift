@@ -23,6 +23,8 @@ final class Pair {
     var rng: SplitMix64
     var lossRate: Double
     var reorderRate: Double
+    var duplicateRate = 0.0
+    var corruptRate = 0.0
     let delay: Duration = .milliseconds(5)
     /// Packets in flight: (arrival time, destination is b, bytes).
     var inFlight: [(Instant, Bool, [UInt8])] = []
@@ -50,7 +52,15 @@ final class Pair {
                 } else {
                     var at = now + delay
                     if Double.random(in: 0..<1, using: &rng) < reorderRate { at = at + .milliseconds(Int64.random(in: 1...20, using: &rng)) }
-                    inFlight.append((at, toB, w.bytes))
+                    var bytes = w.bytes
+                    if Double.random(in: 0..<1, using: &rng) < corruptRate {
+                        let i = Int.random(in: 0..<bytes.count, using: &rng)
+                        bytes[i] ^= UInt8.random(in: 1...255, using: &rng)
+                    }
+                    inFlight.append((at, toB, bytes))
+                    if Double.random(in: 0..<1, using: &rng) < duplicateRate {
+                        inFlight.append((at + .milliseconds(1), toB, w.bytes))
+                    }
                     if trace, let p = try? IPv4Packet.parse(w.bytes) {
                         print(now, toB ? "a>b" : "b>a", p.segment.flags, p.segment.sequenceNumber, p.segment.acknowledgmentNumber, p.segment.window, p.segment.payload.count)
                     }
@@ -87,7 +97,8 @@ final class Pair {
 @Suite("Two stacks (RFC 9293 end to end)")
 struct PairTests {
     /// Sends `total` bytes from a to b (and `total / 2` from b to a), checking every byte, under loss.
-    func transfer(seed: UInt64, loss: Double, reorder: Double, total: Int, maxSteps: Int = 2_000_000,
+    func transfer(seed: UInt64, loss: Double, reorder: Double, duplicate: Double = 0, corrupt: Double = 0,
+                  total: Int, maxSteps: Int = 2_000_000,
                   configure: (inout StackConfiguration) -> Void = { _ in }) throws {
         var config = StackConfiguration()
         config.secret = seed
@@ -95,6 +106,8 @@ struct PairTests {
         configure(&config)
         let p = Pair(seed: seed, loss: loss, reorder: reorder, configuration: config)
         p.trace = maxSteps < 5000
+        p.duplicateRate = duplicate
+        p.corruptRate = corrupt
         let listener = try p.b.listen(port: 9000)
         let client = try p.a.connect(to: peerAddress, port: 9000, at: p.now)
         var server: ConnectionID?
@@ -146,6 +159,26 @@ struct PairTests {
     @Test("transfer with 5% loss and reordering arrives intact", arguments: [UInt64(7), 8, 9])
     func lossy(seed: UInt64) throws {
         try transfer(seed: seed, loss: 0.05, reorder: 0.05, total: 1_000_000)
+    }
+
+    @Test("10% loss, 5% duplication, reordering and corruption: every byte arrives once, in order",
+          arguments: [UInt64(21), 22, 23, 24])
+    func harsh(seed: UInt64) throws {
+        try transfer(seed: seed, loss: 0.10, reorder: 0.05, duplicate: 0.05, corrupt: 0.02, total: 300_000)
+    }
+
+    @Test("small buffers and windows under loss (persist, SWS, window updates)", arguments: [UInt64(31), 32])
+    func smallBuffers(seed: UInt64) throws {
+        try transfer(seed: seed, loss: 0.05, reorder: 0.05, duplicate: 0.02, total: 200_000) {
+            $0.receiveBufferSize = 3000; $0.sendBufferSize = 5000; $0.mss = 536
+        }
+    }
+
+    @Test("delayed ACK off, Nagle off, no window scaling", arguments: [UInt64(41)])
+    func optionsOff(seed: UInt64) throws {
+        try transfer(seed: seed, loss: 0.05, reorder: 0.05, total: 300_000) {
+            $0.delayedAck = false; $0.nagle = false; $0.windowScaling = false
+        }
     }
 
     @Test("transfer with loss, no SACK or timestamps (NewReno only)", arguments: [UInt64(11), 12])

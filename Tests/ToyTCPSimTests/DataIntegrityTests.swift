@@ -8,11 +8,14 @@ import ToyTCPWire
 /// duplication, reordering, corruption), checked byte by byte and by SHA-256 at the far end.
 ///
 /// Size: `TOYTCP_INTEGRITY_MB` (default 100 under CI=true, 4 locally); seeds: `TOYTCP_INTEGRITY_SEEDS`
-/// (default 3). The wall time of each seed is printed (it is reported, never asserted).
+/// (default 3), starting at `TOYTCP_INTEGRITY_SEED` (default 32343; odd seeds go through the router).
+/// The wall time of each seed is printed (it is reported, never asserted).
 @Suite("Data integrity through an impaired network (RFC 9293 §3.4, §3.10.7.4)")
 struct DataIntegrityTests {
     static let megabytes = environmentInt("TOYTCP_INTEGRITY_MB", default: isCI ? 100 : 4)
-    static let seeds: [UInt64] = (0..<UInt64(max(1, environmentInt("TOYTCP_INTEGRITY_SEEDS", default: 3)))).map { 0x7E57 &+ $0 }
+    static let seeds: [UInt64] = (0..<UInt64(max(1, environmentInt("TOYTCP_INTEGRITY_SEEDS", default: 3)))).map {
+        UInt64(environmentInt("TOYTCP_INTEGRITY_SEED", default: 0x7E57)) &+ $0
+    }
 
     static let hostile = LinkImpairments(delay: .milliseconds(1), jitter: .microseconds(200), lossRate: 0.10,
                                          duplicationRate: 0.05, reorderRate: 0.05, reorderDelay: .milliseconds(2),

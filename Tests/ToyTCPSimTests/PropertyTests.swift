@@ -9,10 +9,13 @@ import ToyTCPWire
 /// scaling, small buffers that force zero windows). Property: no crash, no lost or duplicated byte,
 /// and both connections end CLOSED or in TIME-WAIT (or the run ends with a clean error).
 ///
-/// Count: `TOYTCP_PROPERTY_SEEDS` (default 40 under CI=true, 12 locally).
+/// Count: `TOYTCP_PROPERTY_SEEDS` (default 40 under CI=true, 12 locally), from `TOYTCP_PROPERTY_SEED`
+/// (default 1000).
 @Suite("Property: random impairment schedules")
 struct PropertyTests {
-    static let seeds: [UInt64] = (0..<UInt64(environmentInt("TOYTCP_PROPERTY_SEEDS", default: isCI ? 40 : 12))).map { 1000 &+ $0 }
+    static let seeds: [UInt64] = (0..<UInt64(environmentInt("TOYTCP_PROPERTY_SEEDS", default: isCI ? 40 : 12))).map {
+        UInt64(environmentInt("TOYTCP_PROPERTY_SEED", default: 1000)) &+ $0
+    }
 
     static func randomImpairments(_ g: inout SeededGenerator) -> LinkImpairments {
         var i = LinkImpairments()

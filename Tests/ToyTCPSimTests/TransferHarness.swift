@@ -107,7 +107,7 @@ final class TransferEndpoint: SimulatedApp {
     func poll(on host: SimulatedHost, at now: Instant) {
         acceptIfNeeded(host)
         guard let id, !closeCalled, failure == nil, firstMismatch == nil else { return }
-        guard let state = host.stack.snapshot(id)?.state, state.isSynchronized else { return }
+        guard let state = host.stack.state(of: id), state.isSynchronized else { return }
         let stack = host.stack
         do throws(EngineError) {
             try pushData(stack, id, now)
@@ -305,8 +305,19 @@ func expectClean(_ outcome: DuplexOutcome, name: String, sourceLocation: SourceL
             problems.append("SHA-256 of \(label)'s bytes differs at the far end")
         }
     }
-    for state in [o.finalStates.0, o.finalStates.1] {
-        if let state, state != .timeWait { problems.append("a connection ended in \(state), not CLOSED or TIME-WAIT") }
+    for (label, state) in [("a", o.finalStates.0), ("b", o.finalStates.1)] {
+        if let state, state != .timeWait { problems.append("\(label)'s connection ended in \(state), not CLOSED or TIME-WAIT") }
+    }
+    if !problems.isEmpty {
+        let seed = o.network.seed
+        switch name {
+        case "integrity":
+            problems.append("reproduce: TOYTCP_INTEGRITY_SEED=\(seed) TOYTCP_INTEGRITY_SEEDS=1 swift test --filter DataIntegrity")
+        case "property":
+            problems.append("reproduce: TOYTCP_PROPERTY_SEED=\(seed) TOYTCP_PROPERTY_SEEDS=1 swift test --filter PropertyTests")
+        default:
+            problems.append("reproduce: the test's seed \(seed) is fixed; rerun the test")
+        }
     }
     guard !problems.isEmpty else { return }
     writeFailurePcap(&o, name: name)

@@ -126,4 +126,25 @@ struct ChecksumTests {
         #expect(wrongIP[10] == 0x11 && wrongIP[11] == 0x11)
         #expect(parseError(wrongIP, verifyChecksum: true)?.kind == .ipv4BadHeaderChecksum(carried: 0x1111, expected: 0xa0f1))
     }
+
+    @Test("Carried 0xFFFF and computed 0x0000 are both ones'-complement zero and both verify (RFC 1624 §3)")
+    func negativeZero() throws {
+        // Found by scripts/fuzz.sh: the sum over everything but the checksum is 0xFFFF, so a sender
+        // computes 0x0000, yet 0xFFFF verifies too.
+        let bytes = hex("""
+            4500 0034 1234 4000 4006 148e 0a00 0001 0a00 0002 9ca4 0050 0000 03e8 0000 0000
+            8002 7210 ffff 4d25 0000 0204 05b4 0103 0307 0000
+            """)
+        let p = try parseBoth(bytes, verifyChecksum: true)
+        #expect(p.segment.checksum == 0xFFFF)
+        try bytes.withUnsafeBytes { buf in
+            let v = try IPv4PacketView(validating: buf)
+            #expect(v.tcp.isChecksumValid(source: v.ip.source, destination: v.ip.destination))
+            #expect(v.tcp.expectedChecksum(source: v.ip.source, destination: v.ip.destination) == 0x0000)
+        }
+        let recomputed = p.bytes()
+        #expect(recomputed[36] == 0 && recomputed[37] == 0)
+        #expect(Array(recomputed[..<36]) == Array(bytes[..<36]) && Array(recomputed[38...]) == Array(bytes[38...]))
+        _ = try parseBoth(recomputed, verifyChecksum: true)
+    }
 }

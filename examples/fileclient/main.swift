@@ -26,7 +26,10 @@ guard fstat(file, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
     tool.fail("'\(path)' is not a regular file; give a file to send")
 }
 let size = Int(info.st_size)
-let loop = tool.startLoop()
+// A send buffer of several chunks keeps the loop sending while this thread reads the next chunk.
+var configuration = StackConfiguration()
+configuration.sendBufferSize = 4 << 20
+let loop = tool.startLoop(configuration: configuration)
 
 /// A one-line progress bar, redrawn in place at most every 100 ms.
 struct ProgressBar {
@@ -52,7 +55,7 @@ struct ProgressBar {
 do {
     let connection = try loop.connect(to: address, port: port)
     var progress = ProgressBar(total: size)
-    let chunkSize = 256 << 10
+    let chunkSize = 1 << 20
     var buffer = [UInt8](repeating: 0, count: chunkSize)
     var sent = 0
     while true {
@@ -74,6 +77,12 @@ do {
     let seconds = Double((monotonicNow() - progress.start).nanosecondsClamped) / 1e9
     progress.draw(sent, force: true)
     try connection.close()
+    // TOYTCP_STATS=1: the loop's and the engine's counters, and how the time was spent.
+    if getenv("TOYTCP_STATS") != nil, let stats = try? loop.statistics() {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        tool.log("\n\(stats.link)\n\(stats.stack)\ncpu user \(usage.ru_utime.tv_sec).\(usage.ru_utime.tv_usec / 1000)s sys \(usage.ru_stime.tv_sec).\(usage.ru_stime.tv_usec / 1000)s, context switches voluntary \(usage.ru_nvcsw) involuntary \(usage.ru_nivcsw)")
+    }
     let rate = seconds > 0 ? Double(sent) * 8 / seconds / 1e6 : 0
     let secondsText = String(Int(seconds * 1000)) + " ms"
     var line = "\nfileclient: sent \(sent) bytes in \(secondsText) (\(Int(rate)) Mbit/s)\n"
