@@ -5,6 +5,7 @@
 #include <string.h>
 #include <signal.h>
 #include <unistd.h>
+#include <termios.h>
 #include <readline/readline.h>
 #include <readline/history.h>
 
@@ -48,23 +49,68 @@ static inline void toytcp_sigint_handler(int signal_number) {
     (void)signal_number;
     toytcp_interrupt_flag = 1;
     if (toytcp_in_readline) {
-        ssize_t ignored = write(STDOUT_FILENO, "^C\n", 3);
+        ssize_t ignored = write(STDOUT_FILENO, "\n", 1);
         (void)ignored;
-        rl_on_new_line();
         rl_replace_line("", 0);
+        rl_on_new_line();
         rl_redisplay();
     }
 }
 
-/// Installs the SIGINT handler (readline's own signal handling is turned off).
+/// A process can inherit a signal mask that blocks SIGINT (from a parent that blocked it); Ctrl-C must
+/// reach the shell, so it unblocks the signals it handles at start and after every line.
+static inline void toytcp_unblock_signals(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/// Installs the SIGINT handler. readline keeps its own signal handling: during `readline()` it catches
+/// SIGINT, restores the terminal, and re-raises it to this handler from its own code (so the line can
+/// be dropped safely here), then resumes reading.
 static inline void toytcp_install_sigint(void) {
-    rl_catch_signals = 0;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = toytcp_sigint_handler;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
     sigaction(SIGINT, &action, NULL);
+    toytcp_unblock_signals();
+}
+
+/// Ctrl-C while editing: readline reads it as a key (ISIG is off while it reads, see below), prints
+/// `^C` and starts an empty line, as bash does. No signal is involved, so nothing is left pending.
+static inline int toytcp_rl_ctrl_c(int count, int key) {
+    (void)count; (void)key;
+    ssize_t ignored = write(STDOUT_FILENO, "^C", 2);
+    (void)ignored;
+    rl_replace_line("", 0);
+    rl_crlf();
+    rl_on_new_line();
+    rl_redisplay();
+    return 0;
+}
+
+/// readline's terminal preparation, then ISIG off: the Ctrl-C character reaches readline as a key.
+/// readline restores the saved terminal settings (ISIG on) when the line is done.
+static inline void toytcp_rl_prep_terminal(int meta) {
+    rl_prep_terminal(meta);
+    struct termios t;
+    int fd = fileno(rl_instream ? rl_instream : stdin);
+    if (tcgetattr(fd, &t) == 0) {
+        t.c_lflag &= ~(tcflag_t)ISIG;
+        tcsetattr(fd, TCSANOW, &t);
+    }
+}
+
+/// Installs the Ctrl-C key binding and the terminal preparation above.
+static inline void toytcp_rl_setup_ctrl_c(void) {
+    rl_prep_term_function = toytcp_rl_prep_terminal;
+    rl_bind_key(3, toytcp_rl_ctrl_c);
 }
 
 static inline int toytcp_interrupted(void) { return toytcp_interrupt_flag != 0; }

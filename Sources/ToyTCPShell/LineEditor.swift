@@ -21,6 +21,7 @@ public final class LineEditor {
         toytcp_rl_set_name("toytcp")
         toytcp_rl_set_word_breaks()
         toytcp_rl_set_completion(LineEditor.complete)
+        toytcp_rl_setup_ctrl_c()
         using_history()
         stifle_history(Self.historyLimit)
         if access(self.historyPath, F_OK) == 0 {
@@ -40,7 +41,10 @@ public final class LineEditor {
     /// Reads one line with `prompt`; `nil` at end of input (Ctrl-D).
     public func readLine(prompt: String) -> String? {
         toytcp_set_in_readline(1)
-        defer { toytcp_set_in_readline(0) }
+        defer {
+            toytcp_set_in_readline(0)
+            toytcp_unblock_signals()
+        }
         guard let raw = readline(prompt) else { return nil }
         defer { free(raw) }
         let line = String(cString: raw)

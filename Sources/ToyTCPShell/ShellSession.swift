@@ -42,10 +42,10 @@ public final class ShellSession {
             InterruptSignal.clear()
             do {
                 if try !interpreter.execute(line: line, location: SourceLocation(file: "<stdin>", line: lineNumber, column: 1)) { break }
+                if InterruptSignal.isSet { output("interrupted") }
             } catch {
                 errorOutput(error.description)
             }
-            if InterruptSignal.isSet { output("interrupted") }
         }
         output("closing connections…")
         interpreter.finish()

@@ -123,5 +123,10 @@ struct REPLTests {
         try t.waitFor("the error") { $0.contains("<stdin>:1:9: 'Q' is not a TCP flag") }
         try t.type("help send"); try t.keys("Enter")
         try t.waitFor("help with an example") { $0.contains("example: send c \"hello\\n\"") }
+        // Ctrl-C at the prompt drops the line, not the shell.
+        try t.type("print 111"); try t.keys("C-c")
+        try t.type("print 222"); try t.keys("Enter")
+        let screen = try t.waitFor("the next command after Ctrl-C") { $0.contains("\n222\n") }
+        #expect(!screen.contains("\n111\n"))
     }
 }
