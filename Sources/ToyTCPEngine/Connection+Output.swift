@@ -111,8 +111,14 @@ extension Connection {
     }
 
     /// A pure acknowledgment (also window updates and challenge ACKs).
+    ///
+    /// Stamped with SND.MAX, the highest sequence number sent, not SND.NXT: after an RTO rewinds SND.NXT
+    /// for go-back-N, the peer's RCV.NXT may already lie beyond it, and a pure ACK below RCV.NXT fails
+    /// the peer's acceptability test (RFC 9293 §3.10.7.4, zero-length case) and is dropped unread —
+    /// two ends in that state answer each other's ACKs forever (an ACK war). Linux never rewinds
+    /// `snd_nxt` for the same reason.
     private func makeAck(at now: Instant) -> OutgoingSegment {
-        baseSegment(seq: snd.nxt, flags: .ack, at: now)
+        baseSegment(seq: snd.max, flags: .ack, at: now)
     }
 
     /// A zero-window probe (RFC 9293 §3.8.6.1). Like Linux, a segment at SND.UNA − 1 with no data: the
