@@ -371,17 +371,17 @@ extension Connection {
             if recover <= ack {
                 inRecovery = false
                 retransmitAt = nil
-                congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: sendMSS)
+                congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: effectiveMSS)
             } else {
                 // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole.
                 if !sackEnabled {
                     retransmitAt = snd.una
-                    congestion.onPartialAck(bytes: bytesAcked, mss: sendMSS)
+                    congestion.onPartialAck(bytes: bytesAcked, mss: effectiveMSS)
                 }
                 if highRxt < snd.una { highRxt = snd.una }
             }
         } else if bytesAcked > 0 {
-            congestion.onAck(bytes: bytesAcked, mss: sendMSS, now: now)
+            congestion.onAck(bytes: bytesAcked, mss: effectiveMSS, now: now)
         }
         duplicateAcks = 0
 
@@ -411,7 +411,7 @@ extension Connection {
         else { return }
         duplicateAcks += 1
         if inRecovery {
-            if !sackEnabled { congestion.onDuplicateAckInRecovery(mss: sendMSS) }
+            if !sackEnabled { congestion.onDuplicateAckInRecovery(mss: effectiveMSS) }
             return
         }
         let sackSaysLost = sackEnabled && scoreboard.lostBoundary(mss: sendMSS).map { snd.una <= $0 } == true
@@ -427,7 +427,7 @@ extension Connection {
         inRecovery = true
         recover = snd.max
         highRxt = snd.una
-        congestion.onEnterRecovery(flightSize: flight, mss: sendMSS)
+        congestion.onEnterRecovery(flightSize: flight, mss: effectiveMSS)
         // Karn: the timed segment may be retransmitted now.
         rttTimedSeq = nil
         if sackEnabled {
@@ -467,7 +467,7 @@ extension Connection {
                 // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.
                 ackNow = true
             } else {
-                scheduleAck(fullSized: seg.payload.count >= sendMSS, at: now)
+                scheduleAck(fullSized: seg.payload.count >= effectiveMSS, at: now)
             }
         } else {
             // Out of order (above RCV.NXT; trimming removed anything below): hold it, ACK at once

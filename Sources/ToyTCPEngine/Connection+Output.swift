@@ -233,7 +233,7 @@ extension Connection {
         if available < 0 { return nil }
         // Idle restart (RFC 5681 §4.1).
         if snd.una == snd.max && now - lastSendTime > rtt.rto && lastSendTime != .zero {
-            congestion.onIdleRestart(mss: sendMSS)
+            congestion.onIdleRestart(mss: effectiveMSS)
         }
         let windowRoom = (snd.una + Int(snd.wnd)) - snd.nxt
         let cwndRoom = congestion.cwnd - flightForCongestion

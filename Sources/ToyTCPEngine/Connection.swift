@@ -250,7 +250,7 @@ final class Connection {
         sackEnabled = configuration.sack && seg.sackPermitted
         timestampsEnabled = configuration.timestamps && seg.timestamp != nil
         congestion = SelectedCongestionController(configuration.congestionControl,
-                                                  initialWindowSegments: configuration.initialWindowSegments, mss: sendMSS)
+                                                  initialWindowSegments: configuration.initialWindowSegments, mss: effectiveMSS)
         rcv.wnd = receiveWindow
     }
 
