@@ -69,6 +69,7 @@ struct Decode: ParsableCommand {
         do {
             if path == "-" {
                 guard let stream = fdopen(0, "rb") else { fail("cannot read standard input") }
+                let buffer = PcapReader.enlargeBuffer(stream)
                 if !Self.startsLikeCapture(stream) {
                     let text = Self.readAll(stream)
                     let packets: [[UInt8]]
@@ -78,7 +79,9 @@ struct Decode: ParsableCommand {
                     decodeHex(packets, out)
                     return
                 }
-                reader = try PcapReader(stream: stream)
+                do { reader = try PcapReader(stream: stream, buffer: buffer) } catch {
+                    fail("standard input: \(error.description)")
+                }
             } else {
                 reader = try PcapReader(path: path)
             }
