@@ -421,11 +421,22 @@ extension Connection {
             return
         }
         let sackSaysLost = sackEnabled && scoreboard.lostBoundary(mss: effectiveMSS).map { snd.una <= $0 } == true
-        guard duplicateAcks >= 3 || sackSaysLost else { return }
+        guard duplicateAcks >= duplicateThreshold || sackSaysLost else { return }
         // RFC 6582 §3.2 step 2: enter recovery only if the ACK covers more than "recover", so one
         // window of losses (or the aftermath of a timeout) reduces the window once.
         guard recover < snd.una else { return }
         enterRecovery(at: now)
+    }
+
+    /// DupThresh: 3 (RFC 5681 §3.2), lowered by early retransmit (RFC 5827 §3.1) to one less than the
+    /// segments outstanding when fewer than four are and no new data can go out, so a loss at the tail
+    /// of a small flight is repaired without waiting for the RTO.
+    private var duplicateThreshold: Int {
+        let mss = effectiveMSS
+        let outstanding = ((snd.max - snd.una) + mss - 1) / mss
+        let canSendNew = snd.max < dataEnd && snd.max < snd.una + Int(snd.wnd)
+        guard outstanding < 4 && !canSendNew else { return 3 }
+        return max(1, outstanding - 1)
     }
 
     private func enterRecovery(at now: Instant) {

@@ -237,7 +237,10 @@ extension Connection {
             congestion.onIdleRestart(mss: effectiveMSS)
         }
         let windowRoom = (snd.una + Int(snd.wnd)) - snd.nxt
-        let cwndRoom = congestion.cwnd - flightForCongestion
+        // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment go beyond
+        // cwnd, so a small flight still produces the third duplicate ACK fast retransmit needs.
+        let limitedTransmit = (!inRecovery && duplicateAcks > 0 && duplicateAcks < 3) ? duplicateAcks * effectiveMSS : 0
+        let cwndRoom = congestion.cwnd + limitedTransmit - flightForCongestion
         let usable = max(0, min(windowRoom, cwndRoom))
         let mss = effectiveMSS
         let length = min(mss, available, usable)
