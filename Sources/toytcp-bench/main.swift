@@ -57,7 +57,9 @@ let labRawSocketSegmentsPerSecond = 500_000.0
 func report(_ r: BulkResult, expected: Int) {
     let ratio = r.segmentsPerCPUSecond / goalSegmentsPerSecond
     print("\(pad(r.name, 52))  \(pad(format(r.bytesPerCPUSecond / 1e6, decimals: 1), 10))  \(pad(format(r.bytesPerCPUSecond * 8 / 1e9, decimals: 2), 7))  \(pad(human(r.segmentsPerCPUSecond), 15))  \(pad(format(ratio, decimals: 2) + "x", 8))  \(pad(format(r.cpuSeconds, decimals: 2), 6))")
-    print("\(pad("", 52))  (\(r.segments - r.reverseSegments) data segments, \(r.reverseSegments) from the receiver)")
+    if r.reverseSegments > 0 {
+        print("\(pad("", 52))  (\(r.segments - r.reverseSegments) data segments, \(r.reverseSegments) from the receiver)")
+    }
     if r.bytes < expected {
         print("  !! only \(r.bytes) of \(expected) bytes arrived: the transfer stalled")
     }
@@ -80,6 +82,18 @@ if only == nil || only == "pair" || only == "bytes" || only == "sim" {
     print("")
     print("\(pad("path", 52))  \(pad("MB/CPU-s", 10))  \(pad("Gbit/s", 7))  \(pad("segments/CPU-s", 15))  \(pad("vs goal", 8))  \(pad("CPU s", 6))")
 }
+var floor: BulkResult?
+if only == nil || only == "bytes" {
+    let f = benchmarkCopyAndChecksumFloor(total: total)
+    report(f, expected: total)
+    floor = f
+}
 if only == nil || only == "pair" { report(benchmarkPair(total: total, path: .parsedPackets), expected: total) }
-if only == nil || only == "bytes" { report(benchmarkPair(total: total, path: .wireBytes), expected: total) }
+if only == nil || only == "bytes" {
+    let r = benchmarkPair(total: total, path: .wireBytes)
+    report(r, expected: total)
+    if let floor {
+        print("\(pad("", 52))  engine wire path / floor: \(format(r.segmentsPerCPUSecond / floor.segmentsPerCPUSecond, decimals: 2))x (the rest of its CPU goes to TCP logic and copies)")
+    }
+}
 if only == nil || only == "sim" { report(benchmarkSimulatedNetwork(total: total), expected: total) }
