@@ -405,7 +405,7 @@ extension Connection {
     /// (SACK: loss when IsLost(SND.UNA)).
     private func detectDuplicateAck(_ seg: IncomingSegment, windowBefore: UInt32, at now: Instant) {
         // (a) outstanding data, (b) no data, (c) no SYN/FIN, (d) ack = SND.UNA, (e) window unchanged.
-        guard snd.una != snd.max, seg.payload.count == 0, !seg.flags.contains(.syn), !seg.flags.contains(.fin),
+        guard snd.una != snd.max, !synUnacknowledged, seg.payload.count == 0, !seg.flags.contains(.syn), !seg.flags.contains(.fin),
               UInt32(seg.window) << UInt32(windowScalingEnabled ? snd.windowShift : 0) == windowBefore
                 || seg.sackBlocks.count > 0
         else { return }

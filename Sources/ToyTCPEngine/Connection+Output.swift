@@ -136,13 +136,15 @@ extension Connection {
     /// A data (and maybe FIN) segment starting at `seq`, at most `maxLength` payload bytes.
     private func dataSegment(from seq: SequenceNumber, maxLength: Int, at now: Instant) -> OutgoingSegment {
         let offset = seq - sendBufferStart
-        let available = max(0, sendBuffer.count - offset)
-        let length = max(0, min(maxLength, available))
-        var flags: TCPFlags = .ack
-        if let fin = finSequence, seq + length == fin { flags.insert(.fin) }
-        if length > 0 && seq + length == dataEnd { flags.insert(.psh) }
-        var s = baseSegment(seq: seq, flags: flags, at: now)
-        s.payloadOffset = offset
+        // Below the buffer is only the SYN, which `makeSYN` sends; never index before the buffer.
+        let available = offset >= 0 ? max(0, sendBuffer.count - offset) : 0
+        var s = baseSegment(seq: seq, flags: .ack, at: now)
+        // RFC 6691: options this segment carries (SACK blocks when we also receive out of order) come
+        // out of the MSS, so the datagram never outgrows what the peer announced.
+        let length = max(0, min(maxLength, available, sendMSS - s.optionsLength))
+        if let fin = finSequence, seq + length == fin { s.flags.insert(.fin) }
+        if length > 0 && seq + length == dataEnd { s.flags.insert(.psh) }
+        s.payloadOffset = max(0, offset)
         s.payloadLength = length
         return s
     }
@@ -176,7 +178,7 @@ extension Connection {
     private func retransmissionSegment(at now: Instant) -> OutgoingSegment? {
         if let r = retransmitAt {
             retransmitAt = nil
-            guard snd.una <= r, r < snd.max else { return nil }
+            guard snd.una <= r, r < snd.max, sendBufferStart <= r else { return nil }
             let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }

@@ -59,7 +59,7 @@ final class Connection {
 
     var timers = TimerTable()
     var rtt: RTTEstimator
-    var congestion: NewReno
+    var congestion: SelectedCongestionController
 
     // Negotiated options.
     /// Effective send MSS: the peer's announced MSS (536 if none, RFC 9293 §3.7.1), capped by ours.
@@ -148,7 +148,9 @@ final class Connection {
                            maximum: configuration.maximumRTO)
         // RFC 9293 §3.7.1 (MUST-15): without an MSS option the peer accepts 536 bytes.
         sendMSS = min(536, Int(configuration.mss))
-        congestion = NewReno(initialWindowSegments: configuration.initialWindowSegments, mss: Int(configuration.mss))
+        congestion = SelectedCongestionController(configuration.congestionControl,
+                                                  initialWindowSegments: configuration.initialWindowSegments,
+                                                  mss: Int(configuration.mss))
         snd.iss = iss
         snd.una = iss
         snd.nxt = iss
@@ -247,7 +249,8 @@ final class Connection {
         }
         sackEnabled = configuration.sack && seg.sackPermitted
         timestampsEnabled = configuration.timestamps && seg.timestamp != nil
-        congestion = NewReno(initialWindowSegments: configuration.initialWindowSegments, mss: sendMSS)
+        congestion = SelectedCongestionController(configuration.congestionControl,
+                                                  initialWindowSegments: configuration.initialWindowSegments, mss: sendMSS)
         rcv.wnd = receiveWindow
     }
 
