@@ -100,18 +100,23 @@ pids+=($!)
 wait_listen "$h2" 9100
 read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes")
 echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
-# The toytcp run is captured on host1's veth: the capture timestamps give how fast toytcp answers each
-# SYN-ACK (the seed's toytcp took ~1 s, and Linux retransmitted the SYN-ACK).
+read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes")
+echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)"
+read -r k2_med k2_p90 k2_min k2_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes")
+echo "kernel connect() again  median ${k2_med} us, p90 ${k2_p90} us, min ${k2_min} us ($k2_n)"
+k_avg=$(awk -v a="$k_med" -v b="$k2_med" 'BEGIN { printf "%.1f", (a + b) / 2 }')
+echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_avg")   (medians; kernel = mean of the runs before and after; goal <= 2.00)"
+# A separate, captured run (tcpdump competes for the CPUs, so the timed runs above are not captured):
+# the capture timestamps on host1's veth give how fast toytcp answers each SYN-ACK (the seed's
+# toytcp took ~1 s, and Linux retransmitted the SYN-ACK).
 ip netns exec "$h1" tcpdump -i h1-r -nn -U -s 96 -w "$work/handshakes.pcap" 'tcp port 9100' 2>"$work/tcpdump.err" &
 tcpdump_pid=$!
 pids+=($tcpdump_pid)
 for _ in $(seq 1 300); do grep -q "listening on" "$work/tcpdump.err" 2>/dev/null && break; sleep 0.01; done
-read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes")
+ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 500 >/dev/null
 sleep 0.2
 kill -TERM "$tcpdump_pid" 2>/dev/null || true
 wait "$tcpdump_pid" 2>/dev/null || true
-echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)"
-echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_med")   (median; goal <= 2.00)"
 # SYN-ACK in -> our ACK out, per connection (keyed by our port), from the capture's timestamps.
 tcpdump -nn -tt -r "$work/handshakes.pcap" 2>/dev/null | awk '
   $3 ~ /^10\.0\.1\.1\.9100$/ && $0 ~ /Flags \[S\.\]/ { split($5, d, "."); port = d[5]; sub(":", "", port); synack[port] = $1; next }

@@ -5,8 +5,8 @@ differential tests against tcpdump.
 usage: gen-tcp-pcap.py OUT.pcap COUNT [--seed N] [--malformed] [--link raw|ethernet|sll|sll2] [--nano]
 
 Conversations run handshake -> data (with SACK, timestamps, PSH, URG, ECN bits) -> FIN/RST over a pool
-of hosts and ports, so relative sequence numbers are exercised. Ports stay in 20000-60000, away from
-the ports where tcpdump runs application dissectors. --malformed mixes in packets with bad header
+of hosts and ports, so relative sequence numbers are exercised. Client ports are 20000-60000; one server
+in ten listens on a text-protocol port (HTTP, SSH, SMTP, FTP, RTSP) whose first line tcpdump prints. --malformed mixes in packets with bad header
 lengths, bad and unknown options, truncated captures, IP options and fragments.
 """
 import random
@@ -75,7 +75,9 @@ def generate(count, seed, malformed):
     while len(out) < count:
         if len(flows) < 50 or r.random() < 0.02:
             a, b = r.sample(hosts, 2)
-            flows.append({'a': a, 'b': b, 'ap': r.randrange(20000, 60000), 'bp': r.randrange(20000, 60000),
+            # Mostly high ports; some servers on ports where tcpdump prints the text protocol's first line.
+            server = r.choice([80, 8080, 22, 25, 21, 554]) if r.random() < 0.1 else r.randrange(20000, 60000)
+            flows.append({'a': a, 'b': b, 'ap': r.randrange(20000, 60000), 'bp': server,
                           'as': r.getrandbits(32), 'bs': r.getrandbits(32), 'state': 0})
         f = r.choice(flows)
         t += r.random() * 0.001
@@ -94,6 +96,10 @@ def generate(count, seed, malformed):
             x = r.random()
             n = r.choice([0, 0, 1, 10, 100, 536, 1448])
             payload = bytes(r.getrandbits(8) for _ in range(min(n, 64))) + b'\0' * max(0, n - 64)
+            if n and f['bp'] < 10000 and r.random() < 0.5:
+                payload = r.choice([b'GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n', b'HTTP/1.1 200 OK\r\n',
+                                    b'SSH-2.0-OpenSSH_9.2p1\r\n', b'220 mail ESMTP ready\r\n', b'USER anonymous\r\n',
+                                    b'OPTIONS rtsp://h/a RTSP/1.0\r\n', b'partial line without end'])
             opts = rand_opts(r, False)
             flags = 0x10 | (0x08 if n and r.random() < 0.5 else 0)
             urp = 0

@@ -13,7 +13,8 @@
 /// - Relative numbers via `FlowTable` unless `absolute` (tcpdump's `-S`).
 /// - Truncation anywhere prints ` [|tcp]` (or ` [|ip]`) and ends the line; a malformed option list
 ///   prints `[bad opt]` and ends the line without `length`.
-/// Payload dissectors that tcpdump runs for well-known ports (HTTP, BGP, DNS, …) are not reproduced.
+/// For well-known ports tcpdump then dissects the payload: the text protocols (HTTP, SMTP, FTP, RTSP,
+/// WHOIS, SSH banners) are reproduced by `TextProtocolLine`; binary ones (BGP, DNS, telnet, …) are not.
 public struct TcpdumpLine {
     public var flows = FlowTable()
     public var clock = TimeOfDayFormatter()
@@ -204,6 +205,10 @@ public struct TcpdumpLine {
             out.append(") < header length(")
             out.append(decimal: UInt64(headerLength))
             out.append(afterMPTCP ? ")] [|mptcp]" : ")] [|tcp]")
+            return
+        }
+        if payload > 0, let dissector = TextProtocolLine.dissector(sport, dport) {
+            TextProtocolLine.render(dissector, p, start: t + headerLength, length: payload, cap: cap, into: out)
         }
     }
 

@@ -93,3 +93,43 @@ struct NewReno: CongestionController {
         cwnd = min(cwnd, initialWindow)
     }
 }
+
+/// The controller a connection runs, chosen by `StackConfiguration.congestionControl`.
+///
+/// An enum rather than `any CongestionController`: calls dispatch with a switch (no existential box, no
+/// allocation, inlinable), and adding an algorithm is one case here plus its type.
+enum SelectedCongestionController: CongestionController {
+    case newReno(NewReno)
+
+    init(_ algorithm: CongestionControlAlgorithm, initialWindowSegments: Int, mss: Int) {
+        switch algorithm {
+        case .newReno: self = .newReno(NewReno(initialWindowSegments: initialWindowSegments, mss: mss))
+        }
+    }
+
+    var cwnd: Int {
+        switch self { case .newReno(let c): return c.cwnd }
+    }
+
+    var ssthresh: Int {
+        switch self { case .newReno(let c): return c.ssthresh }
+    }
+
+    /// Applies `body` to the algorithm's value in place.
+    private mutating func update(_ body: (inout NewReno) -> Void) {
+        switch self {
+        case .newReno(var c):
+            body(&c)
+            self = .newReno(c)
+        }
+    }
+
+    mutating func onAck(bytes: Int, mss: Int, now: Instant) { update { $0.onAck(bytes: bytes, mss: mss, now: now) } }
+    mutating func onEnterRecovery(flightSize: Int, mss: Int) { update { $0.onEnterRecovery(flightSize: flightSize, mss: mss) } }
+    mutating func onEnterSACKRecovery() { update { $0.onEnterSACKRecovery() } }
+    mutating func onPartialAck(bytes: Int, mss: Int) { update { $0.onPartialAck(bytes: bytes, mss: mss) } }
+    mutating func onDuplicateAckInRecovery(mss: Int) { update { $0.onDuplicateAckInRecovery(mss: mss) } }
+    mutating func onExitRecovery(flightSize: Int, mss: Int) { update { $0.onExitRecovery(flightSize: flightSize, mss: mss) } }
+    mutating func onRetransmitTimeout(flightSize: Int, mss: Int) { update { $0.onRetransmitTimeout(flightSize: flightSize, mss: mss) } }
+    mutating func onIdleRestart(mss: Int) { update { $0.onIdleRestart(mss: mss) } }
+}

@@ -111,8 +111,15 @@ extension Connection {
     }
 
     /// A pure acknowledgment (also window updates and challenge ACKs).
+    ///
+    /// Stamped with SND.MAX, not SND.NXT: after a timeout rewinds SND.NXT the peer has already received
+    /// past it, and an ACK at the rewound number would be unacceptable there (RFC 9293 §3.10.7.4 case 2),
+    /// dropped before its ACK field is read, and answered — an ACK war (found by the simulated network).
+    /// Like Linux's tcp_acceptable_seq, never beyond the peer's window.
     private func makeAck(at now: Instant) -> OutgoingSegment {
-        baseSegment(seq: snd.nxt, flags: .ack, at: now)
+        let windowEnd = snd.una + Int(snd.wnd)
+        let seq = snd.max <= windowEnd ? snd.max : windowEnd
+        return baseSegment(seq: seq, flags: .ack, at: now)
     }
 
     /// A zero-window probe (RFC 9293 §3.8.6.1). Like Linux, a segment at SND.UNA − 1 with no data: the
@@ -136,13 +143,15 @@ extension Connection {
     /// A data (and maybe FIN) segment starting at `seq`, at most `maxLength` payload bytes.
     private func dataSegment(from seq: SequenceNumber, maxLength: Int, at now: Instant) -> OutgoingSegment {
         let offset = seq - sendBufferStart
-        let available = max(0, sendBuffer.count - offset)
-        let length = max(0, min(maxLength, available))
-        var flags: TCPFlags = .ack
-        if let fin = finSequence, seq + length == fin { flags.insert(.fin) }
-        if length > 0 && seq + length == dataEnd { flags.insert(.psh) }
-        var s = baseSegment(seq: seq, flags: flags, at: now)
-        s.payloadOffset = offset
+        // Below the buffer is only the SYN, which `makeSYN` sends; never index before the buffer.
+        let available = offset >= 0 ? max(0, sendBuffer.count - offset) : 0
+        var s = baseSegment(seq: seq, flags: .ack, at: now)
+        // RFC 6691: options this segment carries (SACK blocks when we also receive out of order) come
+        // out of the MSS, so the datagram never outgrows what the peer announced.
+        let length = max(0, min(maxLength, available, sendMSS - s.optionsLength))
+        if let fin = finSequence, seq + length == fin { s.flags.insert(.fin) }
+        if length > 0 && seq + length == dataEnd { s.flags.insert(.psh) }
+        s.payloadOffset = max(0, offset)
         s.payloadLength = length
         return s
     }
@@ -176,14 +185,14 @@ extension Connection {
     private func retransmissionSegment(at now: Instant) -> OutgoingSegment? {
         if let r = retransmitAt {
             retransmitAt = nil
-            guard snd.una <= r, r < snd.max else { return nil }
+            guard snd.una <= r, r < snd.max, sendBufferStart <= r else { return nil }
             let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             advanceAfterSending(s, at: now)
             return s
         }
-        guard sackEnabled, inRecovery, let lost = scoreboard.lostBoundary(mss: sendMSS) else { return nil }
+        guard sackEnabled, inRecovery, let lost = scoreboard.lostBoundary(mss: effectiveMSS) else { return nil }
         guard pipe() < congestion.cwnd else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
@@ -197,7 +206,7 @@ extension Connection {
     /// RFC 6675 §4 SetPipe: bytes believed in the network.
     func pipe() -> Int {
         var p = (snd.max - snd.una) - scoreboard.sackedBytes
-        if let lost = scoreboard.lostBoundary(mss: sendMSS) {
+        if let lost = scoreboard.lostBoundary(mss: effectiveMSS) {
             let from = SequenceNumber.max(highRxt, snd.una)
             p -= scoreboard.unsackedBytes(from: from, to: SequenceNumber.min(lost + 1, snd.max))
         }
@@ -225,7 +234,7 @@ extension Connection {
         if available < 0 { return nil }
         // Idle restart (RFC 5681 §4.1).
         if snd.una == snd.max && now - lastSendTime > rtt.rto && lastSendTime != .zero {
-            congestion.onIdleRestart(mss: sendMSS)
+            congestion.onIdleRestart(mss: effectiveMSS)
         }
         let windowRoom = (snd.una + Int(snd.wnd)) - snd.nxt
         let cwndRoom = congestion.cwnd - flightForCongestion
@@ -236,11 +245,13 @@ extension Connection {
         if length == 0 {
             // Only a FIN may go without window space (it does not need receive-buffer space).
             guard finDue && available == 0 && (cwndRoom > 0 || isRetransmission) else { return nil }
-        } else if length < mss && !isRetransmission {
-            // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1).
-            let allQueuedFits = length == available
+        } else if length < mss {
+            // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1). A retransmission may be short where
+            // the old data ends (SND.MAX), but never a window- or cwnd-limited sliver either.
+            let natural = isRetransmission ? min(available, snd.max - snd.nxt) : available
+            let allQueuedFits = length == natural
             let nothingUnacked = snd.nxt == snd.una
-            let nagleAllows = !configuration.nagle || nothingUnacked || finQueued
+            let nagleAllows = isRetransmission || !configuration.nagle || nothingUnacked || finQueued
             let halfMaxWindow = maxSndWnd > 0 && length >= Int(maxSndWnd / 2)
             guard (allQueuedFits && nagleAllows) || halfMaxWindow else { return nil }
         }

@@ -59,7 +59,7 @@ final class Connection {
 
     var timers = TimerTable()
     var rtt: RTTEstimator
-    var congestion: NewReno
+    var congestion: SelectedCongestionController
 
     // Negotiated options.
     /// Effective send MSS: the peer's announced MSS (536 if none, RFC 9293 §3.7.1), capped by ours.
@@ -70,6 +70,11 @@ final class Connection {
     /// RFC 7323 §4.3: TS.Recent and Last.ACK.sent.
     var tsRecent: UInt32 = 0
     var lastAckSent: SequenceNumber = 0
+    /// The receiver's estimate of the peer's full segment size: the largest payload seen (at least 536,
+    /// RFC 9293 §3.7.1), used to ACK every second full-sized segment.
+    var receiveMSS = 536
+    /// When we last answered an unacceptable zero-length segment (ACK-war rate limit).
+    var lastInvalidAckTime: Instant?
     /// Largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND; RFC 9293 §3.8.6.2.1 max(SND.WND)).
     var maxSndWnd: UInt32 = 0
 
@@ -148,7 +153,10 @@ final class Connection {
                            maximum: configuration.maximumRTO)
         // RFC 9293 §3.7.1 (MUST-15): without an MSS option the peer accepts 536 bytes.
         sendMSS = min(536, Int(configuration.mss))
-        congestion = NewReno(initialWindowSegments: configuration.initialWindowSegments, mss: Int(configuration.mss))
+        receiveMSS = min(536, Int(configuration.mss))
+        congestion = SelectedCongestionController(configuration.congestionControl,
+                                                  initialWindowSegments: configuration.initialWindowSegments,
+                                                  mss: Int(configuration.mss))
         snd.iss = iss
         snd.una = iss
         snd.nxt = iss
@@ -247,7 +255,9 @@ final class Connection {
         }
         sackEnabled = configuration.sack && seg.sackPermitted
         timestampsEnabled = configuration.timestamps && seg.timestamp != nil
-        congestion = NewReno(initialWindowSegments: configuration.initialWindowSegments, mss: sendMSS)
+        congestion = SelectedCongestionController(configuration.congestionControl,
+                                                  initialWindowSegments: configuration.initialWindowSegments,
+                                                  mss: effectiveMSS)
         rcv.wnd = receiveWindow
     }
 

@@ -89,8 +89,16 @@ extension EventLoop {
 
     /// The source address for `remote`, from the kernel's routing table of the loop's namespace (the
     /// loop thread is in it even when the caller is not).
+    ///
+    /// The answer is cached for a second: the lookup costs four system calls (socket, connect,
+    /// getsockname, close), a fifth of a handshake here, and routes rarely change faster than that.
     func sourceAddress(toward remote: IPv4Address) throws(LinkError) -> IPv4Address {
-        try RouteLookup.sourceAddress(toward: remote)
+        let now = monotonicNow()
+        if let cached = routeCache[remote], now < cached.expiry { return cached.source }
+        let source = try RouteLookup.sourceAddress(toward: remote)
+        if routeCache.count >= 1024 { routeCache.removeAll(keepingCapacity: true) }
+        routeCache[remote] = (source, now + .seconds(1))
+        return source
     }
 
     /// Passive OPEN (RFC 9293 §3.10.1): listens on `port` of `address` (`nil`: every address of the

@@ -60,6 +60,8 @@ public final class EventLoop: @unchecked Sendable {
     var woken: Set<WaitKey> = []
     /// How each connection ended, kept after the engine deletes the TCB so later calls can say why.
     var endings: [ConnectionID: ConnectionEnding] = [:]
+    /// Source addresses by destination, from the routing table, with their expiry.
+    var routeCache: [IPv4Address: (source: IPv4Address, expiry: Instant)] = [:]
     /// Kernel sockets holding the ports of toytcp listeners.
     var reservations: [ListenerID: PortReservation] = [:]
 

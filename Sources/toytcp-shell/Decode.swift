@@ -20,6 +20,8 @@ struct Decode: ParsableCommand {
             Reads pcap or pcapng (link types raw IP, Ethernet, Linux cooked v1/v2) and prints each IPv4 TCP \
             packet; other packets are skipped and counted on standard error. FILE may be '-' for standard \
             input, which may also hold hex text (one packet per line).
+            Exit status: 0 success; 1 unreadable or corrupt input (every packet before a corrupt record is \
+            printed); 2 bad arguments.
             Examples:
               toytcp-shell decode capture.pcap
               toytcp-shell decode capture.pcap --format diagram --absolute
@@ -67,6 +69,7 @@ struct Decode: ParsableCommand {
         do {
             if path == "-" {
                 guard let stream = fdopen(0, "rb") else { fail("cannot read standard input") }
+                let buffer = PcapReader.enlargeBuffer(stream)
                 if !Self.startsLikeCapture(stream) {
                     let text = Self.readAll(stream)
                     let packets: [[UInt8]]
@@ -76,7 +79,9 @@ struct Decode: ParsableCommand {
                     decodeHex(packets, out)
                     return
                 }
-                reader = try PcapReader(stream: stream)
+                do { reader = try PcapReader(stream: stream, buffer: buffer) } catch {
+                    fail("standard input: \(error.description)")
+                }
             } else {
                 reader = try PcapReader(path: path)
             }

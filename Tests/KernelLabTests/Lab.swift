@@ -165,6 +165,12 @@ final class Lab: @unchecked Sendable {
             capture.kill()
         }
         _ = try? Subprocess.run([LabEnvironment.script("lab-down.sh"), "--prefix", prefix, "--kill"], timeout: .seconds(30))
+        // This lab's files in the run's temporary directory (and only those).
+        let directory = LabEnvironment.temporaryDirectory
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix("\(prefix)-") || name.hasPrefix("random-\(prefix)-") {
+            unlink(directory.appendingPathComponent(name).path)
+        }
         if failed {
             print("[\(name)] FAILED: capture of the whole exchange (host1's veth) kept at \(capturePath)")
         } else {

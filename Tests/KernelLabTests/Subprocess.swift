@@ -7,6 +7,8 @@ final class Subprocess: @unchecked Sendable {
     let arguments: [String]
     let stdoutPath: String
     let stderrPath: String
+    /// Whether `stdoutPath` is a temporary file of ours (a caller's path, even /dev/null, is never removed).
+    private let ownsStdout: Bool
     let pid: pid_t
     private let lock = NSLock()
     private var exitStatus: Int32? = nil
@@ -16,6 +18,7 @@ final class Subprocess: @unchecked Sendable {
     init(_ arguments: [String], stdin stdinPath: String? = nil, stdout stdoutPath: String? = nil) throws {
         self.arguments = arguments
         let id = UUID().uuidString.prefix(8)
+        ownsStdout = stdoutPath == nil
         self.stdoutPath = stdoutPath ?? LabEnvironment.temporaryDirectory.appendingPathComponent("out-\(id)").path
         stderrPath = LabEnvironment.temporaryDirectory.appendingPathComponent("err-\(id)").path
 
@@ -108,8 +111,9 @@ final class Subprocess: @unchecked Sendable {
         }
     }
 
+    /// Removes the temporary output files this object created (never a path the caller gave).
     func removeOutput() {
-        unlink(stdoutPath)
+        if ownsStdout { unlink(stdoutPath) }
         unlink(stderrPath)
     }
 

@@ -107,6 +107,22 @@ enum GoldenCorpus {
         for cut in 1..<full.count {
             out.append(CraftedPacket(cut: full, at: cut))
         }
+        // Text protocols tcpdump dissects by port (HTTP, SMTP, FTP, RTSP, WHOIS, SSH banners), incomplete
+        // lines, binary payloads and cut captures.
+        let texts: [(UInt16, String)] = [
+            (80, "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"), (80, "HTTP/1.1 200 OK\r\n"), (80, "\u{16}\u{03}binary"),
+            (80, "GET"), (8080, "post /a HTTP/1.0\n"), (80, "continuation of a body\r\n"), (22, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+            (22, "SSH-2.0-no-line-end"), (22, "\u{0}\u{0}\u{1}"), (25, "EHLO example.com\r\n"), (25, "220 mail ESMTP\r\n"),
+            (21, "USER anonymous\r\n"), (21, "bad\rline"), (554, "OPTIONS rtsp://x RTSP/1.0\r\n"), (8554, "RTSP/1.0 200 OK\r\n"),
+            (43, "example.com\r\n"), (80, "GET\t/tab HTTP/1.1\r\n"),
+        ]
+        for (i, (port, text)) in texts.enumerated() {
+            let bytes = Array(text.utf8)
+            let p = Craft.packet(sport: i % 2 == 0 ? 40123 : port, dport: i % 2 == 0 ? port : 40123, seq: 5, ack: 6,
+                                 flags: [.psh, .ack], payload: bytes)
+            add(p)
+            if bytes.count > 4 { out.append(CraftedPacket(cut: p, at: p.count - 3)) }
+        }
         let md5 = Craft.withRawOptions([19, 18] + Array(repeating: 0xA5, count: 16), payload: [1, 2, 3, 4, 5])
         out.append(CraftedPacket(cut: md5, at: md5.count - 2))
         return out

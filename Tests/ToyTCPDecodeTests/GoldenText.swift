@@ -428,7 +428,39 @@ enum GoldenText {
 22:20:20.591660 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [P.], seq 41:50, ack 43, win 4380, options [mss 1460,nop,wscale 3,sackOK,TS val 7 ecr 8,nop,nop,sack 1 {1:2}], length 9
 22:20:21.628783 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [P.], seq 41:50, ack 43, win 4380, options [mss 1460,nop,wscale 3,sackOK,TS val 7 ecr 8,nop,nop,sack 1 {1:2}], length 9
 22:20:22.665906 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [P.], seq 41:50, ack 43, win 4380, options [mss 1460,nop,wscale 3,sackOK,TS val 7 ecr 8,nop,nop,sack 1 {1:2}], length 9
-22:20:23.703029 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [.], seq 999:1004, ack 2000, win 4380, options [md5 snaplen too short, can't check - a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5,eol], length 5
+22:20:23.703029 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 5:42, ack 6, win 4380, length 37: HTTP: GET /index.html HTTP/1.1
+22:20:24.740152 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 0:37, ack 1, win 4380, length 37: HTTP: GET /index.html HTTP/1.1
+22:20:25.777275 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 5:22, ack 6, win 4380, length 17: HTTP: HTTP/1.1 200 OK
+22:20:26.814398 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 0:17, ack 1, win 4380, length 17: HTTP [|http]
+22:20:27.851521 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 0:8, ack 1, win 4380, length 8: HTTP
+22:20:28.888644 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 0:8, ack 1, win 4380, length 8: HTTP
+22:20:29.925767 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 0:3, ack 1, win 4380, length 3: HTTP: GET [|http]
+22:20:30.962890 IP 10.0.0.1.40123 > 10.0.1.1.8080: Flags [P.], seq 5:22, ack 6, win 4380, length 17: HTTP: post /a HTTP/1.0
+22:20:31.000013 IP 10.0.0.1.40123 > 10.0.1.1.8080: Flags [P.], seq 0:17, ack 1, win 4380, length 17: HTTP [|http]
+22:20:32.037136 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 0:24, ack 1, win 4380, length 24: HTTP
+22:20:33.074259 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 0:24, ack 1, win 4380, length 24: HTTP
+22:20:34.111382 IP 10.0.0.1.40123 > 10.0.1.1.22: Flags [P.], seq 5:37, ack 6, win 4380, length 32: SSH: SSH-2.0-OpenSSH_9.2p1 Debian-2
+22:20:35.148505 IP 10.0.0.1.40123 > 10.0.1.1.22: Flags [P.], seq 0:32, ack 1, win 4380, length 32 [|ssh]
+22:20:36.185628 IP 10.0.0.1.22 > 10.0.1.1.40123: Flags [P.], seq 5:24, ack 6, win 4380, length 19
+22:20:37.222751 IP 10.0.0.1.22 > 10.0.1.1.40123: Flags [P.], seq 0:19, ack 1, win 4380, length 19 [|ssh]
+22:20:38.259874 IP 10.0.0.1.40123 > 10.0.1.1.22: Flags [P.], seq 0:3, ack 1, win 4380, length 3
+22:20:39.296997 IP 10.0.0.1.25 > 10.0.1.1.40123: Flags [P.], seq 5:23, ack 6, win 4380, length 18: SMTP: EHLO example.com
+22:20:40.334120 IP 10.0.0.1.25 > 10.0.1.1.40123: Flags [P.], seq 0:18, ack 1, win 4380, length 18: SMTP [|smtp]
+22:20:41.371243 IP 10.0.0.1.40123 > 10.0.1.1.25: Flags [P.], seq 5:21, ack 6, win 4380, length 16: SMTP: 220 mail ESMTP
+22:20:42.408366 IP 10.0.0.1.40123 > 10.0.1.1.25: Flags [P.], seq 0:16, ack 1, win 4380, length 16: SMTP [|smtp]
+22:20:43.445489 IP 10.0.0.1.21 > 10.0.1.1.40123: Flags [P.], seq 5:21, ack 6, win 4380, length 16: FTP: USER anonymous
+22:20:44.482612 IP 10.0.0.1.21 > 10.0.1.1.40123: Flags [P.], seq 0:16, ack 1, win 4380, length 16: FTP [|ftp]
+22:20:45.519735 IP 10.0.0.1.40123 > 10.0.1.1.21: Flags [P.], seq 5:13, ack 6, win 4380, length 8: FTP
+22:20:46.556858 IP 10.0.0.1.40123 > 10.0.1.1.21: Flags [P.], seq 0:8, ack 1, win 4380, length 8: FTP
+22:20:47.593981 IP 10.0.0.1.554 > 10.0.1.1.40123: Flags [P.], seq 5:32, ack 6, win 4380, length 27: RTSP: OPTIONS rtsp://x RTSP/1.0
+22:20:48.631104 IP 10.0.0.1.554 > 10.0.1.1.40123: Flags [P.], seq 0:27, ack 1, win 4380, length 27: RTSP [|rtsp]
+22:20:49.668227 IP 10.0.0.1.40123 > 10.0.1.1.8554: Flags [P.], seq 5:22, ack 6, win 4380, length 17: RTSP: RTSP/1.0 200 OK
+22:20:50.705350 IP 10.0.0.1.40123 > 10.0.1.1.8554: Flags [P.], seq 0:17, ack 1, win 4380, length 17: RTSP [|rtsp]
+22:20:51.742473 IP 10.0.0.1.43 > 10.0.1.1.40123: Flags [P.], seq 5:18, ack 6, win 4380, length 13: WHOIS: example.com
+22:20:52.779596 IP 10.0.0.1.43 > 10.0.1.1.40123: Flags [P.], seq 0:13, ack 1, win 4380, length 13: WHOIS [|whois]
+22:20:53.816719 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 0:19, ack 1, win 4380, length 19: HTTP: GET	/tab HTTP/1.1
+22:20:54.853842 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 0:19, ack 1, win 4380, length 19: HTTP [|http]
+22:20:55.890965 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [.], seq 999:1004, ack 2000, win 4380, options [md5 snaplen too short, can't check - a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5,eol], length 5
 
 """#
 
@@ -856,7 +888,39 @@ enum GoldenText {
 22:20:20.591660 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [P.], seq 42:51, ack 43, win 4380, options [mss 1460,nop,wscale 3,sackOK,TS val 7 ecr 8,nop,nop,sack 1 {1:2}], length 9
 22:20:21.628783 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [P.], seq 42:51, ack 43, win 4380, options [mss 1460,nop,wscale 3,sackOK,TS val 7 ecr 8,nop,nop,sack 1 {1:2}], length 9
 22:20:22.665906 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [P.], seq 42:51, ack 43, win 4380, options [mss 1460,nop,wscale 3,sackOK,TS val 7 ecr 8,nop,nop,sack 1 {1:2}], length 9
-22:20:23.703029 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [.], seq 1000:1005, ack 2000, win 4380, options [md5 snaplen too short, can't check - a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5,eol], length 5
+22:20:23.703029 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 5:42, ack 6, win 4380, length 37: HTTP: GET /index.html HTTP/1.1
+22:20:24.740152 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 5:42, ack 6, win 4380, length 37: HTTP: GET /index.html HTTP/1.1
+22:20:25.777275 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 5:22, ack 6, win 4380, length 17: HTTP: HTTP/1.1 200 OK
+22:20:26.814398 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 5:22, ack 6, win 4380, length 17: HTTP [|http]
+22:20:27.851521 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 5:13, ack 6, win 4380, length 8: HTTP
+22:20:28.888644 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 5:13, ack 6, win 4380, length 8: HTTP
+22:20:29.925767 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 5:8, ack 6, win 4380, length 3: HTTP: GET [|http]
+22:20:30.962890 IP 10.0.0.1.40123 > 10.0.1.1.8080: Flags [P.], seq 5:22, ack 6, win 4380, length 17: HTTP: post /a HTTP/1.0
+22:20:31.000013 IP 10.0.0.1.40123 > 10.0.1.1.8080: Flags [P.], seq 5:22, ack 6, win 4380, length 17: HTTP [|http]
+22:20:32.037136 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 5:29, ack 6, win 4380, length 24: HTTP
+22:20:33.074259 IP 10.0.0.1.80 > 10.0.1.1.40123: Flags [P.], seq 5:29, ack 6, win 4380, length 24: HTTP
+22:20:34.111382 IP 10.0.0.1.40123 > 10.0.1.1.22: Flags [P.], seq 5:37, ack 6, win 4380, length 32: SSH: SSH-2.0-OpenSSH_9.2p1 Debian-2
+22:20:35.148505 IP 10.0.0.1.40123 > 10.0.1.1.22: Flags [P.], seq 5:37, ack 6, win 4380, length 32 [|ssh]
+22:20:36.185628 IP 10.0.0.1.22 > 10.0.1.1.40123: Flags [P.], seq 5:24, ack 6, win 4380, length 19
+22:20:37.222751 IP 10.0.0.1.22 > 10.0.1.1.40123: Flags [P.], seq 5:24, ack 6, win 4380, length 19 [|ssh]
+22:20:38.259874 IP 10.0.0.1.40123 > 10.0.1.1.22: Flags [P.], seq 5:8, ack 6, win 4380, length 3
+22:20:39.296997 IP 10.0.0.1.25 > 10.0.1.1.40123: Flags [P.], seq 5:23, ack 6, win 4380, length 18: SMTP: EHLO example.com
+22:20:40.334120 IP 10.0.0.1.25 > 10.0.1.1.40123: Flags [P.], seq 5:23, ack 6, win 4380, length 18: SMTP [|smtp]
+22:20:41.371243 IP 10.0.0.1.40123 > 10.0.1.1.25: Flags [P.], seq 5:21, ack 6, win 4380, length 16: SMTP: 220 mail ESMTP
+22:20:42.408366 IP 10.0.0.1.40123 > 10.0.1.1.25: Flags [P.], seq 5:21, ack 6, win 4380, length 16: SMTP [|smtp]
+22:20:43.445489 IP 10.0.0.1.21 > 10.0.1.1.40123: Flags [P.], seq 5:21, ack 6, win 4380, length 16: FTP: USER anonymous
+22:20:44.482612 IP 10.0.0.1.21 > 10.0.1.1.40123: Flags [P.], seq 5:21, ack 6, win 4380, length 16: FTP [|ftp]
+22:20:45.519735 IP 10.0.0.1.40123 > 10.0.1.1.21: Flags [P.], seq 5:13, ack 6, win 4380, length 8: FTP
+22:20:46.556858 IP 10.0.0.1.40123 > 10.0.1.1.21: Flags [P.], seq 5:13, ack 6, win 4380, length 8: FTP
+22:20:47.593981 IP 10.0.0.1.554 > 10.0.1.1.40123: Flags [P.], seq 5:32, ack 6, win 4380, length 27: RTSP: OPTIONS rtsp://x RTSP/1.0
+22:20:48.631104 IP 10.0.0.1.554 > 10.0.1.1.40123: Flags [P.], seq 5:32, ack 6, win 4380, length 27: RTSP [|rtsp]
+22:20:49.668227 IP 10.0.0.1.40123 > 10.0.1.1.8554: Flags [P.], seq 5:22, ack 6, win 4380, length 17: RTSP: RTSP/1.0 200 OK
+22:20:50.705350 IP 10.0.0.1.40123 > 10.0.1.1.8554: Flags [P.], seq 5:22, ack 6, win 4380, length 17: RTSP [|rtsp]
+22:20:51.742473 IP 10.0.0.1.43 > 10.0.1.1.40123: Flags [P.], seq 5:18, ack 6, win 4380, length 13: WHOIS: example.com
+22:20:52.779596 IP 10.0.0.1.43 > 10.0.1.1.40123: Flags [P.], seq 5:18, ack 6, win 4380, length 13: WHOIS [|whois]
+22:20:53.816719 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 5:24, ack 6, win 4380, length 19: HTTP: GET	/tab HTTP/1.1
+22:20:54.853842 IP 10.0.0.1.40123 > 10.0.1.1.80: Flags [P.], seq 5:24, ack 6, win 4380, length 19: HTTP [|http]
+22:20:55.890965 IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [.], seq 1000:1005, ack 2000, win 4380, options [md5 snaplen too short, can't check - a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5,eol], length 5
 
 """#
 }

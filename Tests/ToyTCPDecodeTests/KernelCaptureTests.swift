@@ -83,17 +83,19 @@ for pair in "$nsa:$va" "$nsb:$vb"; do
   # LAB-NOTES fact 1: without this the capture holds partial checksums and GSO super-segments.
   ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
 done
-# `ip netns exec` execs tcpdump, so $! is tcpdump's own pid.
-ip netns exec "$nsb" tcpdump -i "$vb" -n -U --immediate-mode -w "$out" tcp 2>"$out.log" >/dev/null &
+# `ip netns exec` execs tcpdump, so $! is tcpdump's own pid. Immediate mode sizes ring frames by the snap
+# length: a small snap length (frames are at most 1514 bytes here) and a 16 MB buffer keep the kernel
+# from dropping packets of a fast burst.
+ip netns exec "$nsb" tcpdump -i "$vb" -n -U --immediate-mode -s 2000 -B 16384 -w "$out" tcp 2>"$out.log" >/dev/null &
 capture_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$out.log" 2>/dev/null && break; sleep 0.1; done
 grep -q "listening on" "$out.log"
-ip netns exec "$nsb" timeout -s KILL 20 nc -l 40000 >/dev/null 2>&1 &
+ip netns exec "$nsb" timeout -s KILL 20 nc -l 40000 </dev/null >/dev/null 2>&1 &
 server_pid=$!
 sleep 0.3
-head -c 300000 /dev/zero | ip netns exec "$nsa" timeout -s KILL 20 nc -N -w 5 10.0.0.2 40000
+head -c 300000 /dev/zero | ip netns exec "$nsa" timeout -s KILL 20 nc -N -w 5 10.0.0.2 40000 >/dev/null
 wait "$server_pid" || true
-ip netns exec "$nsa" timeout -s KILL 5 nc -z -w 2 10.0.0.2 40001 || true
+ip netns exec "$nsa" timeout -s KILL 5 nc -z -w 2 10.0.0.2 40001 </dev/null >/dev/null 2>&1 || true
 sleep 1
 kill -KILL "$capture_pid" 2>/dev/null || true
 wait "$capture_pid" 2>/dev/null || true

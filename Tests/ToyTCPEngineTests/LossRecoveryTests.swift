@@ -151,3 +151,17 @@ struct TimestampTests {
         #expect(h.stack.snapshot(id)?.receiveQueued == 1)
     }
 }
+
+@Suite("Options come out of the MSS (RFC 6691)")
+struct OptionSpaceTests {
+    @Test("a data segment carrying SACK blocks shrinks its payload to stay within the peer's MSS")
+    func sackBlocksShrinkPayload() throws {
+        let h = Harness(testConfiguration { $0.sack = true })
+        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000), .sackPermitted])
+        h.deliver(.ack, seq: 3001, ack: iss &+ 1, payload: [1])
+        _ = h.expectTransmit(.ack, ack: 1001)
+        _ = h.send(id, bytes(2000))
+        let s = try #require(h.expectTransmit(.ack, seq: iss &+ 1, length: 1000 - 12))
+        #expect(s.options.sackBlocks == [SACKBlock(left: 3001, right: 3002)])
+    }
+}

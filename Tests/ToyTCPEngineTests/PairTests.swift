@@ -105,7 +105,7 @@ struct PairTests {
         config.msl = .seconds(1)
         configure(&config)
         let p = Pair(seed: seed, loss: loss, reorder: reorder, configuration: config)
-        p.trace = maxSteps < 5000
+        p.trace = false  // set to print every packet of a failing seed
         p.duplicateRate = duplicate
         p.corruptRate = corrupt
         let listener = try p.b.listen(port: 9000)
@@ -158,13 +158,13 @@ struct PairTests {
 
     @Test("transfer with 5% loss and reordering arrives intact", arguments: [UInt64(7), 8, 9])
     func lossy(seed: UInt64) throws {
-        try transfer(seed: seed, loss: 0.05, reorder: 0.05, total: 1_000_000)
+        try transfer(seed: seed, loss: 0.05, reorder: 0.05, total: 3_000_000)
     }
 
     @Test("10% loss, 5% duplication, reordering and corruption: every byte arrives once, in order",
           arguments: [UInt64(21), 22, 23, 24])
     func harsh(seed: UInt64) throws {
-        try transfer(seed: seed, loss: 0.10, reorder: 0.05, duplicate: 0.05, corrupt: 0.02, total: 300_000)
+        try transfer(seed: seed, loss: 0.10, reorder: 0.05, duplicate: 0.05, corrupt: 0.02, total: 1_000_000)
     }
 
     @Test("small buffers and windows under loss (persist, SWS, window updates)", arguments: [UInt64(31), 32])

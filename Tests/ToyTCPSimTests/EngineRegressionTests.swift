@@ -34,4 +34,64 @@ struct EngineRegressionTests {
         let outcome = runDuplex(scenario)
         expectClean(outcome, name: "regression-ackwar")
     }
+
+    /// RFC 1122 §4.2.3.2 and RFC 5681 §4.2: a receiver should ACK at least every second full-sized
+    /// segment. Found 2026-11-25 on engine 3482de2: with timestamps (12 option bytes, so full segments
+    /// carry 1448 bytes) the receiver ACKs only every third segment. `Connection+Input.swift` calls
+    /// `scheduleAck(fullSized: seg.payload.count >= sendMSS)`: a 1448-byte segment is never "full
+    /// sized" against 1460, so only the window update (every 2 × MSS = 2920 bytes read, i.e. every
+    /// third segment) acknowledges. Fix: compare with the effective MSS (or the largest segment
+    /// received so far, as Linux's rcv_mss estimate does).
+    @Test("Delayed ACK: at least one ACK per two full-sized segments (RFC 1122 §4.2.3.2, RFC 5681 §4.2)",
+          arguments: [true, false])
+    func delayedAckEverySecondSegment(timestamps: Bool) throws {
+        let net = SimulatedNetwork(seed: 41)
+        var config = StackConfiguration()
+        config.timestamps = timestamps
+        let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1)), configuration: config)
+        var dataSegments = 0, acks = 0
+        a.packetObserver = { o in
+            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+            if p.segment.payload.count >= 1400 { dataSegments += 1 }
+        }
+        b.packetObserver = { o in
+            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+            if p.segment.payload.isEmpty && p.segment.flags == [.ack] { acks += 1 }
+        }
+        let server = PeerApp.discard(port: 9)
+        try b.start(server)
+        try a.start(PeerApp(.source(bytes: 2_000_000), connectingTo: b.address, port: 9))
+        let done = try net.runUntil(timeout: .seconds(60)) { server.totalBytesReceived == 2_000_000 }
+        #expect(done)
+        // Every second full-sized segment, less a little for the last odd one and window updates.
+        #expect(acks * 2 + 4 >= dataSegments,
+                "timestamps \(timestamps): \(acks) ACKs for \(dataSegments) full-sized segments")
+    }
+
+    /// Sender silly-window avoidance (RFC 9293 §3.8.6.2.1, RFC 1122 §4.2.3.4): with data queued, a
+    /// sender sends full-sized segments. Found 2026-11-25 on engine 3482de2: with timestamps, after an
+    /// RTO cwnd is one SMSS counted as `sendMSS` = 1460 bytes (`onRetransmitTimeout(mss: sendMSS)` in
+    /// `Connection+Timers.swift`), the head retransmission carries `effectiveMSS` = 1448 bytes, and the
+    /// 12 bytes of cwnd left go out at once as a 12-byte segment, after every RTO. RFC 5681 §2 defines
+    /// SMSS without options (so 1448 here); and the sender SWS rule should hold a cwnd-limited sliver.
+    @Test("No tiny segments split off full ones while data is queued (RFC 9293 §3.8.6.2.1)")
+    func noTinyRetransmissionFragments() throws {
+        let net = SimulatedNetwork(seed: 42)
+        let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1), lossRate: 0.05))
+        let total = 2_000_000
+        var tiny: [String] = []
+        a.packetObserver = { o in
+            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+            let n = p.segment.payload.count
+            // The very last bytes of the stream may form a short segment; nothing else should be tiny.
+            if n > 0 && n < 100 && tiny.count < 5 { tiny.append("\(o.time): \(n) bytes at seq \(p.segment.sequenceNumber)") }
+        }
+        let server = PeerApp.discard(port: 9)
+        try b.start(server)
+        // 2 000 000 = 1381 × 1448 + 312: the natural tail is 312 bytes, never under 100.
+        try a.start(PeerApp(.source(bytes: total), connectingTo: b.address, port: 9))
+        let done = try net.runUntil(timeout: .seconds(300)) { server.totalBytesReceived == total }
+        #expect(done)
+        #expect(tiny.isEmpty, "tiny segments: \(tiny.joined(separator: "; "))")
+    }
 }

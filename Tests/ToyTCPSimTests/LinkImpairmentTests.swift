@@ -227,3 +227,55 @@ struct SimulationPlumbingTests {
         for k in 0..<500 { #expect(ChargenPattern.byte(at: 1000 + k) == buffer[k]) }
     }
 }
+
+@Suite("Link impairments from text (the shell's words)")
+struct LinkImpairmentParsingTests {
+    @Test("Parsing reads what description prints", arguments: [
+        LinkImpairments(delay: .milliseconds(5)),
+        LinkImpairments(delay: .milliseconds(1), jitter: .microseconds(200), lossRate: 0.1, duplicationRate: 0.05,
+                        reorderRate: 0.05, reorderDelay: .milliseconds(2), corruptionRate: 0.01),
+        LinkImpairments(bandwidth: 10_000_000, queueLimit: 65_536),
+        LinkImpairments.none,
+    ])
+    func roundTrip(value: LinkImpairments) throws {
+        #expect(try LinkImpairments(parsing: value.description) == value)
+    }
+
+    @Test("Units, partial updates and errors")
+    func unitsAndErrors() throws {
+        let i = try LinkImpairments(parsing: "delay 1.5s jitter 200us loss 0.25 rate 100kbit queue 64KiB")
+        #expect(i.delay == .milliseconds(1500) && i.jitter == .microseconds(200))
+        #expect(i.lossRate == 0.25 && i.bandwidth == 100_000 && i.queueLimit == 65_536)
+        var j = i
+        try j.apply(parsing: "loss 5% rate off")
+        #expect(j.lossRate == 0.05 && j.bandwidth == nil && j.delay == .milliseconds(1500))
+        #expect(try LinkImpairments(parsing: "delay 7").delay == .milliseconds(7))
+        #expect(throws: SimulationError.invalidImpairment("loss must be between 0 and 1 (a probability), got 1.5")) {
+            try LinkImpairments(parsing: "loss 150%")
+        }
+        #expect(throws: SimulationError.invalidImpairment("'loss' needs a value (e.g. loss 10%)")) {
+            try LinkImpairments(parsing: "loss")
+        }
+        #expect(throws: SimulationError.self) { try LinkImpairments(parsing: "delay soon") }
+        #expect(throws: SimulationError.self) { try LinkImpairments(parsing: "wobble 3") }
+        // A failed update leaves the value as it was.
+        var k = i
+        #expect(throws: SimulationError.self) { try k.apply(parsing: "loss 5% rate fast") }
+        #expect(k == i)
+    }
+
+    @Test("A link's impairments are updated from text, per direction or both")
+    func linkUpdate() throws {
+        let net = SimulatedNetwork(seed: 1)
+        let lab = try net.addLabTopology(impairments: LinkImpairments(delay: .milliseconds(5)))
+        let link = try #require(net.link(named: "host1-router"))
+        try link.updateImpairments(parsing: "loss 10%", from: lab.host1)
+        #expect(link.impairments(from: lab.host1) == LinkImpairments(delay: .milliseconds(5), lossRate: 0.1))
+        #expect(link.impairments(from: lab.router) == LinkImpairments(delay: .milliseconds(5)))
+        try link.updateImpairments(parsing: "perfect rate 1Mbit/s")
+        #expect(link.impairments(from: lab.router) == LinkImpairments(bandwidth: 1_000_000))
+        #expect(throws: SimulationError.noLink("host2", "host1-router")) {
+            try link.updateImpairments(parsing: "loss 1%", from: lab.host2)
+        }
+    }
+}

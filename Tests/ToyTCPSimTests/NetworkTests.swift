@@ -246,4 +246,34 @@ struct NetworkBehaviourTests {
             #expect(p.segment.flags == [.syn])
         }
     }
+
+    @Test("A raw host (deliversToStack off) sees the answers to its crafted SYN, and its stack sends no RST")
+    func rawHostCraftsHandshake() throws {
+        let net = SimulatedNetwork(seed: 34)
+        let (raw, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1)))
+        raw.deliversToStack = false
+        var seen: [IPv4Packet] = []
+        raw.packetObserver = { o in
+            if o.direction == .received, let p = try? IPv4Packet.parse(o.bytes, verifyChecksum: true) { seen.append(p) }
+        }
+        _ = try b.stack.listen(port: 80)
+        let syn = IPv4Packet(header: IPv4Header(source: raw.address, destination: b.address),
+                             segment: TCPSegment(sourcePort: 5555, destinationPort: 80, sequenceNumber: 100,
+                                                 flags: [.syn], window: 8192, options: [.mss(1000)]))
+        try raw.inject(syn)
+        try net.run(for: .milliseconds(10))
+        let synAck = try #require(seen.first)
+        #expect(synAck.segment.flags == [.syn, .ack])
+        #expect(synAck.segment.acknowledgmentNumber == SequenceNumber(rawValue: 101))
+        // Complete the handshake by hand.
+        let ack = IPv4Packet(header: IPv4Header(source: raw.address, destination: b.address),
+                             segment: TCPSegment(sourcePort: 5555, destinationPort: 80, sequenceNumber: 101,
+                                                 acknowledgmentNumber: synAck.segment.sequenceNumber + 1,
+                                                 flags: [.ack], window: 8192))
+        try raw.inject(ack)
+        try net.run(for: .milliseconds(10))
+        #expect(b.stack.connectionIDs.contains { b.stack.state(of: $0) == .established })
+        #expect(raw.stack.statistics.resetsSent == 0 && raw.stack.statistics.packetsReceived == 0)
+        #expect(raw.packetsInjected == 2)
+    }
 }

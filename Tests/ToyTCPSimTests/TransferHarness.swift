@@ -195,6 +195,21 @@ struct DuplexScenario {
     var configure: (SimulatedNetwork, SimulatedLink) -> Void = { _, _ in }
     var virtualTimeout: Duration = .seconds(3600)
     var maxSteps = 200_000_000
+    /// Check each live connection's variables every 10 ms of virtual time (`invariantViolations`).
+    var checkInvariants = false
+}
+
+/// What must hold of a connection's variables at any time (RFC 9293 §3.3.1; RFC 6298 (2.4), (2.5)).
+func invariantViolations(_ s: ConnectionSnapshot, _ config: StackConfiguration) -> [String] {
+    var v: [String] = []
+    if !(s.snd.una <= s.snd.nxt) { v.append("SND.UNA \(s.snd.una) is after SND.NXT \(s.snd.nxt)") }
+    if s.sendQueued > config.sendBufferSize { v.append("send queue \(s.sendQueued) exceeds the buffer \(config.sendBufferSize)") }
+    if s.receiveQueued + s.outOfOrderQueued > config.receiveBufferSize + Int(config.mss) {
+        v.append("receive queue \(s.receiveQueued) + out of order \(s.outOfOrderQueued) exceeds the buffer \(config.receiveBufferSize)")
+    }
+    if s.state.isSynchronized && s.cwnd <= 0 { v.append("cwnd \(s.cwnd)") }
+    if s.rto < config.minimumRTO || s.rto > config.maximumRTO { v.append("RTO \(s.rto) outside [\(config.minimumRTO), \(config.maximumRTO)]") }
+    return v
 }
 
 struct DuplexOutcome: CustomStringConvertible {
@@ -208,6 +223,7 @@ struct DuplexOutcome: CustomStringConvertible {
     var pcapPath: String?
     /// The last packets on the wire, written to a pcap if the run failed.
     var recent: RecentPacketsTap
+    var invariantViolations: [String] = []
     var finalStates: (TCPState?, TCPState?)
 
     var description: String {
@@ -245,11 +261,26 @@ func runDuplex(_ scenario: DuplexScenario) -> DuplexOutcome {
     let recent = RecentPacketsTap(capacity: 20_000)
     network.addTap(recent)
     scenario.configure(network, link)
+    var violations: [String] = []
     let port: UInt16 = 5001
     let server = TransferEndpoint(role: .server(port), sendTotal: scenario.bytesBToA, sendSeed: scenario.seed &+ 2,
                                   expectTotal: scenario.bytesAToB, expectSeed: scenario.seed &+ 1)
     let client = TransferEndpoint(role: .client(hostB.address, port), sendTotal: scenario.bytesAToB,
                                   sendSeed: scenario.seed &+ 1, expectTotal: scenario.bytesBToA, expectSeed: scenario.seed &+ 2)
+    if scenario.checkInvariants {
+        func check(_ net: SimulatedNetwork) {
+            for host in [hostA, hostB] {
+                for id in host.stack.connectionIDs {
+                    guard let snap = host.stack.snapshot(id) else { continue }
+                    for v in invariantViolations(snap, host.stack.configuration) where violations.count < 10 {
+                        violations.append("\(net.now) \(host.name) \(snap.state): \(v)")
+                    }
+                }
+            }
+            if !(client.isDone && server.isDone) { net.schedule(after: .milliseconds(10), check) }
+        }
+        network.schedule(after: .milliseconds(10), check)
+    }
     var outcome = DuplexOutcome(a: client, b: server, network: network, hostA: hostA, hostB: hostB,
                                 finishedInTime: false, error: nil, pcapPath: nil, recent: recent,
                                 finalStates: (nil, nil))
@@ -270,6 +301,7 @@ func runDuplex(_ scenario: DuplexScenario) -> DuplexOutcome {
     } catch {
         outcome.error = error
     }
+    outcome.invariantViolations = violations
     outcome.finalStates = (client.id.flatMap { hostA.stack.snapshot($0)?.state },
                            server.id.flatMap { hostB.stack.snapshot($0)?.state })
     return outcome
@@ -294,6 +326,7 @@ func expectClean(_ outcome: DuplexOutcome, name: String, sourceLocation: SourceL
     var o = outcome
     var problems: [String] = []
     if let e = o.error { problems.append("simulation error: \(e)") }
+    problems += o.invariantViolations.map { "invariant broken at \($0)" }
     if !o.finishedInTime { problems.append("transfer did not finish within the virtual timeout") }
     for (label, end, peer) in [("a", o.a, o.b), ("b", o.b, o.a)] {
         if let f = end.failure { problems.append("\(label) failed: \(f)") }
