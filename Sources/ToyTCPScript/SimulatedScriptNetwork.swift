@@ -66,6 +66,11 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
             // From the raw address: sent by the raw host, so it crosses the network like any packet.
             let fromRaw = bytes.count >= 20 && bytes[12] == 10 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] == 2
             try (fromRaw ? rawHost : host).inject(bytes)
+            // A flood (`count=`) must not pile up millions of packets in flight: let virtual time
+            // deliver them in batches.
+            if simulation.packetsInFlight > 20_000 {
+                _ = run(until: simulation.now + .milliseconds(10), interrupted: { false }) { self.simulation.packetsInFlight < 1_000 }
+            }
         } catch {
             throw ScriptError("inject: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
         }

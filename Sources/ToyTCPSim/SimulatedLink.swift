@@ -40,6 +40,25 @@ public final class SimulatedLink: CustomStringConvertible {
         }
     }
 
+    /// Changes the fields `text` names (`loss 10% delay 5ms`, see `LinkImpairments.apply(parsing:)`)
+    /// on the direction leaving `from`, or on both directions (`nil`), keeping the others.
+    public func updateImpairments(parsing text: String, from: (any SimulatedNode)? = nil) throws(SimulationError) {
+        let sides: [Int]
+        if let from {
+            guard let s = side(of: from) else { throw .noLink(from.name, name) }
+            sides = [s]
+        } else {
+            sides = [0, 1]
+        }
+        var updated: [LinkImpairments] = []
+        for s in sides {
+            var i = channels[s].impairments
+            try i.apply(parsing: text)
+            updated.append(i)
+        }
+        for (s, i) in zip(sides, updated) { channels[s].impairments = i }
+    }
+
     /// The counters of the direction leaving `node`.
     public func statistics(from node: any SimulatedNode) -> LinkStatistics? {
         side(of: node).map { channels[$0].statistics }

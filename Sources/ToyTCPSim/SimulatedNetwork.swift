@@ -139,6 +139,8 @@ public final class SimulatedNetwork {
     public func host(for address: IPv4Address) -> SimulatedHost? {
         addressOwner[address].flatMap { nodes[$0] as? SimulatedHost }
     }
+    /// The link called `name` (`host1-router`).
+    public func link(named name: String) -> SimulatedLink? { links.first { $0.name == name } }
     /// The link joining two nodes.
     public func link(between a: any SimulatedNode, and b: any SimulatedNode) -> SimulatedLink? {
         links.first { ($0.a === a && $0.b === b) || ($0.a === b && $0.b === a) }

@@ -263,4 +263,19 @@ struct LinkImpairmentParsingTests {
         #expect(throws: SimulationError.self) { try k.apply(parsing: "loss 5% rate fast") }
         #expect(k == i)
     }
+
+    @Test("A link's impairments are updated from text, per direction or both")
+    func linkUpdate() throws {
+        let net = SimulatedNetwork(seed: 1)
+        let lab = try net.addLabTopology(impairments: LinkImpairments(delay: .milliseconds(5)))
+        let link = try #require(net.link(named: "host1-router"))
+        try link.updateImpairments(parsing: "loss 10%", from: lab.host1)
+        #expect(link.impairments(from: lab.host1) == LinkImpairments(delay: .milliseconds(5), lossRate: 0.1))
+        #expect(link.impairments(from: lab.router) == LinkImpairments(delay: .milliseconds(5)))
+        try link.updateImpairments(parsing: "perfect rate 1Mbit/s")
+        #expect(link.impairments(from: lab.router) == LinkImpairments(bandwidth: 1_000_000))
+        #expect(throws: SimulationError.noLink("host2", "host1-router")) {
+            try link.updateImpairments(parsing: "loss 1%", from: lab.host2)
+        }
+    }
 }
