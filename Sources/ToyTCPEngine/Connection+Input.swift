@@ -167,7 +167,13 @@ extension Connection {
                                                urgentPointer: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0)),
                                at: now)
             }
-            ackNow = true
+            // An unacceptable zero-length segment is answered at most every 500 ms (Linux
+            // tcp_invalid_ratelimit): two ends that disagree cannot feed an unbounded ACK war. Segments
+            // with data or SYN/FIN are always answered.
+            if segLen > 0 || lastInvalidAckTime.map({ now - $0 >= .milliseconds(500) || now < $0 }) ?? true {
+                if segLen == 0 { lastInvalidAckTime = now }
+                ackNow = true
+            }
             // TIME-WAIT: a retransmitted FIN is caught above (it is acceptable only at RCV.NXT - 1...),
             // handled in processFIN's TIME-WAIT rule via the duplicate path here.
             if state == .timeWait && seg.flags.contains(.fin) { restartTimeWait(at: now) }
@@ -371,17 +377,17 @@ extension Connection {
             if recover <= ack {
                 inRecovery = false
                 retransmitAt = nil
-                congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: sendMSS)
+                congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: effectiveMSS)
             } else {
                 // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole.
                 if !sackEnabled {
                     retransmitAt = snd.una
-                    congestion.onPartialAck(bytes: bytesAcked, mss: sendMSS)
+                    congestion.onPartialAck(bytes: bytesAcked, mss: effectiveMSS)
                 }
                 if highRxt < snd.una { highRxt = snd.una }
             }
         } else if bytesAcked > 0 {
-            congestion.onAck(bytes: bytesAcked, mss: sendMSS, now: now)
+            congestion.onAck(bytes: bytesAcked, mss: effectiveMSS, now: now)
         }
         duplicateAcks = 0
 
@@ -411,15 +417,26 @@ extension Connection {
         else { return }
         duplicateAcks += 1
         if inRecovery {
-            if !sackEnabled { congestion.onDuplicateAckInRecovery(mss: sendMSS) }
+            if !sackEnabled { congestion.onDuplicateAckInRecovery(mss: effectiveMSS) }
             return
         }
-        let sackSaysLost = sackEnabled && scoreboard.lostBoundary(mss: sendMSS).map { snd.una <= $0 } == true
-        guard duplicateAcks >= 3 || sackSaysLost else { return }
+        let sackSaysLost = sackEnabled && scoreboard.lostBoundary(mss: effectiveMSS).map { snd.una <= $0 } == true
+        guard duplicateAcks >= duplicateThreshold || sackSaysLost else { return }
         // RFC 6582 §3.2 step 2: enter recovery only if the ACK covers more than "recover", so one
         // window of losses (or the aftermath of a timeout) reduces the window once.
         guard recover < snd.una else { return }
         enterRecovery(at: now)
+    }
+
+    /// DupThresh: 3 (RFC 5681 §3.2), lowered by early retransmit (RFC 5827 §3.1) to one less than the
+    /// segments outstanding when fewer than four are and no new data can go out, so a loss at the tail
+    /// of a small flight is repaired without waiting for the RTO.
+    private var duplicateThreshold: Int {
+        let mss = effectiveMSS
+        let outstanding = ((snd.max - snd.una) + mss - 1) / mss
+        let canSendNew = snd.max < dataEnd && snd.max < snd.una + Int(snd.wnd)
+        guard outstanding < 4 && !canSendNew else { return 3 }
+        return max(1, outstanding - 1)
     }
 
     private func enterRecovery(at now: Instant) {
@@ -427,7 +444,7 @@ extension Connection {
         inRecovery = true
         recover = snd.max
         highRxt = snd.una
-        congestion.onEnterRecovery(flightSize: flight, mss: sendMSS)
+        congestion.onEnterRecovery(flightSize: flight, mss: effectiveMSS)
         // Karn: the timed segment may be retransmitted now.
         rttTimedSeq = nil
         if sackEnabled {
@@ -467,7 +484,10 @@ extension Connection {
                 // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.
                 ackNow = true
             } else {
-                scheduleAck(fullSized: seg.payload.count >= sendMSS, at: now)
+                // "Full-sized" against the largest segment seen so far (Linux's rcv_mss estimate): with
+                // timestamps the peer's full segments carry 12 bytes less than its MSS.
+                receiveMSS = max(receiveMSS, min(seg.payload.count, Int(configuration.mss)))
+                scheduleAck(fullSized: seg.payload.count >= receiveMSS, at: now)
             }
         } else {
             // Out of order (above RCV.NXT; trimming removed anything below): hold it, ACK at once

@@ -111,8 +111,15 @@ extension Connection {
     }
 
     /// A pure acknowledgment (also window updates and challenge ACKs).
+    ///
+    /// Stamped with SND.MAX, not SND.NXT: after a timeout rewinds SND.NXT the peer has already received
+    /// past it, and an ACK at the rewound number would be unacceptable there (RFC 9293 §3.10.7.4 case 2),
+    /// dropped before its ACK field is read, and answered — an ACK war (found by the simulated network).
+    /// Like Linux's tcp_acceptable_seq, never beyond the peer's window.
     private func makeAck(at now: Instant) -> OutgoingSegment {
-        baseSegment(seq: snd.nxt, flags: .ack, at: now)
+        let windowEnd = snd.una + Int(snd.wnd)
+        let seq = snd.max <= windowEnd ? snd.max : windowEnd
+        return baseSegment(seq: seq, flags: .ack, at: now)
     }
 
     /// A zero-window probe (RFC 9293 §3.8.6.1). Like Linux, a segment at SND.UNA − 1 with no data: the
@@ -185,7 +192,7 @@ extension Connection {
             advanceAfterSending(s, at: now)
             return s
         }
-        guard sackEnabled, inRecovery, let lost = scoreboard.lostBoundary(mss: sendMSS) else { return nil }
+        guard sackEnabled, inRecovery, let lost = scoreboard.lostBoundary(mss: effectiveMSS) else { return nil }
         guard pipe() < congestion.cwnd else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
@@ -199,7 +206,7 @@ extension Connection {
     /// RFC 6675 §4 SetPipe: bytes believed in the network.
     func pipe() -> Int {
         var p = (snd.max - snd.una) - scoreboard.sackedBytes
-        if let lost = scoreboard.lostBoundary(mss: sendMSS) {
+        if let lost = scoreboard.lostBoundary(mss: effectiveMSS) {
             let from = SequenceNumber.max(highRxt, snd.una)
             p -= scoreboard.unsackedBytes(from: from, to: SequenceNumber.min(lost + 1, snd.max))
         }
@@ -227,10 +234,13 @@ extension Connection {
         if available < 0 { return nil }
         // Idle restart (RFC 5681 §4.1).
         if snd.una == snd.max && now - lastSendTime > rtt.rto && lastSendTime != .zero {
-            congestion.onIdleRestart(mss: sendMSS)
+            congestion.onIdleRestart(mss: effectiveMSS)
         }
         let windowRoom = (snd.una + Int(snd.wnd)) - snd.nxt
-        let cwndRoom = congestion.cwnd - flightForCongestion
+        // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment go beyond
+        // cwnd, so a small flight still produces the third duplicate ACK fast retransmit needs.
+        let limitedTransmit = (!inRecovery && duplicateAcks > 0 && duplicateAcks < 3) ? duplicateAcks * effectiveMSS : 0
+        let cwndRoom = congestion.cwnd + limitedTransmit - flightForCongestion
         let usable = max(0, min(windowRoom, cwndRoom))
         let mss = effectiveMSS
         let length = min(mss, available, usable)
@@ -238,11 +248,13 @@ extension Connection {
         if length == 0 {
             // Only a FIN may go without window space (it does not need receive-buffer space).
             guard finDue && available == 0 && (cwndRoom > 0 || isRetransmission) else { return nil }
-        } else if length < mss && !isRetransmission {
-            // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1).
-            let allQueuedFits = length == available
+        } else if length < mss {
+            // Sender SWS avoidance and Nagle (RFC 9293 §3.8.6.2.1). A retransmission may be short where
+            // the old data ends (SND.MAX), but never a window- or cwnd-limited sliver either.
+            let natural = isRetransmission ? min(available, snd.max - snd.nxt) : available
+            let allQueuedFits = length == natural
             let nothingUnacked = snd.nxt == snd.una
-            let nagleAllows = !configuration.nagle || nothingUnacked || finQueued
+            let nagleAllows = isRetransmission || !configuration.nagle || nothingUnacked || finQueued
             let halfMaxWindow = maxSndWnd > 0 && length >= Int(maxSndWnd / 2)
             guard (allQueuedFits && nagleAllows) || halfMaxWindow else { return nil }
         }

@@ -45,7 +45,7 @@ extension Connection {
         } else {
             // RFC 5681 §3.1 equation (4); RFC 6582: recover = highest sent, so no fast recovery for
             // duplicates of this window; RFC 2018 §8: forget SACK information (the receiver may renege).
-            congestion.onRetransmitTimeout(flightSize: snd.max - snd.una, mss: sendMSS)
+            congestion.onRetransmitTimeout(flightSize: snd.max - snd.una, mss: effectiveMSS)
             recover = snd.max
             inRecovery = false
             retransmitAt = nil

@@ -70,6 +70,11 @@ final class Connection {
     /// RFC 7323 §4.3: TS.Recent and Last.ACK.sent.
     var tsRecent: UInt32 = 0
     var lastAckSent: SequenceNumber = 0
+    /// The receiver's estimate of the peer's full segment size: the largest payload seen (at least 536,
+    /// RFC 9293 §3.7.1), used to ACK every second full-sized segment.
+    var receiveMSS = 536
+    /// When we last answered an unacceptable zero-length segment (ACK-war rate limit).
+    var lastInvalidAckTime: Instant?
     /// Largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND; RFC 9293 §3.8.6.2.1 max(SND.WND)).
     var maxSndWnd: UInt32 = 0
 
@@ -148,6 +153,7 @@ final class Connection {
                            maximum: configuration.maximumRTO)
         // RFC 9293 §3.7.1 (MUST-15): without an MSS option the peer accepts 536 bytes.
         sendMSS = min(536, Int(configuration.mss))
+        receiveMSS = min(536, Int(configuration.mss))
         congestion = SelectedCongestionController(configuration.congestionControl,
                                                   initialWindowSegments: configuration.initialWindowSegments,
                                                   mss: Int(configuration.mss))
@@ -250,7 +256,8 @@ final class Connection {
         sackEnabled = configuration.sack && seg.sackPermitted
         timestampsEnabled = configuration.timestamps && seg.timestamp != nil
         congestion = SelectedCongestionController(configuration.congestionControl,
-                                                  initialWindowSegments: configuration.initialWindowSegments, mss: sendMSS)
+                                                  initialWindowSegments: configuration.initialWindowSegments,
+                                                  mss: effectiveMSS)
         rcv.wnd = receiveWindow
     }
 

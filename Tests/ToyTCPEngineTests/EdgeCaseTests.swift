@@ -153,3 +153,40 @@ struct CloseInSynReceivedTests {
         #expect(h.state(id) == .timeWait)
     }
 }
+
+@Suite("Regressions found by the simulated network (sim branch, EngineRegressionTests)")
+struct SimRegressionTests {
+    @Test("after a timeout rewinds SND.NXT, pure ACKs carry SND.MAX so the peer accepts them")
+    func ackSequenceAfterRTO() throws {
+        let h = Harness()
+        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000)])
+        _ = h.send(id, bytes(3000))
+        for _ in 0..<3 { _ = h.transmit() }
+        h.at(.ms(200))
+        _ = h.expectTransmit(.ack, seq: iss &+ 1, length: 1000)
+        // Data from the peer: our ACK must not use the rewound SND.NXT (iss + 1001).
+        h.deliver(.ack, seq: 1001, ack: iss &+ 1, payload: [1], at: .ms(210))
+        h.expectTransmit(.ack, seq: iss &+ 3001, ack: 1002)
+    }
+
+    @Test("with timestamps, every second 1448-byte segment is acknowledged at once (RFC 5681 §4.2)")
+    func delayedAckWithTimestamps() throws {
+        let h = Harness(testConfiguration { $0.delayedAck = true; $0.timestamps = true })
+        let (_, iss) = h.establishedPassive(peerOptions: [.mss(1460), .timestamps(value: 1, echoReply: 0)])
+        h.deliver(.ack, seq: 1001, ack: iss &+ 1, options: [.timestamps(value: 2, echoReply: 0)], payload: bytes(1448))
+        h.expectNothing()
+        h.deliver(.ack, seq: 2449, ack: iss &+ 1, options: [.timestamps(value: 3, echoReply: 0)], payload: bytes(1448))
+        h.expectTransmit(.ack, ack: 3897)
+    }
+
+    @Test("after a timeout, cwnd is one segment of payload: no tiny sliver follows the retransmission")
+    func noSliverAfterRTO() throws {
+        let h = Harness(testConfiguration { $0.timestamps = true })
+        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1460), .timestamps(value: 1, echoReply: 0)])
+        _ = h.send(id, bytes(10_000))
+        while h.transmit() != nil {}
+        h.at(try #require(h.stack.nextDeadline))
+        h.expectTransmit(.ack, seq: iss &+ 1, length: 1448)
+        h.expectNothing()
+    }
+}

@@ -4,7 +4,7 @@ import ToyTCPWire
 @testable import ToyTCPEngine
 
 /// Sequence numbers relative to our ISS + 1, like packetdrill writes them.
-private func rel(_ iss: UInt32, _ x: Int) -> UInt32 { iss &+ 1 &+ UInt32(x) }
+func rel(_ iss: UInt32, _ x: Int) -> UInt32 { iss &+ 1 &+ UInt32(x) }
 
 @Suite("Fast retransmit and NewReno (RFC 5681 §3.2, RFC 6582 §3.2)")
 struct NewRenoTests {
@@ -163,5 +163,38 @@ struct OptionSpaceTests {
         _ = h.send(id, bytes(2000))
         let s = try #require(h.expectTransmit(.ack, seq: iss &+ 1, length: 1000 - 12))
         #expect(s.options.sackBlocks == [SACKBlock(left: 3001, right: 3002)])
+    }
+}
+
+@Suite("Small flights: limited transmit and early retransmit (RFC 3042, RFC 5827)")
+struct SmallFlightTests {
+    @Test("each of the first two duplicate ACKs sends one new segment beyond cwnd (RFC 3042 §2)")
+    func limitedTransmit() throws {
+        let h = Harness(testConfiguration { $0.initialWindowSegments = 4 })
+        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000)])
+        _ = h.send(id, bytes(8000))
+        for i in 0..<4 { _ = h.expectTransmit(.ack, seq: rel(iss, i * 1000), length: 1000) }
+        h.expectNothing()
+        h.deliver(.ack, seq: 1001, ack: rel(iss, 0), at: .ms(10))
+        h.expectTransmit(.ack, seq: rel(iss, 4000), length: 1000)
+        h.expectNothing()
+        h.deliver(.ack, seq: 1001, ack: rel(iss, 0), at: .ms(11))
+        h.expectTransmit(.ack, seq: rel(iss, 5000), length: 1000)
+        h.expectNothing()
+        h.deliver(.ack, seq: 1001, ack: rel(iss, 0), at: .ms(12))
+        h.expectTransmit(.ack, seq: rel(iss, 0), length: 1000)
+    }
+
+    @Test("with three segments out and nothing new to send, two duplicate ACKs retransmit (RFC 5827 §3.1)")
+    func earlyRetransmit() throws {
+        let h = Harness()
+        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000)])
+        _ = h.send(id, bytes(3000))
+        for _ in 0..<3 { _ = h.transmit() }
+        h.deliver(.ack, seq: 1001, ack: rel(iss, 0), at: .ms(10))
+        h.expectNothing()
+        h.deliver(.ack, seq: 1001, ack: rel(iss, 0), at: .ms(11))
+        h.expectTransmit(.ack, seq: rel(iss, 0), length: 1000)
+        #expect(h.stack.snapshot(id)?.retransmissions == 1)
     }
 }
