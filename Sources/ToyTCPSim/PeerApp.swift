@@ -66,6 +66,8 @@ public final class PeerApp: SimulatedApp {
     /// Called with each chunk the app reads (the shell shows it; tests hash it).
     public var onReceive: ((ConnectionID, [UInt8]) -> Void)?
 
+    private var readBuffer: [UInt8] = []
+
     /// The largest echo backlog before the app stops reading (back-pressure to the peer).
     public var echoBacklogLimit = 256 * 1024
     /// Bytes read or written per call.
@@ -229,17 +231,25 @@ public final class PeerApp: SimulatedApp {
     }
 
     private func read(_ s: Session, stack: Stack, at now: Instant) throws(EngineError) {
+        if readBuffer.count != chunkSize { readBuffer = [UInt8](repeating: 0, count: chunkSize) }
         while !s.peerClosed {
             if behavior == .echo && s.output.count >= echoBacklogLimit { return }
-            guard let data = try stack.receive(s.id, maxLength: chunkSize, at: now) else {
+            // Into one reusable buffer: no allocation per read.
+            let result = readBuffer.withUnsafeMutableBytes { buf in
+                Result { () throws(EngineError) -> Int? in try stack.receive(s.id, into: buf, at: now) }
+            }
+            guard let n = try result.get() else {
                 s.peerClosed = true
                 return
             }
-            if data.isEmpty { return }
-            s.bytesReceived += data.count
-            totalBytesReceived += data.count
-            onReceive?(s.id, data)
-            if behavior == .echo { s.output.append(data) }
+            if n == 0 { return }
+            s.bytesReceived += n
+            totalBytesReceived += n
+            if onReceive != nil || behavior == .echo {
+                let data = Array(readBuffer[0..<n])
+                onReceive?(s.id, data)
+                if behavior == .echo { s.output.append(data) }
+            }
         }
     }
 }

@@ -52,6 +52,8 @@ public final class SimulatedNetwork {
     private var addressOwner: [IPv4Address: Int] = [:]
     /// node index → destination address → (link index, side): filled lazily, cleared on topology change.
     private var routeCache: [[UInt32: (Int, Int)]] = []
+    /// node index → the last route taken (destination, link, side); link -1 when none.
+    private var lastRoute: [(destination: UInt32, link: Int, side: Int)] = []
     private var events = EventQueue<Event>()
     private var taps: [any PacketTap] = []
     private var deliveryScratch: [LinkChannel.Delivery] = []
@@ -162,6 +164,7 @@ public final class SimulatedNetwork {
 
     private func invalidateRoutes() {
         routeCache = Array(repeating: [:], count: nodes.count)
+        lastRoute = Array(repeating: (0, -1, 0), count: nodes.count)
     }
 
     // MARK: Taps and scheduled actions
@@ -220,7 +223,13 @@ public final class SimulatedNetwork {
     /// The link and side towards `destination`: breadth-first over the topology to the node that owns
     /// it; an unknown destination goes out of the node's first link (a default route), as a host would.
     private func route(from node: Int, to destination: IPv4Address) -> (Int, Int)? {
-        if let cached = routeCache[node][destination.rawValue] { return cached }
+        // Most packets from a node go where its previous one went: skip the hash lookup for them.
+        let last = lastRoute[node]
+        if last.destination == destination.rawValue && last.link >= 0 { return (last.link, last.side) }
+        if let cached = routeCache[node][destination.rawValue] {
+            lastRoute[node] = (destination.rawValue, cached.0, cached.1)
+            return cached
+        }
         var result: (Int, Int)?
         if let owner = addressOwner[destination] {
             // BFS remembering the first link taken from `node`.
@@ -247,7 +256,10 @@ public final class SimulatedNetwork {
         } else if nodes[node] is SimulatedHost, let li = linksOfNode[node].first {
             result = (li, links[li].a.nodeIndex == node ? 0 : 1)
         }
-        if let result { routeCache[node][destination.rawValue] = result }
+        if let result {
+            routeCache[node][destination.rawValue] = result
+            lastRoute[node] = (destination.rawValue, result.0, result.1)
+        }
         return result
     }
 

@@ -5,7 +5,7 @@ import ToyTCPWire
 @testable import ToyTCPSim
 
 /// Engine bugs the simulated network found, each pinned to the seed that shows it. The engine is the
-/// `engine` branch's; these tests stay here as regressions once it is fixed.
+/// `engine` branch's; all three were fixed in engine dbe1365 and these tests stay as regressions.
 @Suite("Engine regressions found by the simulated network")
 struct EngineRegressionTests {
     /// Found 2026-11-25 on engine e58f3d7. After an RTO, `Connection+Timers.swift` rewinds SND.NXT to

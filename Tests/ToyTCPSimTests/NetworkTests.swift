@@ -276,4 +276,25 @@ struct NetworkBehaviourTests {
         #expect(raw.stack.statistics.resetsSent == 0 && raw.stack.statistics.packetsReceived == 0)
         #expect(raw.packetsInjected == 2)
     }
+
+    @Test("After a closed connection and its TIME-WAIT, the network goes idle; the summary names everything")
+    func idleAndSummary() throws {
+        let net = SimulatedNetwork(seed: 35)
+        var config = StackConfiguration()
+        config.msl = .seconds(2)
+        let lab = try net.addLabTopology(impairments: LinkImpairments(delay: .milliseconds(2), lossRate: 0.02),
+                                         configuration: config)
+        try lab.host2.start(PeerApp.echo())
+        let client = PeerApp(.source(bytes: 10_000), connectingTo: lab.host2.address, port: 7)
+        try lab.host1.start(client)
+        let idle = try net.runUntilIdle(timeout: .seconds(300))
+        #expect(idle, "still pending at \(net.now): \(net.packetsInFlight) in flight")
+        #expect(lab.host1.stack.connectionIDs.isEmpty && lab.host2.stack.connectionIDs.isEmpty)
+        #expect(client.connections.first?.bytesReceived == 10_000)
+        let summary = net.summary
+        for word in ["host1 (10.0.0.1)", "router (10.0.0.254, 10.0.1.254)", "host2 (10.0.1.1)",
+                     "link host1-router", "link router-host2", "loss 2%", "offered"] {
+            #expect(summary.contains(word), "summary lacks '\(word)':\n\(summary)")
+        }
+    }
 }
