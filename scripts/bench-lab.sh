@@ -98,11 +98,11 @@ echo "== handshake latency (connect-to-established), $handshakes connections eac
 ip netns exec "$h2" "$work/accept_server" 10.0.1.1 9100 2>/dev/null &
 pids+=($!)
 wait_listen "$h2" 9100
-read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes")
+read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes") || true
 echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
-read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes")
+read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
 echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)"
-read -r k2_med k2_p90 k2_min k2_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes")
+read -r k2_med k2_p90 k2_min k2_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes") || true
 echo "kernel connect() again  median ${k2_med} us, p90 ${k2_p90} us, min ${k2_min} us ($k2_n)"
 k_avg=$(awk -v a="$k_med" -v b="$k2_med" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_avg")   (medians; kernel = mean of the runs before and after; goal <= 2.00)"
@@ -131,9 +131,9 @@ if [ "$answered" -gt 0 ]; then
 fi
 
 echo "== raw-socket ceiling: one thread, sendto of 1500-byte packets from host1 towards host2"
-read -r c_pps c_gbps c_drop < <(ip netns exec "$h1" "$work/rawsend" 10.0.1.1 500000)
+read -r c_pps c_gbps c_drop < <(ip netns exec "$h1" "$work/rawsend" 10.0.1.1 500000) || true
 echo "C sendto                $c_pps pkt/s = $c_gbps Gbit/s (dropped $c_drop)"
-read -r s_pps s_gbps s_drop < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" rawsend 10.0.1.1 500000)
+read -r s_pps s_gbps s_drop < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" rawsend 10.0.1.1 500000) || true
 echo "RawSocketLink.send      $s_pps pkt/s = $s_gbps Gbit/s (dropped $s_drop)"
 echo "toytcp bulk / ceiling   $(ratio "$toytcp_gbps" "$c_gbps")"
 
