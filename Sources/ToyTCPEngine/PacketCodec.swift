@@ -28,7 +28,7 @@ enum RawSegmentParser {
         guard b[9] == 6 else { return .malformed }
         let fragment = UInt16(b[6]) << 8 | UInt16(b[7])
         guard fragment & 0x3FFF == 0 else { return .malformed }
-        guard FastChecksum.ipv4Header(UnsafeRawBufferPointer(rebasing: b[0..<hl])) == 0 else { return .badChecksum }
+        guard InternetChecksum.ipv4Header(UnsafeRawBufferPointer(rebasing: b[0..<hl])) == 0 else { return .badChecksum }
         let source = IPv4Address(rawValue: load32(b, 12))
         let destination = IPv4Address(rawValue: load32(b, 16))
         let t = UnsafeRawBufferPointer(rebasing: b[hl..<total])
@@ -36,7 +36,7 @@ enum RawSegmentParser {
         guard tn >= 20 else { return .malformed }
         let dataOffset = Int(t[12] >> 4) * 4
         guard dataOffset >= 20, dataOffset <= tn else { return .malformed }
-        guard FastChecksum.tcp(t, source: source, destination: destination) == 0 else { return .badChecksum }
+        guard InternetChecksum.tcp(t, source: source, destination: destination) == 0 else { return .badChecksum }
         let flags = TCPFlags(rawValue: UInt16(t[12] & 1) << 8 | UInt16(t[13]))
         var seg = IncomingSegment(
             seq: SequenceNumber(load32(t, 4)), ack: SequenceNumber(load32(t, 8)), flags: flags,
@@ -83,9 +83,9 @@ enum PacketEmitter {
             buffer.withRegions(from: s.payloadOffset, count: s.payloadLength) { w.write(contentsOf: $0) }
         }
         let (ipSum, tcpSum) = w.bytes.withUnsafeBytes { all -> (UInt16, UInt16) in
-            let ip = FastChecksum.ipv4Header(UnsafeRawBufferPointer(rebasing: all[start..<(start + 20)]))
-            let tcp = FastChecksum.tcp(UnsafeRawBufferPointer(rebasing: all[tcpStart...]),
-                                       source: tuple.localAddress, destination: tuple.remoteAddress)
+            let ip = InternetChecksum.ipv4Header(UnsafeRawBufferPointer(rebasing: all[start..<(start + 20)]))
+            let tcp = InternetChecksum.tcp(UnsafeRawBufferPointer(rebasing: all[tcpStart...]),
+                                           source: tuple.localAddress, destination: tuple.remoteAddress)
             return (ip, tcp)
         }
         w.set(ipSum, at: start + 10)
