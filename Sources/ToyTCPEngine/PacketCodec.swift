@@ -15,39 +15,26 @@ enum RawSegmentParser {
                      IncomingSegment)
     }
 
-    /// The same acceptance rules as `IPv4Packet.parse(_:verifyChecksum: true)`, plus the IP header checksum.
+    /// The acceptance rules of `IPv4PacketView(validating:verifyChecksum: true)` (ToyTCPWire's views are
+    /// the one implementation of the checks), in the engine's order: malformed IPv4 (RFC 791 §3.1), not
+    /// TCP or a fragment, then the IPv4 header checksum (RFC 1122 §3.2.1.2), malformed TCP header, the
+    /// TCP checksum (RFC 9293 §3.1 MUST-2), and last the options (RFC 9293 §3.2).
     static func parse(_ b: UnsafeRawBufferPointer) -> Result {
-        let n = b.count
-        guard n >= 20 else { return .malformed }
-        let vihl = b[0]
-        guard vihl >> 4 == 4 else { return .malformed }
-        let hl = Int(vihl & 0x0F) * 4
-        guard hl >= 20, hl <= n else { return .malformed }
-        let total = Int(b[2]) << 8 | Int(b[3])
-        guard total >= hl, total <= n else { return .malformed }
-        guard b[9] == 6 else { return .malformed }
-        let fragment = UInt16(b[6]) << 8 | UInt16(b[7])
-        guard fragment & 0x3FFF == 0 else { return .malformed }
-        guard FastChecksum.ipv4Header(UnsafeRawBufferPointer(rebasing: b[0..<hl])) == 0 else { return .badChecksum }
-        let source = IPv4Address(rawValue: load32(b, 12))
-        let destination = IPv4Address(rawValue: load32(b, 16))
-        let t = UnsafeRawBufferPointer(rebasing: b[hl..<total])
-        let tn = t.count
-        guard tn >= 20 else { return .malformed }
-        let dataOffset = Int(t[12] >> 4) * 4
-        guard dataOffset >= 20, dataOffset <= tn else { return .malformed }
-        guard FastChecksum.tcp(t, source: source, destination: destination) == 0 else { return .badChecksum }
-        let flags = TCPFlags(rawValue: UInt16(t[12] & 1) << 8 | UInt16(t[13]))
+        guard let ip = try? IPv4HeaderView(validating: b), (try? ip.checkCarriesTCP()) != nil else {
+            return .malformed
+        }
+        guard ip.isHeaderChecksumValid else { return .badChecksum }
+        let source = ip.source, destination = ip.destination
+        guard let tcp = try? TCPHeaderView(validating: ip.payload) else { return .malformed }
+        guard tcp.isChecksumValid(source: source, destination: destination) else { return .badChecksum }
         var seg = IncomingSegment(
-            seq: SequenceNumber(load32(t, 4)), ack: SequenceNumber(load32(t, 8)), flags: flags,
-            window: UInt16(t[14]) << 8 | UInt16(t[15]), urgentPointer: UInt16(t[18]) << 8 | UInt16(t[19]),
-            payload: UnsafeRawBufferPointer(rebasing: t[dataOffset...]))
-        if dataOffset > 20 {
-            guard seg.parseOptions(UnsafeRawBufferPointer(rebasing: t[20..<dataOffset])) else { return .malformed }
+            seq: tcp.sequenceNumber, ack: tcp.acknowledgmentNumber, flags: tcp.flags,
+            window: tcp.window, urgentPointer: tcp.urgentPointer, payload: tcp.payload)
+        if tcp.headerLength > 20 {
+            guard seg.takeOptions(tcp.options) else { return .malformed }
         }
         return .segment(source: source, destination: destination,
-                        sourcePort: UInt16(t[0]) << 8 | UInt16(t[1]),
-                        destinationPort: UInt16(t[2]) << 8 | UInt16(t[3]), seg)
+                        sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort, seg)
     }
 }
 
@@ -83,9 +70,9 @@ enum PacketEmitter {
             buffer.withRegions(from: s.payloadOffset, count: s.payloadLength) { w.write(contentsOf: $0) }
         }
         let (ipSum, tcpSum) = w.bytes.withUnsafeBytes { all -> (UInt16, UInt16) in
-            let ip = FastChecksum.ipv4Header(UnsafeRawBufferPointer(rebasing: all[start..<(start + 20)]))
-            let tcp = FastChecksum.tcp(UnsafeRawBufferPointer(rebasing: all[tcpStart...]),
-                                       source: tuple.localAddress, destination: tuple.remoteAddress)
+            let ip = InternetChecksum.ipv4Header(UnsafeRawBufferPointer(rebasing: all[start..<(start + 20)]))
+            let tcp = InternetChecksum.tcp(UnsafeRawBufferPointer(rebasing: all[tcpStart...]),
+                                           source: tuple.localAddress, destination: tuple.remoteAddress)
             return (ip, tcp)
         }
         w.set(ipSum, at: start + 10)

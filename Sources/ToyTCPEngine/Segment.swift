@@ -45,44 +45,25 @@ struct IncomingSegment {
         }
     }
 
-    /// Parses the options area in place (`bytes` = the options only). Returns `false` if it is malformed
-    /// (the same rules as `TCPOption.parseList`).
-    mutating func parseOptions(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let kind = bytes[i]
-            if kind == 0 { return true }
-            if kind == 1 { i += 1; continue }
-            guard i + 1 < n else { return false }
-            let length = Int(bytes[i + 1])
-            guard length >= 2, i + length <= n else { return false }
-            let b = i + 2
-            switch (kind, length) {
-            case (2, 4): mss = UInt16(bytes[b]) << 8 | UInt16(bytes[b + 1])
-            case (3, 3): windowScale = bytes[b]
-            case (4, 2): sackPermitted = true
-            case (5, _) where (length - 2) % 8 == 0:
-                var j = b
-                while j + 8 <= i + length {
-                    if sackBlocks.count < SACKList.capacity {
-                        sackBlocks.append(SACKBlock(left: SequenceNumber(load32(bytes, j)),
-                                                    right: SequenceNumber(load32(bytes, j + 4))))
-                    }
-                    j += 8
-                }
-            case (8, 10): timestamp = (load32(bytes, b), load32(bytes, b + 4))
-            default: break
+    /// Takes the options it understands from `options` (RFC 9293 §3.2), in place and without allocating.
+    /// Returns `false` if the list is malformed (ToyTCPWire's `TCPOptionsIterator` checks, the same as
+    /// `TCPOption.parseList`): the stack counts and drops such a segment. Unknown options, and known kinds
+    /// with a length that does not fit them, are skipped (RFC 9293 §3.1 MUST-6/MUST-7).
+    mutating func takeOptions(_ options: TCPOptionsIterator) -> Bool {
+        for option in options {
+            switch option {
+            case .mss(let v): mss = v
+            case .windowScale(let v): windowScale = v
+            case .sackPermitted: sackPermitted = true
+            case .timestamps(let v, let e): timestamp = (v, e)
+            case .sack(let blocks):
+                for b in blocks where sackBlocks.count < SACKList.capacity { sackBlocks.append(b) }
+            case .malformed: return false
+            case .eol, .nop, .unknown: continue
             }
-            i += length
         }
         return true
     }
-}
-
-@inline(__always)
-func load32(_ b: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
-    UInt32(b[i]) << 24 | UInt32(b[i + 1]) << 16 | UInt32(b[i + 2]) << 8 | UInt32(b[i + 3])
 }
 
 /// A segment the connection wants sent: header fields and options, with the payload described as a

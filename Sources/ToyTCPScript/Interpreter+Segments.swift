@@ -1,3 +1,4 @@
+import ToyTCPDecode
 import ToyTCPEngine
 import ToyTCPWire
 
@@ -123,7 +124,7 @@ extension Interpreter {
         }
         network.flush()
         if count == 1 {
-            if !tracing { output("sent " + SegmentLine.render(packet)) }
+            if !tracing { output("sent " + TcpdumpLine.absoluteText(bytes)) }
         } else {
             let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
             let r = seconds > 0 ? Int(Double(sent) / seconds) : 0
@@ -213,7 +214,7 @@ extension Interpreter {
             pending.removeFirst(i + 1)
             if let name { segments[name] = c }
             last = c
-            if !tracing, let pk = c.packet { output("got " + SegmentLine.render(pk)) }
+            if !tracing, c.packet != nil { output("got " + TcpdumpLine.absoluteText(c.observed.bytes)) }
             return
         }
         // Failure: show the closest candidate (fewest mismatched fields), packetdrill-style.
@@ -225,8 +226,8 @@ extension Interpreter {
         }
         pending.removeAll()
         var details: [String] = []
-        if let (c, m) = best, let pk = c.packet {
-            details.append("got " + SegmentLine.render(pk))
+        if let (c, m) = best {
+            details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
             details += m
             let when = c.observed.time < began ? "before this line ran" : "after \(format(c.observed.time - began))"
             details.append("within \(format(within)); the closest segment arrived \(when)")

@@ -239,7 +239,7 @@ public final class Interpreter {
 
     func traceLine(_ c: Captured) -> String {
         let dir = c.observed.direction == .outbound ? "out" : "in "
-        let text = c.packet.map(SegmentLine.render) ?? "malformed packet, \(c.observed.bytes.count) bytes"
+        let text = c.packet != nil ? TcpdumpLine.absoluteText(c.observed.bytes) : "malformed packet, \(c.observed.bytes.count) bytes"
         return "\(stamp(c.observed.time)) \(dir) \(text)"
     }
 }

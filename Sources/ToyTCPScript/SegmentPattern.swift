@@ -1,3 +1,4 @@
+import ToyTCPDecode
 import ToyTCPWire
 
 /// Which way a segment travels, seen from our stack.
@@ -111,7 +112,7 @@ public struct ResolvedPattern: Sendable {
         num("urg", urgent, s.urgentPointer)
         let opts = s.options
         if noOptions, !opts.filter({ $0 != .nop && $0 != .eol }).isEmpty {
-            out.append("options: expected none, got [\(SegmentLine.options(opts))]")
+            out.append("options: expected none, got [\(TcpdumpLine.optionsText(opts))]")
         }
         if let mss {
             if let got = opts.mss { num("mss", mss, got) } else { out.append("mss: expected \(mss), got no mss option") }

@@ -25,32 +25,67 @@ public struct InternetChecksum: Sendable {
     }
 
     /// Adds bytes, continuing from wherever the previous chunk stopped.
+    ///
+    /// Every segment is checksummed twice in the engine (verify on arrival, compute on emit), so this is
+    /// a hot loop: see `bigEndianSum`.
     @inlinable
     public mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        var i = 0
-        let n = bytes.count
-        guard n > 0 else { return }
+        var rest = bytes
+        guard !rest.isEmpty else { return }
         if odd {
-            sum &+= UInt64(bytes[0])
-            i = 1
+            // The previous chunk ended on a word's high byte; this chunk's first byte is its low byte.
+            sum &+= UInt64(rest[0])
+            rest = UnsafeRawBufferPointer(rebasing: rest[1...])
             odd = false
         }
-        var local: UInt64 = 0
-        // Eight bytes at a time: big-endian 16-bit words summed in a 64-bit accumulator.
+        sum &+= UInt64(Self.bigEndianSum(rest))
+        odd = rest.count & 1 == 1
+    }
+
+    /// The ones'-complement sum of `bytes` as big-endian 16-bit words (an odd last byte is the high byte
+    /// of a word padded with zero), folded to 16 bits, not complemented.
+    ///
+    /// RFC 1071 §2 (B) byte-order independence: summing native-order words gives the byte-swapped sum,
+    /// so the loop loads native 64-bit words with no swapping and swaps the folded result once. §2 (C)
+    /// parallel summation with deferred carries: each 64-bit load adds as two 32-bit halves into one of
+    /// four independent 64-bit accumulators (no carry chain between loads), folded at the end. About 4×
+    /// faster than summing big-endian 16-bit words one at a time.
+    @inlinable @usableFromInline
+    static func bigEndianSum(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
+        let n = bytes.count
+        guard n > 0, let base = bytes.baseAddress else { return 0 }
+        var s0: UInt64 = 0, s1: UInt64 = 0, s2: UInt64 = 0, s3: UInt64 = 0
+        var i = 0
+        // Each 32-bit half adds less than 2^32: overflowing 64 bits would take 2^30 iterations.
+        while i + 32 <= n {
+            let a = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let b = base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+            let c = base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self)
+            let d = base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self)
+            s0 &+= (a & 0xFFFF_FFFF) &+ (a >> 32)
+            s1 &+= (b & 0xFFFF_FFFF) &+ (b >> 32)
+            s2 &+= (c & 0xFFFF_FFFF) &+ (c >> 32)
+            s3 &+= (d & 0xFFFF_FFFF) &+ (d >> 32)
+            i += 32
+        }
+        var s = s0 &+ s1 &+ s2 &+ s3
         while i + 8 <= n {
-            let w = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            local &+= (w >> 48) + ((w >> 32) & 0xFFFF) + ((w >> 16) & 0xFFFF) + (w & 0xFFFF)
+            let a = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            s &+= (a & 0xFFFF_FFFF) &+ (a >> 32)
             i += 8
         }
         while i + 2 <= n {
-            local &+= UInt64(bytes[i]) << 8 | UInt64(bytes[i + 1])
+            s &+= UInt64(base.loadUnaligned(fromByteOffset: i, as: UInt16.self))
             i += 2
         }
         if i < n {
-            local &+= UInt64(bytes[i]) << 8
-            odd = true
+            // The odd last byte is the high byte of a big-endian word, i.e. the first byte of a word in
+            // memory: as a native-order word that is (byte, 0).
+            s &+= UInt64(UInt16(bigEndian: UInt16(bytes[i]) << 8))
         }
-        sum &+= local
+        while s >> 16 != 0 { s = (s & 0xFFFF) &+ (s >> 16) }
+        // The folded sum is in native byte order; RFC 1071 §2 (B): one swap gives the big-endian sum.
+        return UInt16(bigEndian: UInt16(truncatingIfNeeded: s))
     }
 
     @inlinable
@@ -84,9 +119,22 @@ public struct InternetChecksum: Sendable {
     /// IPv4 pseudo-header. A segment whose carried checksum is right sums to 0 here (`verify`).
     @inlinable
     public static func tcp(_ segment: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address) -> UInt16 {
+        // The pseudo-header summed directly (a fresh sum is at an even position): this runs twice per
+        // segment in the engine.
         var c = InternetChecksum()
-        c.addPseudoHeader(source: source, destination: destination, length: segment.count)
+        c.sum = UInt64(source.rawValue >> 16) &+ UInt64(source.rawValue & 0xFFFF)
+            &+ UInt64(destination.rawValue >> 16) &+ UInt64(destination.rawValue & 0xFFFF)
+            &+ 6 &+ UInt64(segment.count & 0xFFFF)
         c.add(segment)
+        return c.value
+    }
+
+    /// The IPv4 header checksum of `header` (with its checksum field as it is, RFC 791 §3.1): 0 when
+    /// the carried checksum verifies.
+    @inlinable
+    public static func ipv4Header(_ header: UnsafeRawBufferPointer) -> UInt16 {
+        var c = InternetChecksum()
+        c.add(header)
         return c.value
     }
 

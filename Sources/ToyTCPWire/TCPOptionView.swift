@@ -115,7 +115,7 @@ public struct TCPOptionsIterator: Sequence, IteratorProtocol {
     /// The one implementation of the option-list checks: the length of the option at `i` (1 for EOL
     /// and NOP), or 0 if it is malformed (length byte missing, below 2, or reaching past the end; see
     /// `malformation(at:)` for which). `i` must be below `bytes.count`.
-    @inlinable
+    @inlinable @inline(__always)
     func extent(at i: Int) -> Int {
         let kind = bytes[i]
         if kind == TCPOptionKind.eol || kind == TCPOptionKind.nop { return 1 }
@@ -140,7 +140,9 @@ public struct TCPOptionsIterator: Sequence, IteratorProtocol {
         return WireError(.tcpOptionPastEnd(kind: kind, length: length, remaining: remaining), at: baseOffset + i)
     }
 
-    @inlinable
+    /// Always inlined: the engine walks the options of every received segment, and inlined into the
+    /// caller's `switch` the enum is never materialised.
+    @inlinable @inline(__always)
     public mutating func next() -> TCPOptionView? {
         let i = position
         guard !finished, i < bytes.count else { return nil }

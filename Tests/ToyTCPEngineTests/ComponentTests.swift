@@ -139,30 +139,3 @@ struct ISNTests {
         _ = try stack.connect(to: peerAddress, port: 81, at: .zero)
     }
 }
-
-@Suite("FastChecksum (RFC 1071)")
-struct FastChecksumTests {
-    @Test("equals InternetChecksum on random buffers of every length 0…300 and odd offsets")
-    func matchesWire() {
-        var rng = SplitMix64(state: 99)
-        for length in 0...300 {
-            for offset in 0..<3 {
-                let all = (0..<(length + offset)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                all.withUnsafeBytes { raw in
-                    let b = UnsafeRawBufferPointer(rebasing: raw[offset...])
-                    var c = InternetChecksum()
-                    c.add(b)
-                    #expect(FastChecksum.sum(b) == c.folded, "length \(length) offset \(offset)")
-                    #expect(FastChecksum.tcp(b, source: localAddress, destination: peerAddress)
-                            == InternetChecksum.tcp(b, source: localAddress, destination: peerAddress))
-                }
-            }
-        }
-        // All-ones words: the deferred carries must fold correctly.
-        let ones = [UInt8](repeating: 0xFF, count: 65_000)
-        ones.withUnsafeBytes { b in
-            var c = InternetChecksum(); c.add(b)
-            #expect(FastChecksum.sum(b) == c.folded)
-        }
-    }
-}

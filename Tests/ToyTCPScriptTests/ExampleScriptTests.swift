@@ -44,6 +44,27 @@ struct ExampleScriptTests {
         #expect(lines[5].hasPrefix("within 500ms; the closest segment arrived after "))
     }
 
+    @Test("trace and expect diagnostics are tcpdump -nn -S lines (the decoder's renderer), options included (RFC 9293 §3.2)")
+    func tcpdumpLines() throws {
+        let text = """
+        peer echo 10.0.1.1 7
+        trace on
+        inject S 10.0.0.2:40000 > 10.0.1.1:7 seq=1000 win=65535 mss=1460
+        expect S. 10.0.1.1:7 > 10.0.0.2:40000 ack=1001 noopts within 500ms
+        """
+        let (result, out, err) = try TestSupport.runScript(text, file: "lines.ttcp")
+        #expect(result.exitStatus == 1)
+        let output = out.joined(separator: "\n")
+        #expect(output.contains("0.000000s out IP 10.0.0.2.40000 > 10.0.1.1.7: Flags [S], seq 1000, win 65535, options [mss 1460], length 0"),
+                "\(output)")
+        #expect(output.contains("s in  IP 10.0.1.1.7 > 10.0.0.2.40000: Flags [S.], seq "), "\(output)")
+        let lines = err.joined(separator: "\n").split(separator: "\n").map(String.init)
+        try #require(lines.count >= 3, "\(lines)")
+        #expect(lines[1].hasPrefix("got IP 10.0.1.1.7 > 10.0.0.2.40000: Flags [S.], seq "))
+        #expect(lines[1].contains(", ack 1001, win "))
+        #expect(lines[2].hasPrefix("options: expected none, got [mss 1460"), "\(lines)")
+    }
+
     @Test("nothing arriving is reported as such, with the timing")
     func nothingArrived() throws {
         let (result, _, err) = try TestSupport.runScript("expect S. within 2s\n", file: "none.ttcp")

@@ -43,6 +43,49 @@ struct ChecksumTests {
         #expect(a.folded == b.folded)
     }
 
+    /// RFC 1071 written the obvious way: big-endian 16-bit words one at a time, an odd last byte padded
+    /// with zero, carries folded at the end. The reference for the fast summation.
+    static func referenceFolded(_ bytes: UnsafeRawBufferPointer, initial: UInt64 = 0) -> UInt16 {
+        var s = initial
+        var i = 0
+        while i + 1 < bytes.count { s += UInt64(bytes[i]) << 8 | UInt64(bytes[i + 1]); i += 2 }
+        if i < bytes.count { s += UInt64(bytes[i]) << 8 }
+        while s >> 16 != 0 { s = (s & 0xFFFF) + (s >> 16) }
+        return UInt16(s)
+    }
+
+    @Test("The parallel 64-bit summation equals the word-by-word sum on random buffers of every length 0…300 and odd offsets (RFC 1071 §2 (B), (C))")
+    func fastSumMatchesReference() {
+        var rng = SplitMix64(seed: 99)
+        let source = IPv4Address(10, 0, 0, 1), destination = IPv4Address(10, 0, 0, 2)
+        for length in 0...300 {
+            for offset in 0..<3 {
+                let all = (0..<(length + offset)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                all.withUnsafeBytes { raw in
+                    let b = UnsafeRawBufferPointer(rebasing: raw[offset...])
+                    var c = InternetChecksum()
+                    c.add(b)
+                    let reference = Self.referenceFolded(b)
+                    #expect(InternetChecksum.bigEndianSum(b) == reference, "length \(length) offset \(offset)")
+                    #expect(c.folded == reference, "length \(length) offset \(offset)")
+                    // The pseudo-header (RFC 9293 §3.1): addresses, protocol 6, TCP length.
+                    let pseudo = UInt64(source.rawValue >> 16) + UInt64(source.rawValue & 0xFFFF)
+                        + UInt64(destination.rawValue >> 16) + UInt64(destination.rawValue & 0xFFFF)
+                        + 6 + UInt64(b.count)
+                    #expect(InternetChecksum.tcp(b, source: source, destination: destination)
+                            == ~Self.referenceFolded(b, initial: pseudo))
+                }
+            }
+        }
+        // All-ones words: the deferred carries must fold correctly.
+        let ones = [UInt8](repeating: 0xFF, count: 65_000)
+        ones.withUnsafeBytes { b in
+            var c = InternetChecksum(); c.add(b)
+            #expect(InternetChecksum.bigEndianSum(b) == Self.referenceFolded(b))
+            #expect(c.folded == Self.referenceFolded(b))
+        }
+    }
+
     @Test("IPv4 header checksum of a textbook header is b861 (RFC 791 §3.1)")
     func ipv4HeaderExample() throws {
         let header = hex("4500 0073 0000 4000 4011 b861 c0a8 0001 c0a8 00c7")
