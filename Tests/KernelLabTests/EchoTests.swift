@@ -83,10 +83,19 @@ extension KernelLab {
                 do { box.value = .success(try await work()) } catch { box.value = .failure(error) }
                 done.signal()
             }
-            done.wait()
-            return box.value!
+            // Bounded: a test that blocks a thread of the cooperative pool while waiting for a task could
+            // starve it if other tests blocked the rest (scripts/test.sh runs tests one at a time).
+            guard done.wait(timeout: .now() + 120) == .success, let value = box.value else {
+                return .failure(LabTimeout(what: "async work did not finish within 120 s"))
+            }
+            return value
         }
     }
+}
+
+struct LabTimeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { what }
 }
 
 final class ResultHolder<T>: @unchecked Sendable {
