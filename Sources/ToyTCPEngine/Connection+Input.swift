@@ -383,7 +383,11 @@ extension Connection {
                 inRecovery = false
                 retransmitAt = nil
                 resetLossDetection()
-                congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: effectiveMSS)
+                if sackEnabled {
+                    congestion.onExitSACKRecovery()
+                } else {
+                    congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: effectiveMSS)
+                }
             } else {
                 // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole.
                 if !sackEnabled {

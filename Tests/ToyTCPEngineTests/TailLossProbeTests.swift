@@ -53,6 +53,8 @@ struct TailLossProbeTests {
         #expect(drain(h, iss) == [[8000, 1000]])
         h.deliver(.ack, seq: 1001, ack: rel(iss, 10_000), at: .ms(140))
         h.expectNothing()
+        // SACK recovery ends with cwnd = ssthresh, not deflated to FlightSize + SMSS (RFC 6675 §5).
+        #expect(h.stack.snapshot(id)?.cwnd == 2500)
         #expect(h.stack.snapshot(id)?.sendQueued == 0)
         #expect(h.stack.statistics.retransmissionTimeouts == 0)
         #expect(h.stack.snapshot(id)?.retransmissions == 5)
