@@ -192,6 +192,7 @@ extension Connection {
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             if inRecovery && sackEnabled { retransmissionLog.record(start: r, end: r + s.payloadLength, sentBefore: snd.max) }
             advanceAfterSending(s, at: now)
+            if inRecovery { armLossProbe(at: now) }
             return s
         }
         guard sackEnabled, inRecovery, let lost = lossBoundary() else { return nil }
@@ -203,6 +204,7 @@ extension Connection {
         highRxt = hole.start + s.payloadLength
         retransmissionLog.record(start: hole.start, end: highRxt, sentBefore: snd.max)
         advanceAfterSending(s, at: now)
+        armLossProbe(at: now)
         return s
     }
 

@@ -104,4 +104,31 @@ struct TailLossProbeTests {
         #expect(h.stack.snapshot(id)?.snd.una == SequenceNumber(rel(iss, 11_000)))
         #expect(h.stack.statistics.retransmissionTimeouts == 0)
     }
+
+    @Test("recovery whose last retransmission (or its only ACK) is lost: a probe at 2·SRTT resends the hole, no RTO")
+    func probeInRecovery() throws {
+        let h = Harness(testConfiguration { $0.sack = true })
+        let (id, iss) = sackConnection(h)
+        func block(_ l: Int, _ r: Int) -> SACKBlock { SACKBlock(left: SequenceNumber(rel(iss, l)), right: SequenceNumber(rel(iss, r))) }
+        _ = h.send(id, bytes(10_000))
+        #expect(drain(h, iss).count == 10)
+        // Segment 0 is lost; the rest is SACKed; the fast retransmission is the last thing sent.
+        for (i, r) in [2000, 3000, 4000].enumerated() {
+            h.deliver(.ack, seq: 1001, ack: rel(iss, 0), options: [.sack([block(1000, r)])], at: .ms(40 + Int64(i)))
+        }
+        #expect(drain(h, iss) == [[0, 1000]])
+        h.deliver(.ack, seq: 1001, ack: rel(iss, 0), options: [.sack([block(1000, 10_000)])], at: .ms(45))
+        h.expectNothing()
+        // Its ACK never comes. PTO = 2·SRTT = 40 ms after the retransmission (sent at 42 ms); RTO at 242 ms.
+        h.at(.ms(81))
+        h.expectNothing()
+        h.at(.ms(82))
+        #expect(drain(h, iss) == [[0, 1000]])
+        #expect(h.stack.statistics.lossProbes == 1)
+        h.deliver(.ack, seq: 1001, ack: rel(iss, 10_000), at: .ms(100))
+        h.expectNothing()
+        #expect(h.stack.snapshot(id)?.sendQueued == 0)
+        #expect(h.stack.snapshot(id)?.cwnd == 5000, "recovery ended with cwnd = ssthresh, no RTO collapse")
+        #expect(h.stack.statistics.retransmissionTimeouts == 0)
+    }
 }
