@@ -20,6 +20,8 @@ protocol CongestionController {
     mutating func onDuplicateAckInRecovery(mss: Int)
     /// Recovery ended with an acknowledgment of everything up to `recover` (RFC 6582 §3.2 step 3).
     mutating func onExitRecovery(flightSize: Int, mss: Int)
+    /// SACK-based recovery ended (RFC 6675 §5: cwnd stays ssthresh, no deflation).
+    mutating func onExitSACKRecovery()
     /// The retransmission timer expired (RFC 5681 §3.1, equation (4)).
     mutating func onRetransmitTimeout(flightSize: Int, mss: Int)
     /// The connection was idle longer than an RTO (RFC 5681 §4.1: restart window).
@@ -81,6 +83,16 @@ struct NewReno: CongestionController {
         bytesAcked = 0
     }
 
+    mutating func onExitSACKRecovery() {
+        // RFC 6675 §5 sets cwnd = ssthresh on entry and never deflates it; `pipe` kept the flight in
+        // check during recovery. Deflating to FlightSize + SMSS (RFC 6582 option (1)) would be wrong
+        // here: when the last retransmission fills the last hole, everything above it was already
+        // SACKed, FlightSize is ~0 and cwnd would collapse to 2·SMSS after every loss (measured in the
+        // lab at 2% loss). Linux ends its cwnd reduction the same way (tcp_end_cwnd_reduction).
+        cwnd = ssthresh
+        bytesAcked = 0
+    }
+
     mutating func onRetransmitTimeout(flightSize: Int, mss: Int) {
         // RFC 5681 §3.1 equation (4) and: cwnd = loss window = 1 SMSS.
         ssthresh = max(flightSize / 2, 2 * mss)
@@ -130,6 +142,7 @@ enum SelectedCongestionController: CongestionController {
     mutating func onPartialAck(bytes: Int, mss: Int) { update { $0.onPartialAck(bytes: bytes, mss: mss) } }
     mutating func onDuplicateAckInRecovery(mss: Int) { update { $0.onDuplicateAckInRecovery(mss: mss) } }
     mutating func onExitRecovery(flightSize: Int, mss: Int) { update { $0.onExitRecovery(flightSize: flightSize, mss: mss) } }
+    mutating func onExitSACKRecovery() { update { $0.onExitSACKRecovery() } }
     mutating func onRetransmitTimeout(flightSize: Int, mss: Int) { update { $0.onRetransmitTimeout(flightSize: flightSize, mss: mss) } }
     mutating func onIdleRestart(mss: Int) { update { $0.onIdleRestart(mss: mss) } }
 }

@@ -309,6 +309,11 @@ extension Connection {
         if seg.ack == previousUna {
             detectDuplicateAck(seg, windowBefore: windowBefore, at: now)
         }
+        // RFC 8985 §6.2, §7.4: losses shown by time order (the probe's ACK, a lost retransmission).
+        if sackEnabled && snd.una != snd.max {
+            detectLossByProbe(at: now)
+            detectLostRetransmissions()
+        }
         if snd.wnd > 0 {
             if timers.isArmed(.persist) {
                 timers.stop(.persist)
@@ -377,7 +382,12 @@ extension Connection {
             if recover <= ack {
                 inRecovery = false
                 retransmitAt = nil
-                congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: effectiveMSS)
+                resetLossDetection()
+                if sackEnabled {
+                    congestion.onExitSACKRecovery()
+                } else {
+                    congestion.onExitRecovery(flightSize: snd.max - snd.una, mss: effectiveMSS)
+                }
             } else {
                 // Partial ACK (RFC 6582 §3.2 step 5): retransmit the next hole.
                 if !sackEnabled {
@@ -394,8 +404,12 @@ extension Connection {
         // RFC 6298 (5.2)/(5.3): everything acknowledged stops the timer; otherwise restart it.
         if snd.una == snd.max {
             timers.stop(.retransmit)
+            timers.stop(.lossProbe)
+            lossProbeEnd = nil
         } else {
             timers.set(.retransmit, at: now + rtt.rto)
+            if let end = lossProbeEnd, end <= snd.una { lossProbeEnd = nil }
+            armLossProbe(at: now)
         }
     }
 
@@ -420,7 +434,7 @@ extension Connection {
             if !sackEnabled { congestion.onDuplicateAckInRecovery(mss: effectiveMSS) }
             return
         }
-        let sackSaysLost = sackEnabled && scoreboard.lostBoundary(mss: effectiveMSS).map { snd.una <= $0 } == true
+        let sackSaysLost = sackEnabled && lossBoundary().map { snd.una <= $0 } == true
         guard duplicateAcks >= duplicateThreshold || sackSaysLost else { return }
         // RFC 6582 §3.2 step 2: enter recovery only if the ACK covers more than "recover", so one
         // window of losses (or the aftermath of a timeout) reduces the window once.
@@ -439,9 +453,12 @@ extension Connection {
         return max(1, outstanding - 1)
     }
 
-    private func enterRecovery(at now: Instant) {
+    func enterRecovery(at now: Instant) {
         let flight = snd.max - snd.una
         inRecovery = true
+        lossProbePending = false
+        timers.stop(.lossProbe)
+        retransmissionLog.removeAll()
         recover = snd.max
         highRxt = snd.una
         congestion.onEnterRecovery(flightSize: flight, mss: effectiveMSS)

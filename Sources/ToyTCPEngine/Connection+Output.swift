@@ -21,6 +21,7 @@ extension Connection {
         }
         if state != .timeWait {
             if let s = retransmissionSegment(at: now) { return s }
+            if lossProbePending, let s = lossProbeSegment(at: now) { return s }
             if let s = newDataSegment(at: now) { return s }
             if probePending, let s = probeSegment(at: now) { return s }
         }
@@ -141,7 +142,7 @@ extension Connection {
     var effectiveMSS: Int { max(1, sendMSS - (timestampsEnabled ? 12 : 0)) }
 
     /// A data (and maybe FIN) segment starting at `seq`, at most `maxLength` payload bytes.
-    private func dataSegment(from seq: SequenceNumber, maxLength: Int, at now: Instant) -> OutgoingSegment {
+    func dataSegment(from seq: SequenceNumber, maxLength: Int, at now: Instant) -> OutgoingSegment {
         let offset = seq - sendBufferStart
         // Below the buffer is only the SYN, which `makeSYN` sends; never index before the buffer.
         let available = offset >= 0 ? max(0, sendBuffer.count - offset) : 0
@@ -158,7 +159,7 @@ extension Connection {
 
     /// Bookkeeping after a data/FIN segment is emitted: SND.NXT/SND.MAX, retransmission counts,
     /// RTT timing (Karn), the retransmission timer (RFC 6298 (5.1)).
-    private func advanceAfterSending(_ s: OutgoingSegment, at now: Instant) {
+    func advanceAfterSending(_ s: OutgoingSegment, at now: Instant) {
         let end = s.seq + s.payloadLength + (s.flags.contains(.fin) ? 1 : 0)
         if s.seq < snd.max {
             noteRetransmission()
@@ -189,24 +190,28 @@ extension Connection {
             let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
+            if inRecovery && sackEnabled { retransmissionLog.record(start: r, end: r + s.payloadLength, sentBefore: snd.max) }
             advanceAfterSending(s, at: now)
+            if inRecovery { armLossProbe(at: now) }
             return s
         }
-        guard sackEnabled, inRecovery, let lost = scoreboard.lostBoundary(mss: effectiveMSS) else { return nil }
+        guard sackEnabled, inRecovery, let lost = lossBoundary() else { return nil }
         guard pipe() < congestion.cwnd else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
         let s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
         highRxt = hole.start + s.payloadLength
+        retransmissionLog.record(start: hole.start, end: highRxt, sentBefore: snd.max)
         advanceAfterSending(s, at: now)
+        armLossProbe(at: now)
         return s
     }
 
     /// RFC 6675 §4 SetPipe: bytes believed in the network.
     func pipe() -> Int {
         var p = (snd.max - snd.una) - scoreboard.sackedBytes
-        if let lost = scoreboard.lostBoundary(mss: effectiveMSS) {
+        if let lost = lossBoundary() {
             let from = SequenceNumber.max(highRxt, snd.una)
             p -= scoreboard.unsackedBytes(from: from, to: SequenceNumber.min(lost + 1, snd.max))
         }
@@ -260,6 +265,7 @@ extension Connection {
         }
         let s = dataSegment(from: snd.nxt, maxLength: length, at: now)
         advanceAfterSending(s, at: now)
+        if !isRetransmission { armLossProbe(at: now) }
         return s
     }
 

@@ -19,6 +19,7 @@ extension Connection {
                 probePending = true
             case .delayedAck: ackNow = true
             case .timeWait: finish()
+            case .lossProbe: lossProbeTimerExpired(at: now)
             }
         }
     }
@@ -45,6 +46,8 @@ extension Connection {
         } else {
             // RFC 5681 §3.1 equation (4); RFC 6582: recover = highest sent, so no fast recovery for
             // duplicates of this window; RFC 2018 §8: forget SACK information (the receiver may renege).
+            context.statistics.retransmissionTimeouts += 1
+            resetLossDetection()
             congestion.onRetransmitTimeout(flightSize: snd.max - snd.una, mss: effectiveMSS)
             recover = snd.max
             inRecovery = false

@@ -111,6 +111,17 @@ final class Connection {
     var recover: SequenceNumber = 0
     /// RFC 6675 HighRxt: the highest sequence number retransmitted in this recovery.
     var highRxt: SequenceNumber = 0
+    /// Tail loss probe (RFC 8985 §7): a probe is due (the PTO fired) and not yet sent.
+    var lossProbePending = false
+    /// RFC 8985 §7.3 TLP.end_seq: SND.MAX after the outstanding probe, `nil` when none is out
+    /// (one probe per flight). `lossProbeStart` is where the probe's data began.
+    var lossProbeEnd: SequenceNumber?
+    var lossProbeStart: SequenceNumber = 0
+    /// Unsacked bytes below this are lost by time-order evidence (RFC 8985 §6.2: something sent later
+    /// was delivered first): the ACK of a tail loss probe or the SACK that shows a retransmission lost.
+    var markedLostBelow: SequenceNumber?
+    /// Retransmissions of this recovery still unacknowledged, to detect one that was lost.
+    var retransmissionLog = RetransmissionLog()
     /// Consecutive retransmission timeouts without progress (the retry limit counts these).
     var retries = 0
     /// Persist timer backoff (number of probes without the window opening).

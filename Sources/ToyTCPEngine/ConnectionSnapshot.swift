@@ -84,5 +84,11 @@ public struct StackStatistics: Hashable, Sendable {
     /// SYNs dropped because a listener's backlog was full.
     public var synBacklogDrops = 0
     public var retransmissions = 0
+    /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
+    public var retransmissionTimeouts = 0
+    /// Tail loss probes sent (RFC 8985 §7).
+    public var lossProbes = 0
+    /// Retransmissions found lost by SACK and sent again before the RTO (RFC 8985 §6.2 time order).
+    public var lostRetransmissions = 0
     public init() {}
 }

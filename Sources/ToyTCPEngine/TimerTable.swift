@@ -11,11 +11,13 @@ enum TimerKind: Int, CaseIterable {
     case delayedAck
     /// 2*MSL in TIME-WAIT, and the FIN-WAIT-2 limit of a fully closed connection.
     case timeWait
+    /// RFC 8985 §7: tail loss probe (PTO ≈ 2·SRTT).
+    case lossProbe
 }
 
 /// One optional deadline per `TimerKind`; the next wake-up is their minimum (quinn's `timer.rs`).
 struct TimerTable {
-    private var deadlines: (Instant?, Instant?, Instant?, Instant?) = (nil, nil, nil, nil)
+    private var deadlines: (Instant?, Instant?, Instant?, Instant?, Instant?) = (nil, nil, nil, nil, nil)
 
     subscript(kind: TimerKind) -> Instant? {
         get {
@@ -24,6 +26,7 @@ struct TimerTable {
             case .persist: return deadlines.1
             case .delayedAck: return deadlines.2
             case .timeWait: return deadlines.3
+            case .lossProbe: return deadlines.4
             }
         }
         set {
@@ -32,6 +35,7 @@ struct TimerTable {
             case .persist: deadlines.1 = newValue
             case .delayedAck: deadlines.2 = newValue
             case .timeWait: deadlines.3 = newValue
+            case .lossProbe: deadlines.4 = newValue
             }
         }
     }
@@ -40,7 +44,7 @@ struct TimerTable {
     mutating func stop(_ kind: TimerKind) { self[kind] = nil }
     func isArmed(_ kind: TimerKind) -> Bool { self[kind] != nil }
 
-    mutating func stopAll() { deadlines = (nil, nil, nil, nil) }
+    mutating func stopAll() { deadlines = (nil, nil, nil, nil, nil) }
 
     /// The earliest armed deadline.
     var next: Instant? {
@@ -49,7 +53,7 @@ struct TimerTable {
             guard let b else { return a }
             return a < b ? a : b
         }
-        return earlier(earlier(deadlines.0, deadlines.1), earlier(deadlines.2, deadlines.3))
+        return earlier(earlier(earlier(deadlines.0, deadlines.1), earlier(deadlines.2, deadlines.3)), deadlines.4)
     }
 
     /// The earliest timer due at `now`, if any.
