@@ -50,6 +50,13 @@ public struct LadderDiagram {
         return render(entries, left: leftEnd, right: rightEnd, options: options)
     }
 
+    /// Draws already decoded segments (a capture file's), `left` being the left column.
+    public static func render(segments: [FlowSegment], left: FlowEndpoint, options: Options = Options()) -> String {
+        let entries = segments.map { Entry(segment: $0, leftToRight: $0.source == left, lost: false, reason: nil) }
+        let right = segments.first.map { $0.source == left ? $0.destination : $0.source }
+        return render(entries, left: left, right: right, options: options)
+    }
+
     static func render(_ entries: [Entry], left: FlowEndpoint?, right: FlowEndpoint?, options: Options) -> String {
         let width = max(60, options.width)
         let lane = width - timeWidth - 2 * stateWidth - 3
