@@ -83,6 +83,8 @@ extension SequenceGraph {
         }
 
         // SACK blocks, data and retransmissions: one bar per column and kind.
+        // An R beside each retransmission while they are few enough to read; past that the red bars say it.
+        let labelRetransmissions = columns.lazy.filter { $0.retransmitted.count > 0 }.count <= 150
         func bars(_ name: String, _ colour: String, _ pick: KeyPath<Column, Span>, dx: Double) {
             w.open("g", ["class": name + "-bars", "stroke": colour, "stroke-width": "1"])
             for (i, col) in columns.enumerated() where col[keyPath: pick].count > 0 {
@@ -91,7 +93,7 @@ extension SequenceGraph {
                 w.line(x1: x(i) + dx, y1: y1, x2: x(i) + dx, y2: y2,
                        ["class": name, "data-seq": String(s.low), "data-end": String(s.high),
                         "data-t": seconds(s.firstTime), "data-count": String(s.count)])
-                if name == "rexmit" {
+                if name == "rexmit" && labelRetransmissions {
                     w.label(x: x(i) + 3, y: y2 - 2, "R", ["class": "rexmit-label", "fill": colour, "stroke": "none",
                                                           "font-size": "10"])
                 }

@@ -161,6 +161,10 @@ public enum Command: Sendable {
     case print(Expr)
     /// A peer server on `endpoint`, or (with `connectTo`) a client from `endpoint.address` to it.
     case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
+    /// `ladder [NAME]`: the arrow diagram of a connection's segments so far (Interpreter+Pictures).
+    case ladder(ConnectionRef)
+    /// `graph [NAME] --out FILE [--html]`: its time-sequence graph and variable plots, written to FILE.
+    case graph(ConnectionRef, path: String, html: Bool)
     case help(String?)
     case quit
     case empty

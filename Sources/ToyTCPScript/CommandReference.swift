@@ -54,6 +54,11 @@ public struct CommandReference: Sendable {
         .init(name: "peer", usage: "peer echo|discard ADDR PORT | peer send ADDR PORT N | peer KIND ADDR connect DST:PORT [N]",
               summary: "starts a peer application on the simulated network (a server, or a client with connect)", example: "peer echo 10.0.1.1 7",
               keywords: PeerKind.allCases.map(\.rawValue)),
+        .init(name: "ladder", usage: "ladder [NAME]", summary: "the connection's segments so far as an arrow diagram (RFC 9293 figures)",
+              example: "ladder c", keywords: []),
+        .init(name: "graph", usage: "graph [NAME] --out FILE [--html]",
+              summary: "writes its time-sequence graph and cwnd/ssthresh/flight/SRTT/RTO/rwnd plots as SVG (or one HTML page)",
+              example: "graph c --out /tmp/c.html --html", keywords: ["--out", "--html"]),
         .init(name: "help", usage: "help [COMMAND]", summary: "this list, or one command with an example", example: "help inject", keywords: []),
         .init(name: "quit", usage: "quit", summary: "closes every connection and leaves (Ctrl-D does the same)", example: "quit", keywords: []),
     ]

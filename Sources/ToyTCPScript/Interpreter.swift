@@ -61,6 +61,8 @@ public final class Interpreter {
     var pending: [Captured] = []
     var tracing = false
     var recorder: PcapRecorder?
+    /// Packets and variable samples per connection, for `ladder` and `graph` (Interpreter+Pictures).
+    var pictureHistory = PictureHistory()
     var nameCounter = 0
     var listenerCounter = 0
     /// The origin `sleep` and traces count time from.
@@ -156,6 +158,8 @@ public final class Interpreter {
                 throw ctx.error("assert needs a condition, got \(v.typeName) \(v)", e.column)
             }
             if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.startColumn) }
+        case .ladder(let ref): try ladder(ref, &ctx)
+        case let .graph(ref, path, html): try graph(ref, path: path, html: html, &ctx)
         case .print(let e):
             output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
         case let .peer(kind, endpoint, count, connectTo):
@@ -209,11 +213,13 @@ public final class Interpreter {
                 pending.append(c)
                 if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
                 recorder?.write(p)
+                pictureHistory.record(p)
                 if tracing { output(traceLine(c)) }
             case .event(let event, let time):
                 handle(event, at: time)
             }
         }
+        samplePictureVariables()
     }
 
     func handle(_ event: StackEvent, at time: Instant) {

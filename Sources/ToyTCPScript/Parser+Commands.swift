@@ -81,6 +81,8 @@ extension LineParser {
             let (e, _) = try restAsExpression("an expression")
             command = .print(e)
         case "peer": command = try parsePeer()
+        case "ladder": command = .ladder(connectionRef())
+        case "graph": command = try parseGraph()
         case "help":
             let t = next()
             command = .help(t?.text)

@@ -12,7 +12,7 @@ public struct Parser: Sendable {
     public static let commandNames: [String] = [
         "connect", "listen", "accept", "send", "recv", "shutdown", "close", "abort", "status", "set", "use",
         "inject", "expect", "wait", "trace", "show", "record", "let", "sleep", "assert", "print", "peer",
-        "help", "quit",
+        "ladder", "graph", "help", "quit",
     ]
     /// Other spellings accepted for commands.
     public static let aliases: [String: String] = ["craft": "inject", "exit": "quit", "receive": "recv", "?": "help"]
