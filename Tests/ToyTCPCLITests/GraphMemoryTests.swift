@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// The time-sequence graph of a 1,000,000-packet capture draws in bounded memory: the drawing is thinned
+/// per pixel column (SequenceGraph), the packets are streamed, so peak RSS does not grow with the count.
+@Suite("toytcp-shell graph: bounded memory")
+struct GraphMemoryTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// Peak RSS in kB (`/usr/bin/time -v`) of `toytcp-shell graph` on a generated bulk transfer of `count` packets.
+    static func peakRSS(packets count: Int, in dir: String) throws -> (kilobytes: Int, stderr: String) {
+        let pcap = "\(dir)/bulk-\(count).pcap"
+        let gen = try DecodeCommandTests.runTool("/usr/bin/python3",
+                                                 [root.appendingPathComponent("scripts/gen-bulk-pcap.py").path, pcap, String(count)])
+        try #require(gen.status == 0, "gen-bulk-pcap.py: \(gen.stderr)")
+        let out = try DecodeCommandTests.runTool("/usr/bin/time", ["-v", try DecodeCommandTests.binary(), "graph", pcap,
+                                                                    "--out", "\(dir)/g-\(count).svg"])
+        try #require(out.status == 0, "\(out.stderr)")
+        try? FileManager.default.removeItem(atPath: pcap)
+        let line = out.stderr.split(separator: "\n").first { $0.contains("Maximum resident set size") }
+        let kb = line.flatMap { $0.split(separator: ":").last }.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return (try #require(kb, "no RSS in: \(out.stderr)"), out.stderr)
+    }
+
+    @Test("1,000,000 packets graph within a few MB of what 100,000 take")
+    func boundedMemory() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "run scripts/setup.sh (package time)")
+        let dir = NSTemporaryDirectory() + "toytcp-graph-mem-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let small = try Self.peakRSS(packets: 100_000, in: dir)
+        let big = try Self.peakRSS(packets: 1_000_000, in: dir)
+        #expect(big.stderr.contains("segments from 10.0.0.1:40000"))
+        #expect(big.kilobytes - small.kilobytes < 8 * 1024, "peak RSS \(small.kilobytes) kB at 100k packets, \(big.kilobytes) kB at 1M")
+        #expect(big.kilobytes < 96 * 1024, "peak RSS \(big.kilobytes) kB")
+    }
+}
+
+extension DecodeCommandTests {
+    /// Runs any program (bounded: killed after `timeout` seconds) and captures its output.
+    static func runTool(_ path: String, _ args: [String], timeout: Double = 300) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let dir = NSTemporaryDirectory() + "toytcp-tool-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); usleep(100_000) }
+        let o = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
+        let e = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
+        return Output(status: p.isRunning ? -1 : p.terminationStatus, stdout: o, stderr: e)
+    }
+}
