@@ -233,6 +233,8 @@ extension PictureTests {
             if let keep = ProcessInfo.processInfo.environment["TOYTCP_KEEP_SCREENSHOTS"] {
                 let name = (file as NSString).lastPathComponent + ".png"
                 FileManager.default.createFile(atPath: keep + "/" + name, contents: Data(shot.png))
+                try? FileManager.default.removeItem(atPath: keep + "/" + (file as NSString).lastPathComponent)
+                try FileManager.default.copyItem(atPath: file, toPath: keep + "/" + (file as NSString).lastPathComponent)
             }
         }
     }
