@@ -82,9 +82,17 @@ extension Interpreter {
         }
     }
 
-    /// The width the ladder fits: `$COLUMNS`, else 100.
+    /// Whether the session writes to a terminal: the ladder is coloured there, plain text elsewhere.
+    var picturesToTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+
+    /// The width the ladder fits: `$COLUMNS`, else the terminal's (TIOCGWINSZ), else 100.
     var pictureWidth: Int {
-        ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }.map { max(60, $0) } ?? 100
+        if let n = ProcessInfo.processInfo.environment["COLUMNS"].flatMap({ Int($0) }) { return max(60, n) }
+        var size = winsize()
+        if picturesToTerminal, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+            return max(60, Int(size.ws_col))
+        }
+        return 100
     }
 
     func pictureTuple(_ e: ConnectionEntry, _ ref: ConnectionRef, _ ctx: inout Context) throws(ScriptError) -> FourTuple {
@@ -99,7 +107,7 @@ extension Interpreter {
         let e = try entry(ref, &ctx)
         let packets = pictureHistory.packets(of: try pictureTuple(e, ref, &ctx))
         guard !packets.isEmpty else { throw ctx.error("no segments of \(e.name) seen yet", ref.column) }
-        var text = LadderDiagram.render(packets, options: .init(width: pictureWidth))
+        var text = LadderDiagram.render(packets, options: .init(width: pictureWidth, color: picturesToTerminal))
         if text.hasSuffix("\n") { text.removeLast() }
         output(text)
     }
