@@ -154,3 +154,35 @@ extension LadderDiagramTests {
         }
     }
 }
+
+extension LadderDiagramTests {
+    @Test("Close in three segments, the right side first: its peer's FIN carries the ACK (FIN-WAIT-1 straight to TIME-WAIT)")
+    func threeSegmentClose() {
+        var c = Conversation()
+        c.handshake()
+        c.add(fromA: false, [.fin, .ack], seq: 5001, ack: 1001)
+        c.add(fromA: true, [.fin, .ack], seq: 1001, ack: 5002)
+        c.add(fromA: false, .ack, seq: 5002, ack: 1002)
+        let states = c.ladder().split(separator: "\n").suffix(3).map { line in
+            (line.dropFirst(11).prefix(12).trimmingCharacters(in: .whitespaces),
+             line.split(separator: "|", omittingEmptySubsequences: false).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
+        }
+        #expect(states.map(\.0) == ["CLOSE-WAIT", "LAST-ACK", "CLOSED"])
+        #expect(states.map(\.1) == ["FIN-WAIT-1", "TIME-WAIT", ""])
+    }
+
+    @Test("Simultaneous open (RFC 9293 §3.5 Figure 8): both SYN-SENT, then SYN-RECEIVED, then ESTABLISHED")
+    func simultaneousOpen() {
+        var c = Conversation()
+        c.add(fromA: true, .syn, seq: 1000)
+        c.add(fromA: false, .syn, seq: 5000)
+        c.add(fromA: true, [.syn, .ack], seq: 1000, ack: 5001)
+        c.add(fromA: false, [.syn, .ack], seq: 5000, ack: 1001)
+        let lines = c.ladder().split(separator: "\n").map(String.init)
+        #expect(lines[1].hasPrefix("           CLOSED       |") && lines[1].hasSuffix("| CLOSED"))
+        #expect(lines[2].hasPrefix("  0.000000 SYN-SENT     |-- S seq 0 ") && lines[2].hasSuffix("|"))
+        #expect(lines[3].hasPrefix("  0.010000 SYN-RECEIVED |<") && lines[3].hasSuffix("| SYN-RECEIVED"))
+        #expect(lines[4].hasSuffix("| ESTABLISHED") && !lines[4].contains("ESTABLISHED  |"))
+        #expect(lines[5].hasPrefix("  0.030000 ESTABLISHED  |<"))
+    }
+}
