@@ -25,7 +25,7 @@ public enum DecimalText {
         let m = n.magnitude
         let unit = UInt64(scale)
         var text = (negative ? "-" : "") + String(m / unit)
-        var fraction = m % unit
+        let fraction = m % unit
         if fraction != 0 {
             var digitsText = String(fraction)
             if digitsText.count < digits {
@@ -33,7 +33,6 @@ public enum DecimalText {
             }
             while digitsText.hasSuffix("0") { digitsText.removeLast() }
             text += "." + digitsText
-            fraction = 0
         }
         return text
     }

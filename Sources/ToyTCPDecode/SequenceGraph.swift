@@ -188,7 +188,10 @@ public struct SequenceGraph {
             if s.flags.contains(.rst) { columns[c].rst = columns[c].rst ?? start }
         } else {
             guard s.flags.contains(.ack) else {
-                if inRange && s.flags.contains(.rst) { columns[column(s.time)].rst = columns[column(s.time)].rst ?? highestSent }
+                // A bare RST from the receiver: mark it at the highest sequence sent so far.
+                if inRange && s.flags.contains(.rst) {
+                    columns[column(s.time)].rst = columns[column(s.time)].rst ?? (highestSent == .min ? 0 : highestSent)
+                }
                 return
             }
             let ack = ackUnwrap.offset(s.acknowledgment)
