@@ -33,19 +33,24 @@ public enum CaptureSegments {
         var index: [FlowKey: Int] = [:]
         var flows: [FlowSummary] = []
         try forEach(path: path) { s in
-            let key = FlowKey(a: s.source, b: s.destination)
-            let i: Int
-            if let known = index[key] {
-                i = known
-            } else {
-                i = flows.count
-                index[key] = i
-                flows.append(FlowSummary(key: key, firstTime: s.time))
-            }
-            flows[i].packets += 1
-            if s.source == flows[i].key.a { flows[i].bytesFromA += s.payloadLength } else { flows[i].bytesFromB += s.payloadLength }
+            count(s, into: &flows, index: &index)
             return true
         }
         return flows
+    }
+
+    /// Adds one segment to the conversations found so far (`index` maps each to its position).
+    public static func count(_ s: FlowSegment, into flows: inout [FlowSummary], index: inout [FlowKey: Int]) {
+        let key = FlowKey(a: s.source, b: s.destination)
+        let i: Int
+        if let known = index[key] {
+            i = known
+        } else {
+            i = flows.count
+            index[key] = i
+            flows.append(FlowSummary(key: key, firstTime: s.time))
+        }
+        flows[i].packets += 1
+        if s.source == flows[i].key.a { flows[i].bytesFromA += s.payloadLength } else { flows[i].bytesFromB += s.payloadLength }
     }
 }

@@ -62,10 +62,10 @@ struct Graph: ParsableCommand {
         }
         var extent = SequenceGraphExtent(flow: flow.key, sender: dataSender,
                                          from: from.map { Int64($0 * 1e9) }, to: to.map { Int64($0 * 1e9) })
-        do { try CaptureSegments.forEach(path: choice.file) { extent.add($0); return true } } catch { failPicture("\(error)") }
+        choice.stream { extent.add($0); return true }
         var graph = SequenceGraph(extent: extent, options: .init(width: width, height: height))
         guard !graph.isEmpty else { failPicture("\(flow.key): nothing from \(dataSender) in that time range") }
-        do { try CaptureSegments.forEach(path: choice.file) { graph.add($0); return true } } catch { failPicture("\(error)") }
+        choice.stream { graph.add($0); return true }
         let text: String
         if html {
             var report = HTMLReport(title: "TCP conversation \(flow.key)")
@@ -84,5 +84,6 @@ struct Graph: ParsableCommand {
         }
         FileHandleOutput.standardError("wrote \(out): \(graph.segments) segments from \(dataSender), "
                                        + "\(graph.retransmissions) retransmitted")
+        choice.finish()
     }
 }

@@ -25,10 +25,30 @@ struct FlowChoice: ParsableArguments {
         }
     }
 
+    /// Streams the file's segments into `body`. A file that cannot be opened ends the command; a corrupt
+    /// record ends the walk there, and everything before it is still drawn (`finish()` then exits 1).
+    func stream(_ body: (FlowSegment) -> Bool) {
+        do { try CaptureSegments.forEach(path: file, body) } catch {
+            guard case .corruptRecord = error.kind else { failPicture("\(error)") }   // names the file
+            CaptureDamage.first = CaptureDamage.first ?? error
+        }
+    }
+
+    /// Exits 1 naming the corrupt record, if the walk met one (after the picture was written).
+    func finish() {
+        if let damage = CaptureDamage.first {
+            failPicture("\(file): \(damage); the picture shows the packets before it")
+        }
+    }
+
     /// The chosen conversation; lists the others on standard error when the choice was a default among several.
     func choose() -> FlowSummary {
-        let flows: [FlowSummary]
-        do { flows = try CaptureSegments.census(path: file) } catch { failPicture("\(error)") }
+        var index: [FlowKey: Int] = [:]
+        var flows: [FlowSummary] = []
+        stream { s in
+            CaptureSegments.count(s, into: &flows, index: &index)
+            return true
+        }
         guard !flows.isEmpty else { failPicture("\(file): no IPv4 TCP segments") }
         if let text = flow, let key = FlowKey(text) {
             guard let found = flows.first(where: { $0.key == key }) else {
@@ -51,14 +71,17 @@ struct FlowChoice: ParsableArguments {
     /// The first `limit` segments of `flow`.
     func segments(of flow: FlowKey, limit: Int) -> [FlowSegment] {
         var out: [FlowSegment] = []
-        do {
-            try CaptureSegments.forEach(path: file) { s in
-                if flow.contains(source: s.source, destination: s.destination) { out.append(s) }
-                return out.count < limit
-            }
-        } catch { failPicture("\(error)") }
+        stream { s in
+            if flow.contains(source: s.source, destination: s.destination) { out.append(s) }
+            return out.count < limit
+        }
         return out
     }
+}
+
+/// The first corrupt record met while reading the capture (the commands read it several times).
+enum CaptureDamage {
+    nonisolated(unsafe) static var first: PcapError?
 }
 
 /// Exits with status 1 after printing `message` on standard error.
@@ -110,6 +133,7 @@ struct Ladder: ParsableCommand {
         if flow.packets > segments.count {
             FileHandleOutput.standardError("(\(segments.count) of \(flow.packets) segments; raise --limit for more)")
         }
+        choice.finish()
     }
 }
 

@@ -88,3 +88,22 @@ struct PictureCommandTests {
         #expect(zoom.stderr.contains("3 segments from 10.0.0.1:40000, 1 retransmitted"), "\(zoom.stderr)")
     }
 }
+
+extension PictureCommandTests {
+    @Test("A capture cut short: the ladder and graph of the packets before the bad record, then exit 1 naming it")
+    func truncatedCapture() throws {
+        let pcap = try Self.capture()
+        let cut = pcap + ".cut.pcap", svg = pcap + ".svg"
+        defer { for f in [pcap, cut, svg] { try? FileManager.default.removeItem(atPath: f) } }
+        let bytes = try #require(FileManager.default.contents(atPath: pcap))
+        try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: cut))
+        let ladder = try D.run(["ladder", cut])
+        #expect(ladder.status == 1)
+        #expect(ladder.stderr.contains("record 12: ") && ladder.stderr.contains("the picture shows the packets before it"), "\(ladder.stderr)")
+        #expect(ladder.stdout.split(separator: "\n").count == 11, "\(ladder.stdout)")
+        let graph = try D.run(["graph", cut, "--out", svg])
+        #expect(graph.status == 1 && FileManager.default.fileExists(atPath: svg))
+        let missing = try D.run(["graph", "/nonexistent.pcap", "--out", svg])
+        #expect(missing.status == 1 && missing.stderr == "toytcp-shell: /nonexistent.pcap: No such file or directory\n")
+    }
+}
