@@ -60,17 +60,19 @@ struct Graph: ParsableCommand {
         guard dataSender == flow.key.a || dataSender == flow.key.b else {
             failPicture("--sender \(dataSender) is not an end of \(flow.key)")
         }
-        var extent = SequenceGraphExtent(flow: flow.key, sender: dataSender,
-                                         from: from.map { Int64($0 * 1e9) }, to: to.map { Int64($0 * 1e9) })
-        choice.stream { extent.add($0); return true }
-        var graph = SequenceGraph(extent: extent, options: .init(width: width, height: height))
-        guard !graph.isEmpty else { failPicture("\(flow.key): nothing from \(dataSender) in that time range") }
-        choice.stream { graph.add($0); return true }
+        guard let graph = draw(flow.key, sender: dataSender) else {
+            failPicture("\(flow.key): nothing from \(dataSender) in that time range")
+        }
         let text: String
         if html {
             var report = HTMLReport(title: "TCP conversation \(flow.key)")
             report.parts.append(.svg(heading: "Time-sequence graph, data from \(dataSender)",
                                      markup: graph.svg(standalone: false)))
+            // The page shows the other direction too when it carried data (tcptrace draws both).
+            let other = dataSender == flow.key.a ? flow.key.b : flow.key.a
+            if (other == flow.key.a ? flow.bytesFromA : flow.bytesFromB) > 0, let back = draw(flow.key, sender: other) {
+                report.parts.append(.svg(heading: "Time-sequence graph, data from \(other)", markup: back.svg(standalone: false)))
+            }
             let segments = choice.segments(of: flow.key, limit: ladderLimit)
             report.parts.append(.text(heading: "Ladder (first \(segments.count) of \(flow.packets) segments)",
                                       text: LadderDiagram.render(segments: segments, left: flow.key.a,
@@ -85,5 +87,16 @@ struct Graph: ParsableCommand {
         FileHandleOutput.standardError("wrote \(out): \(graph.segments) segments from \(dataSender), "
                                        + "\(graph.retransmissions) retransmitted")
         choice.finish()
+    }
+
+    /// The graph of `sender`'s data: one pass for the extent, one to draw (nil when nothing is in range).
+    func draw(_ flow: FlowKey, sender: FlowEndpoint) -> SequenceGraph? {
+        var extent = SequenceGraphExtent(flow: flow, sender: sender,
+                                         from: from.map { Int64($0 * 1e9) }, to: to.map { Int64($0 * 1e9) })
+        choice.stream { extent.add($0); return true }
+        var graph = SequenceGraph(extent: extent, options: .init(width: width, height: height))
+        guard !graph.isEmpty else { return nil }
+        choice.stream { graph.add($0); return true }
+        return graph
     }
 }

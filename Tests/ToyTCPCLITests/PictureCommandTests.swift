@@ -83,6 +83,7 @@ struct PictureCommandTests {
         #expect(page.status == 0)
         let h = try String(contentsOfFile: html, encoding: .utf8)
         #expect(h.hasPrefix("<!DOCTYPE html>") && h.contains("<svg") && h.contains("<pre>"))
+        #expect(h.components(separatedBy: "<svg").count == 2, "only one direction carried data")
         #expect(!h.contains("src=") && !h.contains("href=") && !h.contains("@import"), "nothing fetched")
         let zoom = try D.run(["graph", pcap, "--out", svg, "--from", "0.075", "--to", "0.2"])
         #expect(zoom.stderr.contains("3 segments from 10.0.0.1:40000, 1 retransmitted"), "\(zoom.stderr)")
