@@ -163,8 +163,8 @@ public enum Command: Sendable {
     case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
     /// `ladder [NAME]`: the arrow diagram of a connection's segments so far (Interpreter+Pictures).
     case ladder(ConnectionRef)
-    /// `graph [NAME] --out FILE [--html]`: its time-sequence graph and variable plots, written to FILE.
-    case graph(ConnectionRef, path: String, html: Bool)
+    /// `graph [NAME] --out FILE [--html] [--from T] [--to T]`: its time-sequence graph and variable plots.
+    case graph(ConnectionRef, path: String, html: Bool, from: Duration?, to: Duration?)
     case help(String?)
     case quit
     case empty

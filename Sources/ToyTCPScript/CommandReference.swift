@@ -56,9 +56,9 @@ public struct CommandReference: Sendable {
               keywords: PeerKind.allCases.map(\.rawValue)),
         .init(name: "ladder", usage: "ladder [NAME]", summary: "the connection's segments so far as an arrow diagram (RFC 9293 figures)",
               example: "ladder c", keywords: []),
-        .init(name: "graph", usage: "graph [NAME] --out FILE [--html]",
+        .init(name: "graph", usage: "graph [NAME] --out FILE [--html] [--from T] [--to T]",
               summary: "writes its time-sequence graph and cwnd/ssthresh/flight/SRTT/RTO/rwnd plots as SVG (or one HTML page)",
-              example: "graph c --out /tmp/c.html --html", keywords: ["--out", "--html"]),
+              example: "graph c --out /tmp/c.html --html", keywords: ["--out", "--html", "--from", "--to"]),
         .init(name: "help", usage: "help [COMMAND]", summary: "this list, or one command with an example", example: "help inject", keywords: []),
         .init(name: "quit", usage: "quit", summary: "closes every connection and leaves (Ctrl-D does the same)", example: "quit", keywords: []),
     ]

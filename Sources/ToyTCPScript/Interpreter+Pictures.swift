@@ -112,8 +112,9 @@ extension Interpreter {
         output(text)
     }
 
-    /// `graph [NAME] --out FILE [--html]`.
-    func graph(_ ref: ConnectionRef, path: String, html: Bool, _ ctx: inout Context) throws(ScriptError) {
+    /// `graph [NAME] --out FILE [--html] [--from T] [--to T]`.
+    func graph(_ ref: ConnectionRef, path: String, html: Bool, from: Duration?, to: Duration?,
+               _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         let tuple = try pictureTuple(e, ref, &ctx)
         let packets = pictureHistory.packets(of: tuple)
@@ -124,12 +125,17 @@ extension Interpreter {
         let flow = FlowKey(a: local, b: remote)
         let sentByUs = segments.reduce(0) { $0 + ($1.source == local ? $1.payloadLength : 0) }
         let sentByPeer = segments.reduce(0) { $0 + ($1.source == remote ? $1.payloadLength : 0) }
-        var extent = SequenceGraphExtent(flow: flow, sender: sentByPeer > sentByUs ? remote : local)
+        func ns(_ d: Duration) -> Int64 { d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000 }
+        var extent = SequenceGraphExtent(flow: flow, sender: sentByPeer > sentByUs ? remote : local,
+                                         from: from.map(ns), to: to.map(ns))
         for s in segments { extent.add(s) }
         var seq = SequenceGraph(extent: extent)
+        guard !seq.isEmpty else { throw ctx.error("nothing of \(e.name) in that time range") }
         for s in segments { seq.add(s) }
         let samples = pictureHistory.samples[e.id] ?? []
-        let variables = variablePlot(e.name, samples, from: first.time, to: segments.last?.time ?? first.time)
+        let last = segments.last?.time ?? first.time
+        let variables = variablePlot(e.name, samples, from: from.map { first.time + ns($0) } ?? first.time,
+                                     to: to.map { min(last, first.time + ns($0)) } ?? last, origin: first.time)
         let files: [(String, String)]
         if html {
             var report = HTMLReport(title: "\(e.name): \(flow)")
@@ -151,7 +157,7 @@ extension Interpreter {
     }
 
     /// cwnd, ssthresh, flight size and the windows in bytes; SRTT and RTO in ms; recovery episodes shaded.
-    func variablePlot(_ name: String, _ samples: [PictureHistory.Sample], from: Int64, to: Int64) -> TimeSeriesPlot {
+    func variablePlot(_ name: String, _ samples: [PictureHistory.Sample], from: Int64, to: Int64, origin: Int64) -> TimeSeriesPlot {
         func series(_ n: String, _ colour: String, _ value: (ConnectionSnapshot) -> Double?) -> TimeSeriesPlot.Series {
             .init(name: n, colour: colour, points: samples.compactMap { s in value(s.snapshot).map { (s.time.nanoseconds, $0) } })
         }
@@ -174,6 +180,6 @@ extension Interpreter {
         ])
         return TimeSeriesPlot(title: "\(name): the stack's variables, sampled after each input",
                               panels: [cc, windows, rtt], spans: PictureHistory.episodes(samples),
-                              from: from, to: to, origin: from)
+                              from: from, to: to, origin: origin)
     }
 }

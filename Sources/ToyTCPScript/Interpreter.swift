@@ -159,7 +159,7 @@ public final class Interpreter {
             }
             if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.startColumn) }
         case .ladder(let ref): try ladder(ref, &ctx)
-        case let .graph(ref, path, html): try graph(ref, path: path, html: html, &ctx)
+        case let .graph(ref, path, html, from, to): try graph(ref, path: path, html: html, from: from, to: to, &ctx)
         case .print(let e):
             output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
         case let .peer(kind, endpoint, count, connectTo):

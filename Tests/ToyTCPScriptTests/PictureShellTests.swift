@@ -59,6 +59,20 @@ struct PictureShellTests {
         _ = try interpreter.execute(line: "graph c --html --out \(dir)/c.html", location: loc)
         let page = try String(contentsOfFile: dir + "/c.html", encoding: .utf8)
         #expect(page.components(separatedBy: "<svg").count == 3 && page.contains("<pre>"))
+        // Zoomed to the first 21 ms (the handshake and the first flight): fewer segments are drawn.
+        func drawn(_ line: String?) -> Int? {
+            line?.split(separator: ":").last?.split(separator: " ").first.flatMap { Int($0) }
+        }
+        let all = try #require(drawn(output().first { $0.hasPrefix("wrote \(dir)/c.svg") }))
+        _ = try interpreter.execute(line: "graph c --out \(dir)/z.svg --from 0ms --to 21ms", location: loc)
+        let zoomed = try #require(drawn(output().last))
+        #expect(zoomed > 1 && zoomed < all, "\(zoomed) of \(all) segments in the first 21 ms")
+        do throws(ScriptError) {
+            _ = try interpreter.execute(line: "graph c --out x.svg --from 2s --to 1s", location: loc)
+            Issue.record("no error")
+        } catch {
+            #expect(error.headline.hasSuffix("--to must be later than --from"))
+        }
         do throws(ScriptError) {
             _ = try interpreter.execute(line: "graph c", location: loc)
             Issue.record("no error")
