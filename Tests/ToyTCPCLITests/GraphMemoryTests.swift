@@ -59,3 +59,28 @@ extension DecodeCommandTests {
         return Output(status: p.isRunning ? -1 : p.terminationStatus, stdout: o, stderr: e)
     }
 }
+
+extension GraphMemoryTests {
+    @Test("The graph's retransmissions are tcptrace's: same count on a 20,000-packet lossy transfer, all drawn in red")
+    func retransmissionsAgreeWithTcptrace() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/tcptrace"), "run scripts/setup.sh (package tcptrace)")
+        let dir = NSTemporaryDirectory() + "toytcp-graph-tcptrace-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pcap = dir + "/bulk.pcap"
+        let gen = try DecodeCommandTests.runTool("/usr/bin/python3", [Self.root.appendingPathComponent("scripts/gen-bulk-pcap.py").path,
+                                                                       pcap, "20000", "--seed", "5", "--loss", "0.03"])
+        try #require(gen.status == 0, "\(gen.stderr)")
+        let trace = try DecodeCommandTests.runTool("/usr/bin/tcptrace", ["-l", "-n", pcap])
+        let line = try #require(trace.stdout.split(separator: "\n").first { $0.contains("rexmt data pkts:") }, "\(trace.stdout)")
+        let theirs = try #require(line.split(separator: ":")[1].split(separator: " ").first.flatMap { Int($0) })
+        let out = try DecodeCommandTests.runTool(try DecodeCommandTests.binary(), ["graph", pcap, "--out", dir + "/g.svg"])
+        #expect(out.stderr.contains(", \(theirs) retransmitted"), "tcptrace: \(theirs); toytcp: \(out.stderr)")
+        let svg = try String(contentsOfFile: dir + "/g.svg", encoding: .utf8)
+        let counts = svg.components(separatedBy: "class=\"rexmit\"").dropFirst().compactMap { part -> Int? in
+            guard let r = part.range(of: "data-count=\"") else { return nil }
+            return Int(part[r.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(theirs > 100 && counts.reduce(0, +) == theirs, "\(counts.reduce(0, +)) drawn, tcptrace counts \(theirs)")
+    }
+}
