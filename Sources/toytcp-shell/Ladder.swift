@@ -112,7 +112,7 @@ struct Ladder: ParsableCommand {
     @Flag(name: .long, help: "Print sequence numbers as carried, not relative.")
     var absolute = false
 
-    @Option(name: .long, help: "Width in columns (default: the terminal's, or $COLUMNS, or 100).")
+    @Option(name: .long, help: "Width in columns (default: $COLUMNS, else the terminal's, else 100).")
     var width: Int?
 
     @Option(name: .long, help: "Colour: auto (on a terminal), always or never.")
