@@ -43,57 +43,6 @@ public enum PayloadSource: Hashable, Sendable {
     case expression(Expr)
 }
 
-/// A TCP option to put in a crafted segment, in the order written.
-public enum OptionSpec: Hashable, Sendable {
-    case mss(Expr)
-    case windowScale(Expr)
-    case sackPermitted
-    case timestamps(Expr, Expr)
-    case sack([SACKBlockSpec])
-    case nop
-    case eol
-    /// `opt=HEX`: raw option bytes, copied as they are.
-    case raw([UInt8])
-}
-
-/// One SACK block to craft (`sack=L:R,L:R`), edges as expressions.
-public struct SACKBlockSpec: Hashable, Sendable {
-    public var left: Expr
-    public var right: Expr
-    public init(left: Expr, right: Expr) { self.left = left; self.right = right }
-}
-
-/// Where a crafted or expected segment travels.
-public enum Route: Hashable, Sendable {
-    /// Explicit `SRC > DST`.
-    case explicit(source: Endpoint, destination: Endpoint)
-    /// Along a connection of our stack: `on c` is from us to the peer, `to c` from the peer to us.
-    case connection(ConnectionRef, towardUs: Bool)
-    /// Not said: the current connection (REPL), us → peer for `inject`.
-    case unspecified
-}
-
-/// A segment to craft and send (`inject`): every field may be an expression over live variables.
-public struct CraftSpec: Hashable, Sendable {
-    public var flags: TCPFlags
-    public var route: Route = .unspecified
-    public var seq: Expr?
-    public var ack: Expr?
-    public var window: Expr?
-    public var urgent: Expr?
-    public var options: [OptionSpec] = []
-    public var payload: PayloadSource?
-    /// `csum=`: a checksum to write instead of the right one.
-    public var checksum: Expr?
-    public var ttl: Expr?
-    /// `count=`: how many copies to send (bounded by `Interpreter.maximumCount`).
-    public var count: Expr?
-    /// `rate=`: segments per second for `count` copies; as fast as possible when absent.
-    public var rate: Expr?
-
-    public init(flags: TCPFlags) { self.flags = flags }
-}
-
 /// A `set` option of the stack (StackConfiguration).
 public enum StackOption: String, Hashable, Sendable, CaseIterable {
     case mss, window, wscale, sack, timestamps, nagle, delack
@@ -148,9 +97,11 @@ public enum Command: Sendable {
     case abort(ConnectionRef)
     case status(ConnectionRef?)
     case set(StackOption?, value: String?, column: Int)
+    /// `set expect strict|any`: how `expect` picks segments (a setting of the script, not the stack).
+    case setExpect(strict: Bool)
     case use(ConnectionRef)
-    case inject(CraftSpec)
-    case expect(SegmentPattern, within: Duration, name: String?)
+    case inject(SegmentTemplate)
+    case expect(SegmentTemplate, within: Duration, name: String?)
     case wait(ConnectionRef, TCPState, within: Duration)
     case trace(Bool)
     case show(String?, column: Int)

@@ -41,18 +41,19 @@ extension Interpreter: VariableScope {
         if key == "received" { return .value(.integer(Int64(e.data.count))) }
         guard let s = e.snapshot else { return .unavailable("\(e.name) has no variables yet") }
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
+        func q(_ v: SequenceNumber) -> Lookup { .value(.sequence(v)) }
         func us(_ d: Duration) -> Lookup { .value(.integer(d.nanosecondsClamped / 1000)) }
         switch key {
-        case "snd.una": return n(s.snd.una.rawValue)
-        case "snd.nxt": return n(s.snd.nxt.rawValue)
+        case "snd.una": return q(s.snd.una)
+        case "snd.nxt": return q(s.snd.nxt)
         case "snd.wnd": return n(s.snd.wnd)
-        case "snd.wl1": return n(s.snd.wl1.rawValue)
-        case "snd.wl2": return n(s.snd.wl2.rawValue)
-        case "snd.iss", "iss": return n(s.snd.iss.rawValue)
+        case "snd.wl1": return q(s.snd.wl1)
+        case "snd.wl2": return q(s.snd.wl2)
+        case "snd.iss", "iss": return q(s.snd.iss)
         case "snd.wscale": return n(s.snd.windowShift)
-        case "rcv.nxt": return n(s.rcv.nxt.rawValue)
+        case "rcv.nxt": return q(s.rcv.nxt)
         case "rcv.wnd": return n(s.rcv.wnd)
-        case "rcv.irs", "irs": return n(s.rcv.irs.rawValue)
+        case "rcv.irs", "irs": return q(s.rcv.irs)
         case "rcv.wscale": return n(s.rcv.windowShift)
         case "mss": return n(s.mss)
         case "cwnd": return n(s.cwnd)
@@ -80,12 +81,12 @@ extension Interpreter: VariableScope {
         let s = p.segment
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
         switch path[1] {
-        case "seq": return n(s.sequenceNumber.rawValue)
-        case "ack": return n(s.acknowledgmentNumber.rawValue)
+        case "seq": return .value(.sequence(s.sequenceNumber))
+        case "ack": return .value(.sequence(s.acknowledgmentNumber))
         case "win": return n(s.window)
         case "urg": return n(s.urgentPointer)
         case "len": return n(s.payload.count)
-        case "end": return n((s.sequenceNumber + s.sequenceLength).rawValue)
+        case "end": return .value(.sequence(s.sequenceNumber + s.sequenceLength))
         case "flags": return .value(.flags(s.flags))
         case "sport": return n(s.sourcePort)
         case "dport": return n(s.destinationPort)

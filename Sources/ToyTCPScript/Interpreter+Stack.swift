@@ -128,6 +128,17 @@ extension Interpreter {
         return n
     }
 
+    /// A sequence-space value (RFC 9293 §3.4): a sequence number, or a number taken modulo 2^32.
+    /// Literals out of 0...2^32-1 were rejected when the script was checked.
+    func sequence(_ e: Expression, _ what: String, _ ctx: inout Context) throws(ScriptError) -> UInt32 {
+        let s = ctx.statement
+        switch try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine) {
+        case .sequence(let q): return q.rawValue
+        case .integer(let n): return UInt32(truncatingIfNeeded: n)
+        case let v: throw ctx.error("\(what) must be a sequence number, got \(v.typeName) \(v)", e.column)
+        }
+    }
+
     func send(_ ref: ConnectionRef, _ data: PayloadSource, _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         let bytes = try payloadBytes(data, &ctx)
@@ -155,7 +166,7 @@ extension Interpreter {
         }
         absorb()
         refresh(e)
-        output("\(e.name): sent \(offset) bytes\(stalled ? " of \(bytes.count) (send buffer full: the peer's window is closed)" : "")")
+        output("\(e.name): sent \(offset) \(offset == 1 ? "byte" : "bytes")\(stalled ? " of \(bytes.count) (send buffer full: the peer's window is closed)" : "")")
     }
 
     func recv(_ ref: ConnectionRef, _ count: Expression?, _ within: Duration?, _ ctx: inout Context) throws(ScriptError) {
@@ -191,10 +202,14 @@ extension Interpreter {
         e.data += got
         if eof { e.endOfStream = true }
         refresh(e)
-        var line = "\(e.name): received \(got.count) bytes"
+        var line = "\(e.name): received \(got.count) \(got.count == 1 ? "byte" : "bytes")"
         if !got.isEmpty { line += ": \(Value.quote(got))" }
         if eof { line += " (end of stream: the peer closed)" }
         output(line)
+        // `recv NAME N` is a test of N bytes: fewer is a failure, said with how many came.
+        if let want, got.count < want {
+            throw ctx.error("recv on \(e.name): received \(got.count) of \(want) bytes within \(format(within ?? .seconds(1)))\(eof ? " (the peer closed)" : "")")
+        }
     }
 
     func userCall(_ ref: ConnectionRef, _ verb: String, _ ctx: inout Context,

@@ -47,6 +47,8 @@ public final class Interpreter {
     struct Captured {
         let observed: ObservedPacket
         let packet: IPv4Packet?
+        /// Position in the order packets were seen (consecutive), to tell new from old.
+        let serial: Int
     }
 
     var connections: [String: ConnectionEntry] = [:]
@@ -59,6 +61,17 @@ public final class Interpreter {
     var last: Captured?
     var variables: [String: Value] = [:]
     var pending: [Captured] = []
+    /// The serial the next captured packet gets.
+    var serialCounter = 0
+    /// Packets with a serial below this were seen before the previous statement finished: `expect`
+    /// in the current statement never matches them.
+    var statementHorizon = 0
+    /// Where the current statement's horizon will be for the next one: the end of the last wait (or
+    /// just after the segment an `expect` matched). What a statement causes after its last wait (the
+    /// data `send` puts on the wire, the answer to an `inject`) is new for the next line.
+    var quietSerial = 0
+    /// `set expect strict`: the first new segment in the direction an `expect` looks at must match.
+    var strictExpect = false
     var tracing = false
     var recorder: PcapRecorder?
     var nameCounter = 0
@@ -118,6 +131,7 @@ public final class Interpreter {
         var ctx = Context(statement: s)
         defer { absorb() }
         absorb()
+        statementHorizon = quietSerial
         switch s.command {
         case .empty: break
         case .quit: return false
@@ -133,6 +147,9 @@ public final class Interpreter {
         case .abort(let ref): try userCall(ref, "abort", &ctx) { st, id, t in st.abort(id, at: t) }
         case .status(let ref): try status(ref, &ctx)
         case let .set(option, value, column): try set(option, value, column, &ctx)
+        case .setExpect(let strict):
+            strictExpect = strict
+            output("expect \(strict ? "strict: the next new segment in the direction looked at must match" : "any: the first new segment that matches")")
         case .use(let ref):
             let e = try entry(ref, &ctx)
             current = e.name
@@ -192,10 +209,13 @@ public final class Interpreter {
     /// they come, so conditions see fresh state.
     func wait(for duration: Duration, _ condition: () -> Bool) -> WaitOutcome {
         let deadline = network.now + duration
-        return network.run(until: deadline, interrupted: interrupted) {
+        let outcome = network.run(until: deadline, interrupted: interrupted) {
             absorb()
             return condition()
         }
+        absorb()
+        quietSerial = serialCounter
+        return outcome
     }
 
     /// Takes what the network saw: traces it, records it, queues packets for `expect`, notes events.
@@ -204,7 +224,8 @@ public final class Interpreter {
             switch o {
             case .packet(let p):
                 let parsed = try? IPv4Packet.parse(p.bytes)
-                let c = Captured(observed: p, packet: parsed)
+                let c = Captured(observed: p, packet: parsed, serial: serialCounter)
+                serialCounter += 1
                 last = c
                 pending.append(c)
                 if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }

@@ -1,0 +1,84 @@
+import Testing
+@testable import ToyTCPScript
+
+/// The traps of issue 11: scripts that passed when they should have failed. Each runs on the simulated
+/// network, in-process.
+@Suite("Exact matching", .serialized)
+struct ExactMatchingTests {
+    static let echo = """
+        peer echo 10.0.1.1 7
+        connect 10.0.1.1 7 as c
+        send c "hello"
+        recv c 5 within 1s
+
+        """
+
+    @Test("a SYN-ACK from before the line does not satisfy expect S.")
+    func staleSynAck() throws {
+        let (result, _, err) = try TestSupport.runScript(Self.echo + "sleep 5s\nexpect S. within 1s as x\n")
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("arrived before this line and does not count"))
+    }
+
+    @Test("an RST far outside the window gets no challenge ACK, and an old ACK does not stand in for one")
+    func outOfWindowReset() throws {
+        let script = Self.echo + "sleep 1s\ninject R on c seq=c.snd.nxt+100000000\nexpect . on c ack=c.snd.nxt within 1s as challenge\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1, "the old ACK matched: \(err)")
+        #expect(err.joined().contains("expected IP 10.0.1.1.7 > 10.0.0.1."))
+    }
+
+    @Test("an RST inside the window does get its challenge ACK (RFC 5961 §3.2)")
+    func inWindowResetChallenged() throws {
+        let script = Self.echo + "sleep 1s\ninject R on c seq=c.snd.nxt+100\nexpect . on c ack=c.snd.nxt within 1s as challenge\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+    }
+
+    @Test("expect none fails when a matching segment comes, passes when none does")
+    func expectNone() throws {
+        let failing = "peer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\nsend c \"hi\"\nexpect none P. on c within 1s\n"
+        let (r1, _, e1) = try TestSupport.runScript(failing)
+        #expect(r1.exitStatus == 1)
+        #expect(e1.joined().contains("expected no segment like"))
+        let passing = "peer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\nsend c \"hi\"\nexpect none R on c within 1s\n"
+        let (r2, _, e2) = try TestSupport.runScript(passing)
+        #expect(r2.exitStatus == 0, "\(e2)")
+    }
+
+    @Test("set expect strict: the next new segment must match")
+    func strict() throws {
+        // The echo's answer is data (P.), not a bare ACK: in strict mode that is a failure.
+        let script = "set expect strict\npeer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\nsend c \"hi\"\nexpect . on c within 1s\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("set expect strict"))
+    }
+
+    @Test("fields are evaluated when each candidate arrives (ack=c.rcv.nxt after an injection)")
+    func liveFields() throws {
+        let script = Self.echo + "sleep 1s\ninject P. to c \"x\"\nexpect out . on c ack=c.rcv.nxt within 1s\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+    }
+
+    @Test("recv N fails when fewer than N bytes arrive, saying how many")
+    func shortRecv() throws {
+        let script = "peer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\nsend c \"hi\"\nrecv c 100 within 1s\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("received 2 of 100 bytes"))
+    }
+
+    @Test("seq=a+1 wraps at 2^32; seq=-5 is rejected before anything runs")
+    func sequenceWrap() throws {
+        let script = "let a = 4294967295\ninject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=a+1\n"
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.joined().contains("seq 0,"), "\(out)")
+        let (r2, _, e2) = try TestSupport.runScript("inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=-5\n")
+        #expect(r2.exitStatus == 1)
+        #expect(r2.statementsRun == 0)
+        #expect(e2.joined().contains("test.ttcp:1:"))
+    }
+}
