@@ -82,3 +82,36 @@ struct ExactMatchingTests {
         #expect(e2.joined().contains("test.ttcp:1:"))
     }
 }
+
+/// Issue 11: "The whole script is checked before anything is sent".
+@Suite("Script check before running")
+struct ScriptCheckTests {
+    @Test("an unbound name on line 3 is reported before line 1 sends its packet")
+    func unboundNameBeforeFirstPacket() throws {
+        let script = """
+            inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1000
+            print "between"
+            inject . 10.0.0.2:40000 > 10.0.1.1:8080 seq=1001 ack=synakc.seq+1
+            expect S. within 1s as synack
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1)
+        #expect(result.statementsRun == 0)
+        #expect(out.isEmpty, "something ran: \(out)")
+        let text = err.joined(separator: "\n")
+        #expect(text.hasPrefix("test.ttcp:3:54: unknown name 'synakc'"), "\(text)")
+        // The line and a caret under the column.
+        #expect(text.contains("\n" + String(repeating: " ", count: 53) + "^"))
+    }
+
+    @Test("a name used before the line that binds it; every error is listed")
+    func usedBeforeBound() throws {
+        let script = "assert x == 1\nlet x = 1\nsend nosuch \"a\"\nexpect S. in out\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1 && result.statementsRun == 0)
+        let text = err.joined(separator: "\n")
+        #expect(text.contains("test.ttcp:1:8: 'x' is used before it is bound (line 2 binds it)"), "\(text)")
+        #expect(text.contains("test.ttcp:3:6: unknown name 'nosuch'"), "\(text)")
+        #expect(text.contains("test.ttcp:4:14: direction given twice"), "\(text)")
+    }
+}
