@@ -2,97 +2,72 @@ import ToyTCPEngine
 import ToyTCPWire
 
 extension LineParser {
-    /// Parses the line's command.
+    /// Parses the line's command: the command table (`CommandReference.all`) says which parser.
     mutating func parseCommand() throws(ScriptError) -> Command {
         guard let first = next() else { return .empty }
         guard first.isWord else { throw error("expected a command, got \(first.text)", first.column) }
-        let name = Parser.aliases[first.text] ?? first.text
-        let command: Command
-        switch name {
-        case "connect": command = try parseConnect()
-        case "listen": command = try parseListen()
-        case "accept":
-            let listener = connectionRef()
-            let w = try within()
-            let n = try asName()
-            command = .accept(listener: listener, within: w, name: n)
-        case "send":
-            // `send DATA` (current connection) or `send NAME DATA`.
-            var ref = ConnectionRef(name: nil, column: peek?.column ?? endColumn + 1)
-            if index + 1 < tokens.count, !tokens[index + 1].isEquals { ref = connectionRef() }
-            command = .send(ref, try payload())
-        case "recv":
-            let ref = connectionRef()
-            var count: Expr? = nil
-            if let t = peek, t.isWord, t.text != "within" {
-                index += 1
-                count = try number(t, "byte count", 1...100_000_000)
-            }
-            command = .recv(ref, count: count, within: try within())
-        case "shutdown": command = .shutdown(connectionRef())
-        case "close": command = .close(connectionRef())
-        case "abort": command = .abort(connectionRef())
-        case "status":
-            let ref = connectionRef()
-            command = .status(ref.name == nil ? nil : ref)
-        case "use":
-            let ref = connectionRef()
-            guard ref.name != nil else { throw error("use needs a connection name", ref.column) }
-            command = .use(ref)
-        case "set": command = try parseSet()
-        case "inject": command = .inject(try parseTemplate(.inject).0)
-        case "expect":
-            let (template, w, n) = try parseTemplate(.expect)
-            command = .expect(template, within: w ?? .seconds(1), name: n)
-        case "wait":
-            let ref = connectionRef()
-            let t = try word("a TCP state (ESTABLISHED, CLOSE-WAIT, ...)")
-            guard let state = TCPState(rawValue: t.text.uppercased()) else {
-                throw error("'\(t.text)' is not a TCP state (\(TCPState.allCases.map(\.rawValue).joined(separator: ", ")))", t.column)
-            }
-            command = .wait(ref, state, within: try within() ?? .seconds(1))
-        case "trace":
-            let t = try word("on or off")
-            guard t.text == "on" || t.text == "off" else { throw error("trace takes on or off, not '\(t.text)'", t.column) }
-            command = .trace(t.text == "on")
-        case "show":
-            if let t = next() {
-                guard t.isWord else { throw error("show takes LAST or a segment name", t.column) }
-                command = .show(t.text, column: t.column)
-            } else {
-                command = .show(nil, column: endColumn + 1)
-            }
-        case "record":
-            guard let t = next() else { throw error("record needs a file name (FILE.pcap) or off", endColumn + 1) }
-            switch t.kind {
-            case .string(let b): command = .record(String(decoding: b, as: UTF8.self))
-            default: command = .record(t.text == "off" ? nil : t.text)
-            }
-        case "let":
-            let n = try newName(try word("a variable name"))
-            guard let eq = next(), eq.isEquals else { throw error("expected '=' after the name", endColumn + 1) }
-            let (e, _) = try restAsExpression("an expression")
-            command = .let_(n, e)
-        case "sleep": command = .sleep(try duration(try word("a duration (e.g. 500ms)")))
-        case "assert":
-            let (e, text) = try restAsExpression("a condition (e.g. c.state == ESTABLISHED)")
-            command = .assert(e, text: text)
-        case "print":
-            let (e, _) = try restAsExpression("an expression")
-            command = .print(e)
-        case "peer": command = try parsePeer()
-        case "help":
-            let t = next()
-            command = .help(t?.text)
-        case "quit": command = .quit
-        default:
+        guard let reference = CommandReference.named(first.text) else {
             var message = "unknown command '\(first.text)'"
             if let guess = LineParser.closest(first.text, in: Parser.commandNames) { message += " (did you mean '\(guess)'?)" }
             message += "; type help for the list"
             throw error(message, first.column)
         }
+        let command = try reference.parse(&self)
         try expectEnd()
         return command
+    }
+
+    mutating func parseSend() throws(ScriptError) -> Command {
+        // `send DATA` (current connection) or `send NAME DATA`.
+        var ref = ConnectionRef(name: nil, column: peek?.column ?? endColumn + 1)
+        if index + 1 < tokens.count, !tokens[index + 1].isEquals { ref = connectionRef() }
+        return .send(ref, try payload())
+    }
+
+    mutating func parseRecv() throws(ScriptError) -> Command {
+        let ref = connectionRef()
+        var count: Expr? = nil
+        if let t = peek, t.isWord, t.text != "within" {
+            index += 1
+            count = try number(t, "byte count", 1...100_000_000)
+        }
+        return .recv(ref, count: count, within: try within())
+    }
+
+    mutating func parseWait() throws(ScriptError) -> Command {
+        let ref = connectionRef()
+        let t = try word("a TCP state (ESTABLISHED, CLOSE-WAIT, ...)")
+        guard let state = TCPState(rawValue: t.text.uppercased()) else {
+            throw error("'\(t.text)' is not a TCP state (\(TCPState.allCases.map(\.rawValue).joined(separator: ", ")))", t.column)
+        }
+        return .wait(ref, state, within: try within() ?? .seconds(1))
+    }
+
+    mutating func parseShow() throws(ScriptError) -> Command {
+        guard let t = next() else { return .show(nil, column: endColumn + 1) }
+        guard t.isWord else { throw error("show takes LAST or a segment name", t.column) }
+        return .show(t.text, column: t.column)
+    }
+
+    mutating func parseRecord() throws(ScriptError) -> Command {
+        guard let t = next() else { throw error("record needs a file name (FILE.pcap) or off", endColumn + 1) }
+        switch t.kind {
+        case .string(let b): return .record(String(decoding: b, as: UTF8.self))
+        default: return .record(t.text == "off" ? nil : t.text)
+        }
+    }
+
+    mutating func parseLet() throws(ScriptError) -> Command {
+        let n = try newName(try word("a variable name"))
+        guard let eq = next(), eq.isEquals else { throw error("expected '=' after the name", endColumn + 1) }
+        let (e, _) = try restAsExpression("an expression")
+        return .let_(n, e)
+    }
+
+    mutating func parseTrace() throws(ScriptError) -> Command {
+        let t = try word("on or off")
+        guard t.text == "on" || t.text == "off" else { throw error("trace takes on or off, not '\(t.text)'", t.column) }
+        return .trace(t.text == "on")
     }
 
     /// The name in `names` nearest to `word` by edit distance, if it is close.

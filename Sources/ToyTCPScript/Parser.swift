@@ -8,14 +8,11 @@ public struct Parser: Sendable {
 
     public init(file: String) { self.file = file }
 
-    /// Every command name, the way `help` and completion list them.
-    public static let commandNames: [String] = [
-        "connect", "listen", "accept", "send", "recv", "shutdown", "close", "abort", "status", "set", "use",
-        "inject", "expect", "wait", "trace", "show", "record", "let", "sleep", "assert", "print", "peer",
-        "help", "quit",
-    ]
+    /// Every command name, the way `help` and completion list them (from the command table).
+    public static let commandNames: [String] = CommandReference.all.map(\.name)
     /// Other spellings accepted for commands.
-    public static let aliases: [String: String] = ["craft": "inject", "exit": "quit", "receive": "recv", "?": "help"]
+    public static let aliases: [String: String] = Dictionary(
+        CommandReference.all.flatMap { r in r.aliases.map { ($0, r.name) } }, uniquingKeysWith: { a, _ in a })
 
     /// Parses one line (`number` is 1-based).
     public func parse(line: String, number: Int) throws(ScriptError) -> Statement {
