@@ -223,7 +223,7 @@ public final class Interpreter {
         for o in network.takeObservations() {
             switch o {
             case .packet(let p):
-                let parsed = try? IPv4Packet.parse(p.bytes)
+                let parsed = IPv4Packet.parseForMatching(p.bytes)
                 let c = Captured(observed: p, packet: parsed, serial: serialCounter)
                 serialCounter += 1
                 last = c

@@ -194,6 +194,7 @@ public struct ResolvedTemplate: Sendable {
             case .raw(let b):
                 var w = ByteWriter(capacity: 40)
                 for o in opts { o.emit(into: &w) }
+                w.write(contentsOf: s.optionPadding)
                 if !ResolvedTemplate.contains(w.bytes, b) {
                     out.append("opt: expected \(ResolvedTemplate.hex(b)) among the options, got \(ResolvedTemplate.hex(w.bytes))")
                 }

@@ -65,6 +65,20 @@ struct ExactMatchingTests {
         #expect(result.exitStatus == 0, "\(err)")
     }
 
+    @Test("expect compares IP fields, checksums and raw options; a mismatch names the field")
+    func templateMatching() throws {
+        let inject = "inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1 ttl=33 ecn=ect0 id=7 ipcsum=wrong csum=wrong opt=0x1e09aabb\n"
+        let good = inject + "expect out S ttl=33 ecn=ect0 dscp=0 id=7 ipcsum=wrong csum=wrong opt=0x1e09aabb mss=none within 1s\n"
+        let (r1, _, e1) = try TestSupport.runScript(good)
+        #expect(r1.exitStatus == 0, "\(e1)")
+        let bad = inject + "expect out S ttl=34 ipcsum=right within 1s\n"
+        let (r2, _, e2) = try TestSupport.runScript(bad)
+        #expect(r2.exitStatus == 1)
+        let text = e2.joined(separator: "\n")
+        #expect(text.contains("ttl: expected 34 (0x22), got 33 (0x21)"), "\(text)")
+        #expect(text.contains("ipcsum: expected right"), "\(text)")
+    }
+
     @Test("recv N fails when fewer than N bytes arrive, saying how many")
     func shortRecv() throws {
         let script = "peer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\nsend c \"hi\"\nrecv c 100 within 1s\n"
