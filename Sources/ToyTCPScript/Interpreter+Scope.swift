@@ -8,7 +8,7 @@ extension Interpreter: VariableScope {
         "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
         "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
         "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "received", "eof",
-        "lport", "rport", "sack", "ts",
+        "lport", "rport", "sack", "ts", "history",
     ]
     public static let segmentFields = [
         "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
@@ -38,6 +38,7 @@ extension Interpreter: VariableScope {
         if key == "state" { return .value(.state(e.state)) }
         if key == "data" { return .value(.bytes(e.data)) }
         if key == "eof" { return .value(.boolean(e.endOfStream)) }
+        if key == "history" { return .value(.bytes(Array(historyText(e).utf8))) }
         if key == "received" { return .value(.integer(Int64(e.data.count))) }
         guard let s = e.snapshot else { return .unavailable("\(e.name) has no variables yet") }
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }

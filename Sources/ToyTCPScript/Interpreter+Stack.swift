@@ -247,6 +247,11 @@ extension Interpreter {
         }
     }
 
+    /// `CLOSED>SYN-SENT 0.000000s, …`: the states a connection went through and when.
+    func historyText(_ e: ConnectionEntry) -> String {
+        e.history.isEmpty ? "no changes" : e.history.map { "\($0.state) \(stamp($0.time))" }.joined(separator: ", ")
+    }
+
     func format(_ d: Duration) -> String {
         let ns = d.nanosecondsClamped
         if ns % 1_000_000_000 == 0 { return "\(ns / 1_000_000_000)s" }
@@ -301,13 +306,23 @@ extension Interpreter {
 
     func waitState(_ ref: ConnectionRef, _ state: TCPState, _ within: Duration, _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
+        // A state passed through since the previous statement began counts (`close` may go through
+        // FIN-WAIT-1 and FIN-WAIT-2 to TIME-WAIT before `wait c FIN-WAIT-2` runs).
+        let horizon = stateHorizon
+        func reached() -> (state: TCPState, time: Instant)? {
+            e.history.last { $0.mark >= horizon && $0.state == state }.map { ($0.state, $0.time) }
+        }
         let outcome = wait(for: within) {
             refresh(e)
-            return e.state == state
+            return e.state == state || reached() != nil
         }
         refresh(e)
+        if e.state != state, let r = reached() {
+            output("\(e.name): passed through \(r.state) at \(stamp(r.time)), now \(e.state)")
+            return
+        }
         guard outcome == .satisfied || e.state == state else {
-            throw ctx.error("\(e.name): expected \(state) within \(format(within)), still \(e.state)\(e.failure.map { " (\($0))" } ?? "")")
+            throw ctx.error("\(e.name): expected \(state) within \(format(within)), still \(e.state)\(e.failure.map { " (\($0))" } ?? "") (history: \(historyText(e)))")
         }
         output("\(e.name): \(e.state)")
     }

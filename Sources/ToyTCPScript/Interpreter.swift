@@ -32,6 +32,8 @@ public final class Interpreter {
         var data: [UInt8] = []
         var endOfStream = false
         var failure: EngineError?
+        /// Every state change, in order: (new state, when, position in the session's history).
+        var history: [(state: TCPState, time: Instant, mark: Int)] = []
         init(name: String, id: ConnectionID, state: TCPState) {
             self.name = name; self.id = id; self.state = state
         }
@@ -70,6 +72,11 @@ public final class Interpreter {
     /// just after the segment an `expect` matched). What a statement causes after its last wait (the
     /// data `send` puts on the wire, the answer to an `inject`) is new for the next line.
     var quietSerial = 0
+    /// Counts state changes in the session; `wait` accepts a state entered at or after
+    /// `stateHorizon`, the count when the previous statement began.
+    var historyCounter = 0
+    var stateHorizon = 0
+    var statementStartHistory = 0
     /// `set expect strict`: the first new segment in the direction an `expect` looks at must match.
     var strictExpect = false
     var tracing = false
@@ -132,6 +139,8 @@ public final class Interpreter {
         defer { absorb() }
         absorb()
         statementHorizon = quietSerial
+        stateHorizon = statementStartHistory
+        statementStartHistory = historyCounter
         switch s.command {
         case .empty: break
         case .quit: return false
@@ -174,7 +183,8 @@ public final class Interpreter {
             }
             if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.startColumn) }
         case .print(let e):
-            output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
+            let v = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
+            if case .bytes(let b) = v { output(Value.quote(b, limit: 4096)) } else { output(v.description) }
         case let .peer(kind, endpoint, count, connectTo):
             do {
                 output(try network.startPeer(kind, at: endpoint, count: count, connectTo: connectTo))
@@ -245,6 +255,8 @@ public final class Interpreter {
             switch ce {
             case .stateChanged(let from, let to):
                 e?.state = to
+                e?.history.append((to, time, historyCounter))
+                historyCounter += 1
                 if tracing { output("\(stamp(time)) \(e?.name ?? id.description): \(from) -> \(to)") }
             case .failed(let err):
                 e?.failure = err

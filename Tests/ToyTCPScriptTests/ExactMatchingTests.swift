@@ -132,3 +132,30 @@ struct ScriptCheckTests {
         #expect(text.contains("test.ttcp:4:14: direction given twice"), "\(text)")
     }
 }
+
+/// Issue 11: "State history".
+@Suite("State history")
+struct StateHistoryTests {
+    @Test("wait accepts a state the connection passed through during the previous line")
+    func passedThrough() throws {
+        let script = """
+            peer echo 10.0.1.1 7
+            connect 10.0.1.1 7 as c
+            close c
+            wait c FIN-WAIT-2 within 1s
+            print c.history
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.contains { $0.hasPrefix("c: passed through FIN-WAIT-2 at ") }, "\(out)")
+        #expect(out.last?.contains("SYN-SENT 0.000000s, ESTABLISHED 0.020000s, FIN-WAIT-1 0.020000s, FIN-WAIT-2") == true, "\(out)")
+    }
+
+    @Test("a state from before the previous line does not count")
+    func tooOld() throws {
+        let script = "peer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\nsleep 1s\nwait c SYN-SENT within 100ms\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("expected SYN-SENT within 100ms, still ESTABLISHED"))
+    }
+}
