@@ -113,6 +113,14 @@ public enum Command: Sendable {
     /// A peer server on `endpoint`, or (with `connectTo`) a client from `endpoint.address` to it.
     case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
     case help(String?)
+    /// `stats`: the stack's counters.
+    case stats
+    /// `repeat N [as NAME] {`: opens a block (the script parser folds it into `repeatBlock`).
+    case blockOpen(count: Expr, index: String)
+    /// `}`: closes the innermost block.
+    case blockClose
+    /// A `repeat` block: the body runs `count` times with `index` = 0, 1, ….
+    case repeatBlock(count: Expr, index: String, body: [Statement])
     case quit
     case empty
 }

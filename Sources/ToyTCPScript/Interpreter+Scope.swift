@@ -29,7 +29,45 @@ extension Interpreter: VariableScope {
         if let v = variables[head] {
             return path.count == 1 ? .value(v) : .unknownField(index: 1, known: [])
         }
+        if head == "random", path.count == 1 { return .value(.integer(Int64(nextRandom()))) }
+        if head == "stack" {
+            let counters = Interpreter.counters(network.stack.statistics)
+            guard path.count == 2, let v = counters.first(where: { $0.name == path[1] }) else {
+                return .unknownField(index: 1, known: counters.map(\.name))
+            }
+            return .value(.integer(v.value))
+        }
         return .unknownName
+    }
+
+    /// A fresh 32-bit number (SplitMix64).
+    func nextRandom() -> UInt32 {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var z = randomState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return UInt32(truncatingIfNeeded: (z ^ (z >> 31)) >> 32)
+    }
+
+    /// The stack's counters as (snake_case name, value) pairs, read by reflection so a counter the
+    /// engine adds to `StackStatistics` shows in `stats` and `stack.NAME` without a change here.
+    static func counters(_ s: StackStatistics) -> [(name: String, value: Int64)] {
+        Mirror(reflecting: s).children.compactMap { child in
+            guard let label = child.label else { return nil }
+            let value: Int64
+            switch child.value {
+            case let v as Int: value = Int64(v)
+            case let v as UInt64: value = Int64(truncatingIfNeeded: v)
+            case let v as Int64: value = v
+            case let v as UInt32: value = Int64(v)
+            default: return nil
+            }
+            var name = ""
+            for ch in label {
+                if ch.isUppercase { name += "_" + ch.lowercased() } else { name.append(ch) }
+            }
+            return (name, value)
+        }
     }
 
     func connectionField(_ e: ConnectionEntry, _ path: [String]) -> Lookup {

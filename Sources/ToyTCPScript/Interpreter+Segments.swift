@@ -142,16 +142,27 @@ extension Interpreter {
     }
 
     func inject(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) {
-        let (bytes, route) = try craft(t, &ctx)
+        let count = try t.count.map { (e) throws(ScriptError) in try integer(e, "count", 1...Interpreter.maximumCount, &ctx) } ?? 1
+        let rate = try t.rate.map { (e) throws(ScriptError) in try integer(e, "rate", 1...10_000_000, &ctx) }
+        // Per-copy fields: with `count=`, `i` is the copy's index (0, 1, …) and `random` a fresh number,
+        // so `sport=1024+i seq=random` varies each copy. Otherwise one packet is built and repeated.
+        let names = Set(ScriptChecker.template(t).map(\.0))
+        let varies = count > 1 && (names.contains(Interpreter.copyIndexName) || names.contains("random"))
+        let saved = variables[Interpreter.copyIndexName]
+        defer { variables[Interpreter.copyIndexName] = saved }
+        if t.count != nil { variables[Interpreter.copyIndexName] = .integer(0) }
+        var (bytes, route) = try craft(t, &ctx)
         let destination = IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
         guard route.towardUs || network.mayCraft(to: destination) else {
             throw ctx.error("refusing to send to \(destination): crafted segments go only to the lab (10.0.0.0/24, 10.0.1.0/24) or the simulated network")
         }
-        let count = try t.count.map { (e) throws(ScriptError) in try integer(e, "count", 1...Interpreter.maximumCount, &ctx) } ?? 1
-        let rate = try t.rate.map { (e) throws(ScriptError) in try integer(e, "rate", 1...10_000_000, &ctx) }
         let begin = network.now
         var sent: Int64 = 0
         while sent < count {
+            if varies && sent > 0 {
+                variables[Interpreter.copyIndexName] = .integer(sent)
+                (bytes, route) = try craft(t, &ctx)
+            }
             if route.towardUs { network.deliverLocally(bytes) } else { try network.transmit(bytes, observe: sent == 0 || recorder != nil || tracing) }
             sent += 1
             if let rate, sent < count {
@@ -166,6 +177,9 @@ extension Interpreter {
         network.flush()
         if count == 1 {
             if !tracing { output("sent " + TcpdumpLine.absoluteText(bytes)) }
+        } else if varies {
+            let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
+            output("sent \(sent) segments, varied per copy (last: \(TcpdumpLine.absoluteText(bytes)))\(seconds > 0 ? " in \(format(network.now - begin))" : "")")
         } else {
             let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
             let r = seconds > 0 ? Int(Double(sent) / seconds) : 0

@@ -11,6 +11,10 @@ import ToyTCPWire
 public final class Interpreter {
     /// The most copies one `inject … count=` may send.
     public static let maximumCount: Int64 = 10_000_000
+    /// The name of a copy's index in `inject … count=N` and of the default index of `repeat`.
+    static let copyIndexName = "i"
+    /// The most times one `repeat` block runs.
+    public static let maximumRepeat: Int64 = 10_000_000
     /// Packets kept for `expect` (older ones are dropped first).
     static let pendingLimit = 10_000
 
@@ -79,6 +83,9 @@ public final class Interpreter {
     var statementStartHistory = 0
     /// `set expect strict`: the first new segment in the direction an `expect` looks at must match.
     var strictExpect = false
+    /// `random` in expressions: a seeded generator (SplitMix64), so a run on the simulated network
+    /// repeats exactly.
+    var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
     var tracing = false
     var recorder: PcapRecorder?
     var nameCounter = 0
@@ -144,6 +151,19 @@ public final class Interpreter {
         switch s.command {
         case .empty: break
         case .quit: return false
+        case .stats:
+            for (name, value) in Interpreter.counters(network.stack.statistics) { output("\(name) = \(value)") }
+        case .blockOpen, .blockClose:
+            throw ctx.error("repeat { … } blocks are for scripts (toytcp-shell run FILE)")
+        case let .repeatBlock(count, index, body):
+            let n = try integer(count, "repeat count", 0...Interpreter.maximumRepeat, &ctx)
+            let saved = variables[index]
+            defer { variables[index] = saved }
+            for k in 0..<n {
+                if interrupted() { throw ctx.error("repeat interrupted at \(index) = \(k)") }
+                variables[index] = .integer(k)
+                for b in body where try !execute(b) { return false }
+            }
         case .help(let topic):
             output(helpHandler?(topic) ?? CommandReference.usage(topic))
         case let .connect(remote, local, localPort, within, name): try connect(remote, local, localPort, within, name, &ctx)

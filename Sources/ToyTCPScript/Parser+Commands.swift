@@ -64,6 +64,17 @@ extension LineParser {
         return .let_(n, e)
     }
 
+    /// `repeat N [as NAME] {`.
+    mutating func parseRepeat() throws(ScriptError) -> Command {
+        let n = try word("a count (repeat 10 {)")
+        let count = try number(n, "repeat count", 0...Interpreter.maximumRepeat)
+        var index = Interpreter.copyIndexName
+        if let name = try asName() { index = name }
+        guard let brace = next(), brace.text == "{" else { throw error("expected '{' to open the block", endColumn + 1) }
+        _ = brace
+        return .blockOpen(count: count, index: index)
+    }
+
     mutating func parseTrace() throws(ScriptError) -> Command {
         let t = try word("on or off")
         guard t.text == "on" || t.text == "off" else { throw error("trace takes on or off, not '\(t.text)'", t.column) }

@@ -23,21 +23,36 @@ public struct Parser: Sendable {
 
     /// Parses a whole script: the statements that parsed and the errors of those that did not.
     public func parse(script text: String) -> (statements: [Statement], errors: [ScriptError]) {
-        var statements: [Statement] = []
         var errors: [ScriptError] = []
         var number = 0
+        // Open `repeat` blocks: the opening statement and the body so far; the script is the bottom.
+        var blocks: [(open: Statement?, body: [Statement])] = [(nil, [])]
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
             let line = String(raw)
             do {
                 let s = try parse(line: line, number: number)
-                if case .empty = s.command { continue }
-                statements.append(s)
+                switch s.command {
+                case .empty: continue
+                case .blockOpen: blocks.append((s, []))
+                case .blockClose:
+                    guard blocks.count > 1, let (open, body) = blocks.popLast(), let open,
+                          case .blockOpen(let count, let index) = open.command else {
+                        errors.append(ScriptError("'}' without a 'repeat … {' to close", at: s.location, sourceLine: line))
+                        continue
+                    }
+                    blocks[blocks.count - 1].body.append(
+                        Statement(command: .repeatBlock(count: count, index: index, body: body), location: open.location, sourceLine: open.sourceLine))
+                default: blocks[blocks.count - 1].body.append(s)
+                }
             } catch {
                 errors.append(error)
             }
         }
-        return (statements, errors)
+        for (open, _) in blocks.dropFirst() {
+            if let open { errors.append(ScriptError("'repeat … {' is never closed (add a line with '}')", at: open.location, sourceLine: open.sourceLine)) }
+        }
+        return (blocks[0].body, errors)
     }
 }
 

@@ -159,3 +159,49 @@ struct StateHistoryTests {
         #expect(err.joined().contains("expected SYN-SENT within 100ms, still ESTABLISHED"))
     }
 }
+
+/// Issue 11: "Loops and varied copies" and "Visibility" (the stack's counters).
+@Suite("Loops, varied copies and counters", .serialized)
+struct LoopTests {
+    @Test("repeat N runs its block N times with the index in expressions; blocks nest")
+    func repeatBlock() throws {
+        let script = """
+            let total = 0
+            repeat 3 {
+              repeat 2 as k {
+                let total = total + i * 10 + k
+              }
+            }
+            assert total == 63
+            print total
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.last == "63")
+    }
+
+    @Test("an unclosed block and a stray } are reported before anything runs")
+    func badBlocks() throws {
+        let (r, _, err) = try TestSupport.runScript("repeat 2 {\nprint 1\n}\n}\nrepeat 3 {\n")
+        #expect(r.exitStatus == 1 && r.statementsRun == 0)
+        let text = err.joined(separator: "\n")
+        #expect(text.contains("test.ttcp:4:1: '}' without a 'repeat … {' to close"), "\(text)")
+        #expect(text.contains("test.ttcp:5:1: 'repeat … {' is never closed"), "\(text)")
+    }
+
+    @Test("a SYN flood in one line: count=20000 sport=1024+i seq=random against a toytcp listener")
+    func synFlood() throws {
+        let script = """
+            listen 8080 as l
+            inject S 10.0.0.2:1024 > 10.0.0.1:8080 count=20000 sport=1024+i seq=random win=65535
+            sleep 100ms
+            assert stack.packets_received >= 20000
+            assert stack.syn_backlog_drops > 0
+            stats
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.contains { $0.hasPrefix("sent 20000 segments, varied per copy (last: IP 10.0.0.2.21023 > 10.0.0.1.8080: Flags [S]") }, "\(out)")
+        #expect(out.contains { $0.hasPrefix("syn_backlog_drops = ") })
+    }
+}
