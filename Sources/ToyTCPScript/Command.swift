@@ -6,11 +6,14 @@ public struct Statement: Sendable {
     public var command: Command
     public var location: SourceLocation
     public var sourceLine: String
+    /// A packetdrill-style time at the start of the line (`+0.1 inject …`), if any.
+    public var time: StatementTime?
 
-    public init(command: Command, location: SourceLocation, sourceLine: String) {
+    public init(command: Command, location: SourceLocation, sourceLine: String, time: StatementTime? = nil) {
         self.command = command
         self.location = location
         self.sourceLine = sourceLine
+        self.time = time
     }
 }
 
@@ -99,6 +102,8 @@ public enum Command: Sendable {
     case set(StackOption?, value: String?, column: Int)
     /// `set expect strict|any`: how `expect` picks segments (a setting of the script, not the stack).
     case setExpect(strict: Bool)
+    /// `set tolerance T`: how far a timed statement's event may be from its time (default 4ms).
+    case setTolerance(Duration)
     case use(ConnectionRef)
     case inject(SegmentTemplate)
     case expect(SegmentTemplate, within: Duration, name: String?)
@@ -123,4 +128,11 @@ public enum Command: Sendable {
     case repeatBlock(count: Expr, index: String, body: [Statement])
     case quit
     case empty
+}
+
+extension Command {
+    var isExpect: Bool {
+        if case .expect = self { return true }
+        return false
+    }
 }

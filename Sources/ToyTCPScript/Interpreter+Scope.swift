@@ -29,6 +29,7 @@ extension Interpreter: VariableScope {
         if let v = variables[head] {
             return path.count == 1 ? .value(v) : .unknownField(index: 1, known: [])
         }
+        if head == "now", path.count == 1 { return .value(.integer((network.now - start).nanosecondsClamped / 1000)) }
         if head == "random", path.count == 1 { return .value(.integer(Int64(nextRandom()))) }
         if head == "stack" {
             let counters = Interpreter.counters(network.stack.statistics)

@@ -202,6 +202,9 @@ extension Interpreter {
     /// With `set expect strict` the first new segment in the direction looked at must match, as in
     /// packetdrill. `expect none …` fails if a matching segment arrives within the time.
     func expect(_ t: SegmentTemplate, _ within: Duration, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
+        var within = within
+        // A timed expect waits at least until the end of its window.
+        if let (_, latest) = dueWindow, latest + tolerance - network.now > within { within = latest + tolerance - network.now }
         var r = try resolve(t, &ctx)
         try resolveAddresses(t, &r, &ctx)
         let began = network.now
@@ -255,7 +258,9 @@ extension Interpreter {
             if let name { segments[name] = c }
             last = c
             quietSerial = c.serial + 1
+            matchedEventTime = c.observed.time
             if !tracing, c.packet != nil { output("got " + TcpdumpLine.absoluteText(c.observed.bytes)) }
+            try checkTiming(c, &ctx)
             return
         }
         var details: [String] = []
@@ -295,6 +300,19 @@ extension Interpreter {
         err.showsColumn = false
         err.details = details
         throw err
+    }
+
+    /// For a timed `expect`: the segment must arrive within the line's time ± the tolerance.
+    func checkTiming(_ c: Captured, _ ctx: inout Context) throws(ScriptError) {
+        guard let (earliest, latest) = dueWindow else { return }
+        let t = c.observed.time
+        let due = earliest == latest ? stamp(earliest) : "\(stamp(earliest))~\(stamp(latest))"
+        if t < earliest - tolerance {
+            throw ctx.error("the segment arrived \(format(earliest - t)) early (at \(stamp(t)), due \(due) ± \(format(tolerance)))")
+        }
+        if t > latest + tolerance {
+            throw ctx.error("the segment arrived \(format(t - latest)) late (at \(stamp(t)), due \(due) ± \(format(tolerance)))")
+        }
     }
 
     func show(_ name: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {

@@ -83,6 +83,15 @@ public final class Interpreter {
     var statementStartHistory = 0
     /// `set expect strict`: the first new segment in the direction an `expect` looks at must match.
     var strictExpect = false
+    /// `set tolerance`: packetdrill's default, 4 ms.
+    var tolerance: Duration = .milliseconds(4)
+    /// When the previous statement's event happened (the end of an action, the arrival of an expected
+    /// segment): what `+0.1` counts from.
+    var lastEventTime: Instant
+    /// Set by `expect` to the arrival of its segment.
+    var matchedEventTime: Instant?
+    /// The current statement's due window (`nil`: no time on the line, or `*`).
+    var dueWindow: (Instant, Instant)?
     /// `random` in expressions: a seeded generator (SplitMix64), so a run on the simulated network
     /// repeats exactly.
     var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -97,6 +106,7 @@ public final class Interpreter {
         self.network = network
         self.output = output
         self.start = network.now
+        self.lastEventTime = network.now
     }
 
     // MARK: Names
@@ -148,6 +158,16 @@ public final class Interpreter {
         statementHorizon = quietSerial
         stateHorizon = statementStartHistory
         statementStartHistory = historyCounter
+        dueWindow = s.time.flatMap { $0.window(start: start, previous: lastEventTime) }
+        matchedEventTime = nil
+        defer { lastEventTime = matchedEventTime ?? network.now }
+        if let (due, _) = dueWindow, !s.command.isExpect, due > network.now {
+            // An action waits for its time; what arrives meanwhile stays new for the next expect.
+            if network.run(until: due, interrupted: interrupted, { absorb(); return false }) == .interrupted {
+                throw ctx.error("interrupted while waiting for this line's time")
+            }
+            absorb()
+        }
         switch s.command {
         case .empty: break
         case .quit: return false
@@ -176,6 +196,9 @@ public final class Interpreter {
         case .abort(let ref): try userCall(ref, "abort", &ctx) { st, id, t in st.abort(id, at: t) }
         case .status(let ref): try status(ref, &ctx)
         case let .set(option, value, column): try set(option, value, column, &ctx)
+        case .setTolerance(let d):
+            tolerance = d
+            output("tolerance \(format(d))")
         case .setExpect(let strict):
             strictExpect = strict
             output("expect \(strict ? "strict: the next new segment in the direction looked at must match" : "any: the first new segment that matches")")

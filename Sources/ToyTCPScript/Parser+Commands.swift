@@ -4,7 +4,14 @@ import ToyTCPWire
 extension LineParser {
     /// Parses the line's command: the command table (`CommandReference.all`) says which parser.
     mutating func parseCommand() throws(ScriptError) -> Command {
-        guard let first = next() else { return .empty }
+        guard var first = next() else { return .empty }
+        if first.isWord, let t = StatementTime.parse(first.text) {
+            time = t
+            guard let command = next() else { throw error("a time needs a statement after it (+0.1 inject …)", endColumn + 1) }
+            first = command
+        } else if first.isWord, first.text.hasPrefix("+") || first.text.first?.isNumber == true {
+            throw error("'\(first.text)' is not a time (0.250, +0.1, +0.1~+0.3 or *)", first.column)
+        }
         guard first.isWord else { throw error("expected a command, got \(first.text)", first.column) }
         guard let reference = CommandReference.named(first.text) else {
             var message = "unknown command '\(first.text)'"
@@ -158,6 +165,7 @@ extension LineParser {
             key = try word("an option")
             value = try word("a value for \(key.text)")
         }
+        if key.text == "tolerance" { return .setTolerance(try duration(value)) }
         if key.text == "expect" {
             guard value.text == "strict" || value.text == "any" else {
                 throw error("set expect takes strict (the next new segment must match) or any (the first that matches)", value.column)

@@ -18,7 +18,7 @@ public struct Parser: Sendable {
     public func parse(line: String, number: Int) throws(ScriptError) -> Statement {
         var p = try LineParser(line: line, location: SourceLocation(file: file, line: number, column: 1))
         let command = try p.parseCommand()
-        return Statement(command: command, location: p.location, sourceLine: line)
+        return Statement(command: command, location: p.location, sourceLine: line, time: p.time)
     }
 
     /// Parses a whole script: the statements that parsed and the errors of those that did not.
@@ -63,6 +63,8 @@ struct LineParser {
     let tokens: [Token]
     let commentColumn: Int?
     var index = 0
+    /// The line's packetdrill-style time, if it starts with one.
+    var time: StatementTime?
 
     init(line: String, location: SourceLocation) throws(ScriptError) {
         self.line = line

@@ -4,7 +4,7 @@
 /// already checked by the parser.
 public struct ScriptChecker {
     /// Names every script has.
-    static let builtins: Set<String> = ["last", "LAST", "random", "stack"]
+    static let builtins: Set<String> = ["last", "LAST", "random", "stack", "now"]
 
     public init() {}
 

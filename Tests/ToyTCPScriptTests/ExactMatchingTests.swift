@@ -205,3 +205,32 @@ struct LoopTests {
         #expect(out.contains { $0.hasPrefix("syn_backlog_drops = ") })
     }
 }
+
+/// Issue 11: "Time": packetdrill-style statement times with a tolerance.
+@Suite("Statement times")
+struct StatementTimeTests {
+    static func script(_ time: String) -> String {
+        "set tolerance 4ms\npeer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\n+0 send c \"hi\"\n\(time) expect P. on c within 1s\nprint now\n"
+    }
+
+    @Test("an expect on time passes; now is µs since the start", arguments: ["+0.020", "+0.017", "+0.015~+0.025", "*", "0.040"])
+    func onTime(time: String) throws {
+        let (result, out, err) = try TestSupport.runScript(Self.script(time))
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.last == "40000", "\(out)")
+    }
+
+    @Test("too early and too late fail, saying by how much", arguments: [("+0.030", "10ms early"), ("+0.010", "10ms late"), ("0.1", "60ms early")])
+    func offTime(time: String, message: String) throws {
+        let (result, _, err) = try TestSupport.runScript(Self.script(time))
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("the segment arrived \(message)"), "\(err)")
+    }
+
+    @Test("an action waits for its time")
+    func actionWaits() throws {
+        let (result, out, err) = try TestSupport.runScript("0.5 print now\n+0.25 print now\n")
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out == ["500000", "750000"])
+    }
+}
