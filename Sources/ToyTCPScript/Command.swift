@@ -118,6 +118,8 @@ public enum Command: Sendable {
     /// A peer server on `endpoint`, or (with `connectTo`) a client from `endpoint.address` to it.
     case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
     case help(String?)
+    /// `host2 "COMMAND" as NAME`: a process in the lab's peer namespace for the script's lifetime.
+    case host2(command: String, name: String)
     /// `stats`: the stack's counters.
     case stats
     /// `repeat N [as NAME] {`: opens a block (the script parser folds it into `repeatBlock`).

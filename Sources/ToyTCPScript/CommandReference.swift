@@ -109,6 +109,16 @@ public struct CommandReference: Sendable {
               summary: "starts a peer application on the simulated network (a server, or a client with connect)", example: "peer echo 10.0.1.1 7",
               keywords: PeerKind.allCases.map(\.rawValue),
               parse: { p throws(ScriptError) in try p.parsePeer() }),
+        .init(name: "host2", usage: "host2 \"COMMAND\" as NAME",
+              summary: "lab only: runs COMMAND (sh -c) in the peer namespace (PREFIX-host2) until the script ends; NAME.output is what it printed, NAME.running, NAME.status",
+              example: "host2 \"nc -l 10.0.1.1 8080\" as p", keywords: ["as"],
+              parse: { p throws(ScriptError) in
+                  guard let t = p.next(), case .string(let b) = t.kind else {
+                      throw p.error("host2 takes a quoted command: host2 \"nc -l 10.0.1.1 8080\" as p", p.endColumn + 1)
+                  }
+                  guard let name = try p.asName() else { throw p.error("name the process: host2 \"…\" as NAME", p.endColumn + 1) }
+                  return .host2(command: String(decoding: b, as: UTF8.self), name: name)
+              }),
         .init(name: "stats", usage: "stats", summary: "the stack's counters (segments in/out, RSTs, challenge ACKs, drops, retransmissions…); each is stack.NAME in expressions",
               example: "stats", keywords: [], parse: { _ in .stats }),
         .init(name: "repeat", usage: "repeat N [as NAME] { … }",

@@ -26,6 +26,15 @@ extension Interpreter: VariableScope {
             return segmentField(last, path)
         }
         if let s = segments[head] { return segmentField(s, path) }
+        if let p = peerProcesses[head] {
+            switch path.count == 2 ? path[1] : "" {
+            case "output": return .value(.bytes(p.output))
+            case "running": return .value(.boolean(p.isRunning))
+            case "status":
+                return p.isRunning ? .unavailable("\(head) is still running") : .value(.integer(Int64(p.exitStatus ?? -1)))
+            default: return .unknownField(index: 1, known: ["output", "running", "status"])
+            }
+        }
         if let v = variables[head] {
             return path.count == 1 ? .value(v) : .unknownField(index: 1, known: [])
         }

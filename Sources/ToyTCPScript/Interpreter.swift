@@ -66,6 +66,8 @@ public final class Interpreter {
     var segments: [String: Captured] = [:]
     var last: Captured?
     var variables: [String: Value] = [:]
+    /// Processes started with `host2`, ended when the session ends.
+    var peerProcesses: [String: PeerProcess] = [:]
     var pending: [Captured] = []
     /// The serial the next captured packet gets.
     var serialCounter = 0
@@ -171,6 +173,16 @@ public final class Interpreter {
         switch s.command {
         case .empty: break
         case .quit: return false
+        case let .host2(command, name):
+            guard case .lab(let ns?) = network.kind, ns.hasSuffix("host1") else {
+                throw ctx.error("host2 runs a process in the lab's peer namespace: run the script with --netns PREFIX-host1 (on the simulated network use peer)")
+            }
+            let peerNamespace = String(ns.dropLast("host1".count)) + "host2"
+            if let old = peerProcesses[name] { old.stop() }
+            var process: PeerProcess
+            do { process = try PeerProcess(name: name, command: command, namespace: peerNamespace) } catch { throw ctx.error(error.message) }
+            peerProcesses[name] = process
+            output("\(name): started in \(peerNamespace): \(command)")
         case .stats:
             for (name, value) in Interpreter.counters(network.stack.statistics) { output("\(name) = \(value)") }
         case .blockOpen, .blockClose:

@@ -66,7 +66,7 @@ public struct ScriptChecker {
         switch c {
         case .connect(_, _, _, _, let n?), .accept(_, _, let n?), .listen(_, _, let n?): return [n]
         case .expect(_, _, let n?): return [n]
-        case .let_(let n, _): return [n]
+        case .let_(let n, _), .host2(_, let n): return [n]
         default: return []
         }
     }

@@ -71,5 +71,7 @@ extension Interpreter {
         recorder?.close()
         recorder = nil
         network.shutdown()
+        for p in peerProcesses.values { p.stop() }
+        peerProcesses.removeAll()
     }
 }
