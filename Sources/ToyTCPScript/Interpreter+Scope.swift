@@ -26,6 +26,13 @@ extension Interpreter: VariableScope {
             return segmentField(last, path)
         }
         if let s = segments[head] { return segmentField(s, path) }
+        if let l = listeners[head] {
+            let figures = listenerFigures(l)
+            guard path.count == 2, let v = figures.first(where: { $0.0 == path[1] }) else {
+                return .unknownField(index: 1, known: figures.map(\.0))
+            }
+            return .value(.integer(v.1))
+        }
         if let p = peerProcesses[head] {
             switch path.count == 2 ? path[1] : "" {
             case "output": return .value(.bytes(p.output))

@@ -47,6 +47,8 @@ public final class Interpreter {
         let name: String
         let id: ListenerID
         let port: UInt16
+        /// The backlog it was opened with (the stack's `backlog` setting then).
+        var backlog = 0
     }
 
     /// A packet with its parse (absent for malformed ones).

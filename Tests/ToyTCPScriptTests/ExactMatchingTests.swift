@@ -197,12 +197,15 @@ struct LoopTests {
             sleep 100ms
             assert stack.packets_received >= 20000
             assert stack.syn_backlog_drops > 0
+            assert l.halfopen == l.backlog && l.acceptq == 0
+            status
             stats
             """
         let (result, out, err) = try TestSupport.runScript(script)
         #expect(result.exitStatus == 0, "\(err)")
         #expect(out.contains { $0.hasPrefix("sent 20000 segments, varied per copy (last: IP 10.0.0.2.21023 > 10.0.0.1.8080: Flags [S]") }, "\(out)")
         #expect(out.contains { $0.hasPrefix("syn_backlog_drops = ") })
+        #expect(out.contains { $0.hasPrefix("l: LISTEN port 8080: backlog 128, half-open 128, accept queue 0, SYNs dropped ") }, "\(out)")
     }
 }
 
