@@ -104,6 +104,8 @@ public enum Command: Sendable {
     case setExpect(strict: Bool)
     /// `set tolerance T`: how far a timed statement's event may be from its time (default 4ms).
     case setTolerance(Duration)
+    /// `set numbers relative|absolute`.
+    case setNumbers(relative: Bool)
     case use(ConnectionRef)
     case inject(SegmentTemplate)
     case expect(SegmentTemplate, within: Duration, name: String?)

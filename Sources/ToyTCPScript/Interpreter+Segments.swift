@@ -128,14 +128,20 @@ extension Interpreter {
     /// Builds the bytes an `inject` describes.
     func craft(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) -> ([UInt8], CraftRoute) {
         let route = try craftRoute(t.route, &ctx)
-        let r = try resolve(t, &ctx)
+        var r = try resolve(t, &ctx)
+        if relativeNumbers {
+            r = absoluteNumbers(r, FlowDirection(source: route.source, destination: route.destination),
+                                isSYN: (t.flags ?? []).contains(.syn))
+        }
         let base = IPv4Packet(
             header: IPv4Header(source: route.source.address, destination: route.destination.address),
             segment: TCPSegment(sourcePort: route.source.port, destinationPort: route.destination.port,
                                 sequenceNumber: SequenceNumber(route.seq), acknowledgmentNumber: SequenceNumber(route.ack),
                                 flags: t.flags ?? [], window: route.window))
         do {
-            return (try r.bytes(base: base), route)
+            let bytes = try r.bytes(base: base)
+            if let p = IPv4Packet.parseForMatching(bytes) { learnSequenceBases(p) }
+            return (bytes, route)
         } catch {
             throw ctx.error(error.message)
         }
@@ -176,7 +182,7 @@ extension Interpreter {
         }
         network.flush()
         if count == 1 {
-            if !tracing { output("sent " + TcpdumpLine.absoluteText(bytes)) }
+            if !tracing { output("sent " + (relativeNumbers ? renderRelative(bytes) : TcpdumpLine.absoluteText(bytes))) }
         } else if varies {
             let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
             output("sent \(sent) segments, varied per copy (last: \(TcpdumpLine.absoluteText(bytes)))\(seconds > 0 ? " in \(format(network.now - begin))" : "")")
@@ -232,7 +238,7 @@ extension Interpreter {
                     return true
                 }
                 guard r.isCandidate(pk, direction: c.observed.direction) else { continue }
-                if r.mismatches(pk).isEmpty { found = c; return true }
+                if comparable(r, pk).mismatches(pk).isEmpty { found = c; return true }
                 if strictExpect && !t.forbidden { offender = c; return true }
             }
             return false
@@ -250,7 +256,7 @@ extension Interpreter {
             var err = ctx.error("expected no segment like " + r.tcpdumpLine)
             err.sourceLine = ""
             err.showsColumn = false
-            err.details = ["got " + TcpdumpLine.absoluteText(c.observed.bytes) + " after \(format(c.observed.time - began))"]
+            err.details = ["got " + c.text + " after \(format(c.observed.time - began))"]
             throw err
         }
         if let c = found, let i = pending.firstIndex(where: { $0.serial == c.serial }) {
@@ -259,14 +265,14 @@ extension Interpreter {
             last = c
             quietSerial = c.serial + 1
             matchedEventTime = c.observed.time
-            if !tracing, c.packet != nil { output("got " + TcpdumpLine.absoluteText(c.observed.bytes)) }
+            if !tracing, c.packet != nil { output("got " + c.text) }
             try checkTiming(c, &ctx)
             return
         }
         var details: [String] = []
         if let c = offender, let pk = c.packet {
-            details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
-            details += r.mismatches(pk)
+            details.append("got " + c.text)
+            details += comparable(r, pk).mismatches(pk)
             details.append("set expect strict: the first new segment \(r.direction == .outbound ? "sent" : "that arrived") must match")
         } else {
             // The closest new candidate (fewest mismatched fields), packetdrill-style.
@@ -274,7 +280,7 @@ extension Interpreter {
             var stale: Captured?
             for c in pending {
                 guard let pk = c.packet, r.isCandidate(pk, direction: c.observed.direction) else { continue }
-                let m = r.mismatches(pk)
+                let m = comparable(r, pk).mismatches(pk)
                 if c.serial < horizon {
                     if m.isEmpty { stale = c }
                     continue
@@ -282,7 +288,7 @@ extension Interpreter {
                 if best == nil || m.count < best!.1.count { best = (c, m) }
             }
             if let (c, m) = best {
-                details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
+                details.append("got " + c.text)
                 details += m
                 details.append("within \(format(within)); the closest segment arrived after \(format(c.observed.time - began))")
             } else {
@@ -291,7 +297,7 @@ extension Interpreter {
                                                        : "within \(format(within)); nothing \(r.direction == .outbound ? "was sent" : "arrived") that matched the direction and addresses")
             }
             if let c = stale {
-                details.append("a matching segment arrived before this line and does not count: " + TcpdumpLine.absoluteText(c.observed.bytes))
+                details.append("a matching segment arrived before this line and does not count: " + c.text)
             }
         }
         pending.removeAll()
@@ -300,6 +306,16 @@ extension Interpreter {
         err.showsColumn = false
         err.details = details
         throw err
+    }
+
+    /// The template as it compares with `packet`: with relative numbers made absolute for the
+    /// packet's conversation when `set numbers relative` is on.
+    func comparable(_ r: ResolvedTemplate, _ packet: IPv4Packet) -> ResolvedTemplate {
+        guard relativeNumbers else { return r }
+        let s = packet.segment
+        let d = FlowDirection(source: Endpoint(address: packet.header.source, port: s.sourcePort),
+                              destination: Endpoint(address: packet.header.destination, port: s.destinationPort))
+        return absoluteNumbers(r, d, isSYN: s.flags.contains(.syn), packetSeq: s.sequenceNumber.rawValue)
     }
 
     /// For a timed `expect`: the segment must arrive within the line's time ± the tolerance.

@@ -57,6 +57,11 @@ public final class Interpreter {
         let packet: IPv4Packet?
         /// Position in the order packets were seen (consecutive), to tell new from old.
         let serial: Int
+        /// The tcpdump line with relative numbers, rendered when it was seen (`set numbers relative`).
+        var relativeText: String? = nil
+
+        /// The packet as the shell prints it: relative numbers if they were on, else absolute.
+        var text: String { relativeText ?? TcpdumpLine.absoluteText(observed.bytes) }
     }
 
     var connections: [String: ConnectionEntry] = [:]
@@ -87,6 +92,14 @@ public final class Interpreter {
     var statementStartHistory = 0
     /// `set expect strict`: the first new segment in the direction an `expect` looks at must match.
     var strictExpect = false
+    /// `set numbers relative`: seq and ack in inject, expect and printed lines count from each side's
+    /// ISN (as tcpdump prints and packetdrill writes them). Absolute by default.
+    var relativeNumbers = false
+    /// The ISN of each direction of each conversation, learnt from SYNs (and SYN-ACKs for the other
+    /// side) as they are seen or crafted.
+    var initialSequence: [FlowDirection: UInt32] = [:]
+    /// The renderer of relative lines; it sees every packet, in order, as tcpdump would.
+    var relativeRenderer = TcpdumpLine(absolute: false)
     /// `set tolerance`: packetdrill's default, 4 ms.
     var tolerance: Duration = .milliseconds(4)
     /// When the previous statement's event happened (the end of an action, the arrival of an expected
@@ -210,6 +223,9 @@ public final class Interpreter {
         case .abort(let ref): try userCall(ref, "abort", &ctx) { st, id, t in st.abort(id, at: t) }
         case .status(let ref): try status(ref, &ctx)
         case let .set(option, value, column): try set(option, value, column, &ctx)
+        case .setNumbers(let relative):
+            relativeNumbers = relative
+            output("numbers \(relative ? "relative: seq and ack count from each side's ISN" : "absolute")")
         case .setTolerance(let d):
             tolerance = d
             output("tolerance \(format(d))")
@@ -291,8 +307,10 @@ public final class Interpreter {
             switch o {
             case .packet(let p):
                 let parsed = IPv4Packet.parseForMatching(p.bytes)
-                let c = Captured(observed: p, packet: parsed, serial: serialCounter)
+                var c = Captured(observed: p, packet: parsed, serial: serialCounter)
                 serialCounter += 1
+                if let parsed { learnSequenceBases(parsed) }
+                if relativeNumbers { c.relativeText = renderRelative(p.bytes) }
                 last = c
                 pending.append(c)
                 if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
@@ -329,7 +347,54 @@ public final class Interpreter {
 
     func traceLine(_ c: Captured) -> String {
         let dir = c.observed.direction == .outbound ? "out" : "in "
-        let text = c.packet != nil ? TcpdumpLine.absoluteText(c.observed.bytes) : "malformed packet, \(c.observed.bytes.count) bytes"
+        let text = c.packet != nil ? c.text : "malformed packet, \(c.observed.bytes.count) bytes"
         return "\(stamp(c.observed.time)) \(dir) \(text)"
+    }
+}
+
+/// One direction of a conversation (source and destination endpoints), for ISNs.
+struct FlowDirection: Hashable {
+    var source: Endpoint
+    var destination: Endpoint
+    var reversed: FlowDirection { FlowDirection(source: destination, destination: source) }
+}
+
+extension Interpreter {
+    /// Records the ISNs a SYN (and a SYN-ACK, for the other side) shows.
+    func learnSequenceBases(_ p: IPv4Packet) {
+        let s = p.segment
+        guard s.flags.contains(.syn) else { return }
+        let d = FlowDirection(source: Endpoint(address: p.header.source, port: s.sourcePort),
+                              destination: Endpoint(address: p.header.destination, port: s.destinationPort))
+        initialSequence[d] = s.sequenceNumber.rawValue
+        if s.flags.contains(.ack) { initialSequence[d.reversed] = s.acknowledgmentNumber.rawValue &- 1 }
+    }
+
+    /// The ISN of one direction: learnt from its SYN, or from our stack's connection on that pair.
+    func initialSequenceNumber(_ d: FlowDirection) -> UInt32? {
+        if let isn = initialSequence[d] { return isn }
+        for e in connections.values {
+            guard let s = e.snapshot else { continue }
+            let local = Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort)
+            let remote = Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort)
+            if d.source == local && d.destination == remote { return s.snd.iss.rawValue }
+            if d.source == remote && d.destination == local { return s.rcv.irs.rawValue }
+        }
+        return nil
+    }
+
+    /// `template` with relative numbers made absolute for a segment travelling `d`. A SYN whose
+    /// direction has no ISN yet defines it: its `seq` stays as written.
+    func absoluteNumbers(_ r: ResolvedTemplate, _ d: FlowDirection, isSYN: Bool, packetSeq: UInt32? = nil) -> ResolvedTemplate {
+        var seqBase = initialSequenceNumber(d) ?? 0
+        if isSYN { seqBase = packetSeq ?? (initialSequence[d] == nil ? 0 : seqBase) }
+        return r.absolute(seqBase: seqBase, ackBase: initialSequenceNumber(d.reversed) ?? 0)
+    }
+
+    /// A packet as tcpdump prints it without -S (relative numbers), through the session's flow table.
+    func renderRelative(_ bytes: [UInt8]) -> String {
+        let out = OutputBuffer(flushThreshold: 4096)
+        bytes.withUnsafeBytes { relativeRenderer.renderIPv4($0, wireLength: $0.count, into: out) }
+        return out.string
     }
 }

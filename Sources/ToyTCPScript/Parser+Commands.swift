@@ -165,6 +165,12 @@ extension LineParser {
             key = try word("an option")
             value = try word("a value for \(key.text)")
         }
+        if key.text == "numbers" {
+            guard value.text == "relative" || value.text == "absolute" else {
+                throw error("set numbers takes relative (from each side's ISN, as tcpdump prints) or absolute", value.column)
+            }
+            return .setNumbers(relative: value.text == "relative")
+        }
         if key.text == "tolerance" { return .setTolerance(try duration(value)) }
         if key.text == "expect" {
             guard value.text == "strict" || value.text == "any" else {

@@ -106,6 +106,27 @@ public struct ResolvedTemplate: Sendable {
         bytes[i + 1] = UInt8(v & 0xFF)
     }
 
+    /// The template with relative numbers made absolute (`set numbers relative`): `seqBase` is added to
+    /// `seq`, `ackBase` to `ack` and to SACK edges (they acknowledge the other direction's bytes).
+    public func absolute(seqBase: UInt32, ackBase: UInt32) -> ResolvedTemplate {
+        var r = self
+        r.fields = fields.map { f, v in
+            switch f.name {
+            case "seq": return (f, Int64(UInt32(v) &+ seqBase))
+            case "ack": return (f, Int64(UInt32(v) &+ ackBase))
+            default: return (f, v)
+            }
+        }
+        r.options = options.map { o in
+            guard case .sack(let blocks?) = o else { return o }
+            return .sack(blocks.map { SACKBlock(left: $0.left + Int(ackBase), right: $0.right + Int(ackBase)) })
+        }
+        return r
+    }
+
+    /// The sequence number the template sets, if it does.
+    var sequenceValue: Int64? { fields.first { $0.field.name == "seq" }?.value }
+
     // MARK: Matching (expect)
 
     /// True if the segment travels where the template looks (direction and addresses); the rest of the

@@ -237,3 +237,32 @@ struct StatementTimeTests {
         #expect(out == ["500000", "750000"])
     }
 }
+
+/// Issue 11: "relative numbering" as tcpdump prints and packetdrill writes it.
+@Suite("Relative numbers")
+struct RelativeNumberTests {
+    @Test("set numbers relative: a crafted handshake with seq=1 ack=1, matched and printed relative")
+    func handshake() throws {
+        let script = """
+            set numbers relative
+            peer echo 10.0.1.1 8080
+            inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1000 win=65535
+            expect S. 10.0.1.1:8080 > 10.0.0.2:40000 seq=0 ack=1 within 1s as synack
+            inject . 10.0.0.2:40000 > 10.0.1.1:8080 seq=1 ack=1 win=65535
+            inject P. 10.0.0.2:40000 > 10.0.1.1:8080 seq=1 ack=1 win=65535 "hello\\n"
+            expect P. 10.0.1.1:8080 > 10.0.0.2:40000 seq=1 ack=7 payload="hello\\n" within 1s as echoed
+            assert echoed.ack == 1007
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)\n\(out)")
+        #expect(out.contains("sent IP 10.0.0.2.40000 > 10.0.1.1.8080: Flags [P.], seq 1:7, ack 1, win 65535, length 6: HTTP"), "\(out)")
+        #expect(out.contains("got IP 10.0.1.1.8080 > 10.0.0.2.40000: Flags [P.], seq 1:7, ack 7, win 65535, length 6: HTTP"), "\(out)")
+    }
+
+    @Test("absolute stays the default: seq=1 is sequence number 1")
+    func absoluteDefault() throws {
+        let (result, out, _) = try TestSupport.runScript("inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1\n")
+        #expect(result.exitStatus == 0)
+        #expect(out.contains { $0.contains("Flags [S], seq 1, win") }, "\(out)")
+    }
+}
