@@ -72,8 +72,8 @@ public struct CommandReference: Sendable {
               }),
         .init(name: "inject", usage: "inject FLAGS [SRC > DST | on NAME | to NAME] [FIELD=E ...] [OPTIONS in order] [DATA] [count=N rate=R]",
               summary: "crafts and sends a segment (alias craft). FIELDs: " + HeaderField.all.filter { $0.write != nil }.map(\.name).joined(separator: " ")
-                  + " csum=right|wrong|N ipcsum=… ipopt=HEX; OPTIONS: mss=N wscale=N sackOK ts=V,E sack=L:R,… nop eol opt=HEX (raw, any length byte); FLAGS as tcpdump/packetdrill write them",
-              example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "count=", "rate=", "src=", "dst="] + templateKeys(.inject), aliases: ["craft"],
+                  + " csum=right|wrong|N ipcsum=… ipopt=HEX; OPTIONS: mss=N wscale=N sackOK ts=V,E sack=L:R,… nop eol opt=HEX (raw, any length byte); FLAGS as tcpdump/packetdrill write them; with count=N each copy may vary: i is its index, random a fresh number, srcrange=A-B its source address",
+              example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "count=", "rate=", "src=", "dst=", "srcrange="] + templateKeys(.inject), aliases: ["craft"],
               parse: { p throws(ScriptError) in .inject(try p.parseTemplate(.inject).0) }),
         .init(name: "expect", usage: "expect [none] [in|out] FLAGS|* [SRC > DST | on NAME] [FIELD=E|* ...] [mss=N|*|none ts=V,E|*|none sack=…|none sackOK noopts] [DATA] [within T] [as NAME]",
               summary: "waits (default 1s) for a segment that arrives after the previous line and matches (inbound unless out); fields are evaluated when it arrives; binds it to NAME; 'none' fails if one comes; set expect strict: the next one must match",

@@ -127,7 +127,13 @@ extension Interpreter {
 
     /// Builds the bytes an `inject` describes.
     func craft(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) -> ([UInt8], CraftRoute) {
-        let route = try craftRoute(t.route, &ctx)
+        var route = try craftRoute(t.route, &ctx)
+        if let range = t.sourceRange {
+            var index: Int64 = 0
+            if case .integer(let k)? = variables[Interpreter.copyIndexName] { index = k }
+            let size = Int64(range.upperBound - range.lowerBound) + 1
+            route.source.address = IPv4Address(rawValue: range.lowerBound + UInt32(index % size))
+        }
         var r = try resolve(t, &ctx)
         if relativeNumbers {
             r = absoluteNumbers(r, FlowDirection(source: route.source, destination: route.destination),
@@ -153,7 +159,7 @@ extension Interpreter {
         // Per-copy fields: with `count=`, `i` is the copy's index (0, 1, …) and `random` a fresh number,
         // so `sport=1024+i seq=random` varies each copy. Otherwise one packet is built and repeated.
         let names = Set(ScriptChecker.template(t).map(\.0))
-        let varies = count > 1 && (names.contains(Interpreter.copyIndexName) || names.contains("random"))
+        let varies = count > 1 && (names.contains(Interpreter.copyIndexName) || names.contains("random") || t.sourceRange != nil)
         let saved = variables[Interpreter.copyIndexName]
         defer { variables[Interpreter.copyIndexName] = saved }
         if t.count != nil { variables[Interpreter.copyIndexName] = .integer(0) }

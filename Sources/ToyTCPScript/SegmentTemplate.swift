@@ -147,6 +147,8 @@ public struct SegmentTemplate: Hashable, Sendable {
     /// `inject … count=N rate=R`: how many copies, how fast.
     public var count: Expr?
     public var rate: Expr?
+    /// `srcrange=FIRST-LAST`: copy i of `count=N` comes from FIRST + i, cycling through the range.
+    public var sourceRange: ClosedRange<UInt32>?
     /// `expect none …`: the template describes what must *not* arrive.
     public var forbidden = false
 

@@ -180,6 +180,17 @@ struct LoopTests {
         #expect(out.last == "63")
     }
 
+    @Test("srcrange: each copy from the next address of a lab subnet; outside the lab is refused")
+    func sourceRange() throws {
+        let script = "inject S 10.0.0.2:1000 > 10.0.1.1:8080 count=3 srcrange=10.0.0.10-10.0.0.11 sport=2000+i\nexpect out S 10.0.0.11:2001 > 10.0.1.1:8080 within 1s\n"
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.contains { $0.contains("last: IP 10.0.0.10.2002 > 10.0.1.1.8080") }, "\(out)")
+        let (r2, _, e2) = try TestSupport.runScript("inject S 10.0.0.2:1000 > 10.0.1.1:8080 count=3 srcrange=10.0.0.10-10.0.2.11\n")
+        #expect(r2.exitStatus == 1 && r2.statementsRun == 0)
+        #expect(e2.joined().contains("srcrange must lie inside one lab subnet"))
+    }
+
     @Test("an unclosed block and a stray } are reported before anything runs")
     func badBlocks() throws {
         let (r, _, err) = try TestSupport.runScript("repeat 2 {\nprint 1\n}\n}\nrepeat 3 {\n")
