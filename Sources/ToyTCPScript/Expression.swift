@@ -98,12 +98,15 @@ public struct ExpressionParser {
 
     private mutating func take(_ op: String) -> Bool {
         skipBlanks()
-        let o = Array(op)
-        guard i + o.count <= end, Array(chars[i..<i + o.count]) == o else { return false }
+        var k = i
+        for c in op {
+            guard k < end, chars[k] == c else { return false }
+            k += 1
+        }
         // `<` must not eat the first half of `<=`, nor `=` of `==`.
-        if o.count == 1, i + 1 < end, "<>=!".contains(o[0]), chars[i + 1] == "=" { return false }
-        if o == ["&"] || o == ["|"] { return false }
-        i += o.count
+        if k == i + 1, k < end, "<>=!".contains(chars[i]), chars[k] == "=" { return false }
+        if op == "&" || op == "|" { return false }
+        i = k
         return true
     }
 
@@ -209,9 +212,13 @@ public struct ExpressionParser {
     }
 
     /// A TCP state written as the RFC writes it (`ESTABLISHED`, `SYN-SENT`, `FIN-WAIT-1`), longest first.
+    private static let statesLongestFirst: [(TCPState, [Character])] =
+        TCPState.allCases.sorted { $0.rawValue.count > $1.rawValue.count }.map { ($0, Array($0.rawValue)) }
+
     private mutating func scanState() -> TCPState? {
-        for state in TCPState.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count }) {
-            let s = Array(state.rawValue)
+        // States are upper case: most names are not one, and need no comparison at all.
+        guard i < end, chars[i].isUppercase else { return nil }
+        for (state, s) in ExpressionParser.statesLongestFirst {
             guard i + s.count <= end, Array(chars[i..<i + s.count]) == s else { continue }
             let after = i + s.count
             if after < end, chars[after].isLetter || chars[after].isNumber || chars[after] == "_" || chars[after] == "." { continue }
