@@ -4,11 +4,7 @@ import ToyTCPWire
 /// A template with every expression evaluated: what `inject` builds a packet from and what `expect`
 /// compares a packet against (`bytes(base:)` and `mismatches(_:)`, one field table for both).
 public struct ResolvedTemplate: Sendable {
-    public enum Want<T: Sendable & Equatable>: Sendable, Equatable {
-        case value(T)
-        case any
-        case absent
-    }
+    public typealias Want<T: Hashable & Sendable> = FieldSlot<T>
 
     public enum Checksum: Sendable, Equatable {
         case right
@@ -177,7 +173,7 @@ public struct ResolvedTemplate: Sendable {
         if noOptions, !opts.filter({ $0 != .nop && $0 != .eol }).isEmpty {
             out.append("options: expected none, got [\(TcpdumpLine.optionsText(opts))]")
         }
-        func want<T: BinaryInteger & Sendable>(_ name: String, _ w: Want<T>, _ got: T?) {
+        func want<T: BinaryInteger & Hashable & Sendable>(_ name: String, _ w: Want<T>, _ got: T?) {
             switch (w, got) {
             case (.value(let v), let g?): num(name, v, g)
             case (.value(let v), nil): out.append("\(name): expected \(v), got no \(name) option")
