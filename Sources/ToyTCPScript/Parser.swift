@@ -232,9 +232,14 @@ struct LineParser {
     /// The rest of the line (before a comment) from the current token, as an expression.
     mutating func restAsExpression(_ what: String) throws(ScriptError) -> (Expr, String) {
         guard let first = peek else { throw error("expected \(what)", endColumn + 1) }
-        let chars = Array(line)
-        let stop = (commentColumn ?? chars.count + 1) - 1
-        let text = String(chars[(first.column - 1)..<stop])
+        let startIndex = line.index(line.startIndex, offsetBy: first.column - 1)
+        let text: String
+        if let commentColumn {
+            let stop = line.index(line.startIndex, offsetBy: commentColumn - 1)
+            text = String(line[startIndex..<stop])
+        } else {
+            text = String(line[startIndex...])
+        }
         var p = ExpressionParser(text, column: first.column, location: location, sourceLine: line)
         let e = try p.parseAll()
         index = tokens.count
