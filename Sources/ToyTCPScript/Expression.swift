@@ -253,7 +253,7 @@ public struct ExpressionParser {
 /// Integer literals: decimal, `0x` hex, `0b` binary, `_` separators, `k`/`m` multipliers.
 public enum NumberLiteral {
     public static func parse(_ text: String) -> Int64? {
-        var t = text.replacingOccurrences(of: "_", with: "")
+        var t = text.utf8.contains(UInt8(ascii: "_")) ? String(text.filter { $0 != "_" }) : text
         var multiplier: Int64 = 1
         if t.hasPrefix("0x") || t.hasPrefix("0X") {
             return Int64(t.dropFirst(2), radix: 16)
@@ -264,12 +264,5 @@ public enum NumberLiteral {
         guard let n = Int64(t) else { return nil }
         let (r, o) = n.multipliedReportingOverflow(by: multiplier)
         return o ? nil : r
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of a: String, with b: String) -> String {
-        guard contains(a) else { return self }
-        return split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b)
     }
 }

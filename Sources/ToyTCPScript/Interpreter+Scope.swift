@@ -69,7 +69,10 @@ extension Interpreter: VariableScope {
     /// The stack's counters as (snake_case name, value) pairs, read by reflection so a counter the
     /// engine adds to `StackStatistics` shows in `stats` and `stack.NAME` without a change here.
     static func counters(_ s: StackStatistics) -> [(name: String, value: Int64)] {
-        Mirror(reflecting: s).children.compactMap { child in
+        // The names the engine's own list gives (`StackStatistics.counters` on the engine branch).
+        let renamed = ["resetsSent": "rsts_sent", "challengeAcksSent": "challenge_acks",
+                       "synAckRetransmissions": "synack_retransmissions"]
+        return Mirror(reflecting: s).children.compactMap { child in
             guard let label = child.label else { return nil }
             let value: Int64
             switch child.value {
@@ -79,6 +82,7 @@ extension Interpreter: VariableScope {
             case let v as UInt32: value = Int64(v)
             default: return nil
             }
+            if let name = renamed[label] { return (name, value) }
             var name = ""
             for ch in label {
                 if ch.isUppercase { name += "_" + ch.lowercased() } else { name.append(ch) }

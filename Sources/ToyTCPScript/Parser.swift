@@ -27,9 +27,9 @@ public struct Parser: Sendable {
         var number = 0
         // Open `repeat` blocks: the opening statement and the body so far; the script is the bottom.
         var blocks: [(open: Statement?, body: [Statement])] = [(nil, [])]
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
-            let line = String(raw)
+            let line = String(decoding: raw, as: UTF8.self)
             do {
                 let s = try parse(line: line, number: number)
                 switch s.command {
