@@ -270,6 +270,16 @@ struct RelativeNumberTests {
         #expect(out.contains("got IP 10.0.1.1.8080 > 10.0.0.2.40000: Flags [P.], seq 1:7, ack 7, win 65535, length 6: HTTP"), "\(out)")
     }
 
+    @Test("a relative mismatch is reported in relative numbers too")
+    func relativeMismatch() throws {
+        let script = "set numbers relative\npeer echo 10.0.1.1 8080\n"
+            + "inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1000 win=65535\n"
+            + "expect S. 10.0.1.1:8080 > 10.0.0.2:40000 ack=2 within 1s\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("ack: expected 2 (relative; 1002 absolute), got 1 (relative; 1001 absolute)"), "\(err)")
+    }
+
     @Test("absolute stays the default: seq=1 is sequence number 1")
     func absoluteDefault() throws {
         let (result, out, _) = try TestSupport.runScript("inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1\n")
