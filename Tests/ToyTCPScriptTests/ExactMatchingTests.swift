@@ -142,6 +142,7 @@ struct StateHistoryTests {
             peer echo 10.0.1.1 7
             connect 10.0.1.1 7 as c
             close c
+            sleep 100ms
             wait c FIN-WAIT-2 within 1s
             print c.history
             """
