@@ -91,6 +91,16 @@ public final class PcapReader {
         streamBuffer?.deallocate()
     }
 
+    /// Keeps only the records that match a tcpdump filter expression (pcap-filter(7)), compiled by
+    /// libpcap for this file's link type, as `tcpdump -r FILE EXPRESSION` does. A bad expression throws
+    /// `.filter` with libpcap's message.
+    public func setFilter(_ expression: String) throws(PcapError) {
+        try PacketFilter.install(expression, on: handle)
+    }
+
+    /// The file's link-layer type as libpcap's DLT_ value (what `pcap_open_dead` and dumps need).
+    public var dataLinkType: Int32 { pcap_datalink(handle) }
+
     /// The next record, or nil at the end of the file.
     public func next() throws(PcapError) -> PcapRecord? {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
