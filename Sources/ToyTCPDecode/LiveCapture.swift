@@ -21,9 +21,11 @@ public final class LiveCapture {
     public private(set) var packetsCaptured = 0
 
     /// Opens and activates `interface` (in the calling thread's network namespace).
+    /// `bufferSize` is the kernel ring's size: in immediate mode libpcap sizes each slot by the snapshot
+    /// length (up to 256 KiB on an interface with offloads), so a small ring drops packets of a burst.
     /// Errors (`.capture`) carry libpcap's explanation, e.g. `nosuch0: No such device exists`.
     public init(interface: String, snapLength: Int = 262_144, promiscuous: Bool = true,
-                bufferSize: Int = 4 << 20) throws(PcapError) {
+                bufferSize: Int = 32 << 20) throws(PcapError) {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_create(interface, &errbuf) else {
             throw PcapError(.capture, "\(interface): \(Self.text(errbuf))")
@@ -39,7 +41,7 @@ public final class LiveCapture {
             let kind = String(cString: pcap_statustostr(status))
             pcap_close(h)
             // libpcap's own text names the interface for most failures; add the status otherwise.
-            let message = detail.isEmpty ? "\(interface): \(kind)"
+            let message = detail.isEmpty || detail == kind ? "\(interface): \(kind)"
                 : (detail.contains(interface) ? detail : "\(interface): \(kind) (\(detail))")
             throw PcapError(.capture, message)
         }

@@ -17,7 +17,7 @@ extension Decode {
         }
         let capture: LiveCapture
         do {
-            capture = try LiveCapture(interface: interface, snapLength: snapLength)
+            capture = try LiveCapture(interface: interface, snapLength: snapLength, bufferSize: bufferKiB * 1024)
             if let expression = filterExpression { try capture.setFilter(expression) }
             if let path = writeFile { try capture.write(to: path) }
         } catch {
@@ -26,6 +26,12 @@ extension Decode {
         signal(SIGINT) { _ in captureInterrupted = 1 }
         signal(SIGTERM) { _ in captureInterrupted = 1 }
         signal(SIGPIPE, SIG_IGN)
+        // A parent (a script's background job, a test runner) may have blocked them; Ctrl-C must work.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let printing = writeFile == nil || print
         var printer = PacketPrinter(format: format ?? .line, options: options) { out.write($0) }
         FileHandleOutput.standardError(

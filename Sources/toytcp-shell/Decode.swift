@@ -61,6 +61,9 @@ struct Decode: ParsableCommand {
     @Option(name: .customShort("s"), help: ArgumentHelp("With -i: snapshot length, bytes kept of each packet (default 262144).", valueName: "snaplen"))
     var snapLength: Int = 262_144
 
+    @Option(name: .customShort("B"), help: ArgumentHelp("With -i: the kernel buffer size in KiB (tcpdump -B; default 32768).", valueName: "KiB"))
+    var bufferKiB: Int = 32768
+
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets (those the filter passes).", valueName: "count"))
     var count: Int?
 
@@ -137,6 +140,7 @@ struct Decode: ParsableCommand {
         }
         if let c = count, c <= 0 { throw ValidationError("-c needs a positive number of packets.") }
         if let d = duration, !(d > 0) { throw ValidationError("--duration needs a positive number of seconds.") }
+        if bufferKiB <= 0 { throw ValidationError("-B needs a positive buffer size in KiB.") }
         if snapLength <= 0 { throw ValidationError("-s needs a positive snapshot length.") }
         if timeFlags > 5 { throw ValidationError("-t may be given at most five times (-ttttt).") }
     }
