@@ -5,7 +5,7 @@ extension TcpdumpLine {
     /// `(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP (6), length 60)` and a newline with four
     /// spaces, after which the TCP part follows. ECN bits (RFC 3168 §5) follow the TOS as `,ECT(0)`,
     /// `,ECT(1)` or `,CE`; a TTL of 0 is left out; the fragment flags are `+` (MF), `DF` and `rsvd`;
-    /// a header checksum that does not sum to zero adds `, bad cksum OLD (->RIGHT)!`.
+    /// a header checksum that does not sum to zero adds `, bad cksum OLD (->RIGHT)!` (both `%x`, unpadded).
     func renderVerboseIPv4Header(_ p: UnsafeRawBufferPointer, headerLength ihl: Int, captured cap: Int,
                                  into out: OutputBuffer) {
         out.reserve(256)
@@ -58,7 +58,7 @@ extension TcpdumpLine {
                 out.append(", bad cksum ")
                 Self.appendHexMinimal(UInt64(carried), out)
                 out.append(" (->")
-                out.append(hex: UInt64(Self.shouldBe(carried, computed)), width: 4)
+                Self.appendHexMinimal(UInt64(Self.shouldBe(carried, computed)), out)
                 out.append(")!")
             }
         }
