@@ -133,7 +133,7 @@ struct Decode: ParsableCommand {
             throw ValidationError("--hex needs the packet's bytes in hex, e.g. --hex 4500002c...")
         }
         if hex != nil && !words.isEmpty {
-            throw ValidationError("--hex takes no filter expression.")
+            throw ValidationError("Give either a capture file or --hex, not both.")
         }
         if interface == nil && (netns != nil || writeFile != nil || duration != nil) {
             throw ValidationError("--netns, -w and --duration go with a live capture (-i INTERFACE).")
