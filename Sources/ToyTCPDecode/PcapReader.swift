@@ -21,8 +21,8 @@ public struct PcapRecord {
 /// flat however large the file is. A truncated or corrupt record ends the walk with an error that
 /// names the record; every record before it has been returned.
 ///
-/// A classic little-endian pcap file named by path is read faster through `MappedPcapRecords` (the
-/// file mapped a window at a time, no copy per record); libpcap still opens and checks it, and takes
+/// A classic little-endian pcap file named by path is read faster through `BlockPcapRecords` (a
+/// megabyte per system call, no copy per record); libpcap still opens and checks it, and takes
 /// over at the first record the fast path does not vouch for, so what is returned and every error
 /// are libpcap's.
 public final class PcapReader {
@@ -30,7 +30,7 @@ public final class PcapReader {
     /// The file's link-layer type.
     public let linkType: LinkType
     /// The number of records returned so far.
-    public private(set) var recordsRead = 0
+    @exclusivity(unchecked) public private(set) var recordsRead = 0
 
     /// Opens a capture file.
     ///
@@ -49,7 +49,7 @@ public final class PcapReader {
             if case .open = error.kind { named.detail = "\(path): \(error.detail)" }
             throw named
         }
-        mapped = MappedPcapRecords(fd: fd, snapshot: Int(pcap_snapshot(handle)))
+        mapped = BlockPcapRecords(fd: fd, snapshot: Int(pcap_snapshot(handle)))
     }
 
     /// Reads a capture from an open stdio stream (standard input, a pipe). The reader owns the
@@ -94,9 +94,9 @@ public final class PcapReader {
     private let streamBuffer: UnsafeMutablePointer<CChar>?
 
     /// The fast path while it lasts (nil for pcapng, big-endian files, pipes, and after handing over).
-    private var mapped: MappedPcapRecords?
+    @exclusivity(unchecked) private var mapped: BlockPcapRecords?
     /// The compiled filter, applied to every record (both paths).
-    private var filter: bpf_program?
+    @exclusivity(unchecked) private var filter: bpf_program?
 
     deinit {
         mapped = nil
