@@ -32,7 +32,7 @@ extension Decode {
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        let printing = writeFile == nil || print
+        let printing = writeFile == nil || printWhileWriting
         var printer = PacketPrinter(format: format ?? .line, options: options) { out.write($0) }
         FileHandleOutput.standardError(
             "toytcp-shell decode: listening on \(interface), link-type \(capture.dataLinkName), snapshot length \(capture.snapLength) bytes")

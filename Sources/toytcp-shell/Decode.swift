@@ -52,16 +52,16 @@ struct Decode: ParsableCommand {
     @Option(name: .customShort("w"), help: ArgumentHelp("With -i: write the captured packets to this pcap file (and print nothing, unless --print).", valueName: "file"))
     var writeFile: String?
 
-    @Flag(name: .long, help: "With -w: print the packets as well (tcpdump --print).")
-    var print = false
+    @Flag(name: .customLong("print"), help: "With -w: print the packets as well (tcpdump --print).")
+    var printWhileWriting = false
 
     @Option(name: .long, help: ArgumentHelp("With -i: stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
-    @Option(name: .customShort("s"), help: ArgumentHelp("With -i: snapshot length, bytes kept of each packet (default 262144).", valueName: "snaplen"))
+    @Option(name: .customShort("s"), help: ArgumentHelp("With -i: snapshot length, the bytes kept of each packet.", valueName: "snaplen"))
     var snapLength: Int = 262_144
 
-    @Option(name: .customShort("B"), help: ArgumentHelp("With -i: the kernel buffer size in KiB (tcpdump -B; default 32768).", valueName: "KiB"))
+    @Option(name: .customShort("B"), help: ArgumentHelp("With -i: the kernel buffer size in KiB (tcpdump -B).", valueName: "KiB"))
     var bufferKiB: Int = 32768
 
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets (those the filter passes).", valueName: "count"))
@@ -76,7 +76,7 @@ struct Decode: ParsableCommand {
     @Flag(name: [.customLong("absolute"), .customShort("S")], help: "Print absolute sequence numbers (tcpdump -S) instead of relative ones.")
     var absolute = false
 
-    @Flag(name: .customShort("v"), help: "Verbose (tcpdump -v): the IPv4 header line and the TCP checksum. -vv is accepted.")
+    @Flag(name: .customShort("v"), help: "Verbose (tcpdump -v): the IPv4 header line and the TCP checksum; -vv also shows seq on every segment.")
     var verbose: Int
 
     @Flag(name: .customShort("t"), help: "Time format (tcpdump): -t none, -tt epoch seconds, -ttt since previous, -tttt date and time, -ttttt since first.")

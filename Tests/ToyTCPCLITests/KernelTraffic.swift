@@ -142,16 +142,19 @@ rm -f "$out.log"
 """#
 
     /// usage: bash script TOYTCP-SHELL WORKDIR ID
-    /// Three live captures of ours on one veth inside a namespace, all entering it with --netns: one
-    /// with -w and --print stopped by SIGINT (as Ctrl-C), one with -c 10, one printing the RFC diagram
-    /// with -c 3; beside them tcpdump's own capture. Traffic: a handshake, 100 kB, a close, a RST.
+    /// Four live captures of ours on one veth inside a namespace, all entering it with --netns: one
+    /// with -w and --print stopped by SIGINT, one in a tmux terminal stopped by typing Ctrl-C there, one
+    /// with -c 10, one printing the RFC diagram with -c 3; beside them tcpdump's own capture.
+    /// Traffic: a handshake, 100 kB, a close, two RSTs.
     static let liveScript = #"""
 #!/usr/bin/env bash
 set -euo pipefail
 bin=$1 work=$2 id=$3
 nsa="toytcp-decl-a-$id" nsb="toytcp-decl-b-$id" va="tdla$id" vb="tdlb$id"
 pids=()
+session="toytcp-decl-$id"
 cleanup() {
+  tmux kill-session -t "$session" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   ip netns del "$nsa" 2>/dev/null || true
   ip netns del "$nsb" 2>/dev/null || true
@@ -179,7 +182,9 @@ ours=$!; pids+=($ours)
 count=$!; pids+=($count)
 "$bin" decode -i "$vb" --netns "$nsb" --format diagram -c 3 --duration 20 'tcp[tcpflags] & tcp-syn != 0' >"$work/diagram.txt" 2>"$work/diagram.err" &
 diagram=$!; pids+=($diagram)
-for f in ref ours count diagram; do
+tmux new-session -d -s "$session" -x 200 -y 50 \
+  "TZ=UTC '$bin' decode -i '$vb' --netns '$nsb' tcp >'$work/tmux.txt' 2>'$work/tmux.err'; echo \$? >'$work/tmux.rc'; sleep 30"
+for f in ref ours count diagram tmux; do
   for _ in $(seq 100); do grep -q "listening on" "$work/$f.err" 2>/dev/null && break; sleep 0.1; done
   grep -q "listening on" "$work/$f.err" || { echo "$f did not start:"; cat "$work/$f.err"; exit 1; } >&2
 done
@@ -195,5 +200,7 @@ rc=0; wait "$diagram" || rc=$?; echo "$rc" > "$work/diagram.rc"
 sleep 1
 kill -INT "$ours"
 rc=0; wait "$ours" || rc=$?; echo "$rc" > "$work/ours.rc"
+tmux send-keys -t "$session" C-c
+for _ in $(seq 100); do [ -s "$work/tmux.rc" ] && break; sleep 0.1; done
 """#
 }

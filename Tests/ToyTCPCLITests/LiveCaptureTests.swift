@@ -5,9 +5,10 @@ import Testing
 /// (see `KernelTraffic.liveScript`).
 @Suite("decode -i: live capture", .serialized)
 struct LiveCaptureTests {
-    @Test("live: printed lines equal tcpdump's reading of the same traffic; -c 10 stops after ten; the diagram prints live; Ctrl-C prints the counts")
+    @Test("live: printed lines equal tcpdump's reading of the same traffic; -c 10 stops after ten; the diagram prints live; Ctrl-C (SIGINT, and typed in tmux) prints the counts")
     func liveCapture() throws {
         guard KernelTraffic.available() else { return }
+        guard KernelTraffic.which("tmux") != nil else { Issue.record("tmux is not installed (scripts/setup.sh)"); return }
         let work = KernelTraffic.temporaryPath("live")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -34,6 +35,11 @@ struct LiveCaptureTests {
         let ours = try ChildProcess.run(["tcpdump", "-nn", "-t", "-r", "\(work)/ours.pcap"], timeout: 30)
         #expect(reference.stdout.contains("Flags [S]") && reference.stdout.contains("Flags [R.]"))
         if let diff = TcpdumpFlagsTests.firstDifference(reference.stdout, ours.stdout) { Issue.record("live vs tcpdump's capture: \(diff)") }
+
+        // Ctrl-C typed in a terminal (tmux): the same packets, the summary, status 0.
+        #expect(read("tmux.rc").trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(read("tmux.err"))")
+        #expect(read("tmux.txt").split(separator: "\n").count == printed)
+        #expect(read("tmux.err").contains("\n\(printed) packets captured\n"), "\(read("tmux.err"))")
 
         // -c 10: exits by itself after ten packets.
         #expect(read("count.rc").trimmingCharacters(in: .whitespacesAndNewlines) == "0")
