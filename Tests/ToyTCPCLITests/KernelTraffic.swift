@@ -154,7 +154,7 @@ nsa="toytcp-decl-a-$id" nsb="toytcp-decl-b-$id" va="tdla$id" vb="tdlb$id"
 pids=()
 session="toytcp-decl-$id"
 cleanup() {
-  tmux kill-session -t "$session" 2>/dev/null || true
+  tmux -L "$session" kill-server 2>/dev/null || true
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   ip netns del "$nsa" 2>/dev/null || true
   ip netns del "$nsb" 2>/dev/null || true
@@ -182,7 +182,8 @@ ours=$!; pids+=($ours)
 count=$!; pids+=($count)
 "$bin" decode -i "$vb" --netns "$nsb" --format diagram -c 3 --duration 20 'tcp[tcpflags] & tcp-syn != 0' >"$work/diagram.txt" 2>"$work/diagram.err" &
 diagram=$!; pids+=($diagram)
-tmux new-session -d -s "$session" -x 200 -y 50 \
+# A private tmux server (-L): the shared default one belongs to whoever else uses tmux on this machine.
+tmux -L "$session" new-session -d -s "$session" -x 200 -y 50 \
   "TZ=UTC '$bin' decode -i '$vb' --netns '$nsb' tcp >'$work/tmux.txt' 2>'$work/tmux.err'; echo \$? >'$work/tmux.rc'; sleep 30"
 for f in ref ours count diagram tmux; do
   for _ in $(seq 100); do grep -q "listening on" "$work/$f.err" 2>/dev/null && break; sleep 0.1; done
@@ -200,7 +201,7 @@ rc=0; wait "$diagram" || rc=$?; echo "$rc" > "$work/diagram.rc"
 sleep 1
 kill -INT "$ours"
 rc=0; wait "$ours" || rc=$?; echo "$rc" > "$work/ours.rc"
-tmux send-keys -t "$session" C-c
+tmux -L "$session" send-keys -t "$session" C-c
 for _ in $(seq 100); do [ -s "$work/tmux.rc" ] && break; sleep 0.1; done
 """#
 }
