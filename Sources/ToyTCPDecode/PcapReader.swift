@@ -98,7 +98,11 @@ public final class PcapReader {
     /// The compiled filter, applied to every record (both paths).
     @exclusivity(unchecked) private var filter: bpf_program?
 
+    /// `-w` while reading: where the records `next` returns are copied (libpcap's dump file).
+    @exclusivity(unchecked) private var dumper: OpaquePointer?
+
     deinit {
+        if let d = dumper { pcap_dump_close(d) }
         mapped = nil
         if var f = filter { pcap_freecode(&f) }
         pcap_close(handle)
@@ -113,6 +117,15 @@ public final class PcapReader {
         filter = try PacketFilter.compile(expression, on: handle)
     }
 
+    /// Copies every record `next` returns from now on to a new pcap file (tcpdump `-r IN -w OUT
+    /// FILTER`): same link type, nanosecond timestamps. The file is complete once the reader is gone.
+    public func write(to path: String) throws(PcapError) {
+        guard let d = pcap_dump_open(handle, path) else {
+            throw PcapError(.write, String(cString: pcap_geterr(handle)))
+        }
+        dumper = d
+    }
+
     /// The file's link-layer type as libpcap's DLT_ value (what `pcap_open_dead` and dumps need).
     public var dataLinkType: Int32 { pcap_datalink(handle) }
 
@@ -124,6 +137,14 @@ public final class PcapReader {
                bpf_filter(insns, record.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
                           UInt32(record.wireLength), UInt32(record.bytes.count)) == 0 {
                 continue
+            }
+            if let d = dumper {
+                // The handle is at nanosecond precision, so libpcap takes tv_usec as nanoseconds.
+                var h = pcap_pkthdr(ts: timeval(tv_sec: Int(record.timestamp.seconds), tv_usec: Int(record.timestamp.nanoseconds)),
+                                    caplen: UInt32(record.bytes.count), len: UInt32(record.wireLength))
+                if let base = record.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) {
+                    pcap_dump(UnsafeMutableRawPointer(d).assumingMemoryBound(to: UInt8.self), &h, base)
+                }
             }
             return record
         }

@@ -49,7 +49,7 @@ struct Decode: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With -i: capture inside this network namespace (as ip netns exec).", valueName: "name"))
     var netns: String?
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("With -i: write the captured packets to this pcap file (and print nothing, unless --print).", valueName: "file"))
+    @Option(name: .customShort("w"), help: ArgumentHelp("Write the packets (captured, or read and filtered) to this pcap file, and print nothing unless --print.", valueName: "file"))
     var writeFile: String?
 
     @Flag(name: .customLong("print"), help: "With -w: print the packets as well (tcpdump --print).")
@@ -135,8 +135,11 @@ struct Decode: ParsableCommand {
         if hex != nil && !words.isEmpty {
             throw ValidationError("Give either a capture file or --hex, not both.")
         }
-        if interface == nil && (netns != nil || writeFile != nil || duration != nil) {
-            throw ValidationError("--netns, -w and --duration go with a live capture (-i INTERFACE).")
+        if interface == nil && (netns != nil || duration != nil) {
+            throw ValidationError("--netns and --duration go with a live capture (-i INTERFACE).")
+        }
+        if hex != nil && writeFile != nil {
+            throw ValidationError("-w writes packets from a capture file or an interface, not from --hex.")
         }
         if let c = count, c <= 0 { throw ValidationError("-c needs a positive number of packets.") }
         if let d = duration, !(d > 0) { throw ValidationError("--duration needs a positive number of seconds.") }
@@ -168,6 +171,7 @@ struct Decode: ParsableCommand {
                 let buffer = PcapReader.enlargeBuffer(stream)
                 if !Self.startsLikeCapture(stream) {
                     if filterExpression != nil { failUsage("a filter expression needs a capture file, not hex text") }
+                    if writeFile != nil { failUsage("-w needs a capture file, not hex text") }
                     let text = Self.readAll(stream)
                     let packets: [[UInt8]]
                     do { packets = try HexText.packets(text) } catch {
@@ -187,6 +191,19 @@ struct Decode: ParsableCommand {
         }
         if let expression = filterExpression {
             do { try reader.setFilter(expression) } catch { failUsage(error.description) }
+        }
+        if let output = writeFile {
+            do { try reader.write(to: output) } catch { failUsage(error.description) }
+            if !printWhileWriting {
+                // tcpdump -r IN -w OUT: the records that pass go to OUT, nothing is printed.
+                var written = 0
+                do {
+                    while count.map({ written < $0 }) ?? true, try reader.next() != nil { written += 1 }
+                } catch {
+                    fail("\(path == "-" ? "standard input" : path): \(error.description)")
+                }
+                return
+            }
         }
         do {
             try printer.printAll(from: reader, limit: count)

@@ -181,7 +181,7 @@ struct DecodeCommandTests {
         let fileAndInterface = try Self.run(["decode", "-r", "x.pcap", "-i", "lo"])
         #expect(fileAndInterface.status == 2)
         #expect(fileAndInterface.stderr.hasPrefix("Error: Give one of a capture file (-r), --hex or -i, not several.\n"))
-        let liveOnly = try Self.run(["decode", "x.pcap", "-w", "out.pcap"])
+        let liveOnly = try Self.run(["decode", "x.pcap", "--duration", "3"])
         #expect(liveOnly.status == 2)
         #expect(liveOnly.stderr.contains("go with a live capture"))
         let format = try Self.run(["decode", "x.pcap", "--format", "fancy"])

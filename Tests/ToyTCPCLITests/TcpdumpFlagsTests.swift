@@ -86,6 +86,26 @@ struct TcpdumpFlagsTests {
         try Self.expectSame(["-v", "-e", "-c", "5", "-r", pcap, "tcp port 40002 and greater 100"], minimumLines: 5)
     }
 
+    @Test("-w while reading (tcpdump -r IN -w OUT FILTER): OUT holds what the filter passed; --print and -c as well")
+    func writeWhileReading() throws {
+        guard KernelTraffic.available() else { return }
+        let pcap = try KernelTraffic.capture.get()
+        let out = KernelTraffic.temporaryPath("written.pcap")
+        defer { unlink(out) }
+        let binary = try DecodeCommandTests.binary()
+        let quiet = try ChildProcess.run([binary, "decode", "-r", pcap, "-w", out, "tcp", "port", "40002"], timeout: 60)
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty, "\(quiet.stderr)")
+        let written = try ChildProcess.run(["tcpdump", "-nn", "-r", out], environment: ["TZ": "UTC"], timeout: 60)
+        let (reference, _) = try Self.both(["-r", pcap, "tcp port 40002"])
+        #expect(reference.stdout.split(separator: "\n").count > 20)
+        if let diff = Self.firstDifference(reference.stdout, written.stdout) { Issue.record("-w: \(diff)") }
+        let printed = try ChildProcess.run([binary, "decode", "-r", pcap, "-w", out, "--print", "-c", "5", "tcp port 40002"],
+                                           environment: ["TZ": "UTC"], timeout: 60)
+        let five = try ChildProcess.run(["tcpdump", "-nn", "-r", out], environment: ["TZ": "UTC"], timeout: 60)
+        #expect(printed.stdout == five.stdout)
+        #expect(five.stdout.split(separator: "\n").count == 5)
+    }
+
     @Test("a bad filter expression: libpcap's message, status 2, nothing printed")
     func badFilter() throws {
         guard KernelTraffic.available() else { return }
