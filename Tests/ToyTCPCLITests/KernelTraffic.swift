@@ -145,7 +145,9 @@ rm -f "$out.log"
     /// Four live captures of ours on one veth inside a namespace, all entering it with --netns: one
     /// with -w and --print stopped by SIGINT, one in a tmux terminal stopped by typing Ctrl-C there, one
     /// with -c 10, one printing the RFC diagram with -c 3; beside them tcpdump's own capture.
-    /// Traffic: a handshake, 100 kB, a close, two RSTs.
+    /// Traffic: a handshake, 100 kB, a close, two RSTs. All capture with `-s 2000`, as the reference
+    /// does: in immediate mode libpcap gives each packet a ring slot of the snapshot length (256 KiB by
+    /// default on a veth with offloads), so a burst on a loaded machine would overrun the default ring.
     static let liveScript = #"""
 #!/usr/bin/env bash
 set -euo pipefail
@@ -176,15 +178,15 @@ done
 export TZ=UTC
 ip netns exec "$nsb" tcpdump -i "$vb" -n -U --immediate-mode -s 2000 -B 16384 -w "$work/ref.pcap" tcp 2>"$work/ref.err" >/dev/null &
 pids+=($!)
-"$bin" decode -i "$vb" --netns "$nsb" -w "$work/ours.pcap" --print tcp >"$work/ours.txt" 2>"$work/ours.err" &
+"$bin" decode -i "$vb" --netns "$nsb" -s 2000 -w "$work/ours.pcap" --print tcp >"$work/ours.txt" 2>"$work/ours.err" &
 ours=$!; pids+=($ours)
-"$bin" decode -i "$vb" --netns "$nsb" -c 10 --duration 20 tcp >"$work/count.txt" 2>"$work/count.err" &
+"$bin" decode -i "$vb" --netns "$nsb" -s 2000 -c 10 --duration 20 tcp >"$work/count.txt" 2>"$work/count.err" &
 count=$!; pids+=($count)
-"$bin" decode -i "$vb" --netns "$nsb" --format diagram -c 3 --duration 20 'tcp[tcpflags] & tcp-syn != 0' >"$work/diagram.txt" 2>"$work/diagram.err" &
+"$bin" decode -i "$vb" --netns "$nsb" -s 2000 --format diagram -c 3 --duration 20 'tcp[tcpflags] & tcp-syn != 0' >"$work/diagram.txt" 2>"$work/diagram.err" &
 diagram=$!; pids+=($diagram)
 # A private tmux server (-L): the shared default one belongs to whoever else uses tmux on this machine.
 tmux -L "$session" new-session -d -s "$session" -x 200 -y 50 \
-  "TZ=UTC '$bin' decode -i '$vb' --netns '$nsb' tcp >'$work/tmux.txt' 2>'$work/tmux.err'; echo \$? >'$work/tmux.rc'; sleep 30"
+  "TZ=UTC '$bin' decode -i '$vb' --netns '$nsb' -s 2000 tcp >'$work/tmux.txt' 2>'$work/tmux.err'; echo \$? >'$work/tmux.rc'; sleep 30"
 for f in ref ours count diagram tmux; do
   for _ in $(seq 100); do grep -q "listening on" "$work/$f.err" 2>/dev/null && break; sleep 0.1; done
   grep -q "listening on" "$work/$f.err" || { echo "$f did not start:"; cat "$work/$f.err"; exit 1; } >&2
