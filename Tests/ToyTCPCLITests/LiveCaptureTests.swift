@@ -51,6 +51,24 @@ struct LiveCaptureTests {
         #expect(diagram.contains("Flags [S]") && diagram.contains("Source Port"), "\(diagram)")
     }
 
+    @Test("--duration ends a capture on time, with the summary, in a namespace of its own")
+    func duration() throws {
+        guard KernelTraffic.available() else { return }
+        let namespace = "toytcp-decd-\(KernelTraffic.uniqueID())"
+        let add = try ChildProcess.run(["ip", "netns", "add", namespace], timeout: 10)
+        try #require(add.status == 0, "\(add.stderr)")
+        defer { _ = try? ChildProcess.run(["ip", "netns", "del", namespace], timeout: 10) }
+        _ = try ChildProcess.run(["ip", "-n", namespace, "link", "set", "lo", "up"], timeout: 10)
+        let started = Date()
+        let r = try ChildProcess.run([try DecodeCommandTests.binary(), "decode", "-i", "lo", "--netns", namespace,
+                                      "--duration", "1.5", "tcp"], timeout: 20)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(elapsed >= 1.5 && elapsed < 10, "took \(elapsed) s")
+        #expect(r.stderr.contains("listening on lo, link-type EN10MB (Ethernet)"), "\(r.stderr)")
+        #expect(r.stderr.contains("\n0 packets captured\n"), "\(r.stderr)")
+    }
+
     @Test("a bad interface or a bad filter: a clear message, status 2")
     func badInterfaceOrFilter() throws {
         guard KernelTraffic.available() else { return }
