@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Decoder benchmark: toytcp-shell decode --format line against tcpdump -nn -r on the same pcap, in one run.
-# Builds release, generates >= 1,000,000 varied TCP segments (scripts/gen-tcp-pcap.py), times both with output
-# to /dev/null, checks the outputs are identical, and prints packets/s, the ratio and each one's peak RSS.
+# Decoder benchmark: toytcp-shell decode against tcpdump -nn on the same pcap with the same arguments, in one run:
+# the plain one-line decode, a filtered decode ('tcp[tcpflags] & tcp-syn != 0', compiled by libpcap for both)
+# and -v. Builds release, generates >= 1,000,000 varied TCP segments (scripts/gen-tcp-pcap.py), checks each
+# pair of outputs is identical, times both with output to /dev/null, and prints packets/s, the ratio and
+# each one's peak RSS.
 # usage: scripts/bench-decode.sh [PACKETS]   (default 1000000; also runs a 4x file to show memory stays flat)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,15 +29,28 @@ measure() {
 }
 
 export TZ=UTC
+# run_pair FILE PACKETS LABEL [ARGS...]: the same ARGS for both tools (after -nn for tcpdump).
 run_pair() {
-  local file=$1 n=$2
+  local file=$1 n=$2 label=$3
+  shift 3
+  echo
+  echo "== $label: decode $* / tcpdump -nn $* =="
+  "$bin" decode -r "$file" "$@" > "$work/ours.txt"
+  tcpdump -nn -r "$file" "$@" > "$work/ref.txt" 2>/dev/null
+  if ! cmp -s "$work/ours.txt" "$work/ref.txt"; then
+    echo "bench-decode: outputs differ ($label):" >&2
+    diff "$work/ref.txt" "$work/ours.txt" | head -5 >&2
+    exit 1
+  fi
+  echo "identical: $(wc -l < "$work/ours.txt") lines"
+  rm -f "$work/ours.txt" "$work/ref.txt"
   # Warm the page cache, then alternate runs and keep each tool's best of three.
   cat "$file" >/dev/null
   local best_ours=999999 best_ref=999999 rss_ours=0 rss_ref=0
   for _ in 1 2 3; do
-    read -r s rss < <(measure "$bin" decode "$file" --format line)
+    read -r s rss < <(measure "$bin" decode -r "$file" "$@")
     if (( $(echo "$s < $best_ours" | bc -l) )); then best_ours=$s; fi; rss_ours=$rss
-    read -r s rss < <(measure tcpdump -nn -r "$file")
+    read -r s rss < <(measure tcpdump -nn -r "$file" "$@")
     if (( $(echo "$s < $best_ref" | bc -l) )); then best_ref=$s; fi; rss_ref=$rss
   done
   local rate_ours rate_ref
@@ -44,20 +59,12 @@ run_pair() {
   printf "%-10s %12s %14s %14s\n" "packets" "tool" "packets/s" "peak RSS"
   printf "%-10s %12s %14.0f %11d kB\n" "$n" "toytcp" "$rate_ours" "$rss_ours"
   printf "%-10s %12s %14.0f %11d kB\n" "$n" "tcpdump" "$rate_ref" "$rss_ref"
-  printf "ratio toytcp/tcpdump: %.2fx\n" "$(echo "$rate_ours / $rate_ref" | bc -l)"
+  printf "ratio toytcp/tcpdump ($label): %.2fx\n" "$(echo "$rate_ours / $rate_ref" | bc -l)"
 }
 
-echo "checking the outputs are identical..."
-"$bin" decode "$work/bench.pcap" > "$work/ours.txt"
-tcpdump -nn -r "$work/bench.pcap" > "$work/ref.txt" 2>/dev/null
-if ! cmp -s "$work/ours.txt" "$work/ref.txt"; then
-  echo "bench-decode: outputs differ:" >&2
-  diff "$work/ref.txt" "$work/ours.txt" | head -5 >&2
-  exit 1
-fi
-echo "identical: $(wc -l < "$work/ours.txt") lines"
-rm -f "$work/ours.txt" "$work/ref.txt"
-run_pair "$work/bench.pcap" "$count"
+run_pair "$work/bench.pcap" "$count" "one-line"
+run_pair "$work/bench.pcap" "$count" "filtered" 'tcp[tcpflags] & tcp-syn != 0'
+run_pair "$work/bench.pcap" "$count" "verbose" -v
 
 # Memory stays flat as the file grows: the same segments four times over.
 cat "$work/bench.pcap" > "$work/big.pcap"

@@ -34,9 +34,13 @@ public struct DecodeStatistics: Sendable, Equatable {
 /// memory stays flat however many packets go through.
 public struct PacketPrinter {
     public let format: DecodeFormat
+    /// tcpdump's flags in effect (`-v`, `-e`, `-t…`, `-x…`, `-q`, `-S`).
+    public let options: TcpdumpOptions
     public private(set) var statistics = DecodeStatistics()
     public let output: OutputBuffer
     private var line: TcpdumpLine
+    private var timestamp: TcpdumpTimestamp
+    private var link: LinkDecapsulator?
     private let sink: (UnsafeRawBufferPointer) -> Void
 
     /// - Parameters:
@@ -44,62 +48,96 @@ public struct PacketPrinter {
     ///   - sink: receives the rendered bytes; called with ~64 KiB at a time and by `flush()`.
     public init(format: DecodeFormat, absolute: Bool, output: OutputBuffer = OutputBuffer(),
                 sink: @escaping (UnsafeRawBufferPointer) -> Void) {
+        self.init(format: format, options: TcpdumpOptions(absolute: absolute), output: output, sink: sink)
+    }
+
+    /// A printer with tcpdump's flags: each packet's line as `tcpdump -nn` with the same flags prints it,
+    /// then what `format` adds (diagram, our hex dump).
+    public init(format: DecodeFormat, options: TcpdumpOptions, output: OutputBuffer = OutputBuffer(),
+                sink: @escaping (UnsafeRawBufferPointer) -> Void) {
         self.format = format
+        self.options = options
         self.output = output
-        self.line = TcpdumpLine(absolute: absolute)
+        var line = TcpdumpLine(absolute: options.absolute)
+        line.verbosity = options.verbosity
+        line.quiet = options.quiet
+        line.omitsIPLabel = options.linkHeader
+        self.line = line
+        self.timestamp = TcpdumpTimestamp(format: options.time)
         self.sink = sink
     }
 
-    /// Decodes every record of a capture. On a corrupt record, what came before has been printed
-    /// and flushed, and the error names the record.
-    public mutating func printAll(from reader: PcapReader) throws(PcapError) {
-        var link = LinkDecapsulator(linkType: reader.linkType)
+    /// Decodes every record of a capture (the first `limit` of them, as tcpdump's `-c`, when given).
+    /// On a corrupt record, what came before has been printed and flushed, and the error names the record.
+    public mutating func printAll(from reader: PcapReader, limit: Int? = nil) throws(PcapError) {
         defer { flush() }
-        while let record = try reader.next() {
-            statistics.packets += 1
-            if record.bytes.count == 0 || record.wireLength < record.bytes.count {
-                // tcpdump reports a record header that cannot be right, with no time, and goes on.
-                statistics.invalid += 1
-                output.reserve(128)
-                if record.bytes.count == 0 {
-                    output.append(record.wireLength == 0 ? "[Invalid header: caplen==0, len==0]\n" : "[Invalid header: caplen==0]\n")
-                } else {
-                    output.append("[Invalid header: len(")
-                    output.append(decimal: UInt64(record.wireLength))
-                    output.append(") < caplen(")
-                    output.append(decimal: UInt64(record.bytes.count))
-                    output.append(")]\n")
-                }
-                continue
+        while limit.map({ statistics.packets < $0 }) ?? true, let record = try reader.next() {
+            printRecord(record, linkType: reader.linkType)
+        }
+    }
+
+    /// Decodes one captured frame (a file's record or a live capture's packet); output leaves through
+    /// the sink once the buffer passes its threshold, so call `flush()` when a live capture goes idle.
+    public mutating func printRecord(_ record: PcapRecord, linkType: LinkType) {
+        if link?.linkType != linkType { link = LinkDecapsulator(linkType: linkType) }
+        statistics.packets += 1
+        if record.bytes.count == 0 || record.wireLength < record.bytes.count {
+            // tcpdump reports a record header that cannot be right, with no time, and goes on.
+            statistics.invalid += 1
+            output.reserve(128)
+            if record.bytes.count == 0 {
+                output.append(record.wireLength == 0 ? "[Invalid header: caplen==0, len==0]\n" : "[Invalid header: caplen==0]\n")
+            } else {
+                output.append("[Invalid header: len(")
+                output.append(decimal: UInt64(record.wireLength))
+                output.append(") < caplen(")
+                output.append(decimal: UInt64(record.bytes.count))
+                output.append(")]\n")
             }
-            guard let offset = link.ipv4Offset(in: record.bytes, prefix: nil) else {
-                statistics.notIPv4 += 1
-                continue
-            }
-            let ipv4 = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
-            if ipv4.isEmpty {
-                // The link layer says IPv4 but nothing of it was captured: tcpdump prints " [|ip]".
-                statistics.printed += 1
-                line.clock.render(record.timestamp, into: output)
-                output.append(0x20)
-                if reader.linkType == .linuxSLL2 { _ = link.ipv4Offset(in: record.bytes, prefix: output) }
-                output.append(" [|ip]\n")
-                continue
-            }
-            guard TcpdumpLine.isIPv4TCP(ipv4) else {
-                statistics.notTCP += 1
-                continue
-            }
-            statistics.printed += 1
-            // The time, then the link layer's part (SLL2's interface and direction), then IPv4/TCP.
-            output.reserve(1024)
-            line.clock.render(record.timestamp, into: output)
-            output.append(0x20)
-            if reader.linkType == .linuxSLL2 { _ = link.ipv4Offset(in: record.bytes, prefix: output) }
+            return
+        }
+        guard let offset = link?.ipv4Offset(in: record.bytes, prefix: nil) else {
+            statistics.notIPv4 += 1
+            return
+        }
+        let ipv4 = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
+        if !ipv4.isEmpty && !TcpdumpLine.isIPv4TCP(ipv4) {
+            statistics.notTCP += 1
+            return
+        }
+        statistics.printed += 1
+        // The time, then the link layer's part (SLL2's interface and direction, -e's header), then IPv4/TCP.
+        output.reserve(1024)
+        timestamp.render(record.timestamp, into: output)
+        if linkType == .linuxSLL2 { _ = link?.ipv4Offset(in: record.bytes, prefix: output) }
+        if options.linkHeader {
+            LinkHeaderText.render(record.bytes, linkType: linkType, wireLength: record.wireLength,
+                                  quiet: options.quiet, into: output)
+        }
+        if ipv4.isEmpty {
+            // The link layer says IPv4 but nothing of it was captured: tcpdump prints " [|ip]".
+            output.append(" [|ip]")
+        } else {
             line.renderIPv4(ipv4, wireLength: record.wireLength - offset, into: output)
-            output.append(0x0A)
-            if format != .line { renderExtras(ipv4, wireLength: record.wireLength - offset) }
-            if output.count >= output.flushThreshold { flush() }
+        }
+        renderTcpdumpHex(record.bytes, linkHeaderLength: LinkHeaderText.headerLength(record.bytes, linkType: linkType))
+        output.append(0x0A)
+        if format != .line && !ipv4.isEmpty { renderExtras(ipv4, wireLength: record.wireLength - offset) }
+        if output.count >= output.flushThreshold { flush() }
+    }
+
+    /// tcpdump's `-x`/`-xx`/`-X`/`-XX` dump after the line: from the network layer on, or the whole frame.
+    private func renderTcpdumpHex(_ frame: UnsafeRawBufferPointer, linkHeaderLength: Int) {
+        switch options.hexDump {
+        case .none: return
+        case .hex(let whole), .hexAndASCII(let whole):
+            var ascii = false
+            if case .hexAndASCII = options.hexDump { ascii = true }
+            if whole {
+                TcpdumpHexDump.render(frame, ascii: ascii, into: output)
+            } else if frame.count > linkHeaderLength {
+                TcpdumpHexDump.render(UnsafeRawBufferPointer(rebasing: frame[linkHeaderLength...]), ascii: ascii, into: output)
+            }
         }
     }
 
@@ -110,6 +148,7 @@ public struct PacketPrinter {
         guard TcpdumpLine.isIPv4TCP(ipv4) else { statistics.notTCP += 1; return }
         statistics.printed += 1
         line.renderIPv4(ipv4, wireLength: ipv4.count, into: output)
+        renderTcpdumpHex(ipv4, linkHeaderLength: 0)
         output.append(0x0A)
         if format != .line { renderExtras(ipv4, wireLength: ipv4.count) }
         if output.count >= output.flushThreshold { flush() }

@@ -9,6 +9,10 @@ public struct PcapError: Error, Sendable, CustomStringConvertible, Equatable {
         case corruptRecord(record: Int)
         /// Writing failed.
         case write
+        /// A filter expression libpcap would not compile; the detail is libpcap's message.
+        case filter
+        /// A live capture could not start (no such interface, no permission).
+        case capture
     }
 
     public var kind: Kind
@@ -26,7 +30,7 @@ public struct PcapError: Error, Sendable, CustomStringConvertible, Equatable {
         case .unsupportedLinkType(let dlt):
             return "link-layer type \(dlt) (\(detail)) is not supported; supported: raw IP (101, 228), Ethernet (1), Linux cooked (113, 276)"
         case .corruptRecord(let record): return "record \(record): \(detail)"
-        case .write: return detail
+        case .write, .filter, .capture: return detail
         }
     }
 }

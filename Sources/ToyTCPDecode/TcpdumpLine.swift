@@ -20,6 +20,12 @@ public struct TcpdumpLine {
     public var clock = TimeOfDayFormatter()
     /// Print absolute sequence numbers (tcpdump `-S`).
     public var absolute: Bool
+    /// tcpdump's `-v` count: from 1 on, the IPv4 header line `(tos …, length N)` and the TCP checksum.
+    public var verbosity = 0
+    /// tcpdump's `-q`: `tcp LENGTH` in place of the TCP header's fields.
+    public var quiet = false
+    /// Set when the link-layer header has been printed (tcpdump `-e`): the line then has no `IP `.
+    public var omitsIPLabel = false
 
     public init(absolute: Bool = false) {
         self.absolute = absolute
@@ -50,7 +56,7 @@ public struct TcpdumpLine {
     /// Renders the IPv4/TCP text only (no time, no newline).
     public mutating func renderIPv4(_ p: UnsafeRawBufferPointer, wireLength: Int, into out: OutputBuffer) {
         out.reserve(1024)
-        out.append("IP ")
+        if !omitsIPLabel { out.append("IP ") }
         var cap = p.count
         guard cap >= 20 else { out.append(" [|ip]"); return }
         let ihl = Int(p[0] & 0x0F) * 4
@@ -71,6 +77,7 @@ public struct TcpdumpLine {
             return
         }
         cap = min(cap, min(wireLength, len))
+        if verbosity > 0 { renderVerboseIPv4Header(p, headerLength: ihl, captured: cap, into: out) }
         len -= ihl
         let fragment = Int(p[6]) << 8 | Int(p[7])
         if fragment & 0x1FFF != 0 {
@@ -89,7 +96,7 @@ public struct TcpdumpLine {
             out.append(")] [|ip]")
             return
         }
-        renderTCP(p, at: ihl, captured: cap, length: len, into: out)
+        renderTCP(p, at: ihl, captured: cap, length: len, fragmented: fragment & 0x3FFF != 0, into: out)
     }
 
     @inline(__always)
@@ -112,8 +119,9 @@ public struct TcpdumpLine {
 
     /// tcp_print: `t` is where the TCP header starts in `p`, `cap` the end of the captured (and
     /// IPv4-length-limited) bytes, `length` the TCP length per the IPv4 header.
+    /// `fragmented`: the datagram is a fragment (MF or an offset), so its checksum cannot be checked.
     mutating func renderTCP(_ p: UnsafeRawBufferPointer, at t: Int, captured cap: Int, length: Int,
-                            into out: OutputBuffer) {
+                            fragmented: Bool = false, into out: OutputBuffer) {
         if cap < t + 4 {
             appendAddress(p, 12, out)
             out.append(" > ")
@@ -141,6 +149,18 @@ public struct TcpdumpLine {
             out.append(" - too short, < 20]")
             return
         }
+        if quiet {
+            out.append("tcp ")
+            out.append(decimal: UInt64(UInt32(truncatingIfNeeded: length - hlen)))
+            if hlen > length {
+                out.append(" [bad hdr length ")
+                out.append(decimal: UInt64(hlen))
+                out.append(" - too long, > ")
+                out.append(decimal: UInt64(length))
+                out.append(0x5D)
+            }
+            return
+        }
         var seq = Self.be32(p, t + 4)
         var ack = Self.be32(p, t + 8)
         let flags = p[t + 13]
@@ -166,8 +186,12 @@ public struct TcpdumpLine {
             out.append(0x5D)
             return
         }
+        if verbosity > 0 && !fragmented && cap >= t + length {
+            renderChecksum(p, at: t, length: length, into: out)
+        }
         let payload = length - hlen
-        if payload > 0 || flags & 0x07 != 0 {
+        // tcpdump -vv shows the sequence number on every segment.
+        if payload > 0 || flags & 0x07 != 0 || verbosity > 1 {
             out.append(", seq ")
             out.append(decimal: seq)
             if payload > 0 {
@@ -199,6 +223,10 @@ public struct TcpdumpLine {
         out.append(decimal: UInt64(payload))
         // Before handing the payload to a dissector tcpdump checks that the whole header was captured.
         let headerLength = Int(p[t + 12] >> 4) * 4
+        if payload > 0 && verbosity > 0 && flags & 0x04 != 0 {
+            Self.renderResetData(p, from: t + headerLength, length: payload, captured: cap, into: out)
+            return
+        }
         if payload > 0 && cap - t < headerLength {
             out.append(" [remaining caplen(")
             out.append(decimal: UInt64(cap - t))
@@ -208,7 +236,8 @@ public struct TcpdumpLine {
             return
         }
         if payload > 0, let dissector = TextProtocolLine.dissector(sport, dport) {
-            TextProtocolLine.render(dissector, p, start: t + headerLength, length: payload, cap: cap, into: out)
+            TextProtocolLine.render(dissector, p, start: t + headerLength, length: payload, cap: cap,
+                                    verbose: verbosity > 0, into: out)
         }
     }
 

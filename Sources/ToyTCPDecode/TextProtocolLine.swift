@@ -48,8 +48,9 @@ enum TextProtocolLine {
 
     /// Appends the dissector's text. `p[start..<start+length]` is the payload per the IP header;
     /// bytes at or past `cap` were not captured.
+    /// `verbose` (tcpdump `-v`): `, length: N` and then every line, each after a newline and a tab.
     static func render(_ d: Dissector, _ p: UnsafeRawBufferPointer, start: Int, length: Int, cap: Int,
-                       into out: OutputBuffer) {
+                       verbose: Bool = false, into out: OutputBuffer) {
         switch d {
         case .unsupported: return
         case .ssh: renderSSH(p, start: start, length: length, cap: cap, out)
@@ -73,7 +74,19 @@ enum TextProtocolLine {
             }
             out.append(": ")
             out.append(name)
-            if printThis { printLine(p, start: start, length: length, cap: cap, truncationName: truncationName, out) }
+            if verbose && printThis {
+                out.append(", length: ")
+                out.append(decimal: UInt64(length))
+                var idx = 0
+                while idx < length {
+                    let next = printLine(p, start: start, from: idx, length: length, cap: cap,
+                                         truncationName: truncationName, out)
+                    if next == 0 { break }
+                    idx = next
+                }
+                return
+            }
+            if printThis && !verbose { printLine(p, start: start, length: length, cap: cap, truncationName: truncationName, out) }
         }
     }
 
@@ -150,6 +163,43 @@ enum TextProtocolLine {
         }
         emit(p, start, idx, out)
         out.append(truncationName)
+    }
+
+    /// print_txt_line with prefix "\n\t" from `from`: returns where the next line starts, or 0 when
+    /// printing stops (binary data, a lone CR, the end of the payload or of the capture).
+    static func printLine(_ p: UnsafeRawBufferPointer, start: Int, from: Int, length: Int, cap: Int,
+                          truncationName: StaticString, _ out: OutputBuffer) -> Int {
+        var idx = from
+        func emitLine() {
+            out.reserve(idx - from + 2)
+            out.append("\n\t")
+            out.append(bytes: UnsafeRawBufferPointer(rebasing: p[(start + from)..<(start + idx)]))
+        }
+        while idx < length {
+            guard start + idx < cap else {
+                out.append(truncationName)
+                return 0
+            }
+            let c = p[start + idx]
+            if c == 0x0A {
+                emitLine()
+                return idx + 1
+            } else if c == 0x0D {
+                if idx + 1 >= length { return 0 }
+                guard start + idx + 1 < cap else { out.append(truncationName); return 0 }
+                if p[start + idx + 1] == 0x0A {
+                    emitLine()
+                    return idx + 2
+                }
+                return 0
+            } else if !isPrint(c) && c != 0x09 {
+                return 0
+            }
+            idx += 1
+        }
+        emitLine()
+        out.append(truncationName)
+        return 0
     }
 
     static func emit(_ p: UnsafeRawBufferPointer, _ start: Int, _ n: Int, _ out: OutputBuffer) {
