@@ -45,7 +45,7 @@ public final class Interpreter {
 
     /// A packet with its parse (absent for malformed ones).
     struct Captured {
-        let observed: ObservedPacket
+        let observed: PacketRecord
         let packet: IPv4Packet?
     }
 
@@ -96,7 +96,7 @@ public final class Interpreter {
     }
 
     func refresh(_ e: ConnectionEntry) {
-        if let s = network.stack.snapshot(e.id) {
+        if let s = network.withStack({ stack, _ in stack.snapshot(e.id) }) {
             e.snapshot = s
             e.state = s.state
         } else if e.state != .closed {
@@ -199,7 +199,8 @@ public final class Interpreter {
     }
 
     /// Takes what the network saw: traces it, records it, queues packets for `expect`, notes events.
-    func absorb() {
+    /// The shell calls it when the network's `observationDescriptor` is readable at the prompt.
+    public func absorb() {
         for o in network.takeObservations() {
             switch o {
             case .packet(let p):
@@ -208,7 +209,7 @@ public final class Interpreter {
                 last = c
                 pending.append(c)
                 if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
-                recorder?.write(p)
+                recorder?.write(p, at: network.wallClock(p.time))
                 if tracing { output(traceLine(c)) }
             case .event(let event, let time):
                 handle(event, at: time)
@@ -240,6 +241,7 @@ public final class Interpreter {
     func traceLine(_ c: Captured) -> String {
         let dir = c.observed.direction == .outbound ? "out" : "in "
         let text = c.packet != nil ? TcpdumpLine.absoluteText(c.observed.bytes) : "malformed packet, \(c.observed.bytes.count) bytes"
-        return "\(stamp(c.observed.time)) \(dir) \(text)"
+        let why = c.observed.reason.map { "  (\($0))" } ?? (c.observed.crafted ? "  (crafted)" : "")
+        return "\(stamp(c.observed.time)) \(dir) \(text)\(why)"
     }
 }

@@ -1,22 +1,9 @@
 import ToyTCPEngine
 import ToyTCPWire
 
-/// A packet seen at our host, in either direction.
-public struct ObservedPacket: Sendable {
-    public var time: Instant
-    public var direction: Direction
-    /// The whole IPv4 packet as it was on the wire.
-    public var bytes: [UInt8]
-    public init(time: Instant, direction: Direction, bytes: [UInt8]) {
-        self.time = time
-        self.direction = direction
-        self.bytes = bytes
-    }
-}
-
 /// Something that happened on the network, in the order it happened.
 public enum Observation: Sendable {
-    case packet(ObservedPacket)
+    case packet(PacketRecord)
     case event(StackEvent, Instant)
 }
 
@@ -41,17 +28,23 @@ public enum NetworkKind: Sendable, Equatable {
 /// raw socket in the kernel lab (wall-clock time). One interface, so every command and every script
 /// runs on both.
 ///
-/// The interpreter owns the thread: it calls the stack through `stack` with `now`, then `flush()`; it
-/// waits with `run(until:…)`, which moves time (virtually or for real) and collects what happened; and
-/// it reads that with `takeObservations()`.
+/// The interpreter acts on the stack only through `withStack` (on the lab the stack lives on the event
+/// loop's thread and runs all the time: the call is made there and waited for; on the simulated
+/// network it runs at once); it waits with `run(until:…)`, which moves time (virtually or for real);
+/// and it reads what happened with `takeObservations()`. Packets are seen by a stage on the stack's
+/// `PacketPort`, the same path on both networks.
+///
+/// One rule for crafted conversations on both networks (`CraftedConversationStage`): the answers to a
+/// segment crafted from a local port our stack does not use are observed but not fed to our stack.
 public protocol ScriptNetwork: AnyObject {
     var kind: NetworkKind { get }
     /// `sim` or the namespace name: what the prompt shows.
     var label: String { get }
     /// The first line a session prints: which network, and how to get the other.
     var banner: String { get }
-    /// Our stack. Use it only from the interpreter's thread, between `run` calls.
-    var stack: Stack { get }
+    /// Runs `body` with our stack and the network's clock, where the stack lives, and returns its
+    /// result; what it makes the stack send goes out right after.
+    func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T
     /// The address our stack answers for.
     var localAddress: IPv4Address { get }
     /// An address on our side that our stack does not answer for, used as the default source of
@@ -61,8 +54,14 @@ public protocol ScriptNetwork: AnyObject {
     func mayCraft(to address: IPv4Address) -> Bool
     var now: Instant { get }
 
-    /// Sends what the stack queued after a user call.
+    /// Sends what the stack queued after a user call (on the lab the loop does it by itself).
     func flush()
+    /// The wall-clock time of `instant` for a pcap (seconds and nanoseconds since 1970): the real time
+    /// on the lab, `SimulatedScriptNetwork.epoch` plus virtual time on the simulated network.
+    func wallClock(_ instant: Instant) -> (seconds: Int64, nanoseconds: Int32)
+    /// Readable when observations wait that no command asked for (the lab's stack runs between
+    /// commands); the shell polls it beside standard input. `nil`: time moves only in `run`.
+    var observationDescriptor: Int32? { get }
     /// Puts a crafted IPv4 packet on the wire from our host (bytes as given: a wrong checksum stays wrong).
     /// `observe: false` skips the observation (the copies of a flood after the first).
     func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError)
