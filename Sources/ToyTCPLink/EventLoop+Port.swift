@@ -35,11 +35,15 @@ extension EventLoop {
 }
 
 /// A call made on the loop thread for a caller that waits for it (see `EventLoop.withPort`).
+/// The body is released as soon as it has run, before the caller wakes: `withoutActuallyEscaping`
+/// checks that nothing still holds it when `withPort` returns (the loop may still hold this object).
 private final class ConfinedCall<T, E: Error>: @unchecked Sendable {
-    let body: (PacketPort, Instant) throws(E) -> T
+    var body: ((PacketPort, Instant) throws(E) -> T)?
     var result: Result<T, E>?
     init(_ body: @escaping (PacketPort, Instant) throws(E) -> T) { self.body = body }
     func run(_ port: PacketPort, _ now: Instant) {
+        guard let body else { return }
+        self.body = nil
         do throws(E) { result = .success(try body(port, now)) } catch { result = .failure(error) }
     }
 }
