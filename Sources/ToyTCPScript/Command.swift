@@ -6,11 +6,14 @@ public struct Statement: Sendable {
     public var command: Command
     public var location: SourceLocation
     public var sourceLine: String
+    /// A packetdrill-style time at the start of the line (`+0.1 inject …`), if any.
+    public var time: StatementTime?
 
-    public init(command: Command, location: SourceLocation, sourceLine: String) {
+    public init(command: Command, location: SourceLocation, sourceLine: String, time: StatementTime? = nil) {
         self.command = command
         self.location = location
         self.sourceLine = sourceLine
+        self.time = time
     }
 }
 
@@ -41,57 +44,6 @@ public enum PayloadSource: Hashable, Sendable {
     case fill(Expr)
     /// An expression that evaluates to data (`c.data`, `synack.payload`).
     case expression(Expr)
-}
-
-/// A TCP option to put in a crafted segment, in the order written.
-public enum OptionSpec: Hashable, Sendable {
-    case mss(Expr)
-    case windowScale(Expr)
-    case sackPermitted
-    case timestamps(Expr, Expr)
-    case sack([SACKBlockSpec])
-    case nop
-    case eol
-    /// `opt=HEX`: raw option bytes, copied as they are.
-    case raw([UInt8])
-}
-
-/// One SACK block to craft (`sack=L:R,L:R`), edges as expressions.
-public struct SACKBlockSpec: Hashable, Sendable {
-    public var left: Expr
-    public var right: Expr
-    public init(left: Expr, right: Expr) { self.left = left; self.right = right }
-}
-
-/// Where a crafted or expected segment travels.
-public enum Route: Hashable, Sendable {
-    /// Explicit `SRC > DST`.
-    case explicit(source: Endpoint, destination: Endpoint)
-    /// Along a connection of our stack: `on c` is from us to the peer, `to c` from the peer to us.
-    case connection(ConnectionRef, towardUs: Bool)
-    /// Not said: the current connection (REPL), us → peer for `inject`.
-    case unspecified
-}
-
-/// A segment to craft and send (`inject`): every field may be an expression over live variables.
-public struct CraftSpec: Hashable, Sendable {
-    public var flags: TCPFlags
-    public var route: Route = .unspecified
-    public var seq: Expr?
-    public var ack: Expr?
-    public var window: Expr?
-    public var urgent: Expr?
-    public var options: [OptionSpec] = []
-    public var payload: PayloadSource?
-    /// `csum=`: a checksum to write instead of the right one.
-    public var checksum: Expr?
-    public var ttl: Expr?
-    /// `count=`: how many copies to send (bounded by `Interpreter.maximumCount`).
-    public var count: Expr?
-    /// `rate=`: segments per second for `count` copies; as fast as possible when absent.
-    public var rate: Expr?
-
-    public init(flags: TCPFlags) { self.flags = flags }
 }
 
 /// A `set` option of the stack (StackConfiguration).
@@ -148,9 +100,13 @@ public enum Command: Sendable {
     case abort(ConnectionRef)
     case status(ConnectionRef?)
     case set(StackOption?, value: String?, column: Int)
+    /// `set expect strict|any`: how `expect` picks segments (a setting of the script, not the stack).
+    case setExpect(strict: Bool)
+    /// `set tolerance T`: how far a timed statement's event may be from its time (default 4ms).
+    case setTolerance(Duration)
     case use(ConnectionRef)
-    case inject(CraftSpec)
-    case expect(SegmentPattern, within: Duration, name: String?)
+    case inject(SegmentTemplate)
+    case expect(SegmentTemplate, within: Duration, name: String?)
     case wait(ConnectionRef, TCPState, within: Duration)
     case trace(Bool)
     case show(String?, column: Int)
@@ -162,6 +118,21 @@ public enum Command: Sendable {
     /// A peer server on `endpoint`, or (with `connectTo`) a client from `endpoint.address` to it.
     case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
     case help(String?)
+    /// `stats`: the stack's counters.
+    case stats
+    /// `repeat N [as NAME] {`: opens a block (the script parser folds it into `repeatBlock`).
+    case blockOpen(count: Expr, index: String)
+    /// `}`: closes the innermost block.
+    case blockClose
+    /// A `repeat` block: the body runs `count` times with `index` = 0, 1, ….
+    case repeatBlock(count: Expr, index: String, body: [Statement])
     case quit
     case empty
+}
+
+extension Command {
+    var isExpect: Bool {
+        if case .expect = self { return true }
+        return false
+    }
 }

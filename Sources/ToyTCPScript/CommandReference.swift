@@ -1,5 +1,6 @@
-/// The reference of every command: usage, what it does, an example. `help`, completion and the
-/// README's language reference come from here.
+/// The table of commands: name, other spellings, usage, what it does, an example, the words
+/// completion offers, and the parser of its arguments. The parser, `help` and completion all read this
+/// one table, so a command added here is known to all three.
 public struct CommandReference: Sendable {
     public var name: String
     public var usage: String
@@ -7,61 +8,127 @@ public struct CommandReference: Sendable {
     public var example: String
     /// Words completion offers after the command (flag letters, keys, keywords).
     public var keywords: [String]
+    /// Other spellings (`craft` for `inject`).
+    public var aliases: [String]
+    /// Parses the arguments after the command word.
+    let parse: @Sendable (inout LineParser) throws(ScriptError) -> Command
+
+    init(name: String, usage: String, summary: String, example: String, keywords: [String], aliases: [String] = [],
+         parse: @escaping @Sendable (inout LineParser) throws(ScriptError) -> Command) {
+        self.name = name
+        self.usage = usage
+        self.summary = summary
+        self.example = example
+        self.keywords = keywords
+        self.aliases = aliases
+        self.parse = parse
+    }
+
+    /// The keys of a segment template, for completion (`seq=`, `ttl=`, …).
+    static func templateKeys(_ use: TemplateUse) -> [String] {
+        HeaderField.all.filter { use == .expect || $0.write != nil }.map { $0.name + "=" }
+            + ["csum=", "ipcsum=", "ipopt=", "mss=", "wscale=", "sackOK", "ts=", "sack=", "nop", "eol", "opt=", "payload=", "fill="]
+    }
 
     public static let all: [CommandReference] = [
         .init(name: "connect", usage: "connect ADDR PORT [from [ADDR:]PORT] [within T] [as NAME]",
               summary: "active open (RFC 9293 §3.10.1); waits up to 3s (or T) for ESTABLISHED", example: "connect 10.0.1.1 7 as c",
-              keywords: ["from", "within", "as"]),
+              keywords: ["from", "within", "as"],
+              parse: { p throws(ScriptError) in try p.parseConnect() }),
         .init(name: "listen", usage: "listen [ADDR] PORT [as NAME]", summary: "passive open on PORT",
-              example: "listen 8080 as srv", keywords: ["as"]),
+              example: "listen 8080 as srv", keywords: ["as"],
+              parse: { p throws(ScriptError) in try p.parseListen() }),
         .init(name: "accept", usage: "accept [LISTENER] [within T] [as NAME]",
               summary: "waits (default 10s) for a connection that completed its handshake", example: "accept srv within 5s as c",
-              keywords: ["within", "as"]),
+              keywords: ["within", "as"],
+              parse: { p throws(ScriptError) in .accept(listener: p.connectionRef(), within: try p.within(), name: try p.asName()) }),
         .init(name: "send", usage: "send [NAME] DATA", summary: "queues data: \"text\\n\" (escapes), 0xHEX, @FILE or fill=N",
-              example: "send c \"hello\\n\"", keywords: ["fill="]),
+              example: "send c \"hello\\n\"", keywords: ["fill="],
+              parse: { p throws(ScriptError) in try p.parseSend() }),
         .init(name: "recv", usage: "recv [NAME] [N] [within T]", summary: "waits (default 1s) for data and prints it; kept in NAME.data",
-              example: "recv c 6 within 1s", keywords: ["within"]),
+              example: "recv c 6 within 1s", keywords: ["within"], aliases: ["receive"],
+              parse: { p throws(ScriptError) in try p.parseRecv() }),
         .init(name: "shutdown", usage: "shutdown [NAME]", summary: "half-close: FIN after queued data, keep receiving",
-              example: "shutdown c", keywords: []),
-        .init(name: "close", usage: "close [NAME]", summary: "close both directions (FIN)", example: "close c", keywords: []),
+              example: "shutdown c", keywords: [],
+              parse: { p in .shutdown(p.connectionRef()) }),
+        .init(name: "close", usage: "close [NAME]", summary: "close both directions (FIN)", example: "close c", keywords: [],
+              parse: { p in .close(p.connectionRef()) }),
         .init(name: "abort", usage: "abort [NAME]", summary: "send RST and drop the connection (RFC 9293 §3.10.5)",
-              example: "abort c", keywords: []),
+              example: "abort c", keywords: [],
+              parse: { p in .abort(p.connectionRef()) }),
         .init(name: "status", usage: "status [NAME]",
-              summary: "state and variables: SND.UNA/NXT/WND, RCV.NXT/WND, cwnd, SRTT, RTO, queues", example: "status", keywords: []),
+              summary: "state and variables: SND.UNA/NXT/WND, RCV.NXT/WND, cwnd, SRTT, RTO, queues", example: "status", keywords: [],
+              parse: { p in let r = p.connectionRef(); return .status(r.name == nil ? nil : r) }),
         .init(name: "set", usage: "set [OPTION VALUE]",
               summary: "stack options for new connections: " + StackOption.allCases.map(\.rawValue).joined(separator: " "),
-              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue)),
-        .init(name: "use", usage: "use NAME", summary: "make NAME the current connection", example: "use c2", keywords: []),
-        .init(name: "inject", usage: "inject FLAGS [SRC > DST | on NAME | to NAME] [seq=E ack=E win=E urg=E] [mss=N wscale=N sackOK ts=V,E sack=L:R nop opt=HEX] [DATA] [csum=X] [ttl=N] [count=N rate=R]",
-              summary: "crafts and sends one segment (alias craft); FLAGS as tcpdump/packetdrill write them: S S. SA PA FA R R. .; fields are expressions",
-              example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "seq=", "ack=", "win=", "urg=", "mss=", "wscale=", "sackOK", "ts=", "sack=", "nop", "opt=", "payload=", "fill=", "csum=", "ttl=", "count=", "rate=", "src=", "dst="]),
-        .init(name: "expect", usage: "expect [in|out] FLAGS|* [SRC > DST | on NAME] [seq=E ack=E win=E len=E mss=N wscale=N sackOK ts=V,E|* sack=L:R,… noopts] [DATA] [within T] [as NAME]",
-              summary: "waits (default 1s) for a matching segment (inbound unless out); binds it to NAME; fails with a field diff",
-              example: "expect S. ack=1001 within 1s as synack", keywords: ["in", "out", "on", "seq=", "ack=", "win=", "len=", "mss=", "wscale=", "sackOK", "ts=", "sack=", "noopts", "payload=", "within", "as"]),
+              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue) + ["expect"],
+              parse: { p throws(ScriptError) in try p.parseSet() }),
+        .init(name: "use", usage: "use NAME", summary: "make NAME the current connection", example: "use c2", keywords: [],
+              parse: { p throws(ScriptError) in
+                  let r = p.connectionRef()
+                  guard r.name != nil else { throw p.error("use needs a connection name", r.column) }
+                  return .use(r)
+              }),
+        .init(name: "inject", usage: "inject FLAGS [SRC > DST | on NAME | to NAME] [FIELD=E ...] [OPTIONS in order] [DATA] [count=N rate=R]",
+              summary: "crafts and sends a segment (alias craft). FIELDs: " + HeaderField.all.filter { $0.write != nil }.map(\.name).joined(separator: " ")
+                  + " csum=right|wrong|N ipcsum=… ipopt=HEX; OPTIONS: mss=N wscale=N sackOK ts=V,E sack=L:R,… nop eol opt=HEX (raw, any length byte); FLAGS as tcpdump/packetdrill write them",
+              example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "count=", "rate=", "src=", "dst="] + templateKeys(.inject), aliases: ["craft"],
+              parse: { p throws(ScriptError) in .inject(try p.parseTemplate(.inject).0) }),
+        .init(name: "expect", usage: "expect [none] [in|out] FLAGS|* [SRC > DST | on NAME] [FIELD=E|* ...] [mss=N|*|none ts=V,E|*|none sack=…|none sackOK noopts] [DATA] [within T] [as NAME]",
+              summary: "waits (default 1s) for a segment that arrives after the previous line and matches (inbound unless out); fields are evaluated when it arrives; binds it to NAME; 'none' fails if one comes; set expect strict: the next one must match",
+              example: "expect S. ack=1001 within 1s as synack", keywords: ["none", "in", "out", "on", "noopts", "within", "as"] + templateKeys(.expect),
+              parse: { p throws(ScriptError) in
+                  let (t, w, n) = try p.parseTemplate(.expect)
+                  return .expect(t, within: w ?? .seconds(1), name: n)
+              }),
         .init(name: "wait", usage: "wait [NAME] STATE [within T]", summary: "waits (default 1s) until the connection is in STATE",
-              example: "wait c ESTABLISHED within 1s", keywords: ["within"] + ["ESTABLISHED", "CLOSED", "CLOSE-WAIT", "TIME-WAIT", "FIN-WAIT-2", "LAST-ACK", "SYN-SENT", "SYN-RECEIVED"]),
+              example: "wait c ESTABLISHED within 1s", keywords: ["within"] + ["ESTABLISHED", "CLOSED", "CLOSE-WAIT", "TIME-WAIT", "FIN-WAIT-2", "LAST-ACK", "SYN-SENT", "SYN-RECEIVED"],
+              parse: { p throws(ScriptError) in try p.parseWait() }),
         .init(name: "trace", usage: "trace on|off", summary: "prints every segment in and out (tcpdump -S line) and every state change",
-              example: "trace on", keywords: ["on", "off"]),
+              example: "trace on", keywords: ["on", "off"],
+              parse: { p throws(ScriptError) in try p.parseTrace() }),
         .init(name: "show", usage: "show [LAST|NAME]", summary: "prints a segment as the RFC 9293 §3.1 header diagram",
-              example: "show synack", keywords: ["LAST"]),
+              example: "show synack", keywords: ["LAST"],
+              parse: { p throws(ScriptError) in try p.parseShow() }),
         .init(name: "record", usage: "record FILE.pcap|off", summary: "writes all traffic to a pcap file (open it with tcpdump -r or wireshark)",
-              example: "record /tmp/session.pcap", keywords: ["off"]),
-        .init(name: "let", usage: "let NAME = EXPR", summary: "a variable for later lines", example: "let isn = synack.seq", keywords: []),
-        .init(name: "sleep", usage: "sleep T", summary: "lets time pass (virtual on the simulated network)", example: "sleep 200ms", keywords: []),
+              example: "record /tmp/session.pcap", keywords: ["off"],
+              parse: { p throws(ScriptError) in try p.parseRecord() }),
+        .init(name: "let", usage: "let NAME = EXPR", summary: "a variable for later lines", example: "let isn = synack.seq", keywords: [],
+              parse: { p throws(ScriptError) in try p.parseLet() }),
+        .init(name: "sleep", usage: "sleep T", summary: "lets time pass (virtual on the simulated network)", example: "sleep 200ms", keywords: [],
+              parse: { p throws(ScriptError) in .sleep(try p.duration(try p.word("a duration (e.g. 500ms)"))) }),
         .init(name: "assert", usage: "assert EXPR", summary: "fails the script unless EXPR holds",
-              example: "assert c.state == ESTABLISHED && c.data == \"hi\\n\"", keywords: []),
-        .init(name: "print", usage: "print EXPR", summary: "prints a value", example: "print c.snd.nxt - c.snd.iss", keywords: []),
+              example: "assert c.state == ESTABLISHED && c.data == \"hi\\n\"", keywords: [],
+              parse: { p throws(ScriptError) in
+                  let (e, text) = try p.restAsExpression("a condition (e.g. c.state == ESTABLISHED)")
+                  return .assert(e, text: text)
+              }),
+        .init(name: "print", usage: "print EXPR", summary: "prints a value", example: "print c.snd.nxt - c.snd.iss", keywords: [],
+              parse: { p throws(ScriptError) in .print(try p.restAsExpression("an expression").0) }),
         .init(name: "peer", usage: "peer echo|discard ADDR PORT | peer send ADDR PORT N | peer KIND ADDR connect DST:PORT [N]",
               summary: "starts a peer application on the simulated network (a server, or a client with connect)", example: "peer echo 10.0.1.1 7",
-              keywords: PeerKind.allCases.map(\.rawValue)),
-        .init(name: "help", usage: "help [COMMAND]", summary: "this list, or one command with an example", example: "help inject", keywords: []),
-        .init(name: "quit", usage: "quit", summary: "closes every connection and leaves (Ctrl-D does the same)", example: "quit", keywords: []),
+              keywords: PeerKind.allCases.map(\.rawValue),
+              parse: { p throws(ScriptError) in try p.parsePeer() }),
+        .init(name: "stats", usage: "stats", summary: "the stack's counters (segments in/out, RSTs, challenge ACKs, drops, retransmissions…); each is stack.NAME in expressions",
+              example: "stats", keywords: [], parse: { _ in .stats }),
+        .init(name: "repeat", usage: "repeat N [as NAME] { … }",
+              summary: "runs the lines up to the matching } N times (scripts only); NAME (default i) is 0, 1, … in expressions",
+              example: "repeat 3 as k {", keywords: ["as", "{"],
+              parse: { p throws(ScriptError) in try p.parseRepeat() }),
+        .init(name: "}", usage: "}", summary: "ends a repeat block", example: "}", keywords: [], parse: { _ in .blockClose }),
+        .init(name: "help", usage: "help [COMMAND]", summary: "this list, or one command with an example", example: "help inject", keywords: [],
+              aliases: ["?"], parse: { p in .help(p.next()?.text) }),
+        .init(name: "quit", usage: "quit", summary: "closes every connection and leaves (Ctrl-D does the same)", example: "quit", keywords: [], aliases: ["exit"],
+              parse: { _ in .quit }),
     ]
 
-    public static func named(_ name: String) -> CommandReference? {
-        let n = Parser.aliases[name] ?? name
-        return all.first { $0.name == n }
-    }
+    static let byName: [String: CommandReference] = {
+        var d: [String: CommandReference] = [:]
+        for r in all { for n in [r.name] + r.aliases { d[n] = r } }
+        return d
+    }()
+
+    public static func named(_ name: String) -> CommandReference? { byName[name] }
 
     /// Plain-text help (the shell may format it differently).
     public static func usage(_ topic: String?) -> String {

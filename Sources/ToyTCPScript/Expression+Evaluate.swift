@@ -1,3 +1,5 @@
+import ToyTCPWire
+
 /// What a scope answers for a dotted name.
 public enum Lookup: Sendable {
     case value(Value)
@@ -42,6 +44,7 @@ extension Expression {
             let v = try e.evaluate(in: scope, location: location, sourceLine: sourceLine)
             switch (op, v) {
             case ("-", .integer(let n)): return .integer(0 &- n)
+            case ("-", .sequence): throw fail("a sequence number cannot be negated; subtract it from another (a - b is the distance)", column)
             case ("!", .boolean(let b)): return .boolean(!b)
             case ("!", .integer(let n)): return .boolean(n == 0)
             default: throw fail("'\(op)' does not apply to \(v.typeName) \(v)", column)
@@ -58,6 +61,7 @@ extension Expression {
                 return .boolean(by)
             }
             let y = try b.evaluate(in: scope, location: location, sourceLine: sourceLine)
+            if let r = try Expression.sequenceArithmetic(op, x, y, fail: { fail($0, column) }) { return r }
             switch (x, y) {
             case (.integer(let m), .integer(let n)):
                 switch op {
@@ -87,6 +91,49 @@ extension Expression {
                 if op == "!=" { return .boolean(x != y) }
             }
             throw fail("'\(op)' does not apply to \(x.typeName) and \(y.typeName)", column)
+        }
+    }
+}
+
+extension Expression {
+    /// `+`, `-` and comparisons where a sequence number is involved (RFC 9293 §3.4, RFC 1982):
+    /// seq ± n wraps modulo 2^32, seq − seq is the signed distance, comparisons use the sign of the
+    /// 32-bit difference; `*`, `/` and `%` read the sequence number as the plain 32-bit number it
+    /// carries. `nil` when neither side is a sequence number.
+    static func sequenceArithmetic(_ op: String, _ x: Value, _ y: Value,
+                                   fail: (String) -> ScriptError) throws(ScriptError) -> Value? {
+        func seq(_ v: Value) -> SequenceNumber? {
+            switch v {
+            case .sequence(let s): return s
+            case .integer(let n): return SequenceNumber(UInt32(truncatingIfNeeded: n))
+            default: return nil
+            }
+        }
+        switch (x, y) {
+        case (.sequence, .sequence), (.sequence, .integer), (.integer, .sequence): break
+        default: return nil
+        }
+        guard let a = seq(x), let b = seq(y) else { return nil }
+        switch op {
+        case "+":
+            if case .sequence = x, case .sequence = y { throw fail("two sequence numbers cannot be added (add a number of octets)") }
+            return .sequence(SequenceNumber(a.rawValue &+ b.rawValue))
+        case "-":
+            if case .sequence = x, case .sequence = y { return .integer(Int64(a - b)) }
+            if case .integer = x { throw fail("a number minus a sequence number has no meaning (write seq - n, or a - b for a distance)") }
+            return .sequence(SequenceNumber(a.rawValue &- b.rawValue))
+        case "==": return .boolean(a == b)
+        case "!=": return .boolean(a != b)
+        case "<": return .boolean(a < b)
+        case "<=": return .boolean(a == b || a < b)
+        case ">": return .boolean(b < a)
+        case ">=": return .boolean(a == b || b < a)
+        case "*", "/", "%":
+            let m = Int64(a.rawValue), n = Int64(b.rawValue)
+            if op == "*" { return .integer(m &* n) }
+            guard n != 0 else { throw fail("division by zero") }
+            return .integer(op == "/" ? m / n : m % n)
+        default: return nil
         }
     }
 }

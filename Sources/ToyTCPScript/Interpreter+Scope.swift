@@ -8,7 +8,7 @@ extension Interpreter: VariableScope {
         "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
         "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
         "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "received", "eof",
-        "lport", "rport", "sack", "ts",
+        "lport", "rport", "sack", "ts", "history",
     ]
     public static let segmentFields = [
         "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
@@ -29,7 +29,46 @@ extension Interpreter: VariableScope {
         if let v = variables[head] {
             return path.count == 1 ? .value(v) : .unknownField(index: 1, known: [])
         }
+        if head == "now", path.count == 1 { return .value(.integer((network.now - start).nanosecondsClamped / 1000)) }
+        if head == "random", path.count == 1 { return .value(.integer(Int64(nextRandom()))) }
+        if head == "stack" {
+            let counters = Interpreter.counters(network.withStack { st, _ in st.statistics })
+            guard path.count == 2, let v = counters.first(where: { $0.name == path[1] }) else {
+                return .unknownField(index: 1, known: counters.map(\.name))
+            }
+            return .value(.integer(v.value))
+        }
         return .unknownName
+    }
+
+    /// A fresh 32-bit number (SplitMix64).
+    func nextRandom() -> UInt32 {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var z = randomState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return UInt32(truncatingIfNeeded: (z ^ (z >> 31)) >> 32)
+    }
+
+    /// The stack's counters as (snake_case name, value) pairs, read by reflection so a counter the
+    /// engine adds to `StackStatistics` shows in `stats` and `stack.NAME` without a change here.
+    static func counters(_ s: StackStatistics) -> [(name: String, value: Int64)] {
+        Mirror(reflecting: s).children.compactMap { child in
+            guard let label = child.label else { return nil }
+            let value: Int64
+            switch child.value {
+            case let v as Int: value = Int64(v)
+            case let v as UInt64: value = Int64(truncatingIfNeeded: v)
+            case let v as Int64: value = v
+            case let v as UInt32: value = Int64(v)
+            default: return nil
+            }
+            var name = ""
+            for ch in label {
+                if ch.isUppercase { name += "_" + ch.lowercased() } else { name.append(ch) }
+            }
+            return (name, value)
+        }
     }
 
     func connectionField(_ e: ConnectionEntry, _ path: [String]) -> Lookup {
@@ -38,21 +77,23 @@ extension Interpreter: VariableScope {
         if key == "state" { return .value(.state(e.state)) }
         if key == "data" { return .value(.bytes(e.data)) }
         if key == "eof" { return .value(.boolean(e.endOfStream)) }
+        if key == "history" { return .value(.bytes(Array(historyText(e).utf8))) }
         if key == "received" { return .value(.integer(Int64(e.data.count))) }
         guard let s = e.snapshot else { return .unavailable("\(e.name) has no variables yet") }
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
+        func q(_ v: SequenceNumber) -> Lookup { .value(.sequence(v)) }
         func us(_ d: Duration) -> Lookup { .value(.integer(d.nanosecondsClamped / 1000)) }
         switch key {
-        case "snd.una": return n(s.snd.una.rawValue)
-        case "snd.nxt": return n(s.snd.nxt.rawValue)
+        case "snd.una": return q(s.snd.una)
+        case "snd.nxt": return q(s.snd.nxt)
         case "snd.wnd": return n(s.snd.wnd)
-        case "snd.wl1": return n(s.snd.wl1.rawValue)
-        case "snd.wl2": return n(s.snd.wl2.rawValue)
-        case "snd.iss", "iss": return n(s.snd.iss.rawValue)
+        case "snd.wl1": return q(s.snd.wl1)
+        case "snd.wl2": return q(s.snd.wl2)
+        case "snd.iss", "iss": return q(s.snd.iss)
         case "snd.wscale": return n(s.snd.windowShift)
-        case "rcv.nxt": return n(s.rcv.nxt.rawValue)
+        case "rcv.nxt": return q(s.rcv.nxt)
         case "rcv.wnd": return n(s.rcv.wnd)
-        case "rcv.irs", "irs": return n(s.rcv.irs.rawValue)
+        case "rcv.irs", "irs": return q(s.rcv.irs)
         case "rcv.wscale": return n(s.rcv.windowShift)
         case "mss": return n(s.mss)
         case "cwnd": return n(s.cwnd)
@@ -80,12 +121,12 @@ extension Interpreter: VariableScope {
         let s = p.segment
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
         switch path[1] {
-        case "seq": return n(s.sequenceNumber.rawValue)
-        case "ack": return n(s.acknowledgmentNumber.rawValue)
+        case "seq": return .value(.sequence(s.sequenceNumber))
+        case "ack": return .value(.sequence(s.acknowledgmentNumber))
         case "win": return n(s.window)
         case "urg": return n(s.urgentPointer)
         case "len": return n(s.payload.count)
-        case "end": return n((s.sequenceNumber + s.sequenceLength).rawValue)
+        case "end": return .value(.sequence(s.sequenceNumber + s.sequenceLength))
         case "flags": return .value(.flags(s.flags))
         case "sport": return n(s.sourcePort)
         case "dport": return n(s.destinationPort)

@@ -45,72 +45,124 @@ extension Interpreter {
         }
     }
 
-    /// Builds the packet an `inject` describes.
-    func craft(_ spec: CraftSpec, _ ctx: inout Context) throws(ScriptError) -> (IPv4Packet, TCPSegment.ChecksumMode, CraftRoute) {
-        let r = try craftRoute(spec.route, &ctx)
-        let u32 = Int64(Int32.min)...Int64(UInt32.max)
-        var seg = TCPSegment(sourcePort: r.source.port, destinationPort: r.destination.port,
-                             sequenceNumber: SequenceNumber(r.seq), acknowledgmentNumber: SequenceNumber(r.ack),
-                             flags: spec.flags, window: r.window)
-        if let e = spec.seq { seg.sequenceNumber = SequenceNumber(UInt32(truncatingIfNeeded: try integer(e, "seq", u32, &ctx))) }
-        if let e = spec.ack { seg.acknowledgmentNumber = SequenceNumber(UInt32(truncatingIfNeeded: try integer(e, "ack", u32, &ctx))) }
-        // Without ACK the field carries nothing (RFC 9293 §3.1): zero it unless the user set it.
-        if !spec.flags.contains(.ack) && spec.ack == nil { seg.acknowledgmentNumber = 0 }
-        if let e = spec.window { seg.window = UInt16(try integer(e, "win", 0...65535, &ctx)) }
-        if let e = spec.urgent { seg.urgentPointer = UInt16(try integer(e, "urg", 0...65535, &ctx)) }
-        for o in spec.options {
-            switch o {
-            case .mss(let e): seg.options.append(.mss(UInt16(try integer(e, "mss", 0...65535, &ctx))))
-            case .windowScale(let e): seg.options.append(.windowScale(UInt8(try integer(e, "wscale", 0...255, &ctx))))
-            case .sackPermitted: seg.options.append(.sackPermitted)
-            case .timestamps(let a, let b):
-                seg.options.append(.timestamps(value: UInt32(try integer(a, "TS val", 0...Int64(UInt32.max), &ctx)),
-                                               echoReply: UInt32(try integer(b, "TS ecr", 0...Int64(UInt32.max), &ctx))))
-            case .sack(let blocks):
-                var list: [SACKBlock] = []
-                for b in blocks {
-                    list.append(SACKBlock(left: SequenceNumber(UInt32(truncatingIfNeeded: try integer(b.left, "SACK edge", u32, &ctx))),
-                                          right: SequenceNumber(UInt32(truncatingIfNeeded: try integer(b.right, "SACK edge", u32, &ctx)))))
-                }
-                seg.options.append(.sack(list))
-            case .nop: seg.options.append(.nop)
-            case .eol: seg.options.append(.eol)
-            case .raw(let bytes):
-                // Raw bytes go in as they are: kind, then (if present) length and data, kept lossless.
-                if let kind = bytes.first {
-                    seg.options.append(.unknown(kind: kind, data: bytes.count > 2 ? Array(bytes[2...]) : []))
-                    if bytes.count >= 2, Int(bytes[1]) != bytes.count {
-                        throw ctx.error("opt: length byte \(bytes[1]) does not match the \(bytes.count) bytes given")
-                    }
-                }
+    /// Evaluates every expression of a template (fields, options, payload); the addresses are the
+    /// caller's (`craftRoute` for inject, `resolveAddresses` for expect).
+    func resolve(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) -> ResolvedTemplate {
+        var r = ResolvedTemplate()
+        r.flags = t.flags
+        r.direction = t.direction
+        for f in HeaderField.all {
+            guard case .value(let e)? = t.fields[f.name] else { continue }
+            r.fields.append((f, f.isSequence ? Int64(try sequence(e, f.name, &ctx)) : try integer(e, f.name, f.range, &ctx)))
+        }
+        func checksum(_ c: ChecksumSlot?, _ what: String, _ ctx: inout Context) throws(ScriptError) -> ResolvedTemplate.Checksum? {
+            switch c {
+            case nil: return nil
+            case .right?: return .right
+            case .wrong?: return .wrong
+            case .value(let e)?: return .value(UInt16(try integer(e, what, 0...65535, &ctx)))
             }
         }
-        guard seg.optionsEncodedLength <= 40 else {
-            throw ctx.error("options take \(seg.optionsEncodedLength) bytes; TCP allows at most 40 (RFC 9293 §3.1)")
+        r.ipChecksum = try checksum(t.ipChecksum, "ipcsum", &ctx)
+        r.tcpChecksum = try checksum(t.tcpChecksum, "csum", &ctx)
+        r.ipOptions = t.ipOptions
+        r.noOptions = t.noOptions
+        func want(_ s: TemplateSlot, _ what: String, _ range: ClosedRange<Int64>, _ ctx: inout Context) throws(ScriptError) -> ResolvedTemplate.Want<Int64> {
+            switch s {
+            case .any: return .any
+            case .absent: return .absent
+            case .value(let e):
+                return .value(range == HeaderField.u32 ? Int64(try sequence(e, what, &ctx)) : try integer(e, what, range, &ctx))
+            }
         }
-        if let p = spec.payload { seg.payload = try payloadBytes(p, &ctx) }
-        guard seg.payload.count <= 65495 else { throw ctx.error("payload of \(seg.payload.count) bytes does not fit in one IPv4 packet") }
-        var mode = TCPSegment.ChecksumMode.compute
-        if let e = spec.checksum {
-            seg.checksum = UInt16(try integer(e, "csum", 0...65535, &ctx))
-            mode = .keep
+        func narrow<T: FixedWidthInteger & Sendable>(_ w: ResolvedTemplate.Want<Int64>) -> ResolvedTemplate.Want<T> {
+            switch w {
+            case .any: return .any
+            case .absent: return .absent
+            case .value(let v): return .value(T(truncatingIfNeeded: v))
+            }
         }
-        var header = IPv4Header(source: r.source.address, destination: r.destination.address)
-        if let e = spec.ttl { header.ttl = UInt8(try integer(e, "ttl", 0...255, &ctx)) }
-        return (IPv4Packet(header: header, segment: seg), mode, r)
+        for o in t.options {
+            switch o {
+            case .mss(let s): r.options.append(.mss(narrow(try want(s, "mss", 0...65535, &ctx))))
+            case .windowScale(let s): r.options.append(.windowScale(narrow(try want(s, "wscale", 0...255, &ctx))))
+            case .sackPermitted(let p): r.options.append(.sackPermitted(p))
+            case .timestamps(let a, let b):
+                r.options.append(.timestamps(narrow(try want(a, "TS val", HeaderField.u32, &ctx)),
+                                             narrow(try want(b, "TS ecr", HeaderField.u32, &ctx))))
+            case .timestampsAbsent: r.options.append(.timestampsAbsent)
+            case .sack(nil): r.options.append(.sack(nil))
+            case .sack(let blocks?):
+                var list: [SACKBlock] = []
+                for b in blocks {
+                    list.append(SACKBlock(left: SequenceNumber(try sequence(b.left, "SACK edge", &ctx)),
+                                          right: SequenceNumber(try sequence(b.right, "SACK edge", &ctx))))
+                }
+                r.options.append(.sack(list))
+            case .nop: r.options.append(.nop)
+            case .eol: r.options.append(.eol)
+            case .raw(let b): r.options.append(.raw(b))
+            }
+        }
+        if let p = t.payload { r.payload = try payloadBytes(p, &ctx) }
+        return r
     }
 
-    func inject(_ spec: CraftSpec, _ ctx: inout Context) throws(ScriptError) {
-        let (packet, mode, route) = try craft(spec, &ctx)
-        guard route.towardUs || network.mayCraft(to: packet.header.destination) else {
-            throw ctx.error("refusing to send to \(packet.header.destination): crafted segments go only to the lab (10.0.0.0/24, 10.0.1.0/24) or the simulated network")
+    /// Where `expect` looks: the direction and the addresses of its route.
+    func resolveAddresses(_ t: SegmentTemplate, _ r: inout ResolvedTemplate, _ ctx: inout Context) throws(ScriptError) {
+        switch t.route {
+        case .explicit(let s, let d):
+            r.source = s; r.destination = d
+        case .connection(let ref, _):
+            let e = try entry(ref, &ctx)
+            guard let s = e.snapshot else { throw ctx.error("\(e.name) has no addresses yet", ref.column) }
+            let local = Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort)
+            let remote = Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort)
+            if t.direction == .outbound { r.source = local; r.destination = remote }
+            else { r.source = remote; r.destination = local; r.direction = .inbound }
+        case .unspecified:
+            if r.direction == nil { r.direction = .inbound }
         }
-        let count = try spec.count.map { (e) throws(ScriptError) in try integer(e, "count", 1...Interpreter.maximumCount, &ctx) } ?? 1
-        let rate = try spec.rate.map { (e) throws(ScriptError) in try integer(e, "rate", 1...10_000_000, &ctx) }
-        let bytes = packet.bytes(tcpChecksum: mode)
+    }
+
+    /// Builds the bytes an `inject` describes.
+    func craft(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) -> ([UInt8], CraftRoute) {
+        let route = try craftRoute(t.route, &ctx)
+        let r = try resolve(t, &ctx)
+        let base = IPv4Packet(
+            header: IPv4Header(source: route.source.address, destination: route.destination.address),
+            segment: TCPSegment(sourcePort: route.source.port, destinationPort: route.destination.port,
+                                sequenceNumber: SequenceNumber(route.seq), acknowledgmentNumber: SequenceNumber(route.ack),
+                                flags: t.flags ?? [], window: route.window))
+        do {
+            return (try r.bytes(base: base), route)
+        } catch {
+            throw ctx.error(error.message)
+        }
+    }
+
+    func inject(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) {
+        let count = try t.count.map { (e) throws(ScriptError) in try integer(e, "count", 1...Interpreter.maximumCount, &ctx) } ?? 1
+        let rate = try t.rate.map { (e) throws(ScriptError) in try integer(e, "rate", 1...10_000_000, &ctx) }
+        // Per-copy fields: with `count=`, `i` is the copy's index (0, 1, …) and `random` a fresh number,
+        // so `sport=1024+i seq=random` varies each copy. Otherwise one packet is built and repeated.
+        let names = Set(ScriptChecker.template(t).map(\.0))
+        let varies = count > 1 && (names.contains(Interpreter.copyIndexName) || names.contains("random"))
+        let saved = variables[Interpreter.copyIndexName]
+        defer { variables[Interpreter.copyIndexName] = saved }
+        if t.count != nil { variables[Interpreter.copyIndexName] = .integer(0) }
+        var (bytes, route) = try craft(t, &ctx)
+        let destination = IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
+        guard route.towardUs || network.mayCraft(to: destination) else {
+            throw ctx.error("refusing to send to \(destination): crafted segments go only to the lab (10.0.0.0/24, 10.0.1.0/24) or the simulated network")
+        }
         let begin = network.now
         var sent: Int64 = 0
         while sent < count {
+            if varies && sent > 0 {
+                variables[Interpreter.copyIndexName] = .integer(sent)
+                (bytes, route) = try craft(t, &ctx)
+            }
             if route.towardUs { network.deliverLocally(bytes) } else { try network.transmit(bytes, observe: sent == 0 || recorder != nil || tracing) }
             sent += 1
             if let rate, sent < count {
@@ -125,6 +177,9 @@ extension Interpreter {
         network.flush()
         if count == 1 {
             if !tracing { output("sent " + TcpdumpLine.absoluteText(bytes)) }
+        } else if varies {
+            let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
+            output("sent \(sent) segments, varied per copy (last: \(TcpdumpLine.absoluteText(bytes)))\(seconds > 0 ? " in \(format(network.now - begin))" : "")")
         } else {
             let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
             let r = seconds > 0 ? Int(Double(sent) / seconds) : 0
@@ -141,106 +196,123 @@ extension Interpreter {
         tracing = wasTracing
     }
 
-    func resolve(_ p: SegmentPattern, _ ctx: inout Context) throws(ScriptError) -> ResolvedPattern {
-        var r = ResolvedPattern()
-        r.flags = p.flags
-        r.direction = p.direction
-        switch p.route {
-        case .explicit(let s, let d):
-            r.source = s; r.destination = d
-        case .connection(let ref, _):
-            let e = try entry(ref, &ctx)
-            guard let s = e.snapshot else { throw ctx.error("\(e.name) has no addresses yet", ref.column) }
-            let local = Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort)
-            let remote = Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort)
-            if p.direction == .outbound { r.source = local; r.destination = remote }
-            else { r.source = remote; r.destination = local; r.direction = .inbound }
-        case .unspecified:
-            if r.direction == nil { r.direction = .inbound }
-        }
-        let u32 = Int64(Int32.min)...Int64(UInt32.max)
-        if let e = p.seq { r.seq = UInt32(truncatingIfNeeded: try integer(e, "seq", u32, &ctx)) }
-        if let e = p.ack { r.ack = UInt32(truncatingIfNeeded: try integer(e, "ack", u32, &ctx)) }
-        if let e = p.window { r.window = UInt16(try integer(e, "win", 0...65535, &ctx)) }
-        if let e = p.urgent { r.urgent = UInt16(try integer(e, "urg", 0...65535, &ctx)) }
-        if let e = p.length { r.length = Int(try integer(e, "len", 0...65535, &ctx)) }
-        if let e = p.mss { r.mss = UInt16(try integer(e, "mss", 0...65535, &ctx)) }
-        if let e = p.windowScale { r.windowScale = UInt8(try integer(e, "wscale", 0...255, &ctx)) }
-        if let pl = p.payload { r.payload = try payloadBytes(pl, &ctx) }
-        r.sackPermitted = p.sackPermitted
-        if let blocks = p.sack {
-            var list: [SACKBlock] = []
-            for b in blocks {
-                list.append(SACKBlock(left: SequenceNumber(UInt32(truncatingIfNeeded: try integer(b.left, "SACK edge", u32, &ctx))),
-                                      right: SequenceNumber(UInt32(truncatingIfNeeded: try integer(b.right, "SACK edge", u32, &ctx)))))
-            }
-            r.sack = list
-        }
-        r.noOptions = p.noOptions
-        if let ts = p.timestamps {
-            r.timestampsPresent = true
-            if let v = ts.value { r.tsValue = UInt32(try integer(v, "TS val", 0...Int64(UInt32.max), &ctx)) }
-            if let v = ts.echo { r.tsEcho = UInt32(try integer(v, "TS ecr", 0...Int64(UInt32.max), &ctx)) }
-        }
-        return r
-    }
-
-    func expect(_ p: SegmentPattern, _ within: Duration, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
-        let r = try resolve(p, &ctx)
+    /// `expect`: waits for a segment that arrives after the previous statement finished and matches the
+    /// template, its fields evaluated when each candidate arrives (so `ack=c.rcv.nxt` means the value
+    /// then). Segments from before this line never match; they are named in the failure report.
+    /// With `set expect strict` the first new segment in the direction looked at must match, as in
+    /// packetdrill. `expect none …` fails if a matching segment arrives within the time.
+    func expect(_ t: SegmentTemplate, _ within: Duration, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
+        var within = within
+        // A timed expect waits at least until the end of its window.
+        if let (_, latest) = dueWindow, latest + tolerance - network.now > within { within = latest + tolerance - network.now }
+        var r = try resolve(t, &ctx)
+        try resolveAddresses(t, &r, &ctx)
         let began = network.now
-        var scanned = 0
-        var found: Int?
+        let horizon = statementHorizon
+        let context = ctx
+        var nextSerial = horizon
+        var found: Captured?
+        var offender: Captured?
+        var failure: ScriptError?
         func scan() -> Bool {
-            while scanned < pending.count {
-                let c = pending[scanned]
-                if let pk = c.packet, r.isCandidate(pk, direction: c.observed.direction), r.mismatches(pk).isEmpty {
-                    found = scanned
+            guard let first = pending.first else { return false }
+            var i = max(0, nextSerial - first.serial)
+            while i < pending.count {
+                let c = pending[i]
+                i += 1
+                nextSerial = c.serial + 1
+                guard let pk = c.packet else { continue }
+                // Fields are evaluated against the live values when each candidate arrives.
+                var cx = context
+                do {
+                    r = try resolve(t, &cx)
+                    try resolveAddresses(t, &r, &cx)
+                } catch {
+                    failure = error
                     return true
                 }
-                scanned += 1
+                guard r.isCandidate(pk, direction: c.observed.direction) else { continue }
+                if r.mismatches(pk).isEmpty { found = c; return true }
+                if strictExpect && !t.forbidden { offender = c; return true }
             }
             return false
         }
         var outcome = WaitOutcome.satisfied
         if !scan() {
-            outcome = wait(for: within) {
-                // `pending` may have been trimmed from the front; rescan from the start then.
-                if scanned > pending.count { scanned = 0 }
-                return scan()
-            }
+            outcome = wait(for: within) { scan() }
         }
-        if let i = found, i < pending.count {
-            let c = pending[i]
+        if let failure { throw failure }
+        if t.forbidden {
+            guard let c = found else {
+                output("nothing matched within \(format(within))")
+                return
+            }
+            var err = ctx.error("expected no segment like " + r.tcpdumpLine)
+            err.sourceLine = ""
+            err.showsColumn = false
+            err.details = ["got " + TcpdumpLine.absoluteText(c.observed.bytes) + " after \(format(c.observed.time - began))"]
+            throw err
+        }
+        if let c = found, let i = pending.firstIndex(where: { $0.serial == c.serial }) {
             pending.removeFirst(i + 1)
             if let name { segments[name] = c }
             last = c
+            quietSerial = c.serial + 1
+            matchedEventTime = c.observed.time
             if !tracing, c.packet != nil { output("got " + TcpdumpLine.absoluteText(c.observed.bytes)) }
+            try checkTiming(c, &ctx)
             return
         }
-        // Failure: show the closest candidate (fewest mismatched fields), packetdrill-style.
-        var best: (Captured, [String])?
-        for c in pending {
-            guard let pk = c.packet, r.isCandidate(pk, direction: c.observed.direction) else { continue }
-            let m = r.mismatches(pk)
-            if best == nil || m.count < best!.1.count { best = (c, m) }
+        var details: [String] = []
+        if let c = offender, let pk = c.packet {
+            details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
+            details += r.mismatches(pk)
+            details.append("set expect strict: the first new segment \(r.direction == .outbound ? "sent" : "that arrived") must match")
+        } else {
+            // The closest new candidate (fewest mismatched fields), packetdrill-style.
+            var best: (Captured, [String])?
+            var stale: Captured?
+            for c in pending {
+                guard let pk = c.packet, r.isCandidate(pk, direction: c.observed.direction) else { continue }
+                let m = r.mismatches(pk)
+                if c.serial < horizon {
+                    if m.isEmpty { stale = c }
+                    continue
+                }
+                if best == nil || m.count < best!.1.count { best = (c, m) }
+            }
+            if let (c, m) = best {
+                details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
+                details += m
+                details.append("within \(format(within)); the closest segment arrived after \(format(c.observed.time - began))")
+            } else {
+                details.append("got nothing")
+                details.append(outcome == .interrupted ? "interrupted after \(format(network.now - began))"
+                                                       : "within \(format(within)); nothing \(r.direction == .outbound ? "was sent" : "arrived") that matched the direction and addresses")
+            }
+            if let c = stale {
+                details.append("a matching segment arrived before this line and does not count: " + TcpdumpLine.absoluteText(c.observed.bytes))
+            }
         }
         pending.removeAll()
-        var details: [String] = []
-        if let (c, m) = best {
-            details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
-            details += m
-            let when = c.observed.time < began ? "before this line ran" : "after \(format(c.observed.time - began))"
-            details.append("within \(format(within)); the closest segment arrived \(when)")
-        } else {
-            details.append("got nothing")
-            details.append(outcome == .interrupted ? "interrupted after \(format(network.now - began))"
-                                                   : "within \(format(within)); nothing \(r.direction == .outbound ? "was sent" : "arrived") that matched the direction and addresses")
-        }
         var err = ctx.error("expected " + r.tcpdumpLine)
         err.sourceLine = ""
         err.showsColumn = false
         err.details = details
         throw err
+    }
+
+    /// For a timed `expect`: the segment must arrive within the line's time ± the tolerance.
+    func checkTiming(_ c: Captured, _ ctx: inout Context) throws(ScriptError) {
+        guard let (earliest, latest) = dueWindow else { return }
+        let t = c.observed.time
+        let due = earliest == latest ? stamp(earliest) : "\(stamp(earliest))~\(stamp(latest))"
+        if t < earliest - tolerance {
+            throw ctx.error("the segment arrived \(format(earliest - t)) early (at \(stamp(t)), due \(due) ± \(format(tolerance)))")
+        }
+        if t > latest + tolerance {
+            throw ctx.error("the segment arrived \(format(t - latest)) late (at \(stamp(t)), due \(due) ± \(format(tolerance)))")
+        }
     }
 
     func show(_ name: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {

@@ -129,6 +129,17 @@ extension Interpreter {
         return n
     }
 
+    /// A sequence-space value (RFC 9293 §3.4): a sequence number, or a number taken modulo 2^32.
+    /// Literals out of 0...2^32-1 were rejected when the script was checked.
+    func sequence(_ e: Expression, _ what: String, _ ctx: inout Context) throws(ScriptError) -> UInt32 {
+        let s = ctx.statement
+        switch try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine) {
+        case .sequence(let q): return q.rawValue
+        case .integer(let n): return UInt32(truncatingIfNeeded: n)
+        case let v: throw ctx.error("\(what) must be a sequence number, got \(v.typeName) \(v)", e.column)
+        }
+    }
+
     func send(_ ref: ConnectionRef, _ data: PayloadSource, _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         let bytes = try payloadBytes(data, &ctx)
@@ -158,7 +169,7 @@ extension Interpreter {
         }
         absorb()
         refresh(e)
-        output("\(e.name): sent \(offset) bytes\(stalled ? " of \(bytes.count) (send buffer full: the peer's window is closed)" : "")")
+        output("\(e.name): sent \(offset) \(offset == 1 ? "byte" : "bytes")\(stalled ? " of \(bytes.count) (send buffer full: the peer's window is closed)" : "")")
     }
 
     func recv(_ ref: ConnectionRef, _ count: Expression?, _ within: Duration?, _ ctx: inout Context) throws(ScriptError) {
@@ -195,10 +206,14 @@ extension Interpreter {
         e.data += got
         if eof { e.endOfStream = true }
         refresh(e)
-        var line = "\(e.name): received \(got.count) bytes"
+        var line = "\(e.name): received \(got.count) \(got.count == 1 ? "byte" : "bytes")"
         if !got.isEmpty { line += ": \(Value.quote(got))" }
         if eof { line += " (end of stream: the peer closed)" }
         output(line)
+        // `recv NAME N` is a test of N bytes: fewer is a failure, said with how many came.
+        if let want, got.count < want {
+            throw ctx.error("recv on \(e.name): received \(got.count) of \(want) bytes within \(format(within ?? .seconds(1)))\(eof ? " (the peer closed)" : "")")
+        }
     }
 
     func userCall(_ ref: ConnectionRef, _ verb: String, _ ctx: inout Context,
@@ -234,6 +249,11 @@ extension Interpreter {
             output("    MSS=\(s.mss) cwnd=\(s.cwnd) ssthresh=\(s.ssthresh) SRTT=\(s.srtt.map(format) ?? "-") RTTVAR=\(s.rttvar.map(format) ?? "-") RTO=\(format(s.rto))")
             output("    queued: send \(s.sendQueued) recv \(s.receiveQueued) out-of-order \(s.outOfOrderQueued); retransmissions \(s.retransmissions); SACK \(s.sackEnabled ? "on" : "off"), timestamps \(s.timestampsEnabled ? "on" : "off")")
         }
+    }
+
+    /// `CLOSED>SYN-SENT 0.000000s, …`: the states a connection went through and when.
+    func historyText(_ e: ConnectionEntry) -> String {
+        e.history.isEmpty ? "no changes" : e.history.map { "\($0.state) \(stamp($0.time))" }.joined(separator: ", ")
     }
 
     func format(_ d: Duration) -> String {
@@ -290,13 +310,23 @@ extension Interpreter {
 
     func waitState(_ ref: ConnectionRef, _ state: TCPState, _ within: Duration, _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
+        // A state passed through since the previous statement began counts (`close` may go through
+        // FIN-WAIT-1 and FIN-WAIT-2 to TIME-WAIT before `wait c FIN-WAIT-2` runs).
+        let horizon = stateHorizon
+        func reached() -> (state: TCPState, time: Instant)? {
+            e.history.last { $0.mark >= horizon && $0.state == state }.map { ($0.state, $0.time) }
+        }
         let outcome = wait(for: within) {
             refresh(e)
-            return e.state == state
+            return e.state == state || reached() != nil
         }
         refresh(e)
+        if e.state != state, let r = reached() {
+            output("\(e.name): passed through \(r.state) at \(stamp(r.time)), now \(e.state)")
+            return
+        }
         guard outcome == .satisfied || e.state == state else {
-            throw ctx.error("\(e.name): expected \(state) within \(format(within)), still \(e.state)\(e.failure.map { " (\($0))" } ?? "")")
+            throw ctx.error("\(e.name): expected \(state) within \(format(within)), still \(e.state)\(e.failure.map { " (\($0))" } ?? "") (history: \(historyText(e)))")
         }
         output("\(e.name): \(e.state)")
     }

@@ -11,6 +11,10 @@ import ToyTCPWire
 public final class Interpreter {
     /// The most copies one `inject … count=` may send.
     public static let maximumCount: Int64 = 10_000_000
+    /// The name of a copy's index in `inject … count=N` and of the default index of `repeat`.
+    static let copyIndexName = "i"
+    /// The most times one `repeat` block runs.
+    public static let maximumRepeat: Int64 = 10_000_000
     /// Packets kept for `expect` (older ones are dropped first).
     static let pendingLimit = 10_000
 
@@ -32,6 +36,8 @@ public final class Interpreter {
         var data: [UInt8] = []
         var endOfStream = false
         var failure: EngineError?
+        /// Every state change, in order: (new state, when, position in the session's history).
+        var history: [(state: TCPState, time: Instant, mark: Int)] = []
         init(name: String, id: ConnectionID, state: TCPState) {
             self.name = name; self.id = id; self.state = state
         }
@@ -47,6 +53,8 @@ public final class Interpreter {
     struct Captured {
         let observed: PacketRecord
         let packet: IPv4Packet?
+        /// Position in the order packets were seen (consecutive), to tell new from old.
+        let serial: Int
     }
 
     var connections: [String: ConnectionEntry] = [:]
@@ -59,6 +67,34 @@ public final class Interpreter {
     var last: Captured?
     var variables: [String: Value] = [:]
     var pending: [Captured] = []
+    /// The serial the next captured packet gets.
+    var serialCounter = 0
+    /// Packets with a serial below this were seen before the previous statement finished: `expect`
+    /// in the current statement never matches them.
+    var statementHorizon = 0
+    /// Where the current statement's horizon will be for the next one: the end of the last wait (or
+    /// just after the segment an `expect` matched). What a statement causes after its last wait (the
+    /// data `send` puts on the wire, the answer to an `inject`) is new for the next line.
+    var quietSerial = 0
+    /// Counts state changes in the session; `wait` accepts a state entered at or after
+    /// `stateHorizon`, the count when the previous statement began.
+    var historyCounter = 0
+    var stateHorizon = 0
+    var statementStartHistory = 0
+    /// `set expect strict`: the first new segment in the direction an `expect` looks at must match.
+    var strictExpect = false
+    /// `set tolerance`: packetdrill's default, 4 ms.
+    var tolerance: Duration = .milliseconds(4)
+    /// When the previous statement's event happened (the end of an action, the arrival of an expected
+    /// segment): what `+0.1` counts from.
+    var lastEventTime: Instant
+    /// Set by `expect` to the arrival of its segment.
+    var matchedEventTime: Instant?
+    /// The current statement's due window (`nil`: no time on the line, or `*`).
+    var dueWindow: (Instant, Instant)?
+    /// `random` in expressions: a seeded generator (SplitMix64), so a run on the simulated network
+    /// repeats exactly.
+    var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
     var tracing = false
     var recorder: PcapRecorder?
     var nameCounter = 0
@@ -70,6 +106,7 @@ public final class Interpreter {
         self.network = network
         self.output = output
         self.start = network.now
+        self.lastEventTime = network.now
     }
 
     // MARK: Names
@@ -118,9 +155,35 @@ public final class Interpreter {
         var ctx = Context(statement: s)
         defer { absorb() }
         absorb()
+        statementHorizon = quietSerial
+        stateHorizon = statementStartHistory
+        statementStartHistory = historyCounter
+        dueWindow = s.time.flatMap { $0.window(start: start, previous: lastEventTime) }
+        matchedEventTime = nil
+        defer { lastEventTime = matchedEventTime ?? network.now }
+        if let (due, _) = dueWindow, !s.command.isExpect, due > network.now {
+            // An action waits for its time; what arrives meanwhile stays new for the next expect.
+            if network.run(until: due, interrupted: interrupted, { absorb(); return false }) == .interrupted {
+                throw ctx.error("interrupted while waiting for this line's time")
+            }
+            absorb()
+        }
         switch s.command {
         case .empty: break
         case .quit: return false
+        case .stats:
+            for (name, value) in Interpreter.counters(network.withStack { st, _ in st.statistics }) { output("\(name) = \(value)") }
+        case .blockOpen, .blockClose:
+            throw ctx.error("repeat { … } blocks are for scripts (toytcp-shell run FILE)")
+        case let .repeatBlock(count, index, body):
+            let n = try integer(count, "repeat count", 0...Interpreter.maximumRepeat, &ctx)
+            let saved = variables[index]
+            defer { variables[index] = saved }
+            for k in 0..<n {
+                if interrupted() { throw ctx.error("repeat interrupted at \(index) = \(k)") }
+                variables[index] = .integer(k)
+                for b in body where try !execute(b) { return false }
+            }
         case .help(let topic):
             output(helpHandler?(topic) ?? CommandReference.usage(topic))
         case let .connect(remote, local, localPort, within, name): try connect(remote, local, localPort, within, name, &ctx)
@@ -133,6 +196,12 @@ public final class Interpreter {
         case .abort(let ref): try userCall(ref, "abort", &ctx) { st, id, t in st.abort(id, at: t) }
         case .status(let ref): try status(ref, &ctx)
         case let .set(option, value, column): try set(option, value, column, &ctx)
+        case .setTolerance(let d):
+            tolerance = d
+            output("tolerance \(format(d))")
+        case .setExpect(let strict):
+            strictExpect = strict
+            output("expect \(strict ? "strict: the next new segment in the direction looked at must match" : "any: the first new segment that matches")")
         case .use(let ref):
             let e = try entry(ref, &ctx)
             current = e.name
@@ -157,7 +226,8 @@ public final class Interpreter {
             }
             if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.startColumn) }
         case .print(let e):
-            output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
+            let v = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
+            if case .bytes(let b) = v { output(Value.quote(b, limit: 4096)) } else { output(v.description) }
         case let .peer(kind, endpoint, count, connectTo):
             do {
                 output(try network.startPeer(kind, at: endpoint, count: count, connectTo: connectTo))
@@ -192,10 +262,13 @@ public final class Interpreter {
     /// they come, so conditions see fresh state.
     func wait(for duration: Duration, _ condition: () -> Bool) -> WaitOutcome {
         let deadline = network.now + duration
-        return network.run(until: deadline, interrupted: interrupted) {
+        let outcome = network.run(until: deadline, interrupted: interrupted) {
             absorb()
             return condition()
         }
+        absorb()
+        quietSerial = serialCounter
+        return outcome
     }
 
     /// Takes what the network saw: traces it, records it, queues packets for `expect`, notes events.
@@ -204,8 +277,9 @@ public final class Interpreter {
         for o in network.takeObservations() {
             switch o {
             case .packet(let p):
-                let parsed = try? IPv4Packet.parse(p.bytes)
-                let c = Captured(observed: p, packet: parsed)
+                let parsed = IPv4Packet.parseForMatching(p.bytes)
+                let c = Captured(observed: p, packet: parsed, serial: serialCounter)
+                serialCounter += 1
                 last = c
                 pending.append(c)
                 if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
@@ -225,6 +299,8 @@ public final class Interpreter {
             switch ce {
             case .stateChanged(let from, let to):
                 e?.state = to
+                e?.history.append((to, time, historyCounter))
+                historyCounter += 1
                 if tracing { output("\(stamp(time)) \(e?.name ?? id.description): \(from) -> \(to)") }
             case .failed(let err):
                 e?.failure = err

@@ -8,39 +8,51 @@ public struct Parser: Sendable {
 
     public init(file: String) { self.file = file }
 
-    /// Every command name, the way `help` and completion list them.
-    public static let commandNames: [String] = [
-        "connect", "listen", "accept", "send", "recv", "shutdown", "close", "abort", "status", "set", "use",
-        "inject", "expect", "wait", "trace", "show", "record", "let", "sleep", "assert", "print", "peer",
-        "help", "quit",
-    ]
+    /// Every command name, the way `help` and completion list them (from the command table).
+    public static let commandNames: [String] = CommandReference.all.map(\.name)
     /// Other spellings accepted for commands.
-    public static let aliases: [String: String] = ["craft": "inject", "exit": "quit", "receive": "recv", "?": "help"]
+    public static let aliases: [String: String] = Dictionary(
+        CommandReference.all.flatMap { r in r.aliases.map { ($0, r.name) } }, uniquingKeysWith: { a, _ in a })
 
     /// Parses one line (`number` is 1-based).
     public func parse(line: String, number: Int) throws(ScriptError) -> Statement {
         var p = try LineParser(line: line, location: SourceLocation(file: file, line: number, column: 1))
         let command = try p.parseCommand()
-        return Statement(command: command, location: p.location, sourceLine: line)
+        return Statement(command: command, location: p.location, sourceLine: line, time: p.time)
     }
 
     /// Parses a whole script: the statements that parsed and the errors of those that did not.
     public func parse(script text: String) -> (statements: [Statement], errors: [ScriptError]) {
-        var statements: [Statement] = []
         var errors: [ScriptError] = []
         var number = 0
+        // Open `repeat` blocks: the opening statement and the body so far; the script is the bottom.
+        var blocks: [(open: Statement?, body: [Statement])] = [(nil, [])]
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
             let line = String(raw)
             do {
                 let s = try parse(line: line, number: number)
-                if case .empty = s.command { continue }
-                statements.append(s)
+                switch s.command {
+                case .empty: continue
+                case .blockOpen: blocks.append((s, []))
+                case .blockClose:
+                    guard blocks.count > 1, let (open, body) = blocks.popLast(), let open,
+                          case .blockOpen(let count, let index) = open.command else {
+                        errors.append(ScriptError("'}' without a 'repeat … {' to close", at: s.location, sourceLine: line))
+                        continue
+                    }
+                    blocks[blocks.count - 1].body.append(
+                        Statement(command: .repeatBlock(count: count, index: index, body: body), location: open.location, sourceLine: open.sourceLine))
+                default: blocks[blocks.count - 1].body.append(s)
+                }
             } catch {
                 errors.append(error)
             }
         }
-        return (statements, errors)
+        for (open, _) in blocks.dropFirst() {
+            if let open { errors.append(ScriptError("'repeat … {' is never closed (add a line with '}')", at: open.location, sourceLine: open.sourceLine)) }
+        }
+        return (blocks[0].body, errors)
     }
 }
 
@@ -51,6 +63,8 @@ struct LineParser {
     let tokens: [Token]
     let commentColumn: Int?
     var index = 0
+    /// The line's packetdrill-style time, if it starts with one.
+    var time: StatementTime?
 
     init(line: String, location: SourceLocation) throws(ScriptError) {
         self.line = line

@@ -1,5 +1,5 @@
-/// Runs a whole `.ttcp` script: parses every line first (so a typo on line 40 is reported before
-/// anything is sent), then runs the statements in order.
+/// Runs a whole `.ttcp` script: parses and checks every line first (so a typo or an unbound name on
+/// line 40 is reported before anything is sent), then runs the statements in order.
 ///
 /// A bad line, a failed `expect`, `assert` or `wait`, or a failed command stops the script with
 /// `file:line:col: message` and exit status 1; with `keepGoing` every failure is reported and the script
@@ -8,6 +8,8 @@ public struct ScriptRunner {
     public var file: String
     public var text: String
     public var keepGoing: Bool
+    /// Check errors printed before giving up (the rest are counted).
+    static let maximumErrorsShown = 20
 
     public init(file: String, text: String, keepGoing: Bool = false) {
         self.file = file
@@ -27,10 +29,16 @@ public struct ScriptRunner {
                     errorOutput: @escaping (String) -> Void,
                     interrupted: @escaping () -> Bool = { false }) -> Result {
         let (statements, parseErrors) = Parser(file: file).parse(script: text)
-        if !parseErrors.isEmpty {
-            let shown = keepGoing ? parseErrors : [parseErrors[0]]
+        // The whole script is checked before anything is sent: syntax, ranges and flags (the parser),
+        // names used before they are bound (the checker). Every error is reported, in line order.
+        let errors = (parseErrors + ScriptChecker().check(statements)).sorted {
+            ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        }
+        if !errors.isEmpty {
+            let shown = Array(errors.prefix(ScriptRunner.maximumErrorsShown))
             for e in shown { errorOutput(e.description) }
-            return Result(failures: shown, statementsRun: 0)
+            if errors.count > shown.count { errorOutput("\(file): \(errors.count - shown.count) more errors not shown") }
+            return Result(failures: errors, statementsRun: 0)
         }
         let interpreter = Interpreter(network: network, output: output)
         interpreter.interrupted = interrupted

@@ -3,10 +3,13 @@ import ToyTCPWire
 
 /// What an expression evaluates to.
 ///
-/// Numbers are 64-bit signed so arithmetic on sequence numbers (`synack.seq + 1`) can go past 2^32
-/// before it is reduced modulo 2^32 where a 32-bit field is filled in (RFC 9293 §3.4).
+/// Numbers are 64-bit signed integers. Sequence and acknowledgment numbers are a type of their own
+/// (`sequence`): `+` and `-` with a number wrap modulo 2^32 and comparisons follow RFC 1982 (serial
+/// number arithmetic), as RFC 9293 §3.4 requires, so `synack.seq + 1` is right when the peer's ISN is
+/// 0xffffffff. The difference of two sequence numbers is a (signed) number of octets.
 public enum Value: Hashable, Sendable, CustomStringConvertible {
     case integer(Int64)
+    case sequence(SequenceNumber)
     case bytes([UInt8])
     case state(TCPState)
     case boolean(Bool)
@@ -15,6 +18,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     public var typeName: String {
         switch self {
         case .integer: return "number"
+        case .sequence: return "sequence number"
         case .bytes: return "data"
         case .state: return "state"
         case .boolean: return "boolean"
@@ -25,6 +29,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .integer(let n): return String(n)
+        case .sequence(let s): return String(s.rawValue)
         case .bytes(let b): return Value.quote(b)
         case .state(let s): return s.rawValue
         case .boolean(let b): return b ? "true" : "false"

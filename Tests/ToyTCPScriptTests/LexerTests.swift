@@ -1,4 +1,5 @@
 import Testing
+import ToyTCPWire
 @testable import ToyTCPScript
 
 @Suite("Lexer")
@@ -83,9 +84,23 @@ struct ExpressionTests {
 
     @Test("dotted names read live variables (c.snd.nxt + 1)")
     func references() throws {
-        let s = Scope(values: ["c.snd.nxt": .integer(1001), "synack.seq": .integer(4_294_967_295)])
-        #expect(try eval("c.snd.nxt+1", s) == .integer(1002))
-        #expect(try eval("synack.seq + 1", s) == .integer(4_294_967_296))
+        let s = Scope(values: ["c.snd.nxt": .sequence(1001), "n": .integer(7)])
+        #expect(try eval("c.snd.nxt+1", s) == .sequence(1002))
+        #expect(try eval("n * 2", s) == .integer(14))
+    }
+
+    @Test("sequence numbers wrap modulo 2^32 and compare as RFC 1982 says")
+    func sequenceArithmetic() throws {
+        let s = Scope(values: ["synack.seq": .sequence(SequenceNumber(4_294_967_295)), "c.snd.nxt": .sequence(5),
+                               "c.snd.una": .sequence(SequenceNumber(4_294_967_290))])
+        #expect(try eval("synack.seq + 1", s) == .sequence(0))
+        #expect(try eval("c.snd.nxt + 2000000000 + 2000000000 + 294967296", s) == .sequence(5))
+        #expect(try eval("c.snd.nxt - 10", s) == .sequence(SequenceNumber(4_294_967_291)))
+        // 5 is after 4294967290 on the circle: 11 octets further.
+        #expect(try eval("c.snd.nxt - c.snd.una", s) == .integer(11))
+        #expect(try eval("c.snd.una < c.snd.nxt", s) == .boolean(true))
+        #expect(try eval("c.snd.nxt > c.snd.una", s) == .boolean(true))
+        #expect(throws: ScriptError.self) { try eval("c.snd.nxt + c.snd.una", s) }
     }
 
     @Test("states with hyphens, comparisons, && and ||, string equality")

@@ -34,9 +34,9 @@ struct ParserTests {
         #expect(spec.flags == .syn)
         #expect(spec.route == .explicit(source: Endpoint(address: IPv4Address(10, 0, 0, 2), port: 40000),
                                         destination: Endpoint(address: IPv4Address(10, 0, 1, 1), port: 8080)))
-        #expect(spec.seq == .integer(1000, column: 45))
+        #expect(spec.fields["seq"] == .value(.integer(1000, column: 45)))
         #expect(spec.options.count == 5)
-        #expect(spec.options[1] == .sackPermitted)
+        #expect(spec.options[1] == .sackPermitted(present: true))
         #expect(spec.options[3] == .nop)
         #expect(spec.payload == .bytes(Array("hi".utf8)))
         #expect(spec.count != nil)
@@ -55,8 +55,11 @@ struct ParserTests {
     func liveFields() throws {
         guard case .inject(let spec) = try parse("inject . to c seq=c.rcv.nxt+100 ack=synack.seq+1") else { Issue.record("not inject"); return }
         #expect(spec.route == .connection(ConnectionRef(name: "c", column: 13), towardUs: true))
-        #expect(spec.seq?.referencedNames == ["c"])
-        #expect(spec.ack?.referencedNames == ["synack"])
+        guard case .value(let seq)? = spec.fields["seq"], case .value(let ack)? = spec.fields["ack"] else {
+            Issue.record("seq/ack not parsed"); return
+        }
+        #expect(seq.referencedNames == ["c"])
+        #expect(ack.referencedNames == ["synack"])
     }
 
     @Test("expect with don't-care fields, within and as")
@@ -65,9 +68,35 @@ struct ParserTests {
             Issue.record("not expect"); return
         }
         #expect(p.flags == [.syn, .ack])
-        #expect(p.ack != nil && p.window == nil && p.mss != nil)
+        #expect(p.fields["ack"] == .value(.integer(1001, column: 15)))
+        #expect(p.fields["win"] == .any)
+        #expect(p.options == [.mss(.value(.integer(1460, column: 30)))])
         #expect(within == .milliseconds(1500))
         #expect(name == "synack")
+    }
+
+    @Test("one template: IP and TCP fields, checksums, raw and malformed options, absent options")
+    func template() throws {
+        let line = "inject S. 10.0.0.2:1 > 10.0.1.1:2 ttl=3 ecn=ce dscp=46 id=7 df=0 mf=1 frag=9 ipopt=0x01010101 reserved=5 doff=15 urg=4 csum=wrong ipcsum=0x1234 opt=0x1e09aabb nop"
+        guard case .inject(let t) = try parse(line) else { Issue.record("not inject"); return }
+        #expect(t.fields["ecn"] == .value(.integer(3, column: 45)))
+        #expect(t.fields.count == 10)
+        #expect(t.tcpChecksum == .wrong)
+        #expect(t.ipOptions == [1, 1, 1, 1])
+        #expect(t.options == [.raw([0x1e, 0x09, 0xaa, 0xbb]), .nop])
+        guard case .expect(let e, _, _) = try parse("expect none out R. on c mss=none ts=* within 2s") else { Issue.record("not expect"); return }
+        #expect(e.forbidden && e.direction == .outbound)
+        #expect(e.options == [.mss(.absent), .timestamps(value: .any, echo: .any)])
+    }
+
+    @Test("contradictions and misplaced fields are errors at their column", arguments: [
+        ("expect S. in out", 14), ("inject S on c win=*", 19), ("inject S on c len=5", 15),
+        ("expect S. count=3", 11), ("inject S on c to c", 15), ("inject S on c seq=-5", 19),
+        ("inject S on c seq=4294967296", 19), ("expect S. ttl=none", 15),
+    ] as [(String, Int)])
+    func templateErrors(line: String, column: Int) throws {
+        #expect(throws: ScriptError.self) { try parse(line) }
+        do { _ = try parse(line) } catch let e as ScriptError { #expect(e.location.column == column, "\(e.headline)") }
     }
 
     @Test("let and assert take the rest of the line as an expression, comments excluded")
