@@ -117,6 +117,8 @@ public enum Command: Sendable {
     case print(Expr)
     /// A peer server on `endpoint`, or (with `connectTo`) a client from `endpoint.address` to it.
     case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
+    /// Intercept and the commands on held segments (InterceptCommand.swift).
+    case intercept(InterceptCommand)
     case help(String?)
     /// `stats`: the stack's counters.
     case stats

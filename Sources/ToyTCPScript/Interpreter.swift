@@ -96,6 +96,8 @@ public final class Interpreter {
     /// repeats exactly.
     var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
     var tracing = false
+    /// Intercept's state: the stage on the port, the held segment commands act on.
+    let interception = Interception()
     var recorder: PcapRecorder?
     var nameCounter = 0
     var listenerCounter = 0
@@ -215,6 +217,7 @@ public final class Interpreter {
             output("trace \(on ? "on" : "off")")
         case let .show(name, column): try show(name, column, &ctx)
         case .record(let path): try record(path, &ctx)
+        case .intercept(let c): try intercept(c, &ctx)
         case let .let_(name, e):
             variables[name] = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
         case .sleep(let d):
@@ -287,6 +290,8 @@ public final class Interpreter {
                 if tracing { output(traceLine(c)) }
             case .event(let event, let time):
                 handle(event, at: time)
+            case .held(let p):
+                announceHeld(p)
             }
         }
     }

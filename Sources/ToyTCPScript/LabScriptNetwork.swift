@@ -75,10 +75,12 @@ public final class LabScriptNetwork: ScriptNetwork {
 
     public var now: Instant { monotonicNow() }
 
-    public func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T {
+    public func withPort<T, E: Error>(_ body: (PacketPort, Instant) throws(E) -> T) throws(E) -> T {
         unconfirmed = 0
-        return try loop.withPort { (port, now) throws(E) -> T in try body(port.stack, now) }
+        return try loop.withPort(body)
     }
+
+    public func observe(_ observation: Observation) { observations.append(observation) }
 
     /// The loop sends after every call it runs: nothing to do.
     public func flush() {}

@@ -5,6 +5,8 @@ import ToyTCPWire
 public enum Observation: Sendable {
     case packet(PacketRecord)
     case event(StackEvent, Instant)
+    /// A segment intercept now holds (`PacketPort.held` has it).
+    case held(PacketRecord)
 }
 
 /// How a wait ended.
@@ -42,9 +44,11 @@ public protocol ScriptNetwork: AnyObject {
     var label: String { get }
     /// The first line a session prints: which network, and how to get the other.
     var banner: String { get }
-    /// Runs `body` with our stack and the network's clock, where the stack lives, and returns its
-    /// result; what it makes the stack send goes out right after.
-    func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T
+    /// Runs `body` with our stack's packet port (the stack and its stages) and the network's clock,
+    /// where the stack lives, and returns its result; what it makes the stack send goes out right after.
+    func withPort<T, E: Error>(_ body: (PacketPort, Instant) throws(E) -> T) throws(E) -> T
+    /// Adds an observation as if the network had made it; callable from the stack's thread (stages).
+    func observe(_ observation: Observation)
     /// The address our stack answers for.
     var localAddress: IPv4Address { get }
     /// An address on our side that our stack does not answer for, used as the default source of
@@ -77,4 +81,11 @@ public protocol ScriptNetwork: AnyObject {
     func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String
     /// Closes everything cleanly (connections closed, sockets released).
     func shutdown()
+}
+
+extension ScriptNetwork {
+    /// Runs `body` with our stack and the network's clock, where the stack lives (see `withPort`).
+    public func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T {
+        try withPort { (port, now) throws(E) -> T in try body(port.stack, now) }
+    }
 }

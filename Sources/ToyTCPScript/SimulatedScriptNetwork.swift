@@ -50,9 +50,11 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         "toytcp shell on the simulated network (virtual time): you are host1 10.0.0.1, peers go on host2 10.0.1.1 (peer echo 10.0.1.1 7); "
             + "for the kernel lab run as root with the lab up (scripts/lab-up.sh) or pass --netns host1"
     }
-    public func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T {
-        try body(host.stack, simulation.now)
+    public func withPort<T, E: Error>(_ body: (PacketPort, Instant) throws(E) -> T) throws(E) -> T {
+        try body(host.port, simulation.now)
     }
+
+    public func observe(_ observation: Observation) { observations.append(observation) }
 
     public func wallClock(_ instant: Instant) -> (seconds: Int64, nanoseconds: Int32) {
         let ns = max(0, instant.nanoseconds)
@@ -92,6 +94,9 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
             simulation.flush()
             if condition() { return .satisfied }
             if interrupted() { return .interrupted }
+            // Virtual time stands still while intercept holds a segment: the next step, drop or
+            // continue decides what happens next, as in a debugger.
+            if !host.port.held.isEmpty { return .timedOut }
             guard let next = simulation.nextEventTime, next <= deadline, steps < 50_000_000 else {
                 if deadline > simulation.now { try? simulation.run(until: deadline) }
                 simulation.flush()

@@ -38,7 +38,10 @@ public final class ShellSession {
         output("type help for the commands, Ctrl-D to leave")
         while true {
             InterruptSignal.clear()
-            let prompt = { Prompt.text(network: self.network.label, connection: self.interpreter.currentConnection) }
+            let prompt = {
+                Prompt.text(network: self.network.label, connection: self.interpreter.currentConnection,
+                            held: self.interpreter.heldSummary)
+            }
             // On the lab the stack runs while the prompt waits: absorb what it did as it happens.
             guard let line = editor.readLine(prompt: prompt, wake: network.observationDescriptor,
                                              onWake: { self.interpreter.absorb() }) else {

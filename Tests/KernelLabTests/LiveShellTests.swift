@@ -230,3 +230,35 @@ extension KernelLab {
 private func fileSize(_ path: String) -> Int {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? -1
 }
+
+extension KernelLab.LiveShell {
+    @Test("Intercept against the kernel: our first data segment dropped, the kernel sees only its retransmission after the RTO and echoes")
+    func interceptDropAgainstKernel() throws {
+        Lab.run("live-intercept-drop", rstFilter: nil) { lab in
+            _ = try lab.spawn(in: lab.host2, ["socat", "TCP-LISTEN:7011,bind=10.0.1.1,reuseaddr", "PIPE"])
+            try lab.waitForKernelListener(in: lab.host2, port: 7011)
+            let capture = try NamespaceCapture(lab, in: lab.host2, device: "h2-r", name: "intercept")
+            let script = lab.temporaryPath("intercept.ttcp")
+            try """
+                connect 10.0.1.1 7011 as c
+                trace on
+                intercept on out P.
+                send c "hello\\n"
+                expect held P. as d
+                drop
+                intercept off
+                expect out P. within 1.5s as again
+                assert again.seq == d.seq
+                recv c 6 within 1s
+                close c
+                """.write(toFile: script, atomically: true, encoding: .utf8)
+            let shell = try Subprocess.run([Self.shell(), "run", "--netns", lab.host1, script], timeout: .seconds(30))
+            lab.expect(shell.status == 0, "script failed (\(shell.status)):\n\(shell.stdout)\n\(shell.stderr)")
+            lab.expect(shell.stdout.contains("(retransmission after RTO)") || shell.stdout.contains("(tail-loss probe)"),
+                       "the resend is tagged with its reason:\n\(shell.stdout)")
+            let lines = try capture.stop()
+            let data = lines.filter { $0.from("10.0.0.1.") && $0.text.contains("length 6") }
+            lab.expect(data.count == 1, "the kernel saw \(data.count) copies of our data (the first was dropped):\n\(lines.map(\.text).joined(separator: "\n"))")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ToyTCPWire
+
+/// The commands that step a live TCP like a debugger (issue 10): `intercept`, what to do with a held
+/// segment (`step`, `drop`, `delay`, `dup`, `edit`, `continue`), and `expect held`.
+public enum InterceptCommand: Sendable {
+    /// `intercept on [in|out|both] [TEMPLATE | on NAME]`: hold every segment of our stack that matches,
+    /// before it goes out or before the stack processes it. `direction` nil: both.
+    case on(direction: Direction?, template: SegmentTemplate?, connection: ConnectionRef?)
+    case off
+    /// Let the held segment go on.
+    case step
+    case drop
+    case delay(Duration)
+    /// The segment and N more copies.
+    case dup(Int)
+    /// Change fields (any field `inject` takes; flags as `+F -P`), then let it go.
+    case edit(HeldEdit)
+    /// Let everything held go; keep intercepting.
+    case continue_
+    /// `expect held TEMPLATE [within T] [as NAME]`: wait until a matching segment is held; bind it.
+    case expectHeld(SegmentTemplate, within: Duration, name: String?)
+
+    /// Names the command binds for later lines (for the script checker).
+    var binds: [String] {
+        if case .expectHeld(_, _, let n?) = self { return [n] }
+        return []
+    }
+}
+
+/// What `edit` changes: a template of fields (inject's syntax) and flags to set or clear.
+public struct HeldEdit: Sendable {
+    public var template: SegmentTemplate
+    public var setFlags: TCPFlags = []
+    public var clearFlags: TCPFlags = []
+}

@@ -1,0 +1,83 @@
+import ToyTCPWire
+
+extension LineParser {
+    mutating func parseIntercept() throws(ScriptError) -> Command {
+        if accept("off") != nil { return .intercept(.off) }
+        guard accept("on") != nil else {
+            throw error("intercept on [in|out|both] [PATTERN | on NAME], or intercept off", peek?.column ?? endColumn + 1)
+        }
+        var direction: Direction? = nil
+        if accept("in") != nil { direction = .inbound }
+        else if accept("out") != nil { direction = .outbound }
+        else if accept("both") != nil { direction = nil }
+        if atEnd { return .intercept(.on(direction: direction, template: nil, connection: nil)) }
+        if accept("on") != nil {
+            let ref = connectionRef()
+            guard ref.name != nil else { throw error("expected a connection name after 'on'", ref.column) }
+            return .intercept(.on(direction: direction, template: nil, connection: ref))
+        }
+        var (t, within, name) = try parseTemplate(.expect)
+        if within != nil || name != nil { throw error("intercept takes no 'within' or 'as'", endColumn) }
+        if let direction {
+            if let d = t.direction, d != direction { throw error("the direction is given twice", endColumn) }
+            t.direction = direction
+        }
+        return .intercept(.on(direction: t.direction, template: t, connection: nil))
+    }
+
+    mutating func parseExpectHeld() throws(ScriptError) -> Command {
+        let (t, within, name) = try parseTemplate(.expect)
+        return .intercept(.expectHeld(t, within: within ?? .seconds(1), name: name))
+    }
+
+    mutating func parseEdit() throws(ScriptError) -> Command {
+        var edit = HeldEdit(template: SegmentTemplate(flags: nil))
+        var any = false
+        while let tok = peek {
+            if tok.isWord, let sign = tok.text.first, sign == "+" || sign == "-", tok.text.count > 1 {
+                index += 1
+                let letters = String(tok.text.dropFirst())
+                guard case .success(let f) = TCPFlags.parse(letters) else {
+                    throw error("'\(letters)' is not a set of TCP flags (S F R P . U E W)", tok.column + 1)
+                }
+                if sign == "+" { edit.setFlags.formUnion(f) } else { edit.clearFlags.formUnion(f) }
+                any = true
+                continue
+            }
+            guard let (k, v) = try keyValue() else {
+                throw error("edit takes FIELD=VALUE (seq= ack= win= csum=bad …) and +FLAGS/-FLAGS", tok.column)
+            }
+            try templateField(&edit.template, k, v, .inject)
+            any = true
+        }
+        guard any else { throw error("edit needs at least one change (win=0, +F, -P, csum=bad, …)", endColumn + 1) }
+        return .intercept(.edit(edit))
+    }
+}
+
+extension CommandReference {
+    /// The intercept commands, appended to the command table.
+    static let interceptCommands: [CommandReference] = [
+        .init(name: "intercept", usage: "intercept on [in|out|both] [PATTERN | on NAME] | intercept off",
+              summary: "holds each segment of our stack that matches (PATTERN as expect), before it goes out or before the stack sees it",
+              example: "intercept on out P.", keywords: ["on", "off", "in", "out", "both"],
+              parse: { p throws(ScriptError) in try p.parseIntercept() }),
+        .init(name: "step", usage: "step", summary: "lets the held segment go", example: "step", keywords: [],
+              parse: { _ in .intercept(.step) }),
+        .init(name: "drop", usage: "drop", summary: "drops the held segment", example: "drop", keywords: [],
+              parse: { _ in .intercept(.drop) }),
+        .init(name: "delay", usage: "delay T", summary: "lets the held segment go after T", example: "delay 300ms", keywords: [],
+              parse: { p throws(ScriptError) in .intercept(.delay(try p.duration(try p.word("a duration (300ms)")))) }),
+        .init(name: "dup", usage: "dup [N]", summary: "lets the held segment go with N more copies (default 1)", example: "dup 2", keywords: [],
+              parse: { p throws(ScriptError) in
+                  guard let t = p.next() else { return .intercept(.dup(1)) }
+                  return .intercept(.dup(Int(try p.constant(t, "copies", 1...1000))))
+              }),
+        .init(name: "edit", usage: "edit FIELD=VALUE … [+FLAGS] [-FLAGS]",
+              summary: "changes the held segment (any field inject takes; csum=bad) and lets it go", example: "edit win=0",
+              keywords: ["csum="] + templateKeys(.inject),
+              parse: { p throws(ScriptError) in try p.parseEdit() }),
+        .init(name: "continue", usage: "continue", summary: "lets every held segment go; intercepting goes on", example: "continue",
+              keywords: [], parse: { _ in .intercept(.continue_) }),
+    ]
+}
