@@ -15,6 +15,10 @@ final class Interception {
 /// is held; on the lab the stack's timers keep running (the prompt shows what is held, for how long).
 extension Interpreter {
     func intercept(_ command: InterceptCommand, _ ctx: inout Context) throws(ScriptError) {
+        // What was seen before this command is old for the next line's `expect`; what the command
+        // causes (a released segment going out, the stack's answer to one let in) is new.
+        absorb()
+        quietSerial = serialCounter
         switch command {
         case let .on(direction, template, connection):
             let stage = installInterceptStage()

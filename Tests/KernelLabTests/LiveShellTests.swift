@@ -262,3 +262,93 @@ extension KernelLab.LiveShell {
         }
     }
 }
+
+extension KernelLab.LiveShell {
+    /// Runs `script` with `toytcp-shell run` in host1 of `lab`; returns its output (the trace included).
+    static func runScript(_ lab: Lab, _ name: String, _ script: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let path = lab.temporaryPath("\(name).ttcp")
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        return try Subprocess.run([shell(), "run", "--netns", lab.host1, path], timeout: .seconds(40))
+    }
+
+    @Test("Intercept against the kernel: the kernel's ACK held and dropped, our stack recovers by retransmitting")
+    func interceptKernelAckDropped() throws {
+        Lab.run("live-intercept-ack", rstFilter: nil) { lab in
+            _ = try lab.spawn(in: lab.host2, ["sh", "-c", "nc -l 10.0.1.1 7013 > /dev/null"])
+            try lab.waitForKernelListener(in: lab.host2, port: 7013)
+            let r = try Self.runScript(lab, "ack", """
+                connect 10.0.1.1 7013 as c
+                trace on
+                intercept on in . on c
+                send c "hello\\n"
+                expect held . as theirs
+                drop
+                intercept off
+                expect out P. within 1.5s as again
+                sleep 300ms
+                assert c.snd.una == again.seq + 6
+                """)
+            lab.expect(r.status == 0, "script failed (\(r.status)):\n\(r.stdout)\n\(r.stderr)")
+        }
+    }
+
+    @Test("Intercept against the kernel: our ACK edited to win=0, the kernel sends zero-window probes")
+    func interceptZeroWindow() throws {
+        Lab.run("live-intercept-zwp", rstFilter: nil) { lab in
+            // The server writes only once connected: "hello", then (our window closed meanwhile) more.
+            _ = try lab.spawn(in: lab.host2, ["socat", "TCP-LISTEN:7014,bind=10.0.1.1,reuseaddr",
+                                              "SYSTEM:sleep 0.3; printf hello; sleep 0.5; head -c 20000 /dev/zero; sleep 5"])
+            try lab.waitForKernelListener(in: lab.host2, port: 7014)
+            let r = try Self.runScript(lab, "zwp", """
+                set delack off
+                connect 10.0.1.1 7014 as c
+                trace on
+                intercept on out . on c
+                expect held . within 2s as ours
+                edit win=0
+                intercept off
+                expect in . seq=ours.ack-1 within 3s as probe
+                recv c 20005 within 5s
+                """)
+            lab.expect(r.status == 0, "script failed (\(r.status)):\n\(r.stdout)\n\(r.stderr)")
+        }
+    }
+
+    @Test("Intercept against the kernel: a data segment duplicated draws a D-SACK; one delayed past the next draws a SACK")
+    func interceptDupAndReorder() throws {
+        Lab.run("live-intercept-sack", rstFilter: nil) { lab in
+            _ = try lab.spawn(in: lab.host2, ["sh", "-c", "nc -l 10.0.1.1 7015 > /dev/null"])
+            try lab.waitForKernelListener(in: lab.host2, port: 7015)
+            let dup = try Self.runScript(lab, "dsack", """
+                connect 10.0.1.1 7015 as c
+                trace on
+                intercept on out P. on c
+                send c "hello\\n"
+                expect held P. as d
+                dup 1
+                intercept off
+                sleep 300ms
+                """)
+            lab.expect(dup.status == 0, "script failed (\(dup.status)):\n\(dup.stdout)\n\(dup.stderr)")
+            lab.expect(dup.stdout.split(separator: "\n").contains { $0.contains(" in  IP 10.0.1.1.7015") && $0.contains("sack 1 {") },
+                       "no D-SACK from the kernel:\n\(dup.stdout)")
+        }
+        Lab.run("live-intercept-reorder", rstFilter: nil) { lab in
+            _ = try lab.spawn(in: lab.host2, ["sh", "-c", "nc -l 10.0.1.1 7016 > /dev/null"])
+            try lab.waitForKernelListener(in: lab.host2, port: 7016)
+            let reorder = try Self.runScript(lab, "reorder", """
+                connect 10.0.1.1 7016 as c
+                trace on
+                intercept on out . seq=c.snd.nxt on c
+                send c fill=4000
+                expect held . as first
+                delay 50ms
+                intercept off
+                sleep 300ms
+                """)
+            lab.expect(reorder.status == 0, "script failed (\(reorder.status)):\n\(reorder.stdout)\n\(reorder.stderr)")
+            lab.expect(reorder.stdout.split(separator: "\n").contains { $0.contains(" in  IP 10.0.1.1.7016") && $0.contains("sack 1 {") },
+                       "no SACK from the kernel:\n\(reorder.stdout)")
+        }
+    }
+}
