@@ -19,6 +19,12 @@ public enum InterceptCommand: Sendable {
     case continue_
     /// `expect held TEMPLATE [within T] [as NAME]`: wait until a matching segment is held; bind it.
     case expectHeld(SegmentTemplate, within: Duration, name: String?)
+    /// `break CONDITION`: stop (hold every segment from then on) when it becomes true.
+    case breakpoint(BreakCondition)
+    /// `breaks`: list them.
+    case listBreaks
+    /// `delete N`: remove breakpoint N.
+    case deleteBreak(Int)
 
     /// Names the command binds for later lines (for the script checker).
     var binds: [String] {
@@ -32,4 +38,24 @@ public struct HeldEdit: Sendable {
     public var template: SegmentTemplate
     public var setFlags: TCPFlags = []
     public var clearFlags: TCPFlags = []
+}
+
+/// What a breakpoint watches: a segment property (checked by the intercept stage on every segment, the
+/// segment is then held) or an expression over connection variables (checked after every packet and
+/// event the session sees; from then on every segment is held).
+public enum BreakCondition: Sendable, CustomStringConvertible {
+    /// `break flags R`: a segment with these flags set (any direction).
+    case flags(TCPFlags)
+    /// `break retransmission`: our stack resends (after an RTO, fast retransmit, tail-loss probe).
+    case retransmission
+    /// `break c.state == FIN-WAIT-2`, `break c.cwnd < 2*c.mss`.
+    case expression(Expr, text: String)
+
+    public var description: String {
+        switch self {
+        case .flags(let f): return "flags \(f)"
+        case .retransmission: return "retransmission"
+        case .expression(_, let text): return text
+        }
+    }
 }

@@ -16,12 +16,26 @@ final class InterceptStage: PacketStage {
     var template: ResolvedTemplate?
     /// `on NAME`: the connection's two endpoints, either way.
     var endpoints: (Endpoint, Endpoint)?
-    let notify: (PacketRecord) -> Void
+    /// A breakpoint fired: every segment is held until `continue`.
+    var stopped = false
+    /// Segment breakpoints (flags, retransmission), by number.
+    var segmentBreaks: [(number: Int, condition: BreakCondition)] = []
+    let notify: (PacketRecord, Int?) -> Void
 
-    init(notify: @escaping (PacketRecord) -> Void) { self.notify = notify }
+    init(notify: @escaping (PacketRecord, Int?) -> Void) { self.notify = notify }
 
     func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
-        guard enabled, !packet.crafted else { return .pass }
+        guard !packet.crafted else { return .pass }
+        if stopped {
+            notify(packet, nil)
+            return .hold
+        }
+        if let hit = segmentBreaks.first(where: { matches($0.condition, packet) }) {
+            stopped = true
+            notify(packet, hit.number)
+            return .hold
+        }
+        guard enabled else { return .pass }
         if let direction, packet.direction != direction { return .pass }
         if template != nil || endpoints != nil {
             guard let parsed = try? IPv4Packet.parse(packet.bytes) else { return .pass }
@@ -35,7 +49,21 @@ final class InterceptStage: PacketStage {
                 else { return .pass }
             }
         }
-        notify(packet)
+        notify(packet, nil)
         return .hold
+    }
+
+    private func matches(_ condition: BreakCondition, _ packet: PacketRecord) -> Bool {
+        switch condition {
+        case .retransmission:
+            guard let r = packet.reason else { return false }
+            return r == .retransmissionAfterRTO || r == .fastRetransmit || r == .tailLossProbe
+                || r == .synRetry || r == .synAckRetry
+        case .flags(let f):
+            guard let p = try? IPv4Packet.parse(packet.bytes) else { return false }
+            return p.segment.flags.isSuperset(of: f)
+        case .expression:
+            return false
+        }
     }
 }

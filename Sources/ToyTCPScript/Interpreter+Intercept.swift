@@ -7,6 +7,10 @@ import ToyTCPWire
 final class Interception {
     var stage: InterceptStage?
     var current: Int?
+    /// Breakpoints by number, in the order set; expression ones keep their last value (edge-triggered).
+    var breaks: [(number: Int, condition: BreakCondition, last: Bool)] = []
+    var nextBreak = 1
+    var hasExpressionBreaks = false
 }
 
 /// `intercept`, `step`, `drop`, `delay`, `dup`, `edit`, `continue`, `expect held`: step a live TCP like
@@ -49,7 +53,7 @@ extension Interpreter {
             let what = direction.map { $0 == .inbound ? "arriving" : "leaving" } ?? "in and out"
             output("intercepting segments \(what)\(connection?.name.map { " on \($0)" } ?? "")\(template != nil ? " that match" : "")")
         case .off:
-            if let stage = interception.stage { network.withPort { _, _ in stage.enabled = false } }
+            if let stage = interception.stage { network.withPort { _, _ in stage.enabled = false; stage.stopped = false } }
             let n = releaseAll()
             output("intercept off\(n > 0 ? "; \(n) held segment\(n == 1 ? "" : "s") let go" : "")")
         case .step:
@@ -69,8 +73,34 @@ extension Interpreter {
             let bytes = try edited(h.record.bytes, change, &ctx)
             release(h, .replace(bytes), "edited to " + TcpdumpLine.absoluteText(bytes))
         case .continue_:
+            if let stage = interception.stage { network.withPort { _, _ in stage.stopped = false } }
             let n = releaseAll()
             output("continue: \(n) held segment\(n == 1 ? "" : "s") let go")
+        case .breakpoint(let condition):
+            let stage = installInterceptStage()
+            let n = interception.nextBreak
+            interception.nextBreak += 1
+            var initial = false
+            if case .expression(let e, _) = condition {
+                // Edge-triggered: a condition already true fires when it next becomes true.
+                initial = (try? e.evaluate(in: self, location: ctx.statement.location, sourceLine: ""))?.truthValue ?? false
+                interception.hasExpressionBreaks = true
+            } else {
+                network.withPort { _, _ in stage.segmentBreaks.append((n, condition)) }
+            }
+            interception.breaks.append((n, condition, initial))
+            output("break \(n): \(condition)")
+        case .listBreaks:
+            if interception.breaks.isEmpty { output("no breakpoints (break CONDITION sets one)") }
+            for b in interception.breaks { output("\(b.number): \(b.condition)") }
+        case .deleteBreak(let n):
+            guard let i = interception.breaks.firstIndex(where: { $0.number == n }) else {
+                throw ctx.error("no breakpoint \(n) (breaks lists them)")
+            }
+            interception.breaks.remove(at: i)
+            interception.hasExpressionBreaks = interception.breaks.contains { if case .expression = $0.condition { true } else { false } }
+            if let stage = interception.stage { network.withPort { _, _ in stage.segmentBreaks.removeAll { $0.number == n } } }
+            output("deleted breakpoint \(n)")
         case let .expectHeld(template, within, name):
             try expectHeld(template, within, name, &ctx)
         }
@@ -80,16 +110,19 @@ extension Interpreter {
     /// The stage, installed between the crafted-conversation rule and the observer the first time.
     func installInterceptStage() -> InterceptStage {
         if let stage = interception.stage { return stage }
-        let stage = InterceptStage(notify: { [weak network] in network?.observe(.held($0)) })
+        let stage = InterceptStage(notify: { [weak network] in network?.observe(.held($0, breakpoint: $1)) })
         network.withPort { port, _ in port.addStage(stage, at: min(1, port.stages.count)) }
         interception.stage = stage
         return stage
     }
 
     /// Prints a newly held segment with why our stack sent it, and makes it `LAST` for `show`.
-    func announceHeld(_ p: PacketRecord) {
+    func announceHeld(_ p: PacketRecord, breakpoint: Int?) {
         let c = Captured(observed: p, packet: IPv4Packet.parseForMatching(p.bytes), serial: serialCounter)
         last = c
+        if let n = breakpoint, let b = interception.breaks.first(where: { $0.number == n }) {
+            output("break \(n): \(b.condition)")
+        }
         let why = p.reason.map { ", \($0)" } ?? ""
         output("held \(p.direction == .outbound ? "out" : "in ") \(TcpdumpLine.absoluteText(p.bytes))\(why)"
                + " (step, drop, delay T, dup [N], edit FIELD=V, continue)")
@@ -179,5 +212,20 @@ extension Interpreter {
         let (count, since) = network.withPort { port, _ in (port.held.count, port.held.first?.since) }
         guard count > 0, let since else { return nil }
         return "held \(count) for \(format(network.now - since))"
+    }
+
+    /// Evaluates the expression breakpoints (after the packets and events just absorbed); one that
+    /// became true stops the session: every segment is held from now on, until `continue`.
+    func checkBreakpoints() {
+        let location = SourceLocation(file: "<break>", line: 0, column: 1)
+        for i in interception.breaks.indices {
+            guard case .expression(let e, let text) = interception.breaks[i].condition else { continue }
+            let now = (try? e.evaluate(in: self, location: location, sourceLine: ""))?.truthValue ?? false
+            defer { interception.breaks[i].last = now }
+            guard now, !interception.breaks[i].last, let stage = interception.stage else { continue }
+            network.withPort { _, _ in stage.stopped = true }
+            let after = last.map { " (after " + TcpdumpLine.absoluteText($0.observed.bytes) + ")" } ?? ""
+            output("break \(interception.breaks[i].number): \(text)\(after); segments are held until continue")
+        }
     }
 }

@@ -290,10 +290,11 @@ public final class Interpreter {
                 if tracing { output(traceLine(c)) }
             case .event(let event, let time):
                 handle(event, at: time)
-            case .held(let p):
-                announceHeld(p)
+            case .held(let p, let breakpoint):
+                announceHeld(p, breakpoint: breakpoint)
             }
         }
+        if interception.hasExpressionBreaks { checkBreakpoints() }
     }
 
     func handle(_ event: StackEvent, at time: Instant) {

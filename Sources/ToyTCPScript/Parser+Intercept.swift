@@ -30,6 +30,16 @@ extension LineParser {
         return .intercept(.expectHeld(t, within: within ?? .seconds(1), name: name))
     }
 
+    mutating func parseBreak() throws(ScriptError) -> Command {
+        if accept("retransmission") != nil { return .intercept(.breakpoint(.retransmission)) }
+        if accept("flags") != nil {
+            let t = try word("TCP flags (R, F, S., …)")
+            return .intercept(.breakpoint(.flags(try flags(t))))
+        }
+        let (e, text) = try restAsExpression("a condition (c.state == FIN-WAIT-2, flags R, retransmission)")
+        return .intercept(.breakpoint(.expression(e, text: text)))
+    }
+
     mutating func parseEdit() throws(ScriptError) -> Command {
         var edit = HeldEdit(template: SegmentTemplate(flags: nil))
         var any = false
@@ -77,7 +87,17 @@ extension CommandReference {
               summary: "changes the held segment (any field inject takes; csum=bad) and lets it go", example: "edit win=0",
               keywords: ["csum="] + templateKeys(.inject),
               parse: { p throws(ScriptError) in try p.parseEdit() }),
-        .init(name: "continue", usage: "continue", summary: "lets every held segment go; intercepting goes on", example: "continue",
-              keywords: [], parse: { _ in .intercept(.continue_) }),
+        .init(name: "continue", usage: "continue", summary: "lets every held segment go; intercepting (and breakpoints) go on",
+              example: "continue", keywords: [], parse: { _ in .intercept(.continue_) }),
+        .init(name: "break", usage: "break CONDITION | break flags FLAGS | break retransmission",
+              summary: "stops (holds every segment from then on) when a connection variable condition becomes true or such a segment passes",
+              example: "break c.state == FIN-WAIT-2", keywords: ["flags", "retransmission"],
+              parse: { p throws(ScriptError) in try p.parseBreak() }),
+        .init(name: "breaks", usage: "breaks", summary: "lists the breakpoints", example: "breaks", keywords: [],
+              parse: { _ in .intercept(.listBreaks) }),
+        .init(name: "delete", usage: "delete N", summary: "removes breakpoint N", example: "delete 1", keywords: [],
+              parse: { p throws(ScriptError) in
+                  .intercept(.deleteBreak(Int(try p.constant(try p.word("a breakpoint number"), "breakpoint", 1...1_000_000))))
+              }),
     ]
 }

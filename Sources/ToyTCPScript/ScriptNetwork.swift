@@ -5,8 +5,8 @@ import ToyTCPWire
 public enum Observation: Sendable {
     case packet(PacketRecord)
     case event(StackEvent, Instant)
-    /// A segment intercept now holds (`PacketPort.held` has it).
-    case held(PacketRecord)
+    /// A segment intercept now holds (`PacketPort.held` has it); the breakpoint number if one fired.
+    case held(PacketRecord, breakpoint: Int?)
 }
 
 /// How a wait ended.

@@ -77,4 +77,44 @@ struct InterceptTests {
         let (r2, _, e2) = try TestSupport.runScript("intercept maybe\n")
         #expect(r2.failures.count == 1 && e2.joined().contains("intercept on [in|out|both]"), "\(e2)")
     }
+
+    @Test("break on a connection variable stops the session (the next segment is held); break flags R and break retransmission hold those segments; breaks, delete")
+    func breakpoints() throws {
+        let (r1, out1, err1) = try TestSupport.runScript("""
+            peer discard 10.0.1.1 9
+            connect 10.0.1.1 9 as c
+            break c.snd.una - c.iss > 2000
+            send c fill=20000
+            expect held . as a
+            assert c.snd.una - c.iss > 2000
+            continue
+            delete 1
+            breaks
+            sleep 500ms
+            assert c.sendq == 0
+            """)
+        #expect(r1.failures.isEmpty, "\(err1.joined(separator: "\n"))\n\(out1.joined(separator: "\n"))")
+        #expect(out1.contains { $0.hasPrefix("break 1: c.snd.una - c.iss > 2000 (after IP") }, "\(out1.joined(separator: "\n"))")
+        #expect(out1.contains("no breakpoints (break CONDITION sets one)"))
+
+        let (r2, out2, err2) = try TestSupport.runScript("""
+            peer echo 10.0.1.1 7
+            connect 10.0.1.1 7 as c
+            break retransmission
+            break flags R
+            intercept on out P.
+            send c "x"
+            expect held P. as first
+            drop
+            intercept off
+            expect held P. within 2s as again
+            assert again.seq == first.seq
+            continue
+            recv c 1 within 1s
+            abort c
+            expect held R as rst
+            """)
+        #expect(r2.failures.isEmpty, "\(err2.joined(separator: "\n"))\n\(out2.joined(separator: "\n"))")
+        #expect(out2.contains { $0 == "break 1: retransmission" } && out2.contains { $0 == "break 2: flags R" }, "\(out2.joined(separator: "\n"))")
+    }
 }
