@@ -1,7 +1,8 @@
 import ToyTCPWire
 
 /// The commands that step a live TCP like a debugger (issue 10): `intercept`, what to do with a held
-/// segment (`step`, `drop`, `delay`, `dup`, `edit`, `continue`), and `expect held`.
+/// segment (`step`, `drop`, `delay`, `dup`, `edit`, `continue`), `expect held`, breakpoints, and the
+/// simulated link's impairments (`link`).
 public enum InterceptCommand: Sendable {
     /// `intercept on [in|out|both] [TEMPLATE | on NAME]`: hold every segment of our stack that matches,
     /// before it goes out or before the stack processes it. `direction` nil: both.
@@ -25,6 +26,9 @@ public enum InterceptCommand: Sendable {
     case listBreaks
     /// `delete N`: remove breakpoint N.
     case deleteBreak(Int)
+    /// `link [in|out|both] [IMPAIRMENTS]`: our host's link on the simulated network, per direction
+    /// (`out`: from us; `in`: towards us); without impairments, prints them.
+    case link(Direction?, String)
 
     /// Names the command binds for later lines (for the script checker).
     var binds: [String] {

@@ -93,6 +93,12 @@ extension Interpreter {
         case .listBreaks:
             if interception.breaks.isEmpty { output("no breakpoints (break CONDITION sets one)") }
             for b in interception.breaks { output("\(b.number): \(b.condition)") }
+        case let .link(direction, text):
+            do {
+                output(try network.link(direction, text))
+            } catch {
+                throw ctx.error(error.message)
+            }
         case .deleteBreak(let n):
             guard let i = interception.breaks.firstIndex(where: { $0.number == n }) else {
                 throw ctx.error("no breakpoint \(n) (breaks lists them)")

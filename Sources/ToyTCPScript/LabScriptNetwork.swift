@@ -121,6 +121,11 @@ public final class LabScriptNetwork: ScriptNetwork {
 
     public func takeObservations() -> [Observation] { observations.take() }
 
+    public func link(_ direction: Direction?, _ text: String) throws(ScriptError) -> String {
+        throw ScriptError("link impairments exist on the simulated network only; in the lab use scripts/lab-up.sh --loss PCT, or intercept",
+                          at: SourceLocation(file: "<lab>", line: 0, column: 0))
+    }
+
     public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String {
         throw ScriptError("peer runs on the simulated network only; in the lab start a real one, e.g. ip netns exec host2 nc -l \(endpoint.port)",
                           at: SourceLocation(file: "<lab>", line: 0, column: 0))

@@ -30,6 +30,16 @@ extension LineParser {
         return .intercept(.expectHeld(t, within: within ?? .seconds(1), name: name))
     }
 
+    mutating func parseLink() throws(ScriptError) -> Command {
+        var direction: Direction? = nil
+        if accept("in") != nil { direction = .inbound }
+        else if accept("out") != nil { direction = .outbound }
+        else { _ = accept("both") }
+        var words: [String] = []
+        while let t = next() { words.append(t.text) }
+        return .intercept(.link(direction, words.joined(separator: " ")))
+    }
+
     mutating func parseBreak() throws(ScriptError) -> Command {
         if accept("retransmission") != nil { return .intercept(.breakpoint(.retransmission)) }
         if accept("flags") != nil {
@@ -93,6 +103,10 @@ extension CommandReference {
               summary: "stops (holds every segment from then on) when a connection variable condition becomes true or such a segment passes",
               example: "break c.state == FIN-WAIT-2", keywords: ["flags", "retransmission"],
               parse: { p throws(ScriptError) in try p.parseBreak() }),
+        .init(name: "link", usage: "link [in|out|both] [delay D] [jitter D] [loss P] [dup P] [reorder P [by D]] [corrupt P] [rate R] [queue B] | perfect",
+              summary: "our host's link on the simulated network, per direction (out: from us, in: to us); alone, prints it",
+              example: "link out loss 10% delay 20ms", keywords: ["in", "out", "both", "delay", "jitter", "loss", "dup", "reorder", "corrupt", "rate", "queue", "perfect"],
+              parse: { p throws(ScriptError) in try p.parseLink() }),
         .init(name: "breaks", usage: "breaks", summary: "lists the breakpoints", example: "breaks", keywords: [],
               parse: { _ in .intercept(.listBreaks) }),
         .init(name: "delete", usage: "delete N", summary: "removes breakpoint N", example: "delete 1", keywords: [],

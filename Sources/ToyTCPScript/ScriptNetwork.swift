@@ -77,6 +77,9 @@ public protocol ScriptNetwork: AnyObject {
     /// Packets and stack events since the last call, in order.
     func takeObservations() -> [Observation]
 
+    /// Sets (or with empty `text` prints) the impairments of our host's link, per direction (`nil`:
+    /// both); simulated network only. Returns what the link now does.
+    func link(_ direction: Direction?, _ text: String) throws(ScriptError) -> String
     /// Starts a peer application (simulated network only).
     func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String
     /// Closes everything cleanly (connections closed, sockets released).

@@ -112,6 +112,25 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         return observations
     }
 
+    public func link(_ direction: Direction?, _ text: String) throws(ScriptError) -> String {
+        let loc = SourceLocation(file: "<sim>", line: 0, column: 0)
+        guard let link = simulation.link(between: host, and: router) else { throw ScriptError("host1 has no link", at: loc) }
+        if !text.isEmpty {
+            do {
+                switch direction {
+                case .outbound?: try link.updateImpairments(parsing: text, from: host)
+                case .inbound?: try link.updateImpairments(parsing: text, from: router)
+                case nil: try link.updateImpairments(parsing: text)
+                }
+            } catch {
+                throw ScriptError("link: \(error)", at: loc)
+            }
+        }
+        let out = link.impairments(from: host).map { "\($0)" } ?? "?"
+        let inbound = link.impairments(from: router).map { "\($0)" } ?? "?"
+        return "link \(link.name): out \(out); in \(inbound)"
+    }
+
     public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String {
         let loc = SourceLocation(file: "<sim>", line: 0, column: 0)
         guard endpoint.address != host.address, endpoint.address != Self.rawSourceAddress else {

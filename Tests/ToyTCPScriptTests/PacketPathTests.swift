@@ -51,4 +51,21 @@ struct PacketPathTests {
         let seconds = UInt32(bytes[24]) | UInt32(bytes[25]) << 8 | UInt32(bytes[26]) << 16 | UInt32(bytes[27]) << 24
         #expect(seconds == UInt32(SimulatedScriptNetwork.epochSeconds) + 2, "first packet at \(seconds)")
     }
+
+    @Test("link sets our link's impairments per direction: everything lost out, the SYN retries until the link is clean again")
+    func linkImpairments() throws {
+        let (result, out, err) = try TestSupport.runScript("""
+            peer echo 10.0.1.1 7
+            link out loss 100%
+            link in delay 20ms
+            connect 10.0.1.1 7 within 500ms as c
+            assert c.state == SYN-SENT
+            link out perfect
+            wait c ESTABLISHED within 3s
+            link
+            """)
+        #expect(result.failures.isEmpty, "\(err.joined(separator: "\n"))\n\(out.joined(separator: "\n"))")
+        #expect(out.contains("link host1-router: out delay 5ms loss 100%; in delay 5ms"), "\(out)")
+        #expect(out.last == "link host1-router: out perfect; in delay 20ms", "\(out)")
+    }
 }
