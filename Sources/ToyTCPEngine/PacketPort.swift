@@ -21,9 +21,16 @@ import ToyTCPWire
 public final class PacketPort {
     public let stack: Stack
     /// From the stack (index 0) to the wire; see `PacketStage`.
-    public private(set) var stages: [any PacketStage] = []
+    public var stages: [any PacketStage] { chain }
     /// Packets a stage holds (intercept), oldest first.
-    public private(set) var held: [HeldPacket] = []
+    public var held: [HeldPacket] { parked }
+
+    // Private stored state: the compiler can then check exclusive access statically, and the path
+    // with nothing installed costs no runtime access checks.
+    private var chain: [any PacketStage] = []
+    private var parked: [HeldPacket] = []
+    /// No stage, nothing queued: packets go straight between the stack and the caller.
+    private var direct = true
 
     /// A packet parked by a `.hold` verdict: released with `release(_:_:at:)`.
     public struct HeldPacket: Sendable {
@@ -55,32 +62,34 @@ public final class PacketPort {
 
     /// Inserts `stage` at `index` (0 is next to the stack); default: at the wire end.
     public func addStage(_ stage: any PacketStage, at index: Int? = nil) {
-        let i = min(max(0, index ?? stages.count), stages.count)
-        stages.insert(stage, at: i)
+        let i = min(max(0, index ?? chain.count), chain.count)
+        chain.insert(stage, at: i)
+        direct = false
     }
 
     public func removeStage(_ stage: any PacketStage) {
-        stages.removeAll { $0 === stage }
+        chain.removeAll { $0 === stage }
+        direct = chain.isEmpty && outboxHead == outbox.count
     }
 
     // MARK: Inputs
 
     /// A packet from the wire, arrived at `now`: through the stages (wire end first) to the stack.
     public func receive(_ bytes: UnsafeRawBufferPointer, at now: Instant) {
-        if stages.isEmpty {
+        if direct {
             stack.handle(packet: bytes, at: now)
             return
         }
-        run(PacketRecord(time: now, direction: .inbound, bytes: Array(bytes)), from: stages.count - 1, at: now)
+        run(PacketRecord(time: now, direction: .inbound, bytes: Array(bytes)), from: chain.count - 1, at: now)
     }
 
     /// A packet from the wire (or crafted and addressed to our own stack: `crafted: true`).
     public func receive(_ bytes: [UInt8], at now: Instant, crafted: Bool = false) {
-        if stages.isEmpty {
+        if chain.isEmpty {
             bytes.withUnsafeBytes { stack.handle(packet: $0, at: now) }
             return
         }
-        run(PacketRecord(time: now, direction: .inbound, bytes: bytes, crafted: crafted), from: stages.count - 1, at: now)
+        run(PacketRecord(time: now, direction: .inbound, bytes: bytes, crafted: crafted), from: chain.count - 1, at: now)
     }
 
     /// A hand-crafted packet to put on the wire (`inject`): it passes the stages like the stack's own
@@ -106,8 +115,8 @@ public final class PacketPort {
     /// `.drop`, `.delay`, `.duplicate`, `.replace` as from a stage). `false` if no packet has that id.
     @discardableResult
     public func release(_ id: Int, _ verdict: PacketVerdict = .pass, at now: Instant) -> Bool {
-        guard let i = held.firstIndex(where: { $0.id == id }) else { return false }
-        let h = held.remove(at: i)
+        guard let i = parked.firstIndex(where: { $0.id == id }) else { return false }
+        let h = parked.remove(at: i)
         apply(verdict, to: h.record, next: h.next, at: now)
         return true
     }
@@ -116,11 +125,15 @@ public final class PacketPort {
 
     /// The next packet to put on the wire, appended to `writer`; `false` when there is none now.
     public func pollTransmit(into writer: inout ByteWriter, at now: Instant) -> Bool {
+        if direct { return stack.pollTransmit(into: &writer, at: now) }
         if let bytes = takeOutbox() {
             writer.write(contentsOf: bytes)
             return true
         }
-        if stages.isEmpty { return stack.pollTransmit(into: &writer, at: now) }
+        if chain.isEmpty {
+            direct = true
+            return stack.pollTransmit(into: &writer, at: now)
+        }
         while true {
             scratch.bytes.removeAll(keepingCapacity: true)
             guard stack.pollTransmit(into: &scratch, at: now) else { return false }
@@ -151,8 +164,8 @@ public final class PacketPort {
         var record = record
         var i = index
         let step = record.direction == .outbound ? 1 : -1
-        while i >= 0 && i < stages.count {
-            let verdict = stages[i].process(record, at: now)
+        while i >= 0 && i < chain.count {
+            let verdict = chain[i].process(record, at: now)
             i += step
             switch verdict {
             case .pass:
@@ -175,7 +188,7 @@ public final class PacketPort {
         case .drop:
             return
         case .hold:
-            held.append(HeldPacket(id: nextHeldID, record: record, since: now, next: next))
+            parked.append(HeldPacket(id: nextHeldID, record: record, since: now, next: next))
             nextHeldID += 1
         case .delay(let due):
             delayed.append(Delayed(due: due, record: record, next: next))
@@ -191,7 +204,9 @@ public final class PacketPort {
 
     private func deliver(_ record: PacketRecord, at now: Instant) {
         switch record.direction {
-        case .outbound: outbox.append(record.bytes)
+        case .outbound:
+            outbox.append(record.bytes)
+            direct = false
         case .inbound: record.bytes.withUnsafeBytes { stack.handle(packet: $0, at: now) }
         }
     }
