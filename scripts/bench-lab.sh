@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench-lab: must run as root (namespaces, raw sockets): sudo $0" >&2; exit 2; }
-for tool in gcc nc ip tmux tcpdump python3; do
+for tool in gcc nc ip tmux tcpdump python3 socat; do
   command -v "$tool" >/dev/null || { echo "bench-lab: '$tool' is missing: run scripts/setup.sh as root" >&2; exit 2; }
 done
 
@@ -46,6 +46,7 @@ echo "== building (release)"
 swift build -c release --product fileclient >/dev/null
 swift build -c release --product toytcp-lab-bench >/dev/null
 swift build -c release --product toytcp-shell >/dev/null
+swift build -c release --product echoserver >/dev/null
 bin="$(swift build -c release --show-bin-path)"
 work="$(mktemp -d /tmp/toytcp-bench.XXXXXX)"
 prefix="bench$$"
@@ -97,7 +98,8 @@ answer_delays() {
   ip netns exec "$h1" tcpdump -i h1-r -nn -U --immediate-mode -s 96 -w "$work/$name.pcap" "tcp port $port" 2>"$work/$name.err" &
   local tcpdump_pid=$!
   for _ in $(seq 1 300); do grep -q "listening on" "$work/$name.err" 2>/dev/null && break; sleep 0.01; done
-  for _ in $(seq 1 "$n"); do printf x | ip netns exec "$h2" nc -q0 10.0.0.1 "$port" >/dev/null 2>&1 || true; done
+  # socat -u -t0: one byte, then close at once (nc would wait for the listener to close; the REPL never accepts).
+  for _ in $(seq 1 "$n"); do printf x | timeout 5 ip netns exec "$h2" socat -t0 -u - TCP:10.0.0.1:"$port" >/dev/null 2>&1 || true; done
   sleep 0.3
   kill -TERM "$tcpdump_pid" 2>/dev/null || true
   wait "$tcpdump_pid" 2>/dev/null || true
@@ -140,8 +142,14 @@ repl_section() {
   read -r ts_med ts_p99 ts_n ta_med ta_p99 ta_n < <(answer_delays 9300 "$repl_connections" repl)
   read -r ks_med ks_p99 ks_n ka_med ka_p99 ka_n < <(answer_delays 9301 "$repl_connections" kernel)
   tmux kill-session -t "$session" 2>/dev/null || true
+  # The same event loop without the shell (no stages, no second thread): what the REPL adds.
+  ip netns exec "$h1" "$bin/echoserver" 10.0.0.1 9302 2>/dev/null &
+  pids+=($!)
+  sleep 0.5
+  read -r es_med es_p99 es_n ea_med ea_p99 ea_n < <(answer_delays 9302 "$repl_connections" echoserver)
   echo "SYN -> SYN-ACK   toytcp REPL median ${ts_med} us, p99 ${ts_p99} us ($ts_n)   kernel median ${ks_med} us, p99 ${ks_p99} us ($ks_n)   ratio $(ratio "$ts_med" "$ks_med")"
   echo "data -> ACK      toytcp REPL median ${ta_med} us, p99 ${ta_p99} us ($ta_n)   kernel median ${ka_med} us, p99 ${ka_p99} us ($ka_n)   ratio $(ratio "$ta_med" "$ka_med")"
+  echo "echoserver       SYN -> SYN-ACK median ${es_med} us, p99 ${es_p99} us ($es_n); data -> ACK (delayed ACK on) median ${ea_med} us, p99 ${ea_p99} us ($ea_n)"
   echo "                 (goal: toytcp median <= 50 us; tcpdump timestamps on host1's veth)"
 }
 
