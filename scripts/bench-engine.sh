@@ -5,7 +5,7 @@
 #   scripts/bench-engine.sh                 # release build, full run (512 MB, 10 000 connections)
 #   scripts/bench-engine.sh --quick         # 64 MB, 2 000 connections
 #   scripts/bench-engine.sh --profile       # also: callgrind of a small engine-pair run, top functions
-#   any other arguments go to toytcp-bench (--megabytes N, --connections N, --only floor|pair|bytes|sim|idle)
+#   any other arguments go to toytcp-bench (--megabytes N, --connections N, --only floor|pair|bytes|port|sim|idle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -253,7 +253,10 @@ extension Connection {
 
     /// A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the stack-wide rate limit (§7).
     func sendChallengeACK(at now: Instant) {
-        if context.mayChallenge(at: now) { ackNow = true }
+        if context.mayChallenge(at: now) {
+            if !ackNow { ackReason = .challengeAck }
+            ackNow = true
+        }
     }
 
     /// RFC 9293 §3.10.7.4 "Fifth, check the ACK field". Returns `false` when the segment is dropped.

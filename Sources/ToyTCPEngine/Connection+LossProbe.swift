@@ -59,6 +59,7 @@ extension Connection {
             s = dataSegment(from: from, maxLength: sentDataEnd - from, at: now)
         }
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
+        s.reason = .tailLossProbe
         lossProbeStart = s.seq
         context.statistics.lossProbes += 1
         advanceAfterSending(s, at: now)

@@ -47,6 +47,7 @@ extension Connection {
         }
         // Any segment with ACK satisfies a pending (or delayed) acknowledgment.
         ackNow = false
+        ackReason = .immediateAck
         unackedSegments = 0
         timers.stop(.delayedAck)
         lastAckSent = rcv.nxt
@@ -98,7 +99,9 @@ extension Connection {
         // The SYN's window is never scaled (RFC 7323 §2.2).
         rcv.wnd = UInt32(s.window)
         rcv.advertisedEdge = rcv.nxt + Int(s.window)
-        if snd.max != snd.iss {
+        let retry = snd.max != snd.iss
+        s.reason = passive ? (retry ? .synAckRetry : .synAck) : (retry ? .synRetry : .syn)
+        if retry {
             noteRetransmission()
         } else if !timestampsEnabled {
             rttTimedSeq = snd.iss + 1
@@ -120,7 +123,10 @@ extension Connection {
     private func makeAck(at now: Instant) -> OutgoingSegment {
         let windowEnd = snd.una + Int(snd.wnd)
         let seq = snd.max <= windowEnd ? snd.max : windowEnd
-        return baseSegment(seq: seq, flags: .ack, at: now)
+        let reason = ackReason
+        var s = baseSegment(seq: seq, flags: .ack, at: now)
+        s.reason = reason
+        return s
     }
 
     /// A zero-window probe (RFC 9293 §3.8.6.1). Like Linux, a segment at SND.UNA − 1 with no data: the
@@ -130,12 +136,15 @@ extension Connection {
         let usable = Int(snd.wnd) - (snd.nxt - snd.una)
         if usable > 0 && snd.nxt < dataEnd {
             // The window is open but too small to pass SWS avoidance: the override timer fired, send what fits.
-            let s = dataSegment(from: snd.nxt, maxLength: min(usable, effectiveMSS), at: now)
+            var s = dataSegment(from: snd.nxt, maxLength: min(usable, effectiveMSS), at: now)
+            s.reason = .zeroWindowProbe
             advanceAfterSending(s, at: now)
             return s
         }
         armPersist(at: now)
-        return baseSegment(seq: snd.una - 1, flags: .ack, at: now)
+        var s = baseSegment(seq: snd.una - 1, flags: .ack, at: now)
+        s.reason = .zeroWindowProbe
+        return s
     }
 
     /// Payload bytes per segment: the send MSS less the options every segment carries (RFC 6691).
@@ -187,7 +196,9 @@ extension Connection {
         if let r = retransmitAt {
             retransmitAt = nil
             guard snd.una <= r, r < snd.max, sendBufferStart <= r else { return nil }
-            let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
+            var s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
+            s.reason = retransmitReason
+            retransmitReason = .fastRetransmit
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             if inRecovery && sackEnabled { retransmissionLog.record(start: r, end: r + s.payloadLength, sentBefore: snd.max) }
@@ -199,7 +210,8 @@ extension Connection {
         guard pipe() < congestion.cwnd else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
-        let s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
+        var s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
+        s.reason = .fastRetransmit
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
         highRxt = hole.start + s.payloadLength
         retransmissionLog.record(start: hole.start, end: highRxt, sentBefore: snd.max)
@@ -263,7 +275,8 @@ extension Connection {
             let halfMaxWindow = maxSndWnd > 0 && length >= Int(maxSndWnd / 2)
             guard (allQueuedFits && nagleAllows) || halfMaxWindow else { return nil }
         }
-        let s = dataSegment(from: snd.nxt, maxLength: length, at: now)
+        var s = dataSegment(from: snd.nxt, maxLength: length, at: now)
+        s.reason = isRetransmission ? .retransmissionAfterRTO : (length == 0 ? .fin : .newData)
         advanceAfterSending(s, at: now)
         if !isRetransmission { armLossProbe(at: now) }
         return s
@@ -297,6 +310,9 @@ extension Connection {
         guard state == .established || state == .finWait1 || state == .finWait2 else { return }
         let currentEdge = rcv.nxt + Int(receiveWindow)
         let threshold = min(configuration.receiveBufferSize / 2, 2 * Int(configuration.mss))
-        if currentEdge - rcv.advertisedEdge >= threshold { ackNow = true }
+        if currentEdge - rcv.advertisedEdge >= threshold {
+            if !ackNow { ackReason = .windowUpdate }
+            ackNow = true
+        }
     }
 }

@@ -17,7 +17,9 @@ extension Connection {
             case .persist:
                 persistBackoff += 1
                 probePending = true
-            case .delayedAck: ackNow = true
+            case .delayedAck:
+                if !ackNow { ackReason = .delayedAck }
+                ackNow = true
             case .timeWait: finish()
             case .lossProbe: lossProbeTimerExpired(at: now)
             }
@@ -57,6 +59,7 @@ extension Connection {
             snd.nxt = snd.una
             // RFC 6298 (5.4): retransmit the earliest unacknowledged segment, even into a zero window.
             retransmitAt = snd.una
+            retransmitReason = .retransmissionAfterRTO
         }
         timers.set(.retransmit, at: now + rtt.rto)
     }

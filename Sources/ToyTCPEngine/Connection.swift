@@ -83,6 +83,10 @@ final class Connection {
     var synPending = false
     /// An acknowledgment must go out now (not delayed).
     var ackNow = false
+    /// Why the next pure ACK goes out (`SegmentReason`); back to `.immediateAck` once it is sent.
+    var ackReason: SegmentReason = .immediateAck
+    /// Why `retransmitAt` was set: the RTO or fast retransmit.
+    var retransmitReason: SegmentReason = .fastRetransmit
     /// Full-size segments received since our last ACK (RFC 9293 §3.8.6.3: ACK at least every second one).
     var unackedSegments = 0
     /// A zero-window probe is due (persist timer fired).

@@ -81,6 +81,8 @@ struct OutgoingSegment {
     /// Offset of the payload from the start of the send buffer, and its length.
     var payloadOffset = 0
     var payloadLength = 0
+    /// Why the connection (or the stack) sends it.
+    var reason: SegmentReason = .newData
 
     init(seq: SequenceNumber, ack: SequenceNumber, flags: TCPFlags, window: UInt16) {
         self.seq = seq; self.ack = ack; self.flags = flags; self.window = window

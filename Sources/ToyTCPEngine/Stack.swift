@@ -28,12 +28,16 @@ public final class Stack {
     /// The addresses this stack answers for.
     public private(set) var addresses: [IPv4Address]
     public var statistics: StackStatistics { context.statistics }
+    /// Why the packet the last successful `pollTransmit` returned was sent.
+    public private(set) var lastTransmitReason: SegmentReason = .newData
 
     let context: StackContext
     private var isn: ISNGenerator
     private var connectionsByTuple: [FourTuple: Connection] = [:]
     private var connectionsByID: [ConnectionID: Connection] = [:]
     private var listeners: [ListenerID: Listener] = [:]
+    /// How many TCBs use each local port (for "does this stack own the port", `resetsUnownedPorts`).
+    private var portUse: [UInt16: Int] = [:]
     private var nextConnectionID: UInt64 = 1
     private var nextListenerID: UInt64 = 1
     /// RFC 6056 Algorithm 3's `next_ephemeral`.
@@ -285,6 +289,12 @@ public final class Stack {
         return c.rcv.nxt < seg.seq
     }
 
+    /// True if a listener or a TCB (TIME-WAIT included) of this stack uses `port`.
+    public func ownsPort(_ port: UInt16) -> Bool {
+        if portUse[port, default: 0] > 0 { return true }
+        return listeners.values.contains { $0.port == port }
+    }
+
     private func listener(for address: IPv4Address, _ port: UInt16) -> Listener? {
         var wildcard: Listener?
         for l in listeners.values where l.port == port {
@@ -296,6 +306,8 @@ public final class Stack {
 
     /// RFC 9293 §3.10.7.1: no TCB. A RST is dropped; anything else draws a RST.
     private func handleInClosed(_ seg: IncomingSegment, _ tuple: FourTuple) {
+        // Not ours to answer on a shared host: a kernel socket's or another process's port.
+        if !configuration.resetsUnownedPorts && !ownsPort(tuple.localPort) { return }
         context.statistics.noConnectionSegments += 1
         replyWithReset(to: seg, tuple)
     }
@@ -340,6 +352,7 @@ public final class Stack {
                            iss: isn.isn(for: tuple, at: now), now: now)
         connectionsByTuple[tuple] = c
         connectionsByID[id] = c
+        portUse[tuple.localPort, default: 0] += 1
         return c
     }
 
@@ -379,6 +392,8 @@ public final class Stack {
             if !c.releasedTuple {
                 c.releasedTuple = true
                 if connectionsByTuple[c.tuple] === c { connectionsByTuple[c.tuple] = nil }
+                let left = portUse[c.tuple.localPort, default: 1] - 1
+                portUse[c.tuple.localPort] = left > 0 ? left : nil
             }
             if c.isDeletable || (c.listener != nil && !c.announcedToListener) {
                 connectionsByID[c.id] = nil
@@ -405,6 +420,7 @@ public final class Stack {
         if !context.replies.isEmpty {
             let (tuple, seg) = context.replies.removeFirst()
             context.statistics.packetsSent += 1
+            lastTransmitReason = seg.reason
             return (tuple, seg, nil)
         }
         while transmitHead < transmitQueue.count {
@@ -412,6 +428,7 @@ public final class Stack {
             if c.state != .closed, let seg = c.nextSegment(at: now) {
                 reschedule(c)
                 context.statistics.packetsSent += 1
+                lastTransmitReason = seg.reason
                 return (c.tuple, seg, c)
             }
             transmitHead += 1

@@ -39,6 +39,11 @@ public struct StackConfiguration: Hashable, Sendable {
     public var challengeAckLimit: Int = 1000
     /// Range of ephemeral ports (RFC 6056 §3.2 suggests 1024...65535; Linux uses 32768...60999).
     public var ephemeralPorts: ClosedRange<UInt16> = 32768...60999
+    /// Whether a segment for a port the stack does not use (no listener, no connection on it) draws a
+    /// RST (RFC 9293 §3.10.7.1). Right when the stack is alone at its addresses (the simulated network);
+    /// wrong on a shared host, where such ports belong to the kernel or to another toytcp process: there
+    /// (the lab) the stack answers only for what it owns and leaves everything else alone.
+    public var resetsUnownedPorts: Bool = true
     /// Congestion control algorithm.
     public var congestionControl: CongestionControlAlgorithm = .newReno
     /// Initial congestion window in segments (RFC 6928: 10).

@@ -123,6 +123,8 @@ public enum Command: Sendable {
     case ladder(ConnectionRef)
     /// `graph [NAME] --out FILE [--html] [--from T] [--to T]`: its time-sequence graph and variable plots.
     case graph(ConnectionRef, path: String, html: Bool, from: Duration?, to: Duration?)
+    /// Intercept and the commands on held segments (InterceptCommand.swift).
+    case intercept(InterceptCommand)
     case help(String?)
     /// `host2 "COMMAND" as NAME`: a process in the lab's peer namespace for the script's lifetime.
     case host2(command: String, name: String)

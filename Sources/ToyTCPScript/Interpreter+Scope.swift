@@ -48,7 +48,7 @@ extension Interpreter: VariableScope {
         if head == "now", path.count == 1 { return .value(.integer((network.now - start).nanosecondsClamped / 1000)) }
         if head == "random", path.count == 1 { return .value(.integer(Int64(nextRandom()))) }
         if head == "stack" {
-            let counters = Interpreter.counters(network.stack.statistics)
+            let counters = Interpreter.counters(network.withStack { st, _ in st.statistics })
             guard path.count == 2, let v = counters.first(where: { $0.name == path[1] }) else {
                 return .unknownField(index: 1, known: counters.map(\.name))
             }

@@ -20,7 +20,7 @@ extension Interpreter {
     func register(_ id: ConnectionID, name: String?) -> ConnectionEntry {
         let n = name ?? freshName()
         if connections[n] == nil { connectionOrder.append(n) }
-        let e = ConnectionEntry(name: n, id: id, state: network.stack.snapshot(id)?.state ?? .closed)
+        let e = ConnectionEntry(name: n, id: id, state: network.withStack { st, _ in st.snapshot(id)?.state } ?? .closed)
         connections[n] = e
         current = n
         refresh(e)
@@ -35,8 +35,9 @@ extension Interpreter {
         let id: ConnectionID
         do {
             let port = local.flatMap { $0.port == 0 ? nil : $0.port } ?? localPort
-            id = try network.stack.connect(to: remote.address, port: remote.port, from: local?.address,
-                                            localPort: port, at: network.now)
+            id = try network.withStack { (st, now) throws(EngineError) in
+                try st.connect(to: remote.address, port: remote.port, from: local?.address, localPort: port, at: now)
+            }
         } catch {
             throw ctx.error("connect \(remote): \(error)")
         }
@@ -60,7 +61,7 @@ extension Interpreter {
     func listen(_ local: Endpoint?, _ port: UInt16, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
         let id: ListenerID
         do {
-            id = try network.stack.listen(address: local?.address, port: port)
+            id = try network.withStack { (st, _) throws(EngineError) in try st.listen(address: local?.address, port: port) }
         } catch {
             throw ctx.error("listen \(port): \(error)")
         }
@@ -68,7 +69,7 @@ extension Interpreter {
         var n = name ?? "l\(listenerCounter)"
         while name == nil, listeners[n] != nil { listenerCounter += 1; n = "l\(listenerCounter)" }
         if listeners[n] == nil { listenerOrder.append(n) }
-        listeners[n] = ListenerEntry(name: n, id: id, port: port, backlog: network.stack.configuration.backlog)
+        listeners[n] = ListenerEntry(name: n, id: id, port: port, backlog: network.withStack { st, _ in st.configuration.backlog })
         output("\(n): listening on \(local?.address ?? network.localAddress):\(port)")
     }
 
@@ -85,10 +86,10 @@ extension Interpreter {
             }
             l = found
         }
-        var id: ConnectionID? = network.stack.accept(l.id)
+        var id: ConnectionID? = network.withStack { st, _ in st.accept(l.id) }
         if id == nil {
             let outcome = wait(for: within ?? .seconds(10)) {
-                id = network.stack.accept(l.id)
+                id = network.withStack { st, _ in st.accept(l.id) }
                 return id != nil
             }
             if outcome == .interrupted { throw ctx.error("accept interrupted") }
@@ -148,7 +149,9 @@ extension Interpreter {
             let n: Int
             do {
                 n = try bytes.withUnsafeBytes { (buf) throws(EngineError) -> Int in
-                    try network.stack.send(e.id, UnsafeRawBufferPointer(rebasing: buf[offset...]), at: network.now)
+                    try network.withStack { (st, now) throws(EngineError) in
+                        try st.send(e.id, UnsafeRawBufferPointer(rebasing: buf[offset...]), at: now)
+                    }
                 }
             } catch {
                 throw ctx.error("send on \(e.name): \(error)")
@@ -159,7 +162,7 @@ extension Interpreter {
                 // The send buffer is full: let the network drain it (bounded), as a blocking send would.
                 let before = offset
                 let outcome = wait(for: .seconds(5)) {
-                    (network.stack.snapshot(e.id).map { $0.sendQueued } ?? 0) < network.stack.configuration.sendBufferSize
+                    network.withStack { st, _ in (st.snapshot(e.id).map { $0.sendQueued } ?? 0) < st.configuration.sendBufferSize }
                 }
                 if outcome != .satisfied && before == offset { stalled = true; break }
             }
@@ -177,7 +180,8 @@ extension Interpreter {
         func take() throws(ScriptError) {
             do {
                 while want.map({ got.count < $0 }) ?? true {
-                    guard let chunk = try network.stack.receive(e.id, maxLength: min((want ?? Int.max / 2) - got.count, 1 << 20), at: network.now) else {
+                    let max = min((want ?? Int.max / 2) - got.count, 1 << 20)
+                    guard let chunk = try network.withStack({ (st, now) throws(EngineError) in try st.receive(e.id, maxLength: max, at: now) }) else {
                         eof = true
                         return
                     }
@@ -216,7 +220,7 @@ extension Interpreter {
                   _ call: (Stack, ConnectionID, Instant) throws(EngineError) -> Void) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         do {
-            try call(network.stack, e.id, network.now)
+            try network.withStack { (st, now) throws(EngineError) in try call(st, e.id, now) }
         } catch {
             throw ctx.error("\(verb) \(e.name): \(error)")
         }
@@ -257,8 +261,12 @@ extension Interpreter {
     func listenerFigures(_ l: ListenerEntry) -> [(String, Int64)] {
         let accepted = Set(connections.values.map(\.id))
         var halfOpen = 0, queued = 0, retries = 0
-        for id in network.stack.connectionIDs {
-            guard let s = network.stack.snapshot(id), s.tuple.localPort == l.port else { continue }
+        let (snapshots, dropped) = network.withStack { st, _ in
+            (st.connectionIDs.compactMap { st.snapshot($0) }, st.statistics.synBacklogDrops)
+        }
+        for s in snapshots {
+            guard s.tuple.localPort == l.port else { continue }
+            let id = s.id
             if s.state == .synReceived {
                 halfOpen += 1
                 retries += s.retransmissions
@@ -267,7 +275,7 @@ extension Interpreter {
             }
         }
         return [("port", Int64(l.port)), ("backlog", Int64(l.backlog)), ("halfopen", Int64(halfOpen)),
-                ("acceptq", Int64(queued)), ("syns_dropped", Int64(network.stack.statistics.synBacklogDrops)),
+                ("acceptq", Int64(queued)), ("syns_dropped", Int64(dropped)),
                 ("synack_retries", Int64(retries))]
     }
 
@@ -285,7 +293,7 @@ extension Interpreter {
     }
 
     func set(_ option: StackOption?, _ value: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {
-        var c = network.stack.configuration
+        var c = network.withStack { st, _ in st.configuration }
         guard let option, let value else {
             output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments)")
             return
@@ -324,7 +332,7 @@ extension Interpreter {
         case .sendBuffer: c.sendBufferSize = Int(try number(1...(1 << 30)))
         case .initialWindow: c.initialWindowSegments = Int(try number(1...1000))
         }
-        network.stack.configuration = c
+        network.withStack { st, _ in st.configuration = c }
         output("\(option.rawValue) = \(value) (for connections opened from now on)")
     }
 

@@ -67,6 +67,7 @@ public struct ScriptChecker {
         case .connect(_, _, _, _, let n?), .accept(_, _, let n?), .listen(_, _, let n?): return [n]
         case .expect(_, _, let n?): return [n]
         case .let_(let n, _), .host2(_, let n): return [n]
+        case .intercept(let i): return i.binds
         default: return []
         }
     }

@@ -16,12 +16,16 @@ struct BulkResult {
 }
 
 /// How segments travel between the two stacks in the direct benchmark.
-enum PairPath {
+enum PairPath: Equatable {
     /// `pollTransmit` → `handle(_ packet: IPv4Packet)`: the engine's logic alone (no bytes, no checksum).
     case parsedPackets
     /// `pollTransmit(into:)` (bytes with checksums) → `handle(packet: bytes)` (parse, verify): what the
     /// raw-socket path costs the engine, minus the syscalls.
     case wireBytes
+    /// `wireBytes` through each stack's `PacketPort` (the one packet path every driver uses), with this
+    /// many pass-through stages: 0 is the path with nothing installed, 1 an observer that looks at
+    /// every packet (what `trace` or a disabled intercept costs).
+    case port(stages: Int)
 }
 
 /// Bulk transfer between two stacks joined directly (no simulated network): a client sends `total`
@@ -43,9 +47,27 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
     var sent = 0, received = 0, segments = 0, reverseSegments = 0
     var shutDown = false
     var writer = ByteWriter(capacity: 2048)
+    var ports: [ObjectIdentifier: PacketPort] = [:]
+    if case .port(let stages) = path {
+        for s in [client, server] {
+            let port = PacketPort(stack: s)
+            for _ in 0..<stages { port.addStage(PacketObserverStage { _ in }) }
+            ports[ObjectIdentifier(s)] = port
+        }
+    }
 
     func move(from a: Stack, to b: Stack) -> Int {
         var n = 0
+        if let pa = ports[ObjectIdentifier(a)], let pb = ports[ObjectIdentifier(b)] {
+            while true {
+                writer.bytes.removeAll(keepingCapacity: true)
+                guard pa.pollTransmit(into: &writer, at: now) else { break }
+                writer.bytes.withUnsafeBytes { pb.receive($0, at: now) }
+                n += 1
+            }
+            while pa.pollEvent() != nil {}
+            return n
+        }
         if path == .wireBytes {
             // The raw-socket path: bytes with checksums into one reused buffer, parsed and verified.
             while true {
@@ -61,7 +83,7 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
             switch path {
             case .parsedPackets:
                 b.handle(p, at: now)
-            case .wireBytes:
+            case .wireBytes, .port:
                 preconditionFailure("wire bytes use pollTransmit(into:)")
             }
             n += 1
@@ -105,7 +127,12 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
         }
     }
     let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
-    let name = path == .parsedPackets ? "engine pair, parsed packets" : "engine pair, wire bytes (emit + parse + checksum)"
+    let name: String
+    switch path {
+    case .parsedPackets: name = "engine pair, parsed packets"
+    case .wireBytes: name = "engine pair, wire bytes (emit + parse + checksum)"
+    case .port(let stages): name = "engine pair, wire bytes through PacketPort, \(stages) stage\(stages == 1 ? "" : "s")"
+    }
     return BulkResult(name: name, bytes: received, segments: segments, reverseSegments: reverseSegments,
                       cpuSeconds: cpu, wallSeconds: wall)
 }

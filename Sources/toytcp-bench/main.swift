@@ -4,7 +4,7 @@
 // (one core: the benchmark is single-threaded) beside the issue's goal of well over 1 M segments/s per
 // core, with the ratio; and the memory held per idle connection with 10,000 of them.
 //
-// Usage: toytcp-bench [--megabytes N] [--connections N] [--only floor|pair|bytes|sim|idle]
+// Usage: toytcp-bench [--megabytes N] [--connections N] [--only floor|pair|bytes|port|sim|idle]
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,12 +37,12 @@ while let argument = arguments.popFirst() {
         }
         connections = v
     case "--only":
-        guard let v = arguments.popFirst(), ["floor", "pair", "bytes", "sim", "idle"].contains(v) else {
-            usageError("toytcp-bench: --only takes floor, pair, bytes, sim or idle")
+        guard let v = arguments.popFirst(), ["floor", "pair", "bytes", "port", "sim", "idle"].contains(v) else {
+            usageError("toytcp-bench: --only takes floor, pair, bytes, port, sim or idle")
         }
         only = v
     case "-h", "--help":
-        print("usage: toytcp-bench [--megabytes N] [--connections N] [--only floor|pair|bytes|sim|idle]")
+        print("usage: toytcp-bench [--megabytes N] [--connections N] [--only floor|pair|bytes|port|sim|idle]")
         exit(0)
     default:
         usageError("toytcp-bench: unknown argument '\(argument)' (try --help)")
@@ -94,6 +94,21 @@ if only == nil || only == "bytes" {
     report(r, expected: total)
     if let floor {
         print("\(pad("", 52))  engine wire path / floor: \(format(r.segmentsPerCPUSecond / floor.segmentsPerCPUSecond, decimals: 2))x (the rest of its CPU goes to TCP logic and copies)")
+    }
+}
+if only == nil || only == "port" {
+    // The packet path's cost (issue 10: <= 5% with intercept off), beside the direct wire path in one run.
+    // Direct runs before and after (the machine's speed drifts), the port runs between them.
+    let before = benchmarkPair(total: total, path: .wireBytes)
+    report(before, expected: total)
+    let viaPort = [0, 1].map { benchmarkPair(total: total, path: .port(stages: $0)) }
+    for r in viaPort { report(r, expected: total) }
+    let after = benchmarkPair(total: total, path: .wireBytes)
+    report(after, expected: total)
+    let direct = (before.segmentsPerCPUSecond + after.segmentsPerCPUSecond) / 2
+    for (stages, r) in zip([0, 1], viaPort) {
+        let cost = (1 - r.segmentsPerCPUSecond / direct) * 100
+        print("packet path, \(stages) stage\(stages == 1 ? "" : "s"): costs \(format(cost, decimals: 1))% of the direct wire path's segments/s (mean of the runs before and after; goal <= 5% with nothing installed)")
     }
 }
 if only == nil || only == "sim" { report(benchmarkSimulatedNetwork(total: total), expected: total) }
