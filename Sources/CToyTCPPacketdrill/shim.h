@@ -1,0 +1,154 @@
+// Linux calls and structures the packetdrill runner needs that Swift's Glibc module does not export
+// or cannot call (variadic ioctl/fcntl, cmsg macros, packed epoll_event, tun). Headers only.
+#ifndef CTOYTCPPACKETDRILL_SHIM_H
+#define CTOYTCPPACKETDRILL_SHIM_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/syscall.h>
+#include <netinet/in.h>
+#include <net/if.h>
+#include <linux/if_tun.h>
+#include <linux/errqueue.h>
+#include <linux/sockios.h>
+
+static inline int pktd_ioctl_int(int fd, unsigned long request, int *value) { return ioctl(fd, request, value); }
+
+/// Opens /dev/net/tun as an IFF_TUN | IFF_NO_PI device called `name` (packetdrill's tun0).
+static inline int pktd_tun_open(const char *name) {
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) { close(fd); return -1; }
+    // Offloads on, as packetdrill has them: without a vnet header the kernel hands a TSO burst to the
+    // reader as one large segment, which is what the scripts expect (`P. 1:2001(2000)` at mss 1000).
+    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    return fd;
+}
+
+static inline int pktd_fcntl0(int fd, int cmd) { return fcntl(fd, cmd); }
+static inline int pktd_fcntl1(int fd, int cmd, long arg) { return fcntl(fd, cmd, arg); }
+
+static inline int pktd_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event ev;
+    ev.events = events;
+    ev.data.u64 = data;
+    return epoll_ctl(epfd, op, fd, &ev);
+}
+/// epoll_wait into two plain arrays (epoll_event is packed on x86-64).
+static inline int pktd_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int max, int timeout) {
+    struct epoll_event evs[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(epfd, evs, max, timeout);
+    for (int i = 0; i < n; i++) { events[i] = evs[i].events; data[i] = evs[i].data.u64; }
+    return n;
+}
+
+static inline long pktd_splice(int in, int out, size_t len, unsigned int flags) {
+    return syscall(SYS_splice, in, NULL, out, NULL, len, flags);
+}
+
+/// One control message as the runner reads it back from recvmsg.
+struct pktd_cmsg { int level; int type; int length; unsigned char data[256]; };
+
+/// recvmsg with one iovec of `len` bytes and room for control data; returns up to `max` cmsgs.
+static inline ssize_t pktd_recvmsg(int fd, void *buf, size_t len, int flags, int *msg_flags,
+                                   struct pktd_cmsg *out, int max, int *count) {
+    struct iovec iov = { buf, len };
+    unsigned char control[2048];
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t r = recvmsg(fd, &msg, flags);
+    *count = 0;
+    if (r < 0) return r;
+    *msg_flags = msg.msg_flags;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c && *count < max; c = CMSG_NXTHDR(&msg, c)) {
+        struct pktd_cmsg *o = &out[(*count)++];
+        o->level = c->cmsg_level;
+        o->type = c->cmsg_type;
+        int n = (int)(c->cmsg_len - CMSG_LEN(0));
+        if (n > 256) n = 256;
+        o->length = n;
+        memcpy(o->data, CMSG_DATA(c), n);
+    }
+    return r;
+}
+
+/// sendmsg with `iovcount` iovecs of the given lengths (zero-filled) and an optional destination.
+static inline ssize_t pktd_sendmsg(int fd, const size_t *lengths, int iovcount, int flags,
+                                   const struct sockaddr_in *to) {
+    struct iovec iov[16];
+    static unsigned char zeros[1 << 20];
+    if (iovcount > 16) iovcount = 16;
+    for (int i = 0; i < iovcount; i++) {
+        iov[i].iov_base = zeros;
+        iov[i].iov_len = lengths[i] > sizeof zeros ? sizeof zeros : lengths[i];
+    }
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = iovcount ? iov : NULL;
+    msg.msg_iovlen = iovcount;
+    if (to) { msg.msg_name = (void *)to; msg.msg_namelen = sizeof *to; }
+    return sendmsg(fd, &msg, flags);
+}
+
+static inline struct sockaddr_in pktd_sockaddr(uint32_t address_host_order, uint16_t port) {
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(address_host_order);
+    return a;
+}
+static inline int pktd_bind(int fd, uint32_t address, uint16_t port) {
+    struct sockaddr_in a = pktd_sockaddr(address, port);
+    return bind(fd, (struct sockaddr *)&a, sizeof a);
+}
+static inline int pktd_connect(int fd, uint32_t address, uint16_t port) {
+    struct sockaddr_in a = pktd_sockaddr(address, port);
+    return connect(fd, (struct sockaddr *)&a, sizeof a);
+}
+static inline ssize_t pktd_sendto(int fd, const void *buf, size_t len, int flags, uint32_t address, uint16_t port) {
+    struct sockaddr_in a = pktd_sockaddr(address, port);
+    return sendto(fd, buf, len, flags, (struct sockaddr *)&a, sizeof a);
+}
+static inline int pktd_accept(int fd) { return accept(fd, NULL, NULL); }
+
+static inline ssize_t pktd_sendfile(int out, int in, size_t count) { return sendfile(out, in, NULL, count); }
+static inline int pktd_open(const char *path, int flags) { return open(path, flags, 0644); }
+static inline int pktd_setns_net(int fd) { return (int)syscall(SYS_setns, fd, 0x40000000); }
+static inline int pktd_pipe(int *fds) { return pipe(fds); }
+static inline int pktd_tcp_info(int fd, unsigned char *buf, int *len) {
+    socklen_t l = (socklen_t)*len;
+    int r = getsockopt(fd, IPPROTO_TCP, 11, buf, &l);
+    *len = (int)l;
+    return r;
+}
+static inline int pktd_getsockopt(int fd, int level, int name, void *buf, int *len) {
+    socklen_t l = (socklen_t)*len;
+    int r = getsockopt(fd, level, name, buf, &l);
+    *len = (int)l;
+    return r;
+}
+static inline int pktd_errno(void) { return errno; }
+static inline int pktd_gettid(void) { return (int)syscall(SYS_gettid); }
+#endif
