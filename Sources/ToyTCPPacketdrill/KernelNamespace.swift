@@ -69,16 +69,35 @@ enum Shell {
     /// `./defaults.sh` from a read-only copy of the corpus (no execute bits): run through the
     /// interpreter its `#!` line names, as the kernel would.
     static func withInterpreter(_ command: String) -> String {
-        let trimmed = command.trimmed
-        guard trimmed.hasPrefix("./") else { return command }
-        let path = String(trimmed.prefix { $0 != " " && $0 != "\t" && $0 != "\n" })
-        guard access(path, X_OK) != 0, let f = fopen(path, "r") else { return command }
+        var out = ""
+        var word = ""
+        func flush() {
+            if word.hasPrefix("./"), access(word, F_OK) == 0, access(word, X_OK) != 0 {
+                out += interpreter(of: word) + " " + word
+            } else {
+                out += word
+            }
+            word = ""
+        }
+        for ch in command {
+            if ch == " " || ch == "\t" || ch == "\n" || ch == ";" || ch == "&" || ch == "|" || ch == "(" || ch == ")" {
+                flush()
+                out.append(ch)
+            } else {
+                word.append(ch)
+            }
+        }
+        flush()
+        return out
+    }
+
+    static func interpreter(of path: String) -> String {
+        guard let f = fopen(path, "r") else { return "/bin/sh" }
         defer { fclose(f) }
         var line = [CChar](repeating: 0, count: 256)
-        guard fgets(&line, 256, f) != nil else { return command }
+        guard fgets(&line, 256, f) != nil else { return "/bin/sh" }
         let first = String(cString: line).trimmed
-        guard first.hasPrefix("#!") else { return "/bin/sh " + trimmed }
-        return String(first.dropFirst(2)).trimmed + " " + trimmed
+        return first.hasPrefix("#!") ? String(first.dropFirst(2)).trimmed : "/bin/sh"
     }
 
     /// The exit status (-1 when it could not start), output appended to `output` when given.

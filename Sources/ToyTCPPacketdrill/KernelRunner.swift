@@ -144,7 +144,8 @@ public final class KernelRunner {
             try inject(p, line: line)
             lastTime = t
         case .packet(let p):
-            try expect(p, time: scriptTime(event.time), line: line)
+            let latest = event.time.latest.map { (event.time.kind == .absolute ? 0 : lastTime) + $0 }
+            try expect(p, time: scriptTime(event.time), latest: latest, line: line)
         case .syscall(let call):
             let t = scriptTime(event.time) ?? elapsed()
             try wait(until: t, line: line)
@@ -179,7 +180,7 @@ public final class KernelRunner {
     func inject(_ p: PktPacket, line: Int) throws {
         if p.icmp != nil { try injectICMP(p, line: line); return }
         let flags = p.tcpFlags
-        if flags == .syn, currentConnection.map({ $0.clientSide || $0.sawInboundNonSYN }) ?? true {
+        if flags.contains(.syn) && !flags.contains(.ack), currentConnection.map({ $0.clientSide || $0.sawInboundNonSYN }) ?? true {
             // A new passive connection: the next remote port.
             let l = Endpoint(address: IPv4Address(options.local)!, port: KernelSyscalls.port)
             let r = Endpoint(address: IPv4Address(options.remote)!, port: UInt16(40000 + connections.count))
@@ -189,7 +190,7 @@ public final class KernelRunner {
         guard let i = current else {
             throw Failure(line: line, message: "inbound packet with no connection: no SYN and no connect() before it")
         }
-        if flags != .syn { connections[i].sawInboundNonSYN = true }
+        if !flags.contains(.syn) || flags.contains(.ack) { connections[i].sawInboundNonSYN = true }
         let bytes: [UInt8]
         do { bytes = try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
         catch { throw Failure(line: line, message: "cannot build the inbound packet: \(error)") }
@@ -239,8 +240,8 @@ public final class KernelRunner {
         return ~UInt16(s)
     }
 
-    func expect(_ p: PktPacket, time: Double?, line: Int) throws {
-        let deadline = max((time ?? elapsed() + 10) + options.tolerance, elapsed() + 0.002)
+    func expect(_ p: PktPacket, time: Double?, latest: Double? = nil, line: Int) throws {
+        let deadline = max((latest ?? time ?? elapsed() + 10) + options.tolerance, elapsed() + options.tolerance)
         drainTun(timeout: 0)
         while outboundQueue.isEmpty {
             try finishPending(deadline: 0, line: line)
@@ -286,11 +287,12 @@ public final class KernelRunner {
             if !recent.isEmpty { lines.append("last segments before it:"); lines += recent.suffix(4).map { "  " + $0 } }
             throw Failure(line: line, message: lines.joined(separator: "\n"))
         }
-        if let time, abs(t - time) > options.tolerance {
+        if let time, t < time - options.tolerance || t > (latest ?? time) + options.tolerance {
             throw Failure(line: line, message: String(format: "error handling packet: timing error: expected outbound packet at %.6f sec but happened at %.6f sec; tolerance %.6f sec", time, t, options.tolerance))
         }
         remember(liveLine)
-        lastTime = time == nil ? t : t
+        // Later relative times count from when it really came (packetdrill's adjust_relative_event_times).
+        lastTime = t
     }
 
     /// `ack: expected 1001 (0x3e9), got 1 (0x1)` as packetdrill says it: `live packet field tcp_ack:

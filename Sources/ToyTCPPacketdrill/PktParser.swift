@@ -107,10 +107,17 @@ public struct PktParser {
         else if s.peek() == "-" { kind = .relative; sign = -1; s.advance() }
         guard let start = s.readNumber() else { throw error(at, "expected a time (0.1, +0.1, * or +0...0.5)") }
         var time = PktTime(kind: kind, start: sign * start)
+        s.skipSpaceOnLine()
         if s.peek() == "." && s.peek(1) == "." && s.peek(2) == "." {
             s.advance(); s.advance(); s.advance()
+            s.skipSpaceOnLine()
             guard let end = s.readNumber() else { throw error(s.location, "expected the end of the time range after '...'") }
             time.end = end
+        } else if s.peek() == "~" {
+            s.advance()
+            if s.peek() == "+" { s.advance() }
+            guard let latest = s.readNumber() else { throw error(s.location, "expected the end of the time window after '~'") }
+            time.latest = latest
         }
         return time
     }

@@ -26,7 +26,11 @@ public struct PktTime: Hashable, Sendable {
     public var start: Double
     /// `...END`: when a blocking call returns, on the same base as `start`.
     public var end: Double?
-    public init(kind: Kind, start: Double, end: Double? = nil) { self.kind = kind; self.start = start; self.end = end }
+    /// `A~B`: the event may happen any time from A to B (same base as `start`).
+    public var latest: Double?
+    public init(kind: Kind, start: Double, end: Double? = nil, latest: Double? = nil) {
+        self.kind = kind; self.start = start; self.end = end; self.latest = latest
+    }
 }
 
 public struct PktEvent: Sendable {
