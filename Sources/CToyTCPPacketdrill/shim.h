@@ -24,18 +24,19 @@
 
 static inline int pktd_ioctl_int(int fd, unsigned long request, int *value) { return ioctl(fd, request, value); }
 
-/// Opens /dev/net/tun as an IFF_TUN | IFF_NO_PI device called `name` (packetdrill's tun0).
+/// Opens /dev/net/tun as an IFF_TUN | IFF_NO_PI | IFF_VNET_HDR device (every read and write starts
+/// with a 10-byte struct virtio_net_hdr, as packetdrill's) called `name` (packetdrill's tun0).
 static inline int pktd_tun_open(const char *name) {
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (fd < 0) return -1;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
     strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) { close(fd); return -1; }
     // Offloads on, as packetdrill has them: without a vnet header the kernel hands a TSO burst to the
     // reader as one large segment, which is what the scripts expect (`P. 1:2001(2000)` at mss 1000).
-    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN);
     int flags = fcntl(fd, F_GETFL);
     fcntl(fd, F_SETFL, flags | O_NONBLOCK);
     return fd;

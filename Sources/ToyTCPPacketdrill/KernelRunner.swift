@@ -41,6 +41,8 @@ public final class KernelRunner {
     var tsOffset: UInt32?
     var pending: PendingCall?
     var socketUnderTest: Int32?
+    /// `--mss=N`: inbound segments longer than N arrive as a GSO burst of N-byte segments.
+    var mss: Int?
 
     struct Failure: Error { var line: Int; var message: String }
 
@@ -51,6 +53,7 @@ public final class KernelRunner {
         calls = KernelSyscalls(local: IPv4Address(options.local)?.rawValue ?? 0, remote: IPv4Address(options.remote)?.rawValue ?? 0)
         for (name, value, _) in script.options {
             if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = v / 1e6 }
+            if name == "mss", let v = Int(value) { mss = v }
         }
     }
 
@@ -71,6 +74,9 @@ public final class KernelRunner {
             for fd in calls.fds.values { close(fd) }
             net.close()
         }
+        // set_sysctls.py names its restore script after packetdrill's pid.
+        setenv("PACKETDRILL_PID", String(getpid()), 1)
+        defer { unlink("/tmp/sysctl_restore_\(getpid()).sh") }
         start = now()
         do {
             for event in script.events { try handle(event) }
@@ -85,6 +91,8 @@ public final class KernelRunner {
         }
     }
 
+    /// `struct virtio_net_hdr` (no GSO asked for on what we write).
+    static let vnetHeader = 10
     static let debug = ProcessInfo.processInfo.environment["TOYTCP_PKT_DEBUG"] != nil
     static let knownOptions: Set<String> = ["tolerance_usecs", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu"]
 
@@ -123,8 +131,12 @@ public final class KernelRunner {
         if timeout > 0 { _ = poll(&p, 1, Int32(max(1, (timeout * 1000).rounded(.up)))) }
         var buf = [UInt8](repeating: 0, count: 70000)
         while true {
-            let n = read(net.tun, &buf, buf.count)
-            if n <= 0 { return }
+            let r = read(net.tun, &buf, buf.count)
+            if r <= KernelRunner.vnetHeader { return }
+            // Drop the virtio_net_hdr in front of each packet.
+            buf.removeFirst(KernelRunner.vnetHeader)
+            buf.append(contentsOf: [UInt8](repeating: 0, count: KernelRunner.vnetHeader))
+            let n = r - KernelRunner.vnetHeader
             let t = elapsed()
             if KernelRunner.debug { output(String(format: "# %.6f tun0 read %d bytes: ", t, n) + buf[0..<min(n, 40)].map { String($0, radix: 16) }.joined(separator: " ")) }
             guard let packet = try? IPv4Packet.parse(Array(buf[0..<n])) else { continue }
@@ -191,10 +203,11 @@ public final class KernelRunner {
             throw Failure(line: line, message: "inbound packet with no connection: no SYN and no connect() before it")
         }
         if !flags.contains(.syn) || flags.contains(.ack) { connections[i].sawInboundNonSYN = true }
+        if flags.contains(.syn) { connections[i].remoteISN = p.seq }
         let bytes: [UInt8]
         do { bytes = try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
         catch { throw Failure(line: line, message: "cannot build the inbound packet: \(error)") }
-        let n = bytes.withUnsafeBytes { write(net.tun, $0.baseAddress, $0.count) }
+        let n = writeTun(bytes, gsoSize: mss.flatMap { p.length > $0 ? $0 : nil })
         guard n == bytes.count else { throw Failure(line: line, message: "writing to tun0 failed: \(String(cString: strerror(errno)))") }
         remember("< " + summary(bytes))
     }
@@ -227,8 +240,21 @@ public final class KernelRunner {
         let h = internetChecksum(ip)
         ip[10] = UInt8(h >> 8); ip[11] = UInt8(h & 0xFF)
         let bytes = ip + body
-        _ = bytes.withUnsafeBytes { write(net.tun, $0.baseAddress, $0.count) }
+        _ = writeTun(bytes)
         remember("< icmp \(icmp.type) \(icmp.code ?? "")")
+    }
+
+    /// Writes one IP packet to tun0 behind an empty virtio_net_hdr; the packet's byte count, or -1.
+    func writeTun(_ bytes: [UInt8], gsoSize: Int? = nil) -> Int {
+        var header = [UInt8](repeating: 0, count: KernelRunner.vnetHeader)
+        if let gsoSize {
+            // VIRTIO_NET_HDR_GSO_TCPV4 with gso_size: the kernel takes it as a GRO-merged burst.
+            header[1] = 1
+            header[4] = UInt8(gsoSize & 0xFF); header[5] = UInt8(gsoSize >> 8)
+        }
+        let framed = header + bytes
+        let n = framed.withUnsafeBytes { write(net.tun, $0.baseAddress, $0.count) }
+        return n < 0 ? n : n - KernelRunner.vnetHeader
     }
 
     func internetChecksum(_ b: [UInt8]) -> UInt16 {
@@ -253,7 +279,21 @@ public final class KernelRunner {
             let at = time.map { String(format: "%.4f", $0) } ?? "any time"
             throw Failure(line: line, message: "error handling packet: Timed out waiting for packet (expected outbound packet at \(at) sec)")
         }
-        let (live, t) = outboundQueue.removeFirst()
+        var (live, t) = outboundQueue.removeFirst()
+        // A segment of an earlier connection (the RST of a socket the script closed) while the script
+        // expects one on the current connection: noted, not matched (packetdrill matches by socket).
+        while let c = currentConnection,
+              live.segment.sourcePort != c.local.port || live.segment.destinationPort != c.remote.port,
+              connections.contains(where: { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }) {
+            remember("> (earlier connection) " + summary(live.bytes()))
+            if outboundQueue.isEmpty {
+                while outboundQueue.isEmpty && elapsed() < deadline { drainTun(timeout: min(deadline - elapsed(), 0.01)) }
+                guard !outboundQueue.isEmpty else {
+                    throw Failure(line: line, message: "error handling packet: Timed out waiting for packet")
+                }
+            }
+            (live, t) = outboundQueue.removeFirst()
+        }
         // The connection it belongs to, by live ports; a SYN from a new port starts a client one.
         var index = connections.firstIndex { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }
         if index == nil {
@@ -267,7 +307,8 @@ public final class KernelRunner {
         }
         let i = index!
         if live.segment.flags.contains(.syn), connections[i].localISN == nil || p.flags.contains("S") {
-            connections[i].localISN = live.segment.sequenceNumber.rawValue &- p.seq
+            connections[i].localISN = live.segment.sequenceNumber.rawValue
+            connections[i].scriptLocalISN = p.seq
         }
         if connections[i].localISN == nil { connections[i].localISN = live.segment.sequenceNumber.rawValue &- p.seq }
         if tsOffset == nil, let ts = live.segment.options.timestamps, let want = p.options?.compactMap({ o -> UInt32? in

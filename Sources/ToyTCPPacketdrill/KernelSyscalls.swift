@@ -136,7 +136,7 @@ struct KernelSyscalls: Sendable {
             let len = Int(try intArg(a, 4))
             var bytes: [UInt8]
             switch a[3] {
-            case .string(let s): bytes = Array(s.utf8)
+            case .string(let s): bytes = s.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
             case .list(let xs) where xs.count == 1:
                 var v = Int32(truncatingIfNeeded: try KernelSyscalls.value(xs[0]))
                 bytes = withUnsafeBytes(of: &v) { Array($0) }

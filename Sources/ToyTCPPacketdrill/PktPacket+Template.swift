@@ -8,7 +8,11 @@ public struct PktConnection: Sendable {
     public var remote: Endpoint
     /// The kernel's ISN, learned from its SYN or SYN-ACK; nil until then.
     public var localISN: UInt32?
-    /// Inbound sequence numbers are the script's own (packetdrill injects them as written).
+    /// The ISN the script writes on the kernel's SYN (`> S. 1234:1234(0)`); its other sequence
+    /// numbers are relative to the live ISN.
+    public var scriptLocalISN: UInt32 = 0
+    /// The remote ISN: the sequence number of the script's inbound SYN or SYN-ACK, which is written
+    /// absolute; the script's other inbound sequence numbers are relative to it.
     public var remoteISN: UInt32 = 0
     public var sawInboundNonSYN = false
     public var clientSide = false
@@ -108,9 +112,12 @@ extension PktPacket {
     static func relative(_ p: IPv4Packet, to c: PktConnection) -> IPv4Packet {
         var q = p
         let l = c.localISN ?? 0
-        q.segment.sequenceNumber = SequenceNumber(p.segment.sequenceNumber.rawValue &- l)
+        let synOffset = p.segment.flags.contains(.syn) ? c.scriptLocalISN : 0
+        q.segment.sequenceNumber = SequenceNumber(p.segment.sequenceNumber.rawValue &- l &+ synOffset)
+        // The acknowledgment of the remote SYN on the kernel's SYN-ACK is written absolute (packetdrill).
+        let ackOffset = p.segment.flags.contains(.syn) ? 0 : c.remoteISN
         q.segment.acknowledgmentNumber = p.segment.flags.contains(.ack)
-            ? SequenceNumber(p.segment.acknowledgmentNumber.rawValue &- c.remoteISN) : 0
+            ? SequenceNumber(p.segment.acknowledgmentNumber.rawValue &- ackOffset) : 0
         q.segment.options = p.segment.options.map { o in
             if case .sack(let blocks) = o {
                 return .sack(blocks.map { SACKBlock(left: SequenceNumber($0.left.rawValue &- c.remoteISN),
@@ -128,7 +135,9 @@ extension PktPacket {
         let l = c.localISN ?? 0
         var t = ResolvedTemplate()
         t.flags = tcpFlags
-        var fields: [(String, Int64)] = [("seq", Int64(seq &+ c.remoteISN))]
+        // packetdrill: a SYN's own sequence number is written absolute, every other one relative.
+        let syn = tcpFlags.contains(.syn)
+        var fields: [(String, Int64)] = [("seq", Int64(syn ? seq : seq &+ c.remoteISN))]
         if let ack { fields.append(("ack", Int64(ack &+ l))) }
         fields.append(("win", Int64(min(window ?? 65535, 65535))))
         if let urgent { fields.append(("urg", Int64(urgent))) }

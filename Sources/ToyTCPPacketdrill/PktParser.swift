@@ -498,7 +498,15 @@ struct Tokens {
                 while j < chars.count && chars[j].0 != "\"" {
                     if chars[j].0 == "\\" && j + 1 < chars.count {
                         j += 1
-                        switch chars[j].0 { case "n": s.append("\n"); case "t": s.append("\t"); default: s.append(chars[j].0) }
+                        switch chars[j].0 {
+                        case "n": s.append("\n")
+                        case "t": s.append("\t")
+                        case "x" where j + 2 < chars.count:
+                            // `\xa1`: one byte, kept as the scalar U+00A1 (strings are byte strings).
+                            let hex = String(String.UnicodeScalarView([chars[j + 1].0, chars[j + 2].0]))
+                            if let b = UInt8(hex, radix: 16) { s.append(Unicode.Scalar(b)); j += 2 } else { s.append("x") }
+                        default: s.append(chars[j].0)
+                        }
                     } else { s.append(chars[j].0) }
                     j += 1
                 }
