@@ -97,9 +97,9 @@ static inline ssize_t pktd_recvmsg(int fd, void *buf, size_t len, int flags, int
 /// sendmsg with `iovcount` iovecs of the given lengths (zero-filled) and an optional destination.
 static inline ssize_t pktd_sendmsg(int fd, const size_t *lengths, int iovcount, int flags,
                                    const struct sockaddr_in *to) {
-    struct iovec iov[16];
+    struct iovec iov[64];
     static unsigned char zeros[1 << 20];
-    if (iovcount > 16) iovcount = 16;
+    if (iovcount > 64) iovcount = 64;
     for (int i = 0; i < iovcount; i++) {
         iov[i].iov_base = zeros;
         iov[i].iov_len = lengths[i] > sizeof zeros ? sizeof zeros : lengths[i];
@@ -131,6 +131,12 @@ static inline int pktd_connect(int fd, uint32_t address, uint16_t port) {
 static inline ssize_t pktd_sendto(int fd, const void *buf, size_t len, int flags, uint32_t address, uint16_t port) {
     struct sockaddr_in a = pktd_sockaddr(address, port);
     return sendto(fd, buf, len, flags, (struct sockaddr *)&a, sizeof a);
+}
+static inline int pktd_connect_unspec(int fd) {
+    struct sockaddr a;
+    memset(&a, 0, sizeof a);
+    a.sa_family = AF_UNSPEC;
+    return connect(fd, &a, sizeof a);
 }
 static inline int pktd_accept(int fd) { return accept(fd, NULL, NULL); }
 

@@ -74,6 +74,8 @@ public final class KernelRunner {
             for fd in calls.fds.values { close(fd) }
             net.close()
         }
+        // A write on a reset connection must fail with EPIPE, not end the run (packetdrill ignores it too).
+        signal(SIGPIPE, SIG_IGN)
         // set_sysctls.py names its restore script after packetdrill's pid.
         setenv("PACKETDRILL_PID", String(getpid()), 1)
         defer { unlink("/tmp/sysctl_restore_\(getpid()).sh") }
@@ -122,13 +124,19 @@ public final class KernelRunner {
             try finishPending(deadline: 0, line: line)
             let left = t - elapsed()
             if left <= 0 { return }
-            drainTun(timeout: min(left, 0.005))
+            if left > 0.0015 {
+                drainTun(timeout: min(left - 0.0012, 0.005))
+            } else {
+                // The last stretch slept precisely: poll's millisecond granularity would make us late.
+                var ts = timespec(tv_sec: 0, tv_nsec: Int(left * 1e9))
+                nanosleep(&ts, nil)
+            }
         }
     }
 
     func drainTun(timeout: Double) {
         var p = pollfd(fd: net.tun, events: Int16(POLLIN), revents: 0)
-        if timeout > 0 { _ = poll(&p, 1, Int32(max(1, (timeout * 1000).rounded(.up)))) }
+        if timeout > 0 { _ = poll(&p, 1, Int32(max(1, (timeout * 1000).rounded(.down)))) }
         var buf = [UInt8](repeating: 0, count: 70000)
         while true {
             let r = read(net.tun, &buf, buf.count)

@@ -69,7 +69,9 @@ struct KernelSyscalls: Sendable {
         case "accept", "accept4":
             r = Int(pktd_accept(try fdArg(a, 0)))
         case "connect":
-            r = Int(pktd_connect(try fdArg(a, 0), remote, KernelSyscalls.port))
+            // `connect(fd, AF_UNSPEC, ...)` disconnects (tcp_disconnect).
+            let unspec = a.count > 1 && a[1] == .symbol("AF_UNSPEC")
+            r = Int(unspec ? pktd_connect_unspec(try fdArg(a, 0)) : pktd_connect(try fdArg(a, 0), remote, KernelSyscalls.port))
         case "read", "write", "send", "recv", "sendto", "recvfrom":
             let fd = try fdArg(a, 0)
             let n = Int(try intArg(a, 2))

@@ -65,6 +65,7 @@ extension PktPacket {
                 case .timestamps: return .timestamps(.any, .any)
                 case .sack(let blocks): return .sack(blocks.map { SACKBlock(left: SequenceNumber($0.0), right: SequenceNumber($0.1)) })
                 case .fastOpen: return .raw(o.fastOpenBytes)
+                case .md5(let d): return .raw([19, 18] + d)
                 case .nop, .eol, .ellipsis: return nil
                 }
             }
@@ -87,6 +88,7 @@ extension PktPacket {
             case .sack: wanted.insert(5)
             case .timestamps: wanted.insert(8)
             case .fastOpen(_, let exp): wanted.insert(exp ? 254 : 34)
+            case .md5: wanted.insert(19)
             default: break
             }
         }
@@ -151,6 +153,7 @@ extension PktPacket {
             case .timestamps(let v, let e): return .timestamps(.value(v), .value(e == 0 ? 0 : e &+ tsOffset))
             case .sack(let blocks): return .sack(blocks.map { SACKBlock(left: SequenceNumber($0.0 &+ l), right: SequenceNumber($0.1 &+ l)) })
             case .fastOpen: return .raw(o.fastOpenBytes)
+            case .md5(let d): return .raw([19, 18] + d)
             case .nop: return .nop
             case .eol: return .eol
             case .ellipsis: return nil

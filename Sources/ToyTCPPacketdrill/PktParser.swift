@@ -229,6 +229,11 @@ public struct PktParser {
                     blocks.append((l, r))
                 }
                 out.append(.sack(blocks))
+            case "md5":
+                guard words.count == 2, let digest = PktParser.hexBytes(words[1]), digest.count == 16 else {
+                    throw error(here, "expected 'md5 HEX' with a 16-byte digest")
+                }
+                out.append(.md5(digest))
             case "FO", "FOEXP":
                 var cookie: [UInt8] = []
                 if words.count > 1 {
@@ -240,7 +245,7 @@ public struct PktParser {
                 }
                 out.append(.fastOpen(cookie: cookie, experimental: name == "FOEXP"))
             default:
-                throw error(here, "unsupported TCP option '\(name)': supported are mss sackOK TS nop eol wscale sack FO FOEXP ...")
+                throw error(here, "unsupported TCP option '\(name)': supported are mss sackOK TS nop eol wscale sack FO FOEXP md5 ...")
             }
         }
         return out

@@ -80,6 +80,8 @@ public enum PktOption: Hashable, Sendable {
     case sack([(UInt32, UInt32)])
     /// `FO` (kind 34) or `FOEXP` (kind 254, magic 0xF989), with a cookie in hex (or a `-D` name).
     case fastOpen(cookie: [UInt8], experimental: Bool)
+    /// `md5 HEX` (kind 19, RFC 2385): the digest bytes as written.
+    case md5([UInt8])
     /// `...`: any further options.
     case ellipsis
 
@@ -96,6 +98,7 @@ public enum PktOption: Hashable, Sendable {
         case .timestamps(let v, let e): return "TS val \(v) ecr \(e)"
         case .sack(let blocks): return "sack " + blocks.map { "\($0.0):\($0.1)" }.joined(separator: " ")
         case .fastOpen(let c, let exp): return (exp ? "FOEXP" : "FO") + (c.isEmpty ? "" : " " + c.map { String($0, radix: 16).leftPadded(2) }.joined())
+        case .md5(let d): return "md5 " + d.map { String($0, radix: 16).leftPadded(2) }.joined()
         case .ellipsis: return "..."
         }
     }

@@ -81,7 +81,7 @@ enum Corpus {
             do { _ = try PktParser(file: "bad.pkt").parse(text); return "parsed" } catch { return error.description }
         }
         #expect(message("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 > S 0:0(0) <mss 1460,bogus 3>") ==
-                "bad.pkt:2:27: unsupported TCP option 'bogus': supported are mss sackOK TS nop eol wscale sack FO FOEXP ...")
+                "bad.pkt:2:27: unsupported TCP option 'bogus': supported are mss sackOK TS nop eol wscale sack FO FOEXP md5 ...")
         #expect(message("+0 > SX 0:0(0)") == "bad.pkt:1:6: unknown TCP flag 'X' in 'SX': expected S F R P U E W A . or -")
         #expect(message("+0 < S 0:5(0) win 10") == "bad.pkt:1:8: inconsistent sequence range '0:5(0)': END - START must be LENGTH")
         #expect(message("+0 write(3, ..., 10) 10") == "bad.pkt:1:4: expected '= RESULT' after write(…)")
