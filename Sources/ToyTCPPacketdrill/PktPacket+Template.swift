@@ -36,6 +36,11 @@ extension PktPacket {
             default: break
             }
         }
+        if let ace {
+            if ace & 4 != 0 { f.insert(.ae) }
+            if ace & 2 != 0 { f.insert(.cwr) }
+            if ace & 1 != 0 { f.insert(.ece) }
+        }
         return f
     }
 
@@ -66,6 +71,7 @@ extension PktPacket {
                 case .sack(let blocks): return .sack(blocks.map { SACKBlock(left: SequenceNumber($0.0), right: SequenceNumber($0.1)) })
                 case .fastOpen: return .raw(o.fastOpenBytes)
                 case .md5(let d): return .raw([19, 18] + d)
+                case .accECN: return .raw(o.accECNBytes)
                 case .nop, .eol, .ellipsis: return nil
                 }
             }
@@ -89,6 +95,7 @@ extension PktPacket {
             case .timestamps: wanted.insert(8)
             case .fastOpen(_, let exp): wanted.insert(exp ? 254 : 34)
             case .md5: wanted.insert(19)
+            case .accECN(let o1, _): wanted.insert(o1 ? 174 : 172)
             default: break
             }
         }
@@ -154,6 +161,7 @@ extension PktPacket {
             case .sack(let blocks): return .sack(blocks.map { SACKBlock(left: SequenceNumber($0.0 &+ l), right: SequenceNumber($0.1 &+ l)) })
             case .fastOpen: return .raw(o.fastOpenBytes)
             case .md5(let d): return .raw([19, 18] + d)
+            case .accECN: return .raw(o.accECNBytes)
             case .nop: return .nop
             case .eol: return .eol
             case .ellipsis: return nil
@@ -167,6 +175,18 @@ extension PktPacket {
 }
 
 extension PktOption {
+    /// AccECN option: kind 172 (order 0) or 174 (order 1), then 3-byte counters.
+    var accECNBytes: [UInt8] {
+        guard case .accECN(let o1, let counters) = self else { return [] }
+        var out: [UInt8] = [o1 ? 174 : 172, UInt8(2 + 3 * counters.count)]
+        for c in counters {
+            out.append(UInt8(truncatingIfNeeded: c >> 16))
+            out.append(UInt8(truncatingIfNeeded: c >> 8))
+            out.append(UInt8(truncatingIfNeeded: c))
+        }
+        return out
+    }
+
     /// `FO` is kind 34 (RFC 7413 §4.1.1); `FOEXP` the experimental kind 254 with magic 0xF989.
     var fastOpenBytes: [UInt8] {
         guard case .fastOpen(let cookie, let exp) = self else { return [] }

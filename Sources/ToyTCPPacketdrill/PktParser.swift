@@ -115,6 +115,7 @@ public struct PktParser {
             time.end = end
         } else if s.peek() == "~" {
             s.advance()
+            s.skipSpaceOnLine()
             if s.peek() == "+" { s.advance() }
             guard let latest = s.readNumber() else { throw error(s.location, "expected the end of the time window after '~'") }
             time.latest = latest
@@ -156,10 +157,16 @@ public struct PktParser {
             p.icmp = icmp
             return p
         }
-        for ch in word.text where !"SFRPUEWA.-".contains(ch) {
-            throw error(word.at, "unknown TCP flag '\(ch)' in '\(word.text)': expected S F R P U E W A . or -")
+        // A trailing digit is the AccECN ACE counter (AE, CWR, ECE as a 3-bit number), as in `.5`.
+        var letters = word.text
+        if let digit = letters.first(where: { $0.isNumber }), let ace = digit.wholeNumberValue, ace < 8 {
+            p.ace = UInt8(ace)
+            letters.removeAll { $0 == digit }
         }
-        p.flags = word.text
+        for ch in letters where !"SFRPUEWA.-".contains(ch) {
+            throw error(word.at, "unknown TCP flag '\(ch)' in '\(word.text)': expected S F R P U E W A . - and an ACE digit 0-7")
+        }
+        p.flags = letters
         guard let range = w.next() else { throw error(word.at, "expected a sequence range START:END(LENGTH)") }
         (p.seq, _, p.length) = try parseRange(range.text, at: range.at)
         while let x = w.next() {
@@ -229,6 +236,20 @@ public struct PktParser {
                     blocks.append((l, r))
                 }
                 out.append(.sack(blocks))
+            case "ECN":
+                // AccECN option (draft-ietf-tcpm-accurate-ecn): byte counters in the order written;
+                // e0b first is kind 172 (order 0), e1b first kind 174 (order 1).
+                var counters: [(String, UInt32)] = []
+                var k = 1
+                while k + 1 < words.count {
+                    guard ["e0b", "ceb", "e1b"].contains(words[k]), let v = UInt32(words[k + 1]) else {
+                        throw error(here, "expected 'ECN e0b N ceb N e1b N', got '\(String(raw).trimmed)'")
+                    }
+                    counters.append((words[k], v))
+                    k += 2
+                }
+                guard k == words.count else { throw error(here, "expected 'ECN e0b N ceb N e1b N'") }
+                out.append(.accECN(order1: counters.first?.0 == "e1b", counters: counters.map(\.1)))
             case "md5":
                 guard words.count == 2, let digest = PktParser.hexBytes(words[1]), digest.count == 16 else {
                     throw error(here, "expected 'md5 HEX' with a 16-byte digest")
@@ -245,7 +266,7 @@ public struct PktParser {
                 }
                 out.append(.fastOpen(cookie: cookie, experimental: name == "FOEXP"))
             default:
-                throw error(here, "unsupported TCP option '\(name)': supported are mss sackOK TS nop eol wscale sack FO FOEXP md5 ...")
+                throw error(here, "unsupported TCP option '\(name)': supported are mss sackOK TS nop eol wscale sack FO FOEXP md5 ECN ...")
             }
         }
         return out

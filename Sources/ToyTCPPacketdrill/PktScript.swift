@@ -52,6 +52,8 @@ public struct PktPacket: Hashable, Sendable {
     public var ecn: String?
     /// Flag letters as written: S F R P . E W U A (packetdrill: A is AE), `-` for none.
     public var flags: String
+    /// AccECN's ACE field written as a digit after the flags (`.5`): AE, CWR, ECE as 3 bits.
+    public var ace: UInt8?
     public var seq: UInt32
     public var length: Int
     public var ack: UInt32?
@@ -80,6 +82,8 @@ public enum PktOption: Hashable, Sendable {
     case sack([(UInt32, UInt32)])
     /// `FO` (kind 34) or `FOEXP` (kind 254, magic 0xF989), with a cookie in hex (or a `-D` name).
     case fastOpen(cookie: [UInt8], experimental: Bool)
+    /// `ECN e0b N ceb N e1b N`: the AccECN option, 24-bit counters in the order written.
+    case accECN(order1: Bool, counters: [UInt32])
     /// `md5 HEX` (kind 19, RFC 2385): the digest bytes as written.
     case md5([UInt8])
     /// `...`: any further options.
@@ -98,6 +102,7 @@ public enum PktOption: Hashable, Sendable {
         case .timestamps(let v, let e): return "TS val \(v) ecr \(e)"
         case .sack(let blocks): return "sack " + blocks.map { "\($0.0):\($0.1)" }.joined(separator: " ")
         case .fastOpen(let c, let exp): return (exp ? "FOEXP" : "FO") + (c.isEmpty ? "" : " " + c.map { String($0, radix: 16).leftPadded(2) }.joined())
+        case .accECN(let o1, let c): return "ECN " + (o1 ? "order1 " : "") + c.map(String.init).joined(separator: " ")
         case .md5(let d): return "md5 " + d.map { String($0, radix: 16).leftPadded(2) }.joined()
         case .ellipsis: return "..."
         }
