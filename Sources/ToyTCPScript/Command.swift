@@ -6,11 +6,14 @@ public struct Statement: Sendable {
     public var command: Command
     public var location: SourceLocation
     public var sourceLine: String
+    /// A packetdrill-style time at the start of the line (`+0.1 inject …`), if any.
+    public var time: StatementTime?
 
-    public init(command: Command, location: SourceLocation, sourceLine: String) {
+    public init(command: Command, location: SourceLocation, sourceLine: String, time: StatementTime? = nil) {
         self.command = command
         self.location = location
         self.sourceLine = sourceLine
+        self.time = time
     }
 }
 
@@ -99,6 +102,10 @@ public enum Command: Sendable {
     case set(StackOption?, value: String?, column: Int)
     /// `set expect strict|any`: how `expect` picks segments (a setting of the script, not the stack).
     case setExpect(strict: Bool)
+    /// `set tolerance T`: how far a timed statement's event may be from its time (default 4ms).
+    case setTolerance(Duration)
+    /// `set numbers relative|absolute`.
+    case setNumbers(relative: Bool)
     case use(ConnectionRef)
     case inject(SegmentTemplate)
     case expect(SegmentTemplate, within: Duration, name: String?)
@@ -113,6 +120,23 @@ public enum Command: Sendable {
     /// A peer server on `endpoint`, or (with `connectTo`) a client from `endpoint.address` to it.
     case peer(PeerKind, Endpoint, count: Int?, connectTo: Endpoint?)
     case help(String?)
+    /// `host2 "COMMAND" as NAME`: a process in the lab's peer namespace for the script's lifetime.
+    case host2(command: String, name: String)
+    /// `stats`: the stack's counters.
+    case stats
+    /// `repeat N [as NAME] {`: opens a block (the script parser folds it into `repeatBlock`).
+    case blockOpen(count: Expr, index: String)
+    /// `}`: closes the innermost block.
+    case blockClose
+    /// A `repeat` block: the body runs `count` times with `index` = 0, 1, ….
+    case repeatBlock(count: Expr, index: String, body: [Statement])
     case quit
     case empty
+}
+
+extension Command {
+    var isExpect: Bool {
+        if case .expect = self { return true }
+        return false
+    }
 }

@@ -60,8 +60,9 @@ public struct CommandReference: Sendable {
               summary: "state and variables: SND.UNA/NXT/WND, RCV.NXT/WND, cwnd, SRTT, RTO, queues", example: "status", keywords: [],
               parse: { p in let r = p.connectionRef(); return .status(r.name == nil ? nil : r) }),
         .init(name: "set", usage: "set [OPTION VALUE]",
-              summary: "stack options for new connections: " + StackOption.allCases.map(\.rawValue).joined(separator: " "),
-              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue) + ["expect"],
+              summary: "stack options for new connections: " + StackOption.allCases.map(\.rawValue).joined(separator: " ")
+                  + "; script settings: expect strict|any, tolerance T (4ms), numbers relative|absolute",
+              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue) + ["expect", "tolerance", "numbers"],
               parse: { p throws(ScriptError) in try p.parseSet() }),
         .init(name: "use", usage: "use NAME", summary: "make NAME the current connection", example: "use c2", keywords: [],
               parse: { p throws(ScriptError) in
@@ -71,8 +72,8 @@ public struct CommandReference: Sendable {
               }),
         .init(name: "inject", usage: "inject FLAGS [SRC > DST | on NAME | to NAME] [FIELD=E ...] [OPTIONS in order] [DATA] [count=N rate=R]",
               summary: "crafts and sends a segment (alias craft). FIELDs: " + HeaderField.all.filter { $0.write != nil }.map(\.name).joined(separator: " ")
-                  + " csum=right|wrong|N ipcsum=… ipopt=HEX; OPTIONS: mss=N wscale=N sackOK ts=V,E sack=L:R,… nop eol opt=HEX (raw, any length byte); FLAGS as tcpdump/packetdrill write them",
-              example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "count=", "rate=", "src=", "dst="] + templateKeys(.inject), aliases: ["craft"],
+                  + " csum=right|wrong|N ipcsum=… ipopt=HEX; OPTIONS: mss=N wscale=N sackOK ts=V,E sack=L:R,… nop eol opt=HEX (raw, any length byte); FLAGS as tcpdump/packetdrill write them; with count=N each copy may vary: i is its index, random a fresh number, srcrange=A-B its source address",
+              example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "count=", "rate=", "src=", "dst=", "srcrange="] + templateKeys(.inject), aliases: ["craft"],
               parse: { p throws(ScriptError) in .inject(try p.parseTemplate(.inject).0) }),
         .init(name: "expect", usage: "expect [none] [in|out] FLAGS|* [SRC > DST | on NAME] [FIELD=E|* ...] [mss=N|*|none ts=V,E|*|none sack=…|none sackOK noopts] [DATA] [within T] [as NAME]",
               summary: "waits (default 1s) for a segment that arrives after the previous line and matches (inbound unless out); fields are evaluated when it arrives; binds it to NAME; 'none' fails if one comes; set expect strict: the next one must match",
@@ -109,6 +110,23 @@ public struct CommandReference: Sendable {
               summary: "starts a peer application on the simulated network (a server, or a client with connect)", example: "peer echo 10.0.1.1 7",
               keywords: PeerKind.allCases.map(\.rawValue),
               parse: { p throws(ScriptError) in try p.parsePeer() }),
+        .init(name: "host2", usage: "host2 \"COMMAND\" as NAME",
+              summary: "lab only: runs COMMAND (sh -c) in the peer namespace (PREFIX-host2) until the script ends; NAME.output is what it printed, NAME.running, NAME.status",
+              example: "host2 \"nc -l 10.0.1.1 8080\" as p", keywords: ["as"],
+              parse: { p throws(ScriptError) in
+                  guard let t = p.next(), case .string(let b) = t.kind else {
+                      throw p.error("host2 takes a quoted command: host2 \"nc -l 10.0.1.1 8080\" as p", p.endColumn + 1)
+                  }
+                  guard let name = try p.asName() else { throw p.error("name the process: host2 \"…\" as NAME", p.endColumn + 1) }
+                  return .host2(command: String(decoding: b, as: UTF8.self), name: name)
+              }),
+        .init(name: "stats", usage: "stats", summary: "the stack's counters (segments in/out, RSTs, challenge ACKs, drops, retransmissions…); each is stack.NAME in expressions",
+              example: "stats", keywords: [], parse: { _ in .stats }),
+        .init(name: "repeat", usage: "repeat N [as NAME] { … }",
+              summary: "runs the lines up to the matching } N times (scripts only); NAME (default i) is 0, 1, … in expressions",
+              example: "repeat 3 as k {", keywords: ["as", "{"],
+              parse: { p throws(ScriptError) in try p.parseRepeat() }),
+        .init(name: "}", usage: "}", summary: "ends a repeat block", example: "}", keywords: [], parse: { _ in .blockClose }),
         .init(name: "help", usage: "help [COMMAND]", summary: "this list, or one command with an example", example: "help inject", keywords: [],
               aliases: ["?"], parse: { p in .help(p.next()?.text) }),
         .init(name: "quit", usage: "quit", summary: "closes every connection and leaves (Ctrl-D does the same)", example: "quit", keywords: [], aliases: ["exit"],

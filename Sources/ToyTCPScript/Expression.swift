@@ -57,12 +57,13 @@ public indirect enum Expression: Hashable, Sendable {
     }
 }
 
-/// Parses an expression from a piece of a line, reporting errors at columns of the whole line.
+/// Parses an expression from a piece of a line, reporting errors at columns of the whole line. Works on
+/// the text's UTF-8 bytes (see `Lexer`).
 public struct ExpressionParser {
-    private let chars: [Character]
+    private let text: SourceText
     private var i: Int
     private let end: Int
-    /// Column of `chars[0]` in the line.
+    /// Column of the text's first character in the line.
     private let baseColumn: Int
     private let location: SourceLocation
     private let sourceLine: String
@@ -70,13 +71,18 @@ public struct ExpressionParser {
     /// - Parameters:
     ///   - text: the expression's text; `column` is the column of its first character in `sourceLine`.
     public init(_ text: String, column: Int, location: SourceLocation, sourceLine: String) {
-        self.chars = Array(text)
+        self.text = SourceText(text)
         self.i = 0
-        self.end = chars.count
+        self.end = self.text.bytes.count
         self.baseColumn = column
         self.location = location
         self.sourceLine = sourceLine
     }
+
+    private var chars: [UInt8] { text.bytes }
+
+    /// The line column of byte `index` of the text.
+    private func column(_ index: Int) -> Int { baseColumn + text.column(index) - 1 }
 
     /// Parses the whole text as one expression.
     public mutating func parseAll() throws(ScriptError) -> Expression {
@@ -84,26 +90,30 @@ public struct ExpressionParser {
         guard i < end else { throw error("expected an expression", at: i) }
         let e = try parseOr()
         skipBlanks()
-        if i < end { throw error("unexpected '\(chars[i])' in expression", at: i) }
+        if i < end { throw error("unexpected '\(text.string(i..<text.characterEnd(i)))' in expression", at: i) }
         return e
     }
 
     private func error(_ message: String, at index: Int) -> ScriptError {
-        ScriptError(message, at: location.at(column: baseColumn + index), sourceLine: sourceLine)
+        ScriptError(message, at: location.at(column: column(index)), sourceLine: sourceLine)
     }
 
     private mutating func skipBlanks() {
-        while i < end, chars[i] == " " || chars[i] == "\t" { i += 1 }
+        while i < end, chars[i] == 0x20 || chars[i] == 0x09 { i += 1 }
     }
 
-    private mutating func take(_ op: String) -> Bool {
+    /// Takes the operator `op` (ASCII) if it comes next.
+    private mutating func take(_ op: StaticString) -> Bool {
         skipBlanks()
-        let o = Array(op)
-        guard i + o.count <= end, Array(chars[i..<i + o.count]) == o else { return false }
+        let n = op.utf8CodeUnitCount
+        guard i + n <= end else { return false }
+        let p = op.utf8Start
+        for k in 0..<n where chars[i + k] != p[k] { return false }
         // `<` must not eat the first half of `<=`, nor `=` of `==`.
-        if o.count == 1, i + 1 < end, "<>=!".contains(o[0]), chars[i + 1] == "=" { return false }
-        if o == ["&"] || o == ["|"] { return false }
-        i += o.count
+        if n == 1, i + 1 < end, chars[i + 1] == UInt8(ascii: "="),
+           [UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "="), UInt8(ascii: "!")].contains(p[0]) { return false }
+        if n == 1, p[0] == UInt8(ascii: "&") || p[0] == UInt8(ascii: "|") { return false }
+        i += n
         return true
     }
 
@@ -112,7 +122,7 @@ public struct ExpressionParser {
         while true {
             let c = i
             guard take("||") else { return lhs }
-            lhs = .binary("||", lhs, try parseAnd(), column: baseColumn + c)
+            lhs = .binary("||", lhs, try parseAnd(), column: column(c))
         }
     }
 
@@ -121,15 +131,19 @@ public struct ExpressionParser {
         while true {
             let c = i
             guard take("&&") else { return lhs }
-            lhs = .binary("&&", lhs, try parseComparison(), column: baseColumn + c)
+            lhs = .binary("&&", lhs, try parseComparison(), column: column(c))
         }
     }
 
+    private static let comparisons: [(StaticString, String)] = [("==", "=="), ("!=", "!="), ("<=", "<="), (">=", ">="), ("<", "<"), (">", ">")]
+
     private mutating func parseComparison() throws(ScriptError) -> Expression {
         let lhs = try parseSum()
-        for op in ["==", "!=", "<=", ">=", "<", ">"] {
+        skipBlanks()
+        guard i < end, [UInt8(ascii: "="), UInt8(ascii: "!"), UInt8(ascii: "<"), UInt8(ascii: ">")].contains(chars[i]) else { return lhs }
+        for (op, name) in ExpressionParser.comparisons {
             let c = i
-            if take(op) { return .binary(op, lhs, try parseSum(), column: baseColumn + c) }
+            if take(op) { return .binary(name, lhs, try parseSum(), column: column(c)) }
         }
         return lhs
     }
@@ -138,8 +152,8 @@ public struct ExpressionParser {
         var lhs = try parseProduct()
         while true {
             let c = i
-            if take("+") { lhs = .binary("+", lhs, try parseProduct(), column: baseColumn + c) }
-            else if take("-") { lhs = .binary("-", lhs, try parseProduct(), column: baseColumn + c) }
+            if take("+") { lhs = .binary("+", lhs, try parseProduct(), column: column(c)) }
+            else if take("-") { lhs = .binary("-", lhs, try parseProduct(), column: column(c)) }
             else { return lhs }
         }
     }
@@ -148,9 +162,9 @@ public struct ExpressionParser {
         var lhs = try parseUnary()
         while true {
             let c = i
-            if take("*") { lhs = .binary("*", lhs, try parseUnary(), column: baseColumn + c) }
-            else if take("/") { lhs = .binary("/", lhs, try parseUnary(), column: baseColumn + c) }
-            else if take("%") { lhs = .binary("%", lhs, try parseUnary(), column: baseColumn + c) }
+            if take("*") { lhs = .binary("*", lhs, try parseUnary(), column: column(c)) }
+            else if take("/") { lhs = .binary("/", lhs, try parseUnary(), column: column(c)) }
+            else if take("%") { lhs = .binary("%", lhs, try parseUnary(), column: column(c)) }
             else { return lhs }
         }
     }
@@ -158,8 +172,8 @@ public struct ExpressionParser {
     private mutating func parseUnary() throws(ScriptError) -> Expression {
         skipBlanks()
         let c = i
-        if take("-") { return .unary("-", try parseUnary(), column: baseColumn + c) }
-        if take("!") { return .unary("!", try parseUnary(), column: baseColumn + c) }
+        if take("-") { return .unary("-", try parseUnary(), column: column(c)) }
+        if take("!") { return .unary("!", try parseUnary(), column: column(c)) }
         return try parsePrimary()
     }
 
@@ -168,53 +182,57 @@ public struct ExpressionParser {
         guard i < end else { throw error("expected a value", at: i) }
         let start = i
         let c = chars[i]
-        if c == "(" {
+        if c == UInt8(ascii: "(") {
             i += 1
             let e = try parseOr()
             guard take(")") else { throw error("expected ')'", at: i) }
             return e
         }
-        if c == "\"" || c == "'" {
-            let loc = location, line = sourceLine, base = baseColumn
-            let (bytes, next) = try Lexer.scanString(chars, from: i, error: { m, col in
-                ScriptError(m, at: loc.at(column: base + col - 1), sourceLine: line)
+        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+            let loc = location, line = sourceLine, t = text, base = baseColumn
+            let (bytes, next) = try Lexer.scanString(text, from: i, error: { m, index in
+                ScriptError(m, at: loc.at(column: base + t.column(index) - 1), sourceLine: line)
             })
             i = next
-            return .bytes(bytes, column: baseColumn + start)
+            return .bytes(bytes, column: column(start))
         }
-        if c.isNumber {
-            return .integer(try scanNumber(), column: baseColumn + start)
+        if SourceText.isDigit(c) {
+            return .integer(try scanNumber(), column: column(start))
         }
-        if c.isLetter || c == "_" {
-            if let state = scanState() { return .state(state, column: baseColumn + start) }
+        if SourceText.isNameStart(c) {
+            if let state = scanState() { return .state(state, column: column(start)) }
             var path: [String] = [scanName()]
-            while i < end, chars[i] == "." {
+            while i < end, chars[i] == UInt8(ascii: ".") {
                 i += 1
-                guard i < end, chars[i].isLetter || chars[i] == "_" else {
+                guard i < end, SourceText.isNameStart(chars[i]) else {
                     throw error("expected a field name after '.'", at: i)
                 }
                 path.append(scanName())
             }
-            if path.count == 1, path[0] == "true" { return .integer(1, column: baseColumn + start) }
-            if path.count == 1, path[0] == "false" { return .integer(0, column: baseColumn + start) }
-            return .reference(path, column: baseColumn + start)
+            if path.count == 1, path[0] == "true" { return .integer(1, column: column(start)) }
+            if path.count == 1, path[0] == "false" { return .integer(0, column: column(start)) }
+            return .reference(path, column: column(start))
         }
-        throw error("unexpected '\(c)' in expression", at: i)
+        throw error("unexpected '\(text.string(i..<text.characterEnd(i)))' in expression", at: i)
     }
 
     private mutating func scanName() -> String {
         let s = i
-        while i < end, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
-        return String(chars[s..<i])
+        while i < end, SourceText.isNameCharacter(chars[i]) { i += 1 }
+        return text.string(s..<i)
     }
+
+    private static let statesLongestFirst: [(TCPState, [UInt8])] =
+        TCPState.allCases.sorted { $0.rawValue.count > $1.rawValue.count }.map { ($0, Array($0.rawValue.utf8)) }
 
     /// A TCP state written as the RFC writes it (`ESTABLISHED`, `SYN-SENT`, `FIN-WAIT-1`), longest first.
     private mutating func scanState() -> TCPState? {
-        for state in TCPState.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count }) {
-            let s = Array(state.rawValue)
-            guard i + s.count <= end, Array(chars[i..<i + s.count]) == s else { continue }
+        // States are upper case: most names are not one, and need no comparison at all.
+        guard i < end, chars[i] >= UInt8(ascii: "A"), chars[i] <= UInt8(ascii: "Z") else { return nil }
+        for (state, s) in ExpressionParser.statesLongestFirst {
+            guard i + s.count <= end, chars[i..<i + s.count].elementsEqual(s) else { continue }
             let after = i + s.count
-            if after < end, chars[after].isLetter || chars[after].isNumber || chars[after] == "_" || chars[after] == "." { continue }
+            if after < end, SourceText.isNameCharacter(chars[after]) || chars[after] == UInt8(ascii: ".") { continue }
             i = after
             return state
         }
@@ -223,10 +241,10 @@ public struct ExpressionParser {
 
     private mutating func scanNumber() throws(ScriptError) -> Int64 {
         let start = i
-        while i < end, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
-        let text = String(chars[start..<i])
-        guard let n = NumberLiteral.parse(text) else {
-            throw error("'\(text)' is not a number (decimal, 0x hex, or with a k/m suffix)", at: start)
+        while i < end, SourceText.isNameCharacter(chars[i]) { i += 1 }
+        let literal = text.string(start..<i)
+        guard let n = NumberLiteral.parse(literal) else {
+            throw error("'\(literal)' is not a number (decimal, 0x hex, or with a k/m suffix)", at: start)
         }
         return n
     }
@@ -235,7 +253,7 @@ public struct ExpressionParser {
 /// Integer literals: decimal, `0x` hex, `0b` binary, `_` separators, `k`/`m` multipliers.
 public enum NumberLiteral {
     public static func parse(_ text: String) -> Int64? {
-        var t = text.replacingOccurrences(of: "_", with: "")
+        var t = text.utf8.contains(UInt8(ascii: "_")) ? String(text.filter { $0 != "_" }) : text
         var multiplier: Int64 = 1
         if t.hasPrefix("0x") || t.hasPrefix("0X") {
             return Int64(t.dropFirst(2), radix: 16)
@@ -246,12 +264,5 @@ public enum NumberLiteral {
         guard let n = Int64(t) else { return nil }
         let (r, o) = n.multipliedReportingOverflow(by: multiplier)
         return o ? nil : r
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of a: String, with b: String) -> String {
-        guard contains(a) else { return self }
-        return split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b)
     }
 }

@@ -8,7 +8,7 @@ extension Interpreter: VariableScope {
         "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
         "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
         "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "received", "eof",
-        "lport", "rport", "sack", "ts",
+        "lport", "rport", "sack", "ts", "history",
     ]
     public static let segmentFields = [
         "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
@@ -26,10 +26,69 @@ extension Interpreter: VariableScope {
             return segmentField(last, path)
         }
         if let s = segments[head] { return segmentField(s, path) }
+        if let l = listeners[head] {
+            let figures = listenerFigures(l)
+            guard path.count == 2, let v = figures.first(where: { $0.0 == path[1] }) else {
+                return .unknownField(index: 1, known: figures.map(\.0))
+            }
+            return .value(.integer(v.1))
+        }
+        if let p = peerProcesses[head] {
+            switch path.count == 2 ? path[1] : "" {
+            case "output": return .value(.bytes(p.output))
+            case "running": return .value(.boolean(p.isRunning))
+            case "status":
+                return p.isRunning ? .unavailable("\(head) is still running") : .value(.integer(Int64(p.exitStatus ?? -1)))
+            default: return .unknownField(index: 1, known: ["output", "running", "status"])
+            }
+        }
         if let v = variables[head] {
             return path.count == 1 ? .value(v) : .unknownField(index: 1, known: [])
         }
+        if head == "now", path.count == 1 { return .value(.integer((network.now - start).nanosecondsClamped / 1000)) }
+        if head == "random", path.count == 1 { return .value(.integer(Int64(nextRandom()))) }
+        if head == "stack" {
+            let counters = Interpreter.counters(network.stack.statistics)
+            guard path.count == 2, let v = counters.first(where: { $0.name == path[1] }) else {
+                return .unknownField(index: 1, known: counters.map(\.name))
+            }
+            return .value(.integer(v.value))
+        }
         return .unknownName
+    }
+
+    /// A fresh 32-bit number (SplitMix64).
+    func nextRandom() -> UInt32 {
+        randomState &+= 0x9E37_79B9_7F4A_7C15
+        var z = randomState
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return UInt32(truncatingIfNeeded: (z ^ (z >> 31)) >> 32)
+    }
+
+    /// The stack's counters as (snake_case name, value) pairs, read by reflection so a counter the
+    /// engine adds to `StackStatistics` shows in `stats` and `stack.NAME` without a change here.
+    static func counters(_ s: StackStatistics) -> [(name: String, value: Int64)] {
+        // The names the engine's own list gives (`StackStatistics.counters` on the engine branch).
+        let renamed = ["resetsSent": "rsts_sent", "challengeAcksSent": "challenge_acks",
+                       "synAckRetransmissions": "synack_retransmissions"]
+        return Mirror(reflecting: s).children.compactMap { child in
+            guard let label = child.label else { return nil }
+            let value: Int64
+            switch child.value {
+            case let v as Int: value = Int64(v)
+            case let v as UInt64: value = Int64(truncatingIfNeeded: v)
+            case let v as Int64: value = v
+            case let v as UInt32: value = Int64(v)
+            default: return nil
+            }
+            if let name = renamed[label] { return (name, value) }
+            var name = ""
+            for ch in label {
+                if ch.isUppercase { name += "_" + ch.lowercased() } else { name.append(ch) }
+            }
+            return (name, value)
+        }
     }
 
     func connectionField(_ e: ConnectionEntry, _ path: [String]) -> Lookup {
@@ -38,6 +97,7 @@ extension Interpreter: VariableScope {
         if key == "state" { return .value(.state(e.state)) }
         if key == "data" { return .value(.bytes(e.data)) }
         if key == "eof" { return .value(.boolean(e.endOfStream)) }
+        if key == "history" { return .value(.bytes(Array(historyText(e).utf8))) }
         if key == "received" { return .value(.integer(Int64(e.data.count))) }
         guard let s = e.snapshot else { return .unavailable("\(e.name) has no variables yet") }
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }

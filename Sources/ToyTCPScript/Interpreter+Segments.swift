@@ -127,31 +127,54 @@ extension Interpreter {
 
     /// Builds the bytes an `inject` describes.
     func craft(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) -> ([UInt8], CraftRoute) {
-        let route = try craftRoute(t.route, &ctx)
-        let r = try resolve(t, &ctx)
+        var route = try craftRoute(t.route, &ctx)
+        if let range = t.sourceRange {
+            var index: Int64 = 0
+            if case .integer(let k)? = variables[Interpreter.copyIndexName] { index = k }
+            let size = Int64(range.upperBound - range.lowerBound) + 1
+            route.source.address = IPv4Address(rawValue: range.lowerBound + UInt32(index % size))
+        }
+        var r = try resolve(t, &ctx)
+        if relativeNumbers {
+            r = absoluteNumbers(r, FlowDirection(source: route.source, destination: route.destination),
+                                isSYN: (t.flags ?? []).contains(.syn))
+        }
         let base = IPv4Packet(
             header: IPv4Header(source: route.source.address, destination: route.destination.address),
             segment: TCPSegment(sourcePort: route.source.port, destinationPort: route.destination.port,
                                 sequenceNumber: SequenceNumber(route.seq), acknowledgmentNumber: SequenceNumber(route.ack),
                                 flags: t.flags ?? [], window: route.window))
         do {
-            return (try r.bytes(base: base), route)
+            let bytes = try r.bytes(base: base)
+            if let p = IPv4Packet.parseForMatching(bytes) { learnSequenceBases(p) }
+            return (bytes, route)
         } catch {
             throw ctx.error(error.message)
         }
     }
 
     func inject(_ t: SegmentTemplate, _ ctx: inout Context) throws(ScriptError) {
-        let (bytes, route) = try craft(t, &ctx)
+        let count = try t.count.map { (e) throws(ScriptError) in try integer(e, "count", 1...Interpreter.maximumCount, &ctx) } ?? 1
+        let rate = try t.rate.map { (e) throws(ScriptError) in try integer(e, "rate", 1...10_000_000, &ctx) }
+        // Per-copy fields: with `count=`, `i` is the copy's index (0, 1, …) and `random` a fresh number,
+        // so `sport=1024+i seq=random` varies each copy. Otherwise one packet is built and repeated.
+        let names = Set(ScriptChecker.template(t).map(\.0))
+        let varies = count > 1 && (names.contains(Interpreter.copyIndexName) || names.contains("random") || t.sourceRange != nil)
+        let saved = variables[Interpreter.copyIndexName]
+        defer { variables[Interpreter.copyIndexName] = saved }
+        if t.count != nil { variables[Interpreter.copyIndexName] = .integer(0) }
+        var (bytes, route) = try craft(t, &ctx)
         let destination = IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
         guard route.towardUs || network.mayCraft(to: destination) else {
             throw ctx.error("refusing to send to \(destination): crafted segments go only to the lab (10.0.0.0/24, 10.0.1.0/24) or the simulated network")
         }
-        let count = try t.count.map { (e) throws(ScriptError) in try integer(e, "count", 1...Interpreter.maximumCount, &ctx) } ?? 1
-        let rate = try t.rate.map { (e) throws(ScriptError) in try integer(e, "rate", 1...10_000_000, &ctx) }
         let begin = network.now
         var sent: Int64 = 0
         while sent < count {
+            if varies && sent > 0 {
+                variables[Interpreter.copyIndexName] = .integer(sent)
+                (bytes, route) = try craft(t, &ctx)
+            }
             if route.towardUs { network.deliverLocally(bytes) } else { try network.transmit(bytes, observe: sent == 0 || recorder != nil || tracing) }
             sent += 1
             if let rate, sent < count {
@@ -165,7 +188,10 @@ extension Interpreter {
         }
         network.flush()
         if count == 1 {
-            if !tracing { output("sent " + TcpdumpLine.absoluteText(bytes)) }
+            if !tracing { output("sent " + (relativeNumbers ? renderRelative(bytes) : TcpdumpLine.absoluteText(bytes))) }
+        } else if varies {
+            let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
+            output("sent \(sent) segments, varied per copy (last: \(TcpdumpLine.absoluteText(bytes)))\(seconds > 0 ? " in \(format(network.now - begin))" : "")")
         } else {
             let seconds = Double((network.now - begin).nanosecondsClamped) / 1e9
             let r = seconds > 0 ? Int(Double(sent) / seconds) : 0
@@ -188,6 +214,9 @@ extension Interpreter {
     /// With `set expect strict` the first new segment in the direction looked at must match, as in
     /// packetdrill. `expect none …` fails if a matching segment arrives within the time.
     func expect(_ t: SegmentTemplate, _ within: Duration, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
+        var within = within
+        // A timed expect waits at least until the end of its window.
+        if let (_, latest) = dueWindow, latest + tolerance - network.now > within { within = latest + tolerance - network.now }
         var r = try resolve(t, &ctx)
         try resolveAddresses(t, &r, &ctx)
         let began = network.now
@@ -215,7 +244,7 @@ extension Interpreter {
                     return true
                 }
                 guard r.isCandidate(pk, direction: c.observed.direction) else { continue }
-                if r.mismatches(pk).isEmpty { found = c; return true }
+                if comparable(r, pk).mismatches(pk).isEmpty { found = c; return true }
                 if strictExpect && !t.forbidden { offender = c; return true }
             }
             return false
@@ -233,7 +262,7 @@ extension Interpreter {
             var err = ctx.error("expected no segment like " + r.tcpdumpLine)
             err.sourceLine = ""
             err.showsColumn = false
-            err.details = ["got " + TcpdumpLine.absoluteText(c.observed.bytes) + " after \(format(c.observed.time - began))"]
+            err.details = ["got " + c.text + " after \(format(c.observed.time - began))"]
             throw err
         }
         if let c = found, let i = pending.firstIndex(where: { $0.serial == c.serial }) {
@@ -241,13 +270,15 @@ extension Interpreter {
             if let name { segments[name] = c }
             last = c
             quietSerial = c.serial + 1
-            if !tracing, c.packet != nil { output("got " + TcpdumpLine.absoluteText(c.observed.bytes)) }
+            matchedEventTime = c.observed.time
+            if !tracing, c.packet != nil { output("got " + c.text) }
+            try checkTiming(c, &ctx)
             return
         }
         var details: [String] = []
         if let c = offender, let pk = c.packet {
-            details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
-            details += r.mismatches(pk)
+            details.append("got " + c.text)
+            details += comparable(r, pk).mismatches(pk)
             details.append("set expect strict: the first new segment \(r.direction == .outbound ? "sent" : "that arrived") must match")
         } else {
             // The closest new candidate (fewest mismatched fields), packetdrill-style.
@@ -255,7 +286,7 @@ extension Interpreter {
             var stale: Captured?
             for c in pending {
                 guard let pk = c.packet, r.isCandidate(pk, direction: c.observed.direction) else { continue }
-                let m = r.mismatches(pk)
+                let m = comparable(r, pk).mismatches(pk)
                 if c.serial < horizon {
                     if m.isEmpty { stale = c }
                     continue
@@ -263,7 +294,7 @@ extension Interpreter {
                 if best == nil || m.count < best!.1.count { best = (c, m) }
             }
             if let (c, m) = best {
-                details.append("got " + TcpdumpLine.absoluteText(c.observed.bytes))
+                details.append("got " + c.text)
                 details += m
                 details.append("within \(format(within)); the closest segment arrived after \(format(c.observed.time - began))")
             } else {
@@ -272,7 +303,7 @@ extension Interpreter {
                                                        : "within \(format(within)); nothing \(r.direction == .outbound ? "was sent" : "arrived") that matched the direction and addresses")
             }
             if let c = stale {
-                details.append("a matching segment arrived before this line and does not count: " + TcpdumpLine.absoluteText(c.observed.bytes))
+                details.append("a matching segment arrived before this line and does not count: " + c.text)
             }
         }
         pending.removeAll()
@@ -281,6 +312,29 @@ extension Interpreter {
         err.showsColumn = false
         err.details = details
         throw err
+    }
+
+    /// The template as it compares with `packet`: with relative numbers made absolute for the
+    /// packet's conversation when `set numbers relative` is on.
+    func comparable(_ r: ResolvedTemplate, _ packet: IPv4Packet) -> ResolvedTemplate {
+        guard relativeNumbers else { return r }
+        let s = packet.segment
+        let d = FlowDirection(source: Endpoint(address: packet.header.source, port: s.sourcePort),
+                              destination: Endpoint(address: packet.header.destination, port: s.destinationPort))
+        return absoluteNumbers(r, d, isSYN: s.flags.contains(.syn), packetSeq: s.sequenceNumber.rawValue)
+    }
+
+    /// For a timed `expect`: the segment must arrive within the line's time ± the tolerance.
+    func checkTiming(_ c: Captured, _ ctx: inout Context) throws(ScriptError) {
+        guard let (earliest, latest) = dueWindow else { return }
+        let t = c.observed.time
+        let due = earliest == latest ? stamp(earliest) : "\(stamp(earliest))~\(stamp(latest))"
+        if t < earliest - tolerance {
+            throw ctx.error("the segment arrived \(format(earliest - t)) early (at \(stamp(t)), due \(due) ± \(format(tolerance)))")
+        }
+        if t > latest + tolerance {
+            throw ctx.error("the segment arrived \(format(t - latest)) late (at \(stamp(t)), due \(due) ± \(format(tolerance)))")
+        }
     }
 
     func show(_ name: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {

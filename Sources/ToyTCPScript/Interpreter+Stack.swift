@@ -68,7 +68,7 @@ extension Interpreter {
         var n = name ?? "l\(listenerCounter)"
         while name == nil, listeners[n] != nil { listenerCounter += 1; n = "l\(listenerCounter)" }
         if listeners[n] == nil { listenerOrder.append(n) }
-        listeners[n] = ListenerEntry(name: n, id: id, port: port)
+        listeners[n] = ListenerEntry(name: n, id: id, port: port, backlog: network.stack.configuration.backlog)
         output("\(n): listening on \(local?.address ?? network.localAddress):\(port)")
     }
 
@@ -233,7 +233,11 @@ extension Interpreter {
         if names.isEmpty && listenerOrder.isEmpty {
             output("no connections (connect ADDR PORT, or listen PORT)")
         }
-        for l in listenerOrder { if let le = listeners[l] { output("\(l): LISTEN port \(le.port)") } }
+        for l in listenerOrder {
+            guard let le = listeners[l] else { continue }
+            let f = Dictionary(listenerFigures(le), uniquingKeysWith: { a, _ in a })
+            output("\(l): LISTEN port \(le.port): backlog \(f["backlog"] ?? 0), half-open \(f["halfopen"] ?? 0), accept queue \(f["acceptq"] ?? 0), SYNs dropped \(f["syns_dropped"] ?? 0) (stack-wide), SYN-ACK retransmissions \(f["synack_retries"] ?? 0)")
+        }
         for n in names {
             guard let e = connections[n] else { continue }
             refresh(e)
@@ -245,6 +249,31 @@ extension Interpreter {
             output("    MSS=\(s.mss) cwnd=\(s.cwnd) ssthresh=\(s.ssthresh) SRTT=\(s.srtt.map(format) ?? "-") RTTVAR=\(s.rttvar.map(format) ?? "-") RTO=\(format(s.rto))")
             output("    queued: send \(s.sendQueued) recv \(s.receiveQueued) out-of-order \(s.outOfOrderQueued); retransmissions \(s.retransmissions); SACK \(s.sackEnabled ? "on" : "off"), timestamps \(s.timestampsEnabled ? "on" : "off")")
         }
+    }
+
+    /// A listener's figures (RFC 4987 §3: what a SYN flood fills), read from the stack's connections
+    /// on its port: half-open ones (SYN-RECEIVED), completed ones no `accept` took yet, their SYN-ACK
+    /// retransmissions; SYNs dropped for a full backlog are counted stack-wide by the engine.
+    func listenerFigures(_ l: ListenerEntry) -> [(String, Int64)] {
+        let accepted = Set(connections.values.map(\.id))
+        var halfOpen = 0, queued = 0, retries = 0
+        for id in network.stack.connectionIDs {
+            guard let s = network.stack.snapshot(id), s.tuple.localPort == l.port else { continue }
+            if s.state == .synReceived {
+                halfOpen += 1
+                retries += s.retransmissions
+            } else if !accepted.contains(id), s.state != .synSent {
+                queued += 1
+            }
+        }
+        return [("port", Int64(l.port)), ("backlog", Int64(l.backlog)), ("halfopen", Int64(halfOpen)),
+                ("acceptq", Int64(queued)), ("syns_dropped", Int64(network.stack.statistics.synBacklogDrops)),
+                ("synack_retries", Int64(retries))]
+    }
+
+    /// `CLOSED>SYN-SENT 0.000000s, …`: the states a connection went through and when.
+    func historyText(_ e: ConnectionEntry) -> String {
+        e.history.isEmpty ? "no changes" : e.history.map { "\($0.state) \(stamp($0.time))" }.joined(separator: ", ")
     }
 
     func format(_ d: Duration) -> String {
@@ -301,13 +330,23 @@ extension Interpreter {
 
     func waitState(_ ref: ConnectionRef, _ state: TCPState, _ within: Duration, _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
+        // A state passed through since the previous statement began counts (`close` may go through
+        // FIN-WAIT-1 and FIN-WAIT-2 to TIME-WAIT before `wait c FIN-WAIT-2` runs).
+        let horizon = stateHorizon
+        func reached() -> (state: TCPState, time: Instant)? {
+            e.history.last { $0.mark >= horizon && $0.state == state }.map { ($0.state, $0.time) }
+        }
         let outcome = wait(for: within) {
             refresh(e)
-            return e.state == state
+            return e.state == state || reached() != nil
         }
         refresh(e)
+        if e.state != state, let r = reached() {
+            output("\(e.name): passed through \(r.state) at \(stamp(r.time)), now \(e.state)")
+            return
+        }
         guard outcome == .satisfied || e.state == state else {
-            throw ctx.error("\(e.name): expected \(state) within \(format(within)), still \(e.state)\(e.failure.map { " (\($0))" } ?? "")")
+            throw ctx.error("\(e.name): expected \(state) within \(format(within)), still \(e.state)\(e.failure.map { " (\($0))" } ?? "") (history: \(historyText(e)))")
         }
         output("\(e.name): \(e.state)")
     }

@@ -11,6 +11,10 @@ import ToyTCPWire
 public final class Interpreter {
     /// The most copies one `inject … count=` may send.
     public static let maximumCount: Int64 = 10_000_000
+    /// The name of a copy's index in `inject … count=N` and of the default index of `repeat`.
+    static let copyIndexName = "i"
+    /// The most times one `repeat` block runs.
+    public static let maximumRepeat: Int64 = 10_000_000
     /// Packets kept for `expect` (older ones are dropped first).
     static let pendingLimit = 10_000
 
@@ -32,6 +36,8 @@ public final class Interpreter {
         var data: [UInt8] = []
         var endOfStream = false
         var failure: EngineError?
+        /// Every state change, in order: (new state, when, position in the session's history).
+        var history: [(state: TCPState, time: Instant, mark: Int)] = []
         init(name: String, id: ConnectionID, state: TCPState) {
             self.name = name; self.id = id; self.state = state
         }
@@ -41,6 +47,8 @@ public final class Interpreter {
         let name: String
         let id: ListenerID
         let port: UInt16
+        /// The backlog it was opened with (the stack's `backlog` setting then).
+        var backlog = 0
     }
 
     /// A packet with its parse (absent for malformed ones).
@@ -49,6 +57,11 @@ public final class Interpreter {
         let packet: IPv4Packet?
         /// Position in the order packets were seen (consecutive), to tell new from old.
         let serial: Int
+        /// The tcpdump line with relative numbers, rendered when it was seen (`set numbers relative`).
+        var relativeText: String? = nil
+
+        /// The packet as the shell prints it: relative numbers if they were on, else absolute.
+        var text: String { relativeText ?? TcpdumpLine.absoluteText(observed.bytes) }
     }
 
     var connections: [String: ConnectionEntry] = [:]
@@ -60,6 +73,8 @@ public final class Interpreter {
     var segments: [String: Captured] = [:]
     var last: Captured?
     var variables: [String: Value] = [:]
+    /// Processes started with `host2`, ended when the session ends.
+    var peerProcesses: [String: PeerProcess] = [:]
     var pending: [Captured] = []
     /// The serial the next captured packet gets.
     var serialCounter = 0
@@ -70,8 +85,33 @@ public final class Interpreter {
     /// just after the segment an `expect` matched). What a statement causes after its last wait (the
     /// data `send` puts on the wire, the answer to an `inject`) is new for the next line.
     var quietSerial = 0
+    /// Counts state changes in the session; `wait` accepts a state entered at or after
+    /// `stateHorizon`, the count when the previous statement began.
+    var historyCounter = 0
+    var stateHorizon = 0
+    var statementStartHistory = 0
     /// `set expect strict`: the first new segment in the direction an `expect` looks at must match.
     var strictExpect = false
+    /// `set numbers relative`: seq and ack in inject, expect and printed lines count from each side's
+    /// ISN (as tcpdump prints and packetdrill writes them). Absolute by default.
+    var relativeNumbers = false
+    /// The ISN of each direction of each conversation, learnt from SYNs (and SYN-ACKs for the other
+    /// side) as they are seen or crafted.
+    var initialSequence: [FlowDirection: UInt32] = [:]
+    /// The renderer of relative lines; it sees every packet, in order, as tcpdump would.
+    var relativeRenderer = TcpdumpLine(absolute: false)
+    /// `set tolerance`: packetdrill's default, 4 ms.
+    var tolerance: Duration = .milliseconds(4)
+    /// When the previous statement's event happened (the end of an action, the arrival of an expected
+    /// segment): what `+0.1` counts from.
+    var lastEventTime: Instant
+    /// Set by `expect` to the arrival of its segment.
+    var matchedEventTime: Instant?
+    /// The current statement's due window (`nil`: no time on the line, or `*`).
+    var dueWindow: (Instant, Instant)?
+    /// `random` in expressions: a seeded generator (SplitMix64), so a run on the simulated network
+    /// repeats exactly.
+    var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
     var tracing = false
     var recorder: PcapRecorder?
     var nameCounter = 0
@@ -83,6 +123,7 @@ public final class Interpreter {
         self.network = network
         self.output = output
         self.start = network.now
+        self.lastEventTime = network.now
     }
 
     // MARK: Names
@@ -132,9 +173,44 @@ public final class Interpreter {
         defer { absorb() }
         absorb()
         statementHorizon = quietSerial
+        stateHorizon = statementStartHistory
+        statementStartHistory = historyCounter
+        dueWindow = s.time.flatMap { $0.window(start: start, previous: lastEventTime) }
+        matchedEventTime = nil
+        defer { lastEventTime = matchedEventTime ?? network.now }
+        if let (due, _) = dueWindow, !s.command.isExpect, due > network.now {
+            // An action waits for its time; what arrives meanwhile stays new for the next expect.
+            if network.run(until: due, interrupted: interrupted, { absorb(); return false }) == .interrupted {
+                throw ctx.error("interrupted while waiting for this line's time")
+            }
+            absorb()
+        }
         switch s.command {
         case .empty: break
         case .quit: return false
+        case let .host2(command, name):
+            guard case .lab(let ns?) = network.kind, ns.hasSuffix("host1") else {
+                throw ctx.error("host2 runs a process in the lab's peer namespace: run the script with --netns PREFIX-host1 (on the simulated network use peer)")
+            }
+            let peerNamespace = String(ns.dropLast("host1".count)) + "host2"
+            if let old = peerProcesses[name] { old.stop() }
+            var process: PeerProcess
+            do { process = try PeerProcess(name: name, command: command, namespace: peerNamespace) } catch { throw ctx.error(error.message) }
+            peerProcesses[name] = process
+            output("\(name): started in \(peerNamespace): \(command)")
+        case .stats:
+            for (name, value) in Interpreter.counters(network.stack.statistics) { output("\(name) = \(value)") }
+        case .blockOpen, .blockClose:
+            throw ctx.error("repeat { … } blocks are for scripts (toytcp-shell run FILE)")
+        case let .repeatBlock(count, index, body):
+            let n = try integer(count, "repeat count", 0...Interpreter.maximumRepeat, &ctx)
+            let saved = variables[index]
+            defer { variables[index] = saved }
+            for k in 0..<n {
+                if interrupted() { throw ctx.error("repeat interrupted at \(index) = \(k)") }
+                variables[index] = .integer(k)
+                for b in body where try !execute(b) { return false }
+            }
         case .help(let topic):
             output(helpHandler?(topic) ?? CommandReference.usage(topic))
         case let .connect(remote, local, localPort, within, name): try connect(remote, local, localPort, within, name, &ctx)
@@ -147,6 +223,12 @@ public final class Interpreter {
         case .abort(let ref): try userCall(ref, "abort", &ctx) { st, id, t in st.abort(id, at: t) }
         case .status(let ref): try status(ref, &ctx)
         case let .set(option, value, column): try set(option, value, column, &ctx)
+        case .setNumbers(let relative):
+            relativeNumbers = relative
+            output("numbers \(relative ? "relative: seq and ack count from each side's ISN" : "absolute")")
+        case .setTolerance(let d):
+            tolerance = d
+            output("tolerance \(format(d))")
         case .setExpect(let strict):
             strictExpect = strict
             output("expect \(strict ? "strict: the next new segment in the direction looked at must match" : "any: the first new segment that matches")")
@@ -174,7 +256,8 @@ public final class Interpreter {
             }
             if !ok { throw ctx.error("assertion failed: \(text)\(explain(e))", e.startColumn) }
         case .print(let e):
-            output(try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine).description)
+            let v = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
+            if case .bytes(let b) = v { output(Value.quote(b, limit: 4096)) } else { output(v.description) }
         case let .peer(kind, endpoint, count, connectTo):
             do {
                 output(try network.startPeer(kind, at: endpoint, count: count, connectTo: connectTo))
@@ -224,8 +307,10 @@ public final class Interpreter {
             switch o {
             case .packet(let p):
                 let parsed = IPv4Packet.parseForMatching(p.bytes)
-                let c = Captured(observed: p, packet: parsed, serial: serialCounter)
+                var c = Captured(observed: p, packet: parsed, serial: serialCounter)
                 serialCounter += 1
+                if let parsed { learnSequenceBases(parsed) }
+                if relativeNumbers { c.relativeText = renderRelative(p.bytes) }
                 last = c
                 pending.append(c)
                 if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
@@ -245,6 +330,8 @@ public final class Interpreter {
             switch ce {
             case .stateChanged(let from, let to):
                 e?.state = to
+                e?.history.append((to, time, historyCounter))
+                historyCounter += 1
                 if tracing { output("\(stamp(time)) \(e?.name ?? id.description): \(from) -> \(to)") }
             case .failed(let err):
                 e?.failure = err
@@ -260,7 +347,54 @@ public final class Interpreter {
 
     func traceLine(_ c: Captured) -> String {
         let dir = c.observed.direction == .outbound ? "out" : "in "
-        let text = c.packet != nil ? TcpdumpLine.absoluteText(c.observed.bytes) : "malformed packet, \(c.observed.bytes.count) bytes"
+        let text = c.packet != nil ? c.text : "malformed packet, \(c.observed.bytes.count) bytes"
         return "\(stamp(c.observed.time)) \(dir) \(text)"
+    }
+}
+
+/// One direction of a conversation (source and destination endpoints), for ISNs.
+struct FlowDirection: Hashable {
+    var source: Endpoint
+    var destination: Endpoint
+    var reversed: FlowDirection { FlowDirection(source: destination, destination: source) }
+}
+
+extension Interpreter {
+    /// Records the ISNs a SYN (and a SYN-ACK, for the other side) shows.
+    func learnSequenceBases(_ p: IPv4Packet) {
+        let s = p.segment
+        guard s.flags.contains(.syn) else { return }
+        let d = FlowDirection(source: Endpoint(address: p.header.source, port: s.sourcePort),
+                              destination: Endpoint(address: p.header.destination, port: s.destinationPort))
+        initialSequence[d] = s.sequenceNumber.rawValue
+        if s.flags.contains(.ack) { initialSequence[d.reversed] = s.acknowledgmentNumber.rawValue &- 1 }
+    }
+
+    /// The ISN of one direction: learnt from its SYN, or from our stack's connection on that pair.
+    func initialSequenceNumber(_ d: FlowDirection) -> UInt32? {
+        if let isn = initialSequence[d] { return isn }
+        for e in connections.values {
+            guard let s = e.snapshot else { continue }
+            let local = Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort)
+            let remote = Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort)
+            if d.source == local && d.destination == remote { return s.snd.iss.rawValue }
+            if d.source == remote && d.destination == local { return s.rcv.irs.rawValue }
+        }
+        return nil
+    }
+
+    /// `template` with relative numbers made absolute for a segment travelling `d`. A SYN whose
+    /// direction has no ISN yet defines it: its `seq` stays as written.
+    func absoluteNumbers(_ r: ResolvedTemplate, _ d: FlowDirection, isSYN: Bool, packetSeq: UInt32? = nil) -> ResolvedTemplate {
+        var seqBase = initialSequenceNumber(d) ?? 0
+        if isSYN { seqBase = packetSeq ?? (initialSequence[d] == nil ? 0 : seqBase) }
+        return r.absolute(seqBase: seqBase, ackBase: initialSequenceNumber(d.reversed) ?? 0)
+    }
+
+    /// A packet as tcpdump prints it without -S (relative numbers), through the session's flow table.
+    func renderRelative(_ bytes: [UInt8]) -> String {
+        let out = OutputBuffer(flushThreshold: 4096)
+        bytes.withUnsafeBytes { relativeRenderer.renderIPv4($0, wireLength: $0.count, into: out) }
+        return out.string
     }
 }

@@ -4,7 +4,14 @@ import ToyTCPWire
 extension LineParser {
     /// Parses the line's command: the command table (`CommandReference.all`) says which parser.
     mutating func parseCommand() throws(ScriptError) -> Command {
-        guard let first = next() else { return .empty }
+        guard var first = next() else { return .empty }
+        if first.isWord, let t = StatementTime.parse(first.text) {
+            time = t
+            guard let command = next() else { throw error("a time needs a statement after it (+0.1 inject …)", endColumn + 1) }
+            first = command
+        } else if first.isWord, first.text.hasPrefix("+") || first.text.first?.isNumber == true {
+            throw error("'\(first.text)' is not a time (0.250, +0.1, +0.1~+0.3 or *)", first.column)
+        }
         guard first.isWord else { throw error("expected a command, got \(first.text)", first.column) }
         guard let reference = CommandReference.named(first.text) else {
             var message = "unknown command '\(first.text)'"
@@ -62,6 +69,17 @@ extension LineParser {
         guard let eq = next(), eq.isEquals else { throw error("expected '=' after the name", endColumn + 1) }
         let (e, _) = try restAsExpression("an expression")
         return .let_(n, e)
+    }
+
+    /// `repeat N [as NAME] {`.
+    mutating func parseRepeat() throws(ScriptError) -> Command {
+        let n = try word("a count (repeat 10 {)")
+        let count = try number(n, "repeat count", 0...Interpreter.maximumRepeat)
+        var index = Interpreter.copyIndexName
+        if let name = try asName() { index = name }
+        guard let brace = next(), brace.text == "{" else { throw error("expected '{' to open the block", endColumn + 1) }
+        _ = brace
+        return .blockOpen(count: count, index: index)
     }
 
     mutating func parseTrace() throws(ScriptError) -> Command {
@@ -147,6 +165,13 @@ extension LineParser {
             key = try word("an option")
             value = try word("a value for \(key.text)")
         }
+        if key.text == "numbers" {
+            guard value.text == "relative" || value.text == "absolute" else {
+                throw error("set numbers takes relative (from each side's ISN, as tcpdump prints) or absolute", value.column)
+            }
+            return .setNumbers(relative: value.text == "relative")
+        }
+        if key.text == "tolerance" { return .setTolerance(try duration(value)) }
         if key.text == "expect" {
             guard value.text == "strict" || value.text == "any" else {
                 throw error("set expect takes strict (the next new segment must match) or any (the first that matches)", value.column)

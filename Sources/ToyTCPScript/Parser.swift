@@ -18,26 +18,41 @@ public struct Parser: Sendable {
     public func parse(line: String, number: Int) throws(ScriptError) -> Statement {
         var p = try LineParser(line: line, location: SourceLocation(file: file, line: number, column: 1))
         let command = try p.parseCommand()
-        return Statement(command: command, location: p.location, sourceLine: line)
+        return Statement(command: command, location: p.location, sourceLine: line, time: p.time)
     }
 
     /// Parses a whole script: the statements that parsed and the errors of those that did not.
     public func parse(script text: String) -> (statements: [Statement], errors: [ScriptError]) {
-        var statements: [Statement] = []
         var errors: [ScriptError] = []
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Open `repeat` blocks: the opening statement and the body so far; the script is the bottom.
+        var blocks: [(open: Statement?, body: [Statement])] = [(nil, [])]
+        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
-            let line = String(raw)
+            let line = String(decoding: raw, as: UTF8.self)
             do {
                 let s = try parse(line: line, number: number)
-                if case .empty = s.command { continue }
-                statements.append(s)
+                switch s.command {
+                case .empty: continue
+                case .blockOpen: blocks.append((s, []))
+                case .blockClose:
+                    guard blocks.count > 1, let (open, body) = blocks.popLast(), let open,
+                          case .blockOpen(let count, let index) = open.command else {
+                        errors.append(ScriptError("'}' without a 'repeat … {' to close", at: s.location, sourceLine: line))
+                        continue
+                    }
+                    blocks[blocks.count - 1].body.append(
+                        Statement(command: .repeatBlock(count: count, index: index, body: body), location: open.location, sourceLine: open.sourceLine))
+                default: blocks[blocks.count - 1].body.append(s)
+                }
             } catch {
                 errors.append(error)
             }
         }
-        return (statements, errors)
+        for (open, _) in blocks.dropFirst() {
+            if let open { errors.append(ScriptError("'repeat … {' is never closed (add a line with '}')", at: open.location, sourceLine: open.sourceLine)) }
+        }
+        return (blocks[0].body, errors)
     }
 }
 
@@ -48,6 +63,8 @@ struct LineParser {
     let tokens: [Token]
     let commentColumn: Int?
     var index = 0
+    /// The line's packetdrill-style time, if it starts with one.
+    var time: StatementTime?
 
     init(line: String, location: SourceLocation) throws(ScriptError) {
         self.line = line
@@ -215,9 +232,14 @@ struct LineParser {
     /// The rest of the line (before a comment) from the current token, as an expression.
     mutating func restAsExpression(_ what: String) throws(ScriptError) -> (Expr, String) {
         guard let first = peek else { throw error("expected \(what)", endColumn + 1) }
-        let chars = Array(line)
-        let stop = (commentColumn ?? chars.count + 1) - 1
-        let text = String(chars[(first.column - 1)..<stop])
+        let startIndex = line.index(line.startIndex, offsetBy: first.column - 1)
+        let text: String
+        if let commentColumn {
+            let stop = line.index(line.startIndex, offsetBy: commentColumn - 1)
+            text = String(line[startIndex..<stop])
+        } else {
+            text = String(line[startIndex...])
+        }
         var p = ExpressionParser(text, column: first.column, location: location, sourceLine: line)
         let e = try p.parseAll()
         index = tokens.count

@@ -4,11 +4,7 @@ import ToyTCPWire
 /// A template with every expression evaluated: what `inject` builds a packet from and what `expect`
 /// compares a packet against (`bytes(base:)` and `mismatches(_:)`, one field table for both).
 public struct ResolvedTemplate: Sendable {
-    public enum Want<T: Sendable & Equatable>: Sendable, Equatable {
-        case value(T)
-        case any
-        case absent
-    }
+    public typealias Want<T: Hashable & Sendable> = FieldSlot<T>
 
     public enum Checksum: Sendable, Equatable {
         case right
@@ -106,6 +102,27 @@ public struct ResolvedTemplate: Sendable {
         bytes[i + 1] = UInt8(v & 0xFF)
     }
 
+    /// The template with relative numbers made absolute (`set numbers relative`): `seqBase` is added to
+    /// `seq`, `ackBase` to `ack` and to SACK edges (they acknowledge the other direction's bytes).
+    public func absolute(seqBase: UInt32, ackBase: UInt32) -> ResolvedTemplate {
+        var r = self
+        r.fields = fields.map { f, v in
+            switch f.name {
+            case "seq": return (f, Int64(UInt32(v) &+ seqBase))
+            case "ack": return (f, Int64(UInt32(v) &+ ackBase))
+            default: return (f, v)
+            }
+        }
+        r.options = options.map { o in
+            guard case .sack(let blocks?) = o else { return o }
+            return .sack(blocks.map { SACKBlock(left: $0.left + Int(ackBase), right: $0.right + Int(ackBase)) })
+        }
+        return r
+    }
+
+    /// The sequence number the template sets, if it does.
+    var sequenceValue: Int64? { fields.first { $0.field.name == "seq" }?.value }
+
     // MARK: Matching (expect)
 
     /// True if the segment travels where the template looks (direction and addresses); the rest of the
@@ -156,7 +173,7 @@ public struct ResolvedTemplate: Sendable {
         if noOptions, !opts.filter({ $0 != .nop && $0 != .eol }).isEmpty {
             out.append("options: expected none, got [\(TcpdumpLine.optionsText(opts))]")
         }
-        func want<T: BinaryInteger & Sendable>(_ name: String, _ w: Want<T>, _ got: T?) {
+        func want<T: BinaryInteger & Hashable & Sendable>(_ name: String, _ w: Want<T>, _ got: T?) {
             switch (w, got) {
             case (.value(let v), let g?): num(name, v, g)
             case (.value(let v), nil): out.append("\(name): expected \(v), got no \(name) option")

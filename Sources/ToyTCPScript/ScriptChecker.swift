@@ -4,7 +4,7 @@
 /// already checked by the parser.
 public struct ScriptChecker {
     /// Names every script has.
-    static let builtins: Set<String> = ["last", "LAST"]
+    static let builtins: Set<String> = ["last", "LAST", "random", "stack", "now"]
 
     public init() {}
 
@@ -13,11 +13,21 @@ public struct ScriptChecker {
         var bound = ScriptChecker.builtins
         // Names bound anywhere, to say "bound later" rather than "unknown".
         var boundAt: [String: Int] = [:]
-        for s in statements {
-            for n in ScriptChecker.binds(s.command) where boundAt[n] == nil { boundAt[n] = s.location.line }
+        func collect(_ list: [Statement]) {
+            for s in list {
+                for n in ScriptChecker.binds(s.command) where boundAt[n] == nil { boundAt[n] = s.location.line }
+                if case .repeatBlock(_, _, let body) = s.command { collect(body) }
+            }
         }
+        collect(statements)
         var errors: [ScriptError] = []
         var connections = 0, listeners = 0
+        check(statements, &bound, boundAt, &errors, &connections, &listeners)
+        return errors
+    }
+
+    func check(_ statements: [Statement], _ bound: inout Set<String>, _ boundAt: [String: Int],
+               _ errors: inout [ScriptError], _ connections: inout Int, _ listeners: inout Int) {
         for s in statements {
             func need(_ name: String, _ column: Int) {
                 guard !bound.contains(name) else { return }
@@ -32,7 +42,16 @@ public struct ScriptChecker {
                 }
                 errors.append(ScriptError(message, at: s.location.at(column: column), sourceLine: s.sourceLine))
             }
-            for (name, column) in ScriptChecker.uses(s.command) { need(name, column) }
+            var uses = ScriptChecker.uses(s.command)
+            // `i` is the copy's index inside `inject … count=N`.
+            if case .inject(let t) = s.command, t.count != nil { uses.removeAll { $0.0 == Interpreter.copyIndexName } }
+            for (name, column) in uses { need(name, column) }
+            if case .repeatBlock(_, let index, let body) = s.command {
+                var inner = bound
+                inner.insert(index)
+                check(body, &inner, boundAt, &errors, &connections, &listeners)
+                bound.formUnion(inner.subtracting([index]))
+            }
             switch s.command {
             case .connect(_, _, _, _, nil), .accept(_, _, nil): connections += 1
             case .listen(_, _, nil): listeners += 1
@@ -40,7 +59,6 @@ public struct ScriptChecker {
             }
             bound.formUnion(ScriptChecker.binds(s.command))
         }
-        return errors
     }
 
     /// The names a command binds for later lines.
@@ -48,7 +66,7 @@ public struct ScriptChecker {
         switch c {
         case .connect(_, _, _, _, let n?), .accept(_, _, let n?), .listen(_, _, let n?): return [n]
         case .expect(_, _, let n?): return [n]
-        case .let_(let n, _): return [n]
+        case .let_(let n, _), .host2(_, let n): return [n]
         default: return []
         }
     }
@@ -71,6 +89,7 @@ public struct ScriptChecker {
         case .status(let r): return ref(r)
         case .let_(_, let e), .assert(let e, _), .print(let e): return expr(e)
         case .inject(let t), .expect(let t, _, _): return template(t)
+        case .repeatBlock(let n, _, _): return expr(n)
         default: return []
         }
     }

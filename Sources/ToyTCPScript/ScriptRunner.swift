@@ -28,12 +28,7 @@ public struct ScriptRunner {
     public func run(on network: ScriptNetwork, output: @escaping (String) -> Void,
                     errorOutput: @escaping (String) -> Void,
                     interrupted: @escaping () -> Bool = { false }) -> Result {
-        let (statements, parseErrors) = Parser(file: file).parse(script: text)
-        // The whole script is checked before anything is sent: syntax, ranges and flags (the parser),
-        // names used before they are bound (the checker). Every error is reported, in line order.
-        let errors = (parseErrors + ScriptChecker().check(statements)).sorted {
-            ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
-        }
+        let (statements, errors) = parseAndCheck()
         if !errors.isEmpty {
             let shown = Array(errors.prefix(ScriptRunner.maximumErrorsShown))
             for e in shown { errorOutput(e.description) }
@@ -63,6 +58,21 @@ public struct ScriptRunner {
     }
 }
 
+extension ScriptRunner {
+    /// The whole script checked before anything is sent: syntax, ranges and flags (the parser), names
+    /// used before they are bound (the checker). Every error, in line order.
+    func parseAndCheck() -> (statements: [Statement], errors: [ScriptError]) {
+        let (statements, parseErrors) = Parser(file: file).parse(script: text)
+        let errors = (parseErrors + ScriptChecker().check(statements)).sorted {
+            ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        }
+        return (statements, errors)
+    }
+
+    /// The check alone (`toytcp-shell run --check`).
+    public func check() -> [ScriptError] { parseAndCheck().errors }
+}
+
 extension Interpreter {
     /// Ends a session: stops recording and closes every connection cleanly (FIN, not RST), waiting a
     /// bounded time for the peers to answer.
@@ -71,5 +81,7 @@ extension Interpreter {
         recorder?.close()
         recorder = nil
         network.shutdown()
+        for p in peerProcesses.values { p.stop() }
+        peerProcesses.removeAll()
     }
 }

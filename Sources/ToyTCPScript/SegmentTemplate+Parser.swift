@@ -166,6 +166,18 @@ extension LineParser {
             t.options.append(.raw(bytes))
         case "payload", "data": t.payload = try payload(from: v)
         case "fill": t.payload = .fill(try number(v, "fill", 0...65495))
+        case "srcrange":
+            // `srcrange=10.0.0.2-10.0.0.200`: copy i of a `count=` comes from address lo + i (cycling).
+            guard use == .inject else { throw error("srcrange is for inject … count=N", k.column) }
+            let parts = v.text.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, let lo = IPv4Address(parts[0]), let hi = IPv4Address(parts[1]), lo.rawValue <= hi.rawValue else {
+                throw error("srcrange takes FIRST-LAST addresses (srcrange=10.0.0.2-10.0.0.200)", v.column)
+            }
+            let lab = [IPv4Address(10, 0, 0, 0), IPv4Address(10, 0, 1, 0)]
+            guard lab.contains(where: { lo.isIn(network: $0, prefixLength: 24) && hi.isIn(network: $0, prefixLength: 24) }) else {
+                throw error("srcrange must lie inside one lab subnet (10.0.0.0/24 or 10.0.1.0/24)", v.column)
+            }
+            t.sourceRange = lo.rawValue...hi.rawValue
         case "src", "dst":
             guard use == .inject else { throw error("expect takes SRC > DST for addresses", k.column) }
             let e = try endpoint(v)

@@ -10,12 +10,15 @@ public enum Direction: String, Hashable, Sendable {
 }
 
 /// One field of a template: a value to write or compare, "don't care" (`*`), or "absent" (`none`, for
-/// an option that must not be there).
-public enum TemplateSlot: Hashable, Sendable {
-    case value(Expr)
+/// an option that must not be there). Written, its value is an expression (`TemplateSlot`); resolved,
+/// a number (`ResolvedTemplate.Want`).
+public enum FieldSlot<T: Hashable & Sendable>: Hashable, Sendable {
+    case value(T)
     case any
     case absent
 }
+
+public typealias TemplateSlot = FieldSlot<Expr>
 
 /// A checksum as a template says it: the right one, a wrong one, or a given value.
 public enum ChecksumSlot: Hashable, Sendable {
@@ -147,6 +150,8 @@ public struct SegmentTemplate: Hashable, Sendable {
     /// `inject … count=N rate=R`: how many copies, how fast.
     public var count: Expr?
     public var rate: Expr?
+    /// `srcrange=FIRST-LAST`: copy i of `count=N` comes from FIRST + i, cycling through the range.
+    public var sourceRange: ClosedRange<UInt32>?
     /// `expect none …`: the template describes what must *not* arrive.
     public var forbidden = false
 

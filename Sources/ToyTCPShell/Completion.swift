@@ -60,8 +60,9 @@ public struct Completion {
         case "record":
             return position == 1 ? (matching(["off"]), true) : ([], false)
         case "set":
-            if position == 1 { return (matching(StackOption.allCases.map(\.rawValue)), false) }
-            return (position == 2 ? matching(["on", "off"]) : [], false)
+            if position == 1 { return (matching(CommandReference.named("set")?.keywords ?? []), false) }
+            let values: [String: [String]] = ["expect": ["strict", "any"], "numbers": ["relative", "absolute"], "tolerance": []]
+            return (position == 2 ? matching(values[previous] ?? ["on", "off"]) : [], false)
         case "trace":
             return (position == 1 ? matching(["on", "off"]) : [], false)
         case "peer":

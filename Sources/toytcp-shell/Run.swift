@@ -18,6 +18,9 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Report every failure instead of stopping at the first.")
     var keepGoing = false
 
+    @Flag(name: .long, help: "Only parse and check the script (syntax, ranges, names); send nothing.")
+    var check = false
+
     @OptionGroup var network: NetworkOptions
 
     @OptionGroup(title: "packetdrill scripts (.pkt)") var packetdrill: PacketdrillOptions
@@ -30,6 +33,13 @@ struct Run: ParsableCommand {
             throw ValidationError("cannot read '\(file)': check the path (scripts usually live in examples/)")
         }
         let text = String(decoding: data, as: UTF8.self)
+        if check {
+            let errors = ScriptRunner(file: file, text: text).check()
+            for e in errors.prefix(20) { ConsoleOutput.error(e.description) }
+            if errors.isEmpty { ConsoleOutput.line("# \(file): checked, no errors") }
+            ConsoleOutput.flush()
+            Foundation.exit(errors.isEmpty ? 0 : 1)
+        }
         let net = try network.open(script: file, text: text)
         let runner = ScriptRunner(file: file, text: text, keepGoing: keepGoing)
         ConsoleOutput.line("# " + net.banner)

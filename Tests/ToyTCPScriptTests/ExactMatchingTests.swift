@@ -132,3 +132,148 @@ struct ScriptCheckTests {
         #expect(text.contains("test.ttcp:4:14: direction given twice"), "\(text)")
     }
 }
+
+/// Issue 11: "State history".
+@Suite("State history")
+struct StateHistoryTests {
+    @Test("wait accepts a state the connection passed through during the previous line")
+    func passedThrough() throws {
+        let script = """
+            peer echo 10.0.1.1 7
+            connect 10.0.1.1 7 as c
+            close c
+            wait c FIN-WAIT-2 within 1s
+            print c.history
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.contains { $0.hasPrefix("c: passed through FIN-WAIT-2 at ") }, "\(out)")
+        #expect(out.last?.contains("SYN-SENT 0.000000s, ESTABLISHED 0.020000s, FIN-WAIT-1 0.020000s, FIN-WAIT-2") == true, "\(out)")
+    }
+
+    @Test("a state from before the previous line does not count")
+    func tooOld() throws {
+        let script = "peer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\nsleep 1s\nwait c SYN-SENT within 100ms\n"
+        let (result, _, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("expected SYN-SENT within 100ms, still ESTABLISHED"))
+    }
+}
+
+/// Issue 11: "Loops and varied copies" and "Visibility" (the stack's counters).
+@Suite("Loops, varied copies and counters", .serialized)
+struct LoopTests {
+    @Test("repeat N runs its block N times with the index in expressions; blocks nest")
+    func repeatBlock() throws {
+        let script = """
+            let total = 0
+            repeat 3 {
+              repeat 2 as k {
+                let total = total + i * 10 + k
+              }
+            }
+            assert total == 63
+            print total
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.last == "63")
+    }
+
+    @Test("srcrange: each copy from the next address of a lab subnet; outside the lab is refused")
+    func sourceRange() throws {
+        let script = "inject S 10.0.0.2:1000 > 10.0.1.1:8080 count=3 srcrange=10.0.0.10-10.0.0.11 sport=2000+i\nexpect out S 10.0.0.11:2001 > 10.0.1.1:8080 within 1s\n"
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.contains { $0.contains("last: IP 10.0.0.10.2002 > 10.0.1.1.8080") }, "\(out)")
+        let (r2, _, e2) = try TestSupport.runScript("inject S 10.0.0.2:1000 > 10.0.1.1:8080 count=3 srcrange=10.0.0.10-10.0.2.11\n")
+        #expect(r2.exitStatus == 1 && r2.statementsRun == 0)
+        #expect(e2.joined().contains("srcrange must lie inside one lab subnet"))
+    }
+
+    @Test("an unclosed block and a stray } are reported before anything runs")
+    func badBlocks() throws {
+        let (r, _, err) = try TestSupport.runScript("repeat 2 {\nprint 1\n}\n}\nrepeat 3 {\n")
+        #expect(r.exitStatus == 1 && r.statementsRun == 0)
+        let text = err.joined(separator: "\n")
+        #expect(text.contains("test.ttcp:4:1: '}' without a 'repeat … {' to close"), "\(text)")
+        #expect(text.contains("test.ttcp:5:1: 'repeat … {' is never closed"), "\(text)")
+    }
+
+    @Test("a SYN flood in one line: count=20000 sport=1024+i seq=random against a toytcp listener")
+    func synFlood() throws {
+        let script = """
+            listen 8080 as l
+            inject S 10.0.0.2:1024 > 10.0.0.1:8080 count=20000 sport=1024+i seq=random win=65535
+            sleep 100ms
+            assert stack.packets_received >= 20000
+            assert stack.syn_backlog_drops > 0
+            assert l.halfopen == l.backlog && l.acceptq == 0
+            status
+            stats
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.contains { $0.hasPrefix("sent 20000 segments, varied per copy (last: IP 10.0.0.2.21023 > 10.0.0.1.8080: Flags [S]") }, "\(out)")
+        #expect(out.contains { $0.hasPrefix("syn_backlog_drops = ") })
+        #expect(out.contains { $0.hasPrefix("l: LISTEN port 8080: backlog 128, half-open 128, accept queue 0, SYNs dropped ") }, "\(out)")
+    }
+}
+
+/// Issue 11: "Time": packetdrill-style statement times with a tolerance.
+@Suite("Statement times")
+struct StatementTimeTests {
+    static func script(_ time: String) -> String {
+        "set tolerance 4ms\npeer echo 10.0.1.1 7\nconnect 10.0.1.1 7 as c\n+0 send c \"hi\"\n\(time) expect P. on c within 1s\nprint now\n"
+    }
+
+    @Test("an expect on time passes; now is µs since the start", arguments: ["+0.020", "+0.017", "+0.015~+0.025", "*", "0.040"])
+    func onTime(time: String) throws {
+        let (result, out, err) = try TestSupport.runScript(Self.script(time))
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out.last == "40000", "\(out)")
+    }
+
+    @Test("too early and too late fail, saying by how much", arguments: [("+0.030", "10ms early"), ("+0.010", "10ms late"), ("0.1", "60ms early")])
+    func offTime(time: String, message: String) throws {
+        let (result, _, err) = try TestSupport.runScript(Self.script(time))
+        #expect(result.exitStatus == 1)
+        #expect(err.joined().contains("the segment arrived \(message)"), "\(err)")
+    }
+
+    @Test("an action waits for its time")
+    func actionWaits() throws {
+        let (result, out, err) = try TestSupport.runScript("0.5 print now\n+0.25 print now\n")
+        #expect(result.exitStatus == 0, "\(err)")
+        #expect(out == ["500000", "750000"])
+    }
+}
+
+/// Issue 11: "relative numbering" as tcpdump prints and packetdrill writes it.
+@Suite("Relative numbers")
+struct RelativeNumberTests {
+    @Test("set numbers relative: a crafted handshake with seq=1 ack=1, matched and printed relative")
+    func handshake() throws {
+        let script = """
+            set numbers relative
+            peer echo 10.0.1.1 8080
+            inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1000 win=65535
+            expect S. 10.0.1.1:8080 > 10.0.0.2:40000 seq=0 ack=1 within 1s as synack
+            inject . 10.0.0.2:40000 > 10.0.1.1:8080 seq=1 ack=1 win=65535
+            inject P. 10.0.0.2:40000 > 10.0.1.1:8080 seq=1 ack=1 win=65535 "hello\\n"
+            expect P. 10.0.1.1:8080 > 10.0.0.2:40000 seq=1 ack=7 payload="hello\\n" within 1s as echoed
+            assert echoed.ack == 1007
+            """
+        let (result, out, err) = try TestSupport.runScript(script)
+        #expect(result.exitStatus == 0, "\(err)\n\(out)")
+        #expect(out.contains("sent IP 10.0.0.2.40000 > 10.0.1.1.8080: Flags [P.], seq 1:7, ack 1, win 65535, length 6: HTTP"), "\(out)")
+        #expect(out.contains("got IP 10.0.1.1.8080 > 10.0.0.2.40000: Flags [P.], seq 1:7, ack 7, win 65535, length 6: HTTP"), "\(out)")
+    }
+
+    @Test("absolute stays the default: seq=1 is sequence number 1")
+    func absoluteDefault() throws {
+        let (result, out, _) = try TestSupport.runScript("inject S 10.0.0.2:40000 > 10.0.1.1:8080 seq=1\n")
+        #expect(result.exitStatus == 0)
+        #expect(out.contains { $0.contains("Flags [S], seq 1, win") }, "\(out)")
+    }
+}

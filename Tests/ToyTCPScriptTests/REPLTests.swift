@@ -80,7 +80,7 @@ struct REPLTests {
         try t.type("peer echo 10.0.1.1 7"); try t.keys("Enter")
         try t.type("connect 10.0.1.1 7 as mylongname"); try t.keys("Enter")
         try t.waitFor("the connection") { $0.contains("mylongname ESTABLISHED>") }
-        try t.type("stat"); try t.keys("Tab")
+        try t.type("statu"); try t.keys("Tab")  // "stat" is ambiguous: stats, status
         try t.waitFor("status completed") { $0.contains("ESTABLISHED> status") }
         try t.keys("C-u")
         try t.type("close my"); try t.keys("Tab")
