@@ -21,6 +21,8 @@
 #include <linux/if_tun.h>
 #include <linux/errqueue.h>
 #include <linux/sockios.h>
+#include <linux/if_packet.h>
+#include <time.h>
 
 static inline int pktd_ioctl_int(int fd, unsigned long request, int *value) { return ioctl(fd, request, value); }
 
@@ -158,4 +160,56 @@ static inline int pktd_getsockopt(int fd, int level, int name, void *buf, int *l
 }
 static inline int pktd_errno(void) { return errno; }
 static inline int pktd_gettid(void) { return (int)syscall(SYS_gettid); }
+
+/// An AF_PACKET socket on `ifname` with kernel receive timestamps: packetdrill sniffs outbound
+/// segments this way, so their times are the kernel's, not when this process got to read them.
+static inline int pktd_packet_open(const char *ifname) {
+    int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(0x0003));
+    if (fd < 0) return -1;
+    struct sockaddr_ll a;
+    memset(&a, 0, sizeof a);
+    a.sll_family = AF_PACKET;
+    a.sll_protocol = htons(0x0003);
+    a.sll_ifindex = (int)if_nametoindex(ifname);
+    if (a.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) { close(fd); return -1; }
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, 35 /* SO_TIMESTAMPNS */, &on, sizeof on);
+    return fd;
+}
+
+/// One sniffed packet: its length, and whether it was outbound, with the kernel's CLOCK_REALTIME
+/// timestamp in seconds; -1 when nothing is waiting.
+static inline long pktd_packet_recv(int fd, void *buf, size_t len, int *outgoing, double *when) {
+    struct iovec iov = { buf, len };
+    struct sockaddr_ll from;
+    unsigned char control[256];
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    long n = recvmsg(fd, &msg, 0);
+    if (n < 0) return -1;
+    *outgoing = from.sll_pkttype == PACKET_OUTGOING;
+    *when = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == 35) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            *when = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        }
+    }
+    return n;
+}
+
+/// CLOCK_REALTIME minus CLOCK_MONOTONIC, in seconds: turns a packet timestamp into monotonic time.
+static inline double pktd_realtime_offset(void) {
+    struct timespec r, m;
+    clock_gettime(CLOCK_REALTIME, &r);
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    return ((double)r.tv_sec + (double)r.tv_nsec / 1e9) - ((double)m.tv_sec + (double)m.tv_nsec / 1e9);
+}
 #endif

@@ -9,6 +9,8 @@ import Foundation
 final class KernelNamespace {
     let name: String
     let tun: Int32
+    /// AF_PACKET socket on tun0: outbound segments with the kernel's timestamps (-1 if unavailable).
+    private(set) var sniffer: Int32 = -1
     private let original: Int32
 
     struct SetupError: Error, CustomStringConvertible { var description: String }
@@ -46,6 +48,7 @@ final class KernelNamespace {
             close()
             throw SetupError(description: "configuring tun0 failed: \(setup)")
         }
+        sniffer = pktd_packet_open("tun0")
     }
 
     static func prefixLength(_ mask: String) -> Int {
@@ -57,6 +60,7 @@ final class KernelNamespace {
         guard !closed else { return }
         closed = true
         Glibc.close(tun)
+        if sniffer >= 0 { Glibc.close(sniffer) }
         _ = pktd_setns_net(original)
         Glibc.close(original)
         _ = Shell.run("ip netns del \(name)")
