@@ -105,7 +105,7 @@ extension KernelRunner {
 
     /// Runs a `%{ … }%` block in python3 with the `tcpi_*` values of TCP_INFO (and `SK_MEMINFO_*`) of
     /// the socket under test bound, as packetdrill does.
-    func python(_ code: String, line: Int) throws {
+    func pythonSource(_ code: String, line: Int) -> String {
         var prelude = "import sys\n"
         for (k, v) in PktSymbols.python.sorted(by: { $0.key < $1.key }) { prelude += "\(k) = \(v)\n" }
         if let fd = socketUnderTest {
@@ -136,8 +136,11 @@ extension KernelRunner {
         let indent = lines.dropFirst().filter { !$0.trimmed.isEmpty }.map { $0.prefix { $0 == " " || $0 == "\t" }.count }.min() ?? 0
         let body = ([lines.first?.trimmed ?? ""] + lines.dropFirst().map { String($0.dropFirst(min(indent, $0.prefix { $0 == " " || $0 == "\t" }.count))) })
             .joined(separator: "\n")
+        return prelude + "exec(compile(" + KernelRunner.pythonString(body) + ", " + KernelRunner.pythonString("\(script.file):\(line)") + ", 'exec'))\n"
+    }
+
+    func runPython(_ text: String, line: Int) throws {
         let path = "/tmp/pktdrill-\(getpid())-\(line).py"
-        let text = prelude + "exec(compile(" + KernelRunner.pythonString(body) + ", " + KernelRunner.pythonString("\(script.file):\(line)") + ", 'exec'))\n"
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
             throw Failure(line: line, message: "cannot write \(path)")
         }

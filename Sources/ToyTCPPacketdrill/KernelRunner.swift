@@ -41,6 +41,8 @@ public final class KernelRunner {
     var tsOffset: UInt32?
     var pending: PendingCall?
     var socketUnderTest: Int32?
+    /// `%{ … }%` blocks with the TCP_INFO values of their time, run after the script.
+    var pythonBlocks: [(line: Int, source: String)] = []
     /// CLOCK_REALTIME - CLOCK_MONOTONIC: sniffed packets carry realtime stamps.
     let realtimeOffset = pktd_realtime_offset()
     /// `--mss=N`: inbound segments longer than N arrive as a GSO burst of N-byte segments.
@@ -88,6 +90,7 @@ public final class KernelRunner {
         do {
             for event in script.events { try handle(event) }
             try finishPending(deadline: nil)
+            for (line, source) in pythonBlocks { try runPython(source, line: line) }
             return 0
         } catch let f as Failure {
             output("\(script.file):\(f.line): \(f.message)")
@@ -207,9 +210,9 @@ public final class KernelRunner {
         case .python(let code):
             let t = scriptTime(event.time) ?? elapsed()
             try wait(until: t, line: line)
-            let began = now()
-            try python(code, line: line)
-            start += now() - began
+            // TCP_INFO is read now; python runs after the script, as packetdrill does, so its start-up
+            // time does not stretch the kernel's timeline (tcpi_rwnd_limited and friends count it).
+            pythonBlocks.append((line, pythonSource(code, line: line)))
             lastTime = t
         }
     }
@@ -314,7 +317,7 @@ public final class KernelRunner {
         while let c = currentConnection,
               live.segment.sourcePort != c.local.port || live.segment.destinationPort != c.remote.port,
               connections.contains(where: { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }) {
-            remember("> (earlier connection) " + summary(live.bytes()))
+            remember("> (earlier connection) " + summary(live.bytes()), at: t)
             if outboundQueue.isEmpty {
                 while outboundQueue.isEmpty && elapsed() < deadline { drainTun(timeout: min(deadline - elapsed(), 0.01)) }
                 guard !outboundQueue.isEmpty else {
@@ -355,12 +358,15 @@ public final class KernelRunner {
             lines.append("actual packet:  " + String(format: "%.6f ", t) + relativeSummary(rel))
             lines.append("actual (absolute): " + liveLine)
             if !recent.isEmpty { lines.append("last segments before it:"); lines += recent.suffix(4).map { "  " + $0 } }
+            // The actual segment as RFC 791 / RFC 9293 draw the headers.
+            lines.append("actual segment's headers:")
+            lines += HeaderDiagram.string(live.bytes()).split(separator: "\n").map { "  " + $0 }
             throw Failure(line: line, message: lines.joined(separator: "\n"))
         }
         if let time, t < time - options.tolerance || t > (latest ?? time) + options.tolerance {
             throw Failure(line: line, message: String(format: "error handling packet: timing error: expected outbound packet at %.6f sec but happened at %.6f sec; tolerance %.6f sec", time, t, options.tolerance))
         }
-        remember(liveLine)
+        remember(liveLine, at: t)
         // Later relative times count from when it really came (packetdrill's adjust_relative_event_times).
         lastTime = t
     }
@@ -378,8 +384,8 @@ public final class KernelRunner {
         return "live packet field \(names[name] ?? name): \(rest)"
     }
 
-    func remember(_ s: String) {
-        recent.append(String(format: "%.6f ", elapsed()) + s)
+    func remember(_ s: String, at t: Double? = nil) {
+        recent.append(String(format: "%.6f ", t ?? elapsed()) + s)
         if recent.count > 8 { recent.removeFirst() }
     }
 
