@@ -87,6 +87,8 @@ public final class KernelRunner {
         setenv("PACKETDRILL_PID", String(getpid()), 1)
         defer { unlink("/tmp/sysctl_restore_\(getpid()).sh") }
         start = now()
+        calls.realtimeStart = start + realtimeOffset
+        calls.tolerance = options.tolerance
         do {
             for event in script.events { try handle(event) }
             try finishPending(deadline: nil)
@@ -204,6 +206,7 @@ public final class KernelRunner {
             let status = Shell.run(Shell.withInterpreter(command)) { text += $0 }
             // The command's own run time does not count against the script's timeline (packetdrill).
             start += now() - began
+            calls.realtimeStart = start + realtimeOffset
             if !text.isEmpty { output(text.hasSuffix("\n") ? String(text.dropLast()) : text) }
             guard status == 0 else { throw Failure(line: line, message: "non-zero status \(status) from command: \(command)") }
             lastTime = t

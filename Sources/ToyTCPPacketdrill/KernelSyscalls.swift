@@ -18,6 +18,9 @@ struct KernelSyscalls: Sendable {
     var local: UInt32
     var remote: UInt32
     var fds: [Int32: Int32] = [:]
+    /// CLOCK_REALTIME of script time 0, and the tolerance: SCM_TIMESTAMPING values are script times.
+    var realtimeStart = 0.0
+    var tolerance = 0.004
     static let port: UInt16 = 8080
 
     func live(_ fd: Int32) -> Int32 { fds[fd] ?? fd }
@@ -124,7 +127,7 @@ struct KernelSyscalls: Sendable {
                     if Int64(msgFlags) != w { mismatch = "msg_flags: expected \(w) vs actual \(msgFlags)" }
                 }
                 if mismatch == nil, let control = a[1].field("msg_control") {
-                    mismatch = try KernelSyscalls.checkCmsgs(control, Array(cmsgs.prefix(Int(count))))
+                    mismatch = try checkCmsgs(control, Array(cmsgs.prefix(Int(count))))
                 }
             }
         case "close":
@@ -241,7 +244,8 @@ struct KernelSyscalls: Sendable {
     static let returnsFD: Set<String> = ["socket", "accept", "accept4", "epoll_create", "epoll_create1", "open"]
 
     /// Compares received control messages with the script's `msg_control=[{cmsg_level=…, …}]`.
-    static func checkCmsgs(_ want: PktExpr, _ got: [pktd_cmsg]) throws(SyscallError) -> String? {
+    func checkCmsgs(_ want: PktExpr, _ got: [pktd_cmsg]) throws(SyscallError) -> String? {
+        let value = KernelSyscalls.value
         guard case .list(let items) = want else { return nil }
         guard items.count == got.count else { return "msg_control: expected \(items.count) cmsgs vs actual \(got.count)" }
         for (w, g) in zip(items, got) {
@@ -262,6 +266,24 @@ struct KernelSyscalls: Sendable {
             case .integer, .symbol, .or:
                 let v = try value(d)
                 if u32(0) != v { return "cmsg_data: expected \(v) vs actual \(u32(0))" }
+            case .structure(let fields) where fields.contains(where: { $0.name == "scm_sec" }):
+                // struct scm_timestamping: the software stamp (tv_sec, tv_nsec as 64-bit), in script time.
+                func i64(_ at: Int) -> Double {
+                    guard at + 8 <= data.count else { return -1 }
+                    var v: UInt64 = 0
+                    for k in 0..<8 { v |= UInt64(data[at + k]) << (8 * UInt64(k)) }
+                    return Double(Int64(bitPattern: v))
+                }
+                let got = i64(0) + i64(8) / 1e9 - realtimeStart
+                var sec: Int64 = 0, nsec: Int64 = 0
+                for f in fields {
+                    if f.name == "scm_sec" { sec = try value(f.value) }
+                    if f.name == "scm_nsec" { nsec = try value(f.value) }
+                }
+                let want = Double(sec) + Double(nsec) / 1e9
+                if abs(got - want) > tolerance {
+                    return String(format: "scm_timestamping: expected %.6f sec vs actual %.6f sec (tolerance %.6f)", want, got, tolerance)
+                }
             case .structure(let fields):
                 // struct sock_extended_err: u32 ee_errno; u8 origin, type, code, pad; u32 info, data.
                 let layout: [String: (Int, Int)] = ["ee_errno": (0, 4), "ee_origin": (4, 1), "ee_type": (5, 1),

@@ -46,6 +46,8 @@ enum PktSymbols {
         "SOF_TIMESTAMPING_OPT_TX_SWHW": 16384,
         "SPLICE_F_MOVE": 1, "SPLICE_F_NONBLOCK": 2, "SPLICE_F_MORE": 4, "SPLICE_F_GIFT": 8,
         "NULL": 0,
+        // errno values used as data (ee_errno=ENOMSG).
+        "ENOMSG": 42, "EAGAIN": 11, "EINVAL": 22, "ENOENT": 2,
     ]
 
     /// TCP states and TCP_INFO option bits, bound in python blocks too.
