@@ -187,8 +187,11 @@ public final class KernelRunner {
         case .packet(let p) where p.inbound:
             let t = scriptTime(event.time) ?? elapsed()
             try wait(until: t, line: line)
+            // When this process runs late (a busy machine), later times count from when the segment
+            // really went in, so the kernel is timed against the stimulus it got, not our lateness.
+            let actual = elapsed()
             try inject(p, line: line)
-            lastTime = t
+            lastTime = max(t, actual)
         case .packet(let p):
             let latest = event.time.latest.map { (event.time.kind == .absolute ? 0 : lastTime) + $0 }
             try expect(p, time: scriptTime(event.time), latest: latest, line: line)
@@ -196,8 +199,9 @@ public final class KernelRunner {
             let t = scriptTime(event.time) ?? elapsed()
             try wait(until: t, line: line)
             try finishPending(deadline: nil, line: line)
-            lastTime = t
-            try syscall(call, event: event, at: t)
+            let actual = elapsed()
+            lastTime = max(t, actual)
+            try syscall(call, event: event, at: max(t, actual))
         case .shell(let command):
             let t = scriptTime(event.time) ?? elapsed()
             try wait(until: t, line: line)
