@@ -57,7 +57,7 @@ public struct CommandReference: Sendable {
               example: "abort c", keywords: [],
               parse: { p in .abort(p.connectionRef()) }),
         .init(name: "status", usage: "status [NAME]",
-              summary: "state and variables: SND.UNA/NXT/WND, RCV.NXT/WND, cwnd, SRTT, RTO, queues", example: "status", keywords: [],
+              summary: "state and variables: SND.UNA/NXT/WND, RCV.NXT/WND, cwnd, SRTT, RTO, queues; listeners: backlog, half-open, accept queue, SYNs dropped, SYN-ACK retransmissions", example: "status", keywords: [],
               parse: { p in let r = p.connectionRef(); return .status(r.name == nil ? nil : r) }),
         .init(name: "set", usage: "set [OPTION VALUE]",
               summary: "stack options for new connections: " + StackOption.allCases.map(\.rawValue).joined(separator: " ")
@@ -82,7 +82,7 @@ public struct CommandReference: Sendable {
                   let (t, w, n) = try p.parseTemplate(.expect)
                   return .expect(t, within: w ?? .seconds(1), name: n)
               }),
-        .init(name: "wait", usage: "wait [NAME] STATE [within T]", summary: "waits (default 1s) until the connection is in STATE",
+        .init(name: "wait", usage: "wait [NAME] STATE [within T]", summary: "waits (default 1s) until the connection is in STATE, or has passed through it since the previous line began (NAME.history lists them)",
               example: "wait c ESTABLISHED within 1s", keywords: ["within"] + ["ESTABLISHED", "CLOSED", "CLOSE-WAIT", "TIME-WAIT", "FIN-WAIT-2", "LAST-ACK", "SYN-SENT", "SYN-RECEIVED"],
               parse: { p throws(ScriptError) in try p.parseWait() }),
         .init(name: "trace", usage: "trace on|off", summary: "prints every segment in and out (tcpdump -S line) and every state change",

@@ -146,7 +146,7 @@ extension Interpreter {
                                 flags: t.flags ?? [], window: route.window))
         do {
             let bytes = try r.bytes(base: base)
-            if let p = IPv4Packet.parseForMatching(bytes) { learnSequenceBases(p) }
+            if relativeNumbers, (t.flags ?? []).contains(.syn), let p = IPv4Packet.parseForMatching(bytes) { learnSequenceBases(p) }
             return (bytes, route)
         } catch {
             throw ctx.error(error.message)

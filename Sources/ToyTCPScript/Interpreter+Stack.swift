@@ -221,8 +221,8 @@ extension Interpreter {
             throw ctx.error("\(verb) \(e.name): \(error)")
         }
         network.flush()
-        // Let the immediate consequences (FIN or RST out, the peer's answer) happen before printing.
-        _ = wait(for: .milliseconds(50)) { false }
+        // No time passes here (a script says how long to wait: `wait c TIME-WAIT`, which also accepts
+        // a state passed through since this line, or a timed next line).
         refresh(e)
         output("\(e.name): \(e.state)")
     }

@@ -42,6 +42,8 @@ public struct ResolvedTemplate: Sendable {
     public var options: [Option] = []
     public var noOptions = false
     public var payload: [UInt8]?
+    /// Set by `absolute(seqBase:ackBase:)`: the bases, so mismatches show relative numbers too.
+    var relativeBases: (seq: UInt32, ack: UInt32)?
 
     public init() {}
 
@@ -106,6 +108,7 @@ public struct ResolvedTemplate: Sendable {
     /// `seq`, `ackBase` to `ack` and to SACK edges (they acknowledge the other direction's bytes).
     public func absolute(seqBase: UInt32, ackBase: UInt32) -> ResolvedTemplate {
         var r = self
+        r.relativeBases = (seqBase, ackBase)
         r.fields = fields.map { f, v in
             switch f.name {
             case "seq": return (f, Int64(UInt32(v) &+ seqBase))
@@ -150,7 +153,15 @@ public struct ResolvedTemplate: Sendable {
             out.append("\(name): expected \(want) (0x\(String(want, radix: 16))), got \(got) (0x\(String(got, radix: 16)))")
         }
         if let flags, flags != s.flags { out.append("flags: expected [\(flags)], got [\(s.flags)]") }
-        for (f, v) in fields { num(f.name, v, f.read(packet)) }
+        for (f, v) in fields {
+            let got = f.read(packet)
+            if let bases = relativeBases, f.name == "seq" || f.name == "ack", v != got {
+                let base = f.name == "seq" ? bases.seq : bases.ack
+                out.append("\(f.name): expected \(UInt32(v) &- base) (relative; \(v) absolute), got \(UInt32(got) &- base) (relative; \(got) absolute)")
+                continue
+            }
+            num(f.name, v, got)
+        }
         if ipChecksum != nil || tcpChecksum != nil {
             let right = packet.bytes()
             let hl = packet.header.headerLength

@@ -98,7 +98,7 @@ public struct ScriptChecker {
         var out: [(String, Int)] = []
         if case .connection(let r, _) = t.route, let n = r.name { out.append((n, r.column)) }
         func slot(_ s: TemplateSlot) { if case .value(let e) = s { out += references(e) } }
-        for f in HeaderField.all { if let s = t.fields[f.name] { slot(s) } }
+        for s in t.fields.values { slot(s) }
         if case .value(let e)? = t.tcpChecksum { out += references(e) }
         if case .value(let e)? = t.ipChecksum { out += references(e) }
         for o in t.options {

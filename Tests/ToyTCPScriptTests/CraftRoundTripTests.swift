@@ -68,3 +68,36 @@ struct CraftRoundTripTests {
         #expect(rows[3][12] == "0x1234", "\(rows[3])")
     }
 }
+
+/// Issue 11: the one-line SYN flood in the lab, against a toytcp listener (the `echoserver` example in
+/// host2, started by the script itself).
+@Suite("SYN flood in the lab", .serialized,
+       .enabled(if: TestSupport.labAvailable || TestSupport.mustRunLab,
+                "needs root to create network namespaces (run as root, or set CI=true to require it)"))
+struct LabSynFloodTests {
+    @Test("inject S … count=20000 sport=1024+i seq=1000+i: each copy varied, answered by a toytcp listener")
+    func flood() throws {
+        let root = TestSupport.packageRoot.path
+        let prefix = "ttf\(getpid() % 100000)\(UInt16.random(in: 0...999))"
+        // host1's kernel must not reset the SYN-ACKs to ports it never opened.
+        let up = try TestSupport.run(root + "/scripts/lab-up.sh", ["--prefix", prefix, "--rst-filter", "host1"], timeout: 30)
+        defer { _ = try? TestSupport.run(root + "/scripts/lab-down.sh", ["--prefix", prefix, "--kill"], timeout: 30) }
+        try #require(up.status == 0, "lab-up failed: \(up.stderr)")
+        let echoserver = TestSupport.executable.deletingLastPathComponent().appendingPathComponent("echoserver").path
+        try #require(FileManager.default.isExecutableFile(atPath: echoserver), "build the echoserver example first")
+        let file = NSTemporaryDirectory() + "flood-\(prefix).ttcp"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try """
+            host2 '\(echoserver) 10.0.1.1 7' as srv
+            sleep 500ms
+            inject S 10.0.0.1:1024 > 10.0.1.1:7 count=20000 sport=1024+i seq=1000+i win=65535
+            expect S. 10.0.1.1:7 > 10.0.0.1:1024 ack=1001 within 1s
+            expect S. 10.0.1.1:7 > 10.0.0.1:1100 ack=1077 within 1s
+            assert srv.running
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try TestSupport.run(TestSupport.executable.path, ["run", "--netns", "\(prefix)-host1", file], timeout: 90)
+        #expect(r.status == 0, "\(r.stderr)\n\(r.stdout)")
+        #expect(r.stdout.contains("sent 20000 segments, varied per copy (last: IP 10.0.0.1.21023 > 10.0.1.1.7: Flags [S], seq 20999,"), "\(r.stdout)")
+    }
+}
