@@ -67,6 +67,13 @@ public final class KernelRunner {
             output("\(script.file):\(at.line):\(at.column): unsupported option --\(name)")
             return 1
         }
+        // Every construct is checked before anything runs: an unsupported one is never a silent pass.
+        for event in script.events {
+            if case .syscall(let call) = event.kind, !KernelSyscalls.supported.contains(call.name) {
+                output("\(script.file):\(event.location.line):\(event.location.column): unsupported system call '\(call.name)'")
+                return 1
+            }
+        }
         do {
             net = try KernelNamespace(local: options.local, remote: options.remote, gateway: options.gateway,
                                       netmask: options.netmask)

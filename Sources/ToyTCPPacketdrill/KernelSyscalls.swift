@@ -241,6 +241,13 @@ struct KernelSyscalls: Sendable {
         return SyscallOutcome(result: Int64(r), errno: e, outputMismatch: mismatch, newFDs: newFDs)
     }
 
+    /// The calls `run` knows; any other is an error before the script starts.
+    static let supported: Set<String> = [
+        "socket", "bind", "listen", "accept", "accept4", "connect", "read", "write", "send", "recv", "sendto",
+        "recvfrom", "sendmsg", "recvmsg", "close", "shutdown", "setsockopt", "getsockopt", "fcntl", "ioctl",
+        "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "poll", "pipe", "splice", "open", "sendfile",
+    ]
+
     static let returnsFD: Set<String> = ["socket", "accept", "accept4", "epoll_create", "epoll_create1", "open"]
 
     /// Compares received control messages with the script's `msg_control=[{cmsg_level=…, …}]`.

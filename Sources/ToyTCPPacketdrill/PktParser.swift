@@ -51,7 +51,7 @@ public struct PktParser {
             } else if isIdentStart(k) {
                 let text = try readSyscallText(&s, at: kindAt)
                 let call = try parseSyscall(text, at: kindAt)
-                script.events.append(PktEvent(time: time, kind: .syscall(call), location: at))
+                script.events.append(PktEvent(time: time, kind: .syscall(call), location: kindAt))
             } else {
                 throw error(kindAt, "unexpected '\(Character(k))': expected a packet (< or >), a system call, a `command` or %{ python }%")
             }

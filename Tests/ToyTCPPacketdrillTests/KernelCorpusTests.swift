@@ -121,6 +121,6 @@ import Testing
         let (status, output) = try Self.runScript(named: "unsupported.pkt",
                                                   "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 frobnicate(3) = 0\n")
         #expect(status == 1)
-        #expect(output.contains("unsupported.pkt:2: unsupported system call 'frobnicate'"), "\(output)")
+        #expect(output.contains("unsupported.pkt:2:4: unsupported system call 'frobnicate'"), "\(output)")
     }
 }

@@ -73,7 +73,7 @@ enum Corpus {
         #expect(c.name == "recvmsg" && c.result == .integer(1000))
         #expect(c.arguments[1].field("msg_iov") == .list([.structure([PktField(name: nil, value: .ellipsis), PktField(name: nil, value: .integer(1000))])]))
         #expect(r.result == .integer(-1) && r.errno == "EAGAIN")
-        #expect(s.events[1].location == PktLocation(line: 4, column: 4))
+        #expect(s.events[1].location == PktLocation(line: 4, column: 7))
     }
 
     @Test func badLinesGiveLineAndColumn() {
