@@ -2,8 +2,9 @@ import CToyTCPPacketdrill
 import Foundation
 
 /// The private network namespace a kernel run happens in: created with a unique name (`ip netns add
-/// pktdrill-PID-N`), entered by the calling thread, with packetdrill's `tun0` holding the local address
-/// and a route to the remote one; `close()` returns to the original namespace and deletes it.
+/// pktdrill-PID-N`), entered by the calling thread and then unnamed (it ends with the last thread in
+/// it), with packetdrill's `tun0` holding the local address and a route to the remote one; `close()`
+/// returns the thread to its original namespace.
 ///
 /// Threads this thread creates afterwards, and the commands it runs, inherit the namespace.
 final class KernelNamespace {
@@ -34,10 +35,12 @@ final class KernelNamespace {
             throw SetupError(description: "cannot enter network namespace \(name)")
         }
         Glibc.close(fd)
+        // The name goes now: the namespace lives on while this thread is in it and ends with the
+        // process, so a run that is killed leaves nothing behind.
+        Shell.run("ip netns del \(name)")
         tun = pktd_tun_open("tun0")
         guard tun >= 0 else {
             _ = pktd_setns_net(original)
-            _ = Shell.run("ip netns del \(name)")
             throw SetupError(description: "cannot create tun0 (/dev/net/tun)")
         }
         let prefix = KernelNamespace.prefixLength(netmask)
@@ -63,7 +66,6 @@ final class KernelNamespace {
         if sniffer >= 0 { Glibc.close(sniffer) }
         _ = pktd_setns_net(original)
         Glibc.close(original)
-        _ = Shell.run("ip netns del \(name)")
     }
     deinit { close() }
 }
