@@ -56,7 +56,8 @@ public final class KernelRunner {
         self.output = output
         calls = KernelSyscalls(local: IPv4Address(options.local)?.rawValue ?? 0, remote: IPv4Address(options.remote)?.rawValue ?? 0)
         for (name, value, _) in script.options {
-            if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = v / 1e6 }
+            // The script's own tolerance, or the command line's when that is larger (a slow machine's).
+            if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = max(options.tolerance, v / 1e6) }
             if name == "mss", let v = Int(value) { mss = v }
         }
     }

@@ -17,7 +17,7 @@ struct PacketdrillOptions: ParsableArguments {
     var gatewayIP = "10.0.0.254"
     @Option(name: .customLong("netmask_ip"), help: "Netmask of the local address (default 255.255.255.0).")
     var netmaskIP = "255.255.255.0"
-    @Option(name: .customLong("tolerance_usecs"), help: "Timing tolerance in microseconds (default 4000).")
+    @Option(name: .customLong("tolerance_usecs"), help: "Timing tolerance in microseconds (default 4000; a script's own --tolerance_usecs line wins when larger).")
     var toleranceUsecs: Int?
     @Option(name: .customShort("D"), help: "NAME=VALUE, replacing NAME in the script (TFO_COOKIE and CMSG_* have defaults).")
     var defines: [String] = []

@@ -78,9 +78,10 @@ import Testing
         for name in scripts {
             var (status, output) = try Self.run(["run", Corpus.folder + "/" + name])
             if status != 0 && Self.isTiming(output) {
-                // Timing-sensitive under load (the kernel here runs at HZ=250): one retry, reported.
+                // Timing-sensitive under load (the kernel here runs at HZ=250): one retry, reported, with
+                // the tolerance upstream's runner uses on slow machines (KSFT_MACHINE_SLOW: 14 ms).
                 retried.append(name)
-                (status, output) = try Self.run(["run", Corpus.folder + "/" + name])
+                (status, output) = try Self.run(["run", "--tolerance_usecs", "14000", Corpus.folder + "/" + name])
             }
             if status != 0 {
                 if let why = Self.knownFailures[name] {
@@ -92,7 +93,7 @@ import Testing
                 nowPassing.append(name)
             }
         }
-        if !retried.isEmpty { print("packetdrill corpus: retried once for timing: \(retried.joined(separator: ", "))") }
+        if !retried.isEmpty { print("packetdrill corpus: retried once for timing (tolerance 14 ms): \(retried.joined(separator: ", "))") }
         print("packetdrill corpus against the kernel: \(scripts.count - failures.count - known.count) of \(scripts.count) pass")
         if !known.isEmpty { print("known failures (README, packetdrill scripts):\n" + known.joined(separator: "\n")) }
         #expect(failures.isEmpty, "\(failures.count) of \(scripts.count) failed:\n\(failures.joined(separator: "\n"))")
