@@ -100,6 +100,10 @@ extension Connection {
         rcv.advertisedEdge = rcv.nxt + Int(s.window)
         if snd.max != snd.iss {
             noteRetransmission()
+            if passive {
+                context.statistics.synAckRetransmissions += 1
+                origin?.synAckRetransmissions += 1
+            }
         } else if !timestampsEnabled {
             rttTimedSeq = snd.iss + 1
             rttTimedAt = now

@@ -44,6 +44,8 @@ final class Connection {
     unowned let context: StackContext
     /// The listener whose passive OPEN made this connection (it returns to LISTEN on RST, RFC 9293 §3.10.7.4).
     var listener: ListenerID?
+    /// That listener, for its counters (SYN-ACK retransmissions); weak so a closed listener goes away.
+    weak var origin: Listener?
 
     private(set) var state: TCPState = .closed
     var snd = SendSequence()

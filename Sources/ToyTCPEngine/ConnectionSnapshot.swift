@@ -68,27 +68,3 @@ public struct ConnectionSnapshot: Hashable, Sendable {
         self.sackEnabled = sackEnabled; self.timestampsEnabled = timestampsEnabled
     }
 }
-
-/// Counters of the whole stack: what arrived that could not be used, and what was answered.
-public struct StackStatistics: Hashable, Sendable {
-    public var packetsReceived = 0
-    public var packetsSent = 0
-    /// Packets that failed to parse (`WireError`), counted and dropped.
-    public var malformedDropped = 0
-    /// Segments whose TCP checksum was wrong, counted and dropped.
-    public var badChecksumDropped = 0
-    /// Segments to no connection and no listener (answered with RST unless they were RSTs).
-    public var noConnectionSegments = 0
-    public var resetsSent = 0
-    public var challengeAcksSent = 0
-    /// SYNs dropped because a listener's backlog was full.
-    public var synBacklogDrops = 0
-    public var retransmissions = 0
-    /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
-    public var retransmissionTimeouts = 0
-    /// Tail loss probes sent (RFC 8985 §7).
-    public var lossProbes = 0
-    /// Retransmissions found lost by SACK and sent again before the RTO (RFC 8985 §6.2 time order).
-    public var lostRetransmissions = 0
-    public init() {}
-}

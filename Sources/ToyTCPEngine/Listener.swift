@@ -16,6 +16,11 @@ final class Listener {
     var embryonic: Set<ConnectionID> = []
     /// ESTABLISHED connections waiting for `accept`, oldest first.
     var acceptQueue: [ConnectionID] = []
+    // Counters for `ListenerSnapshot`.
+    var synsDropped = 0
+    var synAckRetransmissions = 0
+    var cookiesSent = 0
+    var cookiesValidated = 0
 
     init(id: ListenerID, address: IPv4Address?, port: UInt16, backlog: Int) {
         self.id = id
@@ -25,6 +30,13 @@ final class Listener {
     }
 
     var isFull: Bool { embryonic.count + acceptQueue.count >= backlog }
+
+    func snapshot() -> ListenerSnapshot {
+        ListenerSnapshot(id: id, address: address, port: port, backlog: backlog, halfOpen: embryonic.count,
+                         acceptQueued: acceptQueue.count, synsDropped: synsDropped,
+                         synAckRetransmissions: synAckRetransmissions, cookiesSent: cookiesSent,
+                         cookiesValidated: cookiesValidated)
+    }
 
     func matches(_ address: IPv4Address, _ port: UInt16) -> Bool {
         port == self.port && (self.address == nil || self.address == address)

@@ -240,6 +240,9 @@ public final class Stack {
     /// The live connections, oldest first.
     public var connectionIDs: [ConnectionID] { connectionsByID.keys.sorted() }
 
+    /// A copy of a listener's queues and flood counters, or `nil` if the id is unknown.
+    public func listenerSnapshot(_ id: ListenerID) -> ListenerSnapshot? { listeners[id]?.snapshot() }
+
     /// The listeners, oldest first.
     public var listenerIDs: [ListenerID] { listeners.keys.sorted { $0.rawValue < $1.rawValue } }
 
@@ -324,10 +327,12 @@ public final class Stack {
         guard seg.flags.contains(.syn) else { return }
         guard !l.isFull else {
             context.statistics.synBacklogDrops += 1
+            l.synsDropped += 1
             return
         }
         let c = makeConnection(tuple, at: now)
         c.listener = l.id
+        c.origin = l
         l.embryonic.insert(c.id)
         c.acceptSYN(seg, at: now)
         afterActivity(c)
