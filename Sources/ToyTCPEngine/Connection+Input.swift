@@ -92,7 +92,7 @@ extension Connection {
         if synUnacknowledged, listener != nil, seg.flags.contains(.syn), !seg.flags.contains(.ack),
            !seg.flags.contains(.rst), seg.seq == rcv.irs {
             // The peer's SYN again (our SYN-ACK was lost): answer with the SYN-ACK, as Linux does.
-            synPending = true
+            answerRepeatedSYN(at: now)
             return
         }
         // First: sequence number (and PAWS, RFC 7323 §5.3, before it).
@@ -245,7 +245,7 @@ extension Connection {
     private func processSYN(_ seg: IncomingSegment, at now: Instant) {
         if state == .synReceived, listener != nil, seg.seq == rcv.irs {
             // A retransmitted SYN of the same handshake: answer with the SYN-ACK again.
-            synPending = true
+            answerRepeatedSYN(at: now)
             return
         }
         sendChallengeACK(at: now)

@@ -33,9 +33,15 @@ extension Connection {
     // MARK: Building segments
 
     /// The timestamp clock (RFC 7323 §5.4): milliseconds, offset per connection.
-    func timestampClock(_ now: Instant) -> UInt32 {
-        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
+    func timestampClock(_ now: Instant) -> UInt32 { Connection.timestampClock(now, offset: tsOffset) }
+
+    static func timestampClock(_ now: Instant, offset: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ offset
     }
+
+    /// The per-connection offset of the timestamp clock, derived from the ISS so that a SYN cookie's
+    /// connection (ISS = cookie) finds the clock its SYN-ACK used.
+    static func timestampOffset(iss: SequenceNumber) -> UInt32 { iss.rawValue &* 2654435761 }
 
     /// A segment carrying the current ACK, window, timestamps and SACK blocks.
     private func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {

@@ -28,7 +28,9 @@ extension Connection {
     /// give up after the retry limit (RFC 9293 §3.8.3 R2).
     private func retransmitTimerExpired(at now: Instant) {
         let handshaking = state == .synSent || state == .synReceived || synUnacknowledged
-        let limit = handshaking ? configuration.synRetries : configuration.dataRetries
+        // A passive open's SYN-ACK has its own limit (Linux tcp_synack_retries = 5, tcp_syn_retries = 6).
+        let limit = handshaking ? (listener != nil ? configuration.synAckRetries : configuration.synRetries)
+                                : configuration.dataRetries
         guard snd.una != snd.max || handshaking else { return }
         // A peer that shrank its window to zero while data was in flight turns our retransmissions into
         // window probes; like Linux, they do not count toward the limit while the peer keeps answering

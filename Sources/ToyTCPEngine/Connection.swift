@@ -75,6 +75,8 @@ final class Connection {
     /// The receiver's estimate of the peer's full segment size: the largest payload seen (at least 536,
     /// RFC 9293 §3.7.1), used to ACK every second full-sized segment.
     var receiveMSS = 536
+    /// When we last answered a repeated SYN with a SYN-ACK (one per 500 ms).
+    var lastRepeatedSynAnswer: Instant?
     /// When we last answered an unacceptable zero-length segment (ACK-war rate limit).
     var lastInvalidAckTime: Instant?
     /// Largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND; RFC 9293 §3.8.6.2.1 max(SND.WND)).
@@ -176,7 +178,7 @@ final class Connection {
         snd.max = iss
         sendBufferStart = iss + 1
         recover = iss
-        tsOffset = iss.rawValue &* 2654435761
+        tsOffset = Connection.timestampOffset(iss: iss)
         rcv.windowShift = configuration.windowScaling ? Connection.windowShift(for: configuration) : 0
         rcv.wnd = UInt32(min(configuration.receiveBufferSize, Int(UInt16.max) << Int(rcv.windowShift)))
     }
@@ -250,6 +252,30 @@ final class Connection {
         if let ts = seg.timestamp { tsRecent = ts.value }
         lastReceiveTime = now
         transition(to: .synReceived)
+        synPending = true
+    }
+
+    /// A SYN cookie came back (RFC 4987 §3.6): the SYN-ACK the stack sent for us counts as sent, with
+    /// the unscaled window it offered.
+    func synAckSentByCookie(at now: Instant) {
+        synPending = false
+        snd.nxt = snd.iss + 1
+        snd.max = snd.nxt
+        rcv.wnd = UInt32(min(configuration.receiveBufferSize, Int(UInt16.max)))
+        rcv.advertisedEdge = rcv.nxt + Int(rcv.wnd)
+        lastAckSent = rcv.nxt
+        lastSendTime = now
+    }
+
+    /// A repeated SYN of the handshake in progress: answer with the SYN-ACK again, at most once per
+    /// 500 ms (Linux tcp_check_req with tcp_invalid_ratelimit), so a stream of copies cannot turn the
+    /// listener into an amplifier.
+    func answerRepeatedSYN(at now: Instant) {
+        if let t = lastRepeatedSynAnswer, now - t < .milliseconds(500), t <= now {
+            context.statistics.duplicateSynsIgnored += 1
+            return
+        }
+        lastRepeatedSynAnswer = now
         synPending = true
     }
 

@@ -5,8 +5,9 @@ import ToyTCPWire
 /// A passive OPEN: a port (and maybe an address) that answers SYNs, with a bounded backlog.
 ///
 /// The backlog counts embryonic connections (SYN-RECEIVED) and completed ones not yet accepted; when it
-/// is full new SYNs are dropped (counted in `synBacklogDrops`), so a SYN flood costs at most `backlog`
-/// TCBs per listener.
+/// is full, `StackConfiguration.synFloodDefense` decides: SYN cookies (RFC 4987 §3.6, the default),
+/// recycling the oldest half-open TCB (§3.4), or dropping the SYN (counted in `synBacklogDrops`). Either
+/// way a SYN flood costs at most `backlog` TCBs per listener.
 final class Listener {
     let id: ListenerID
     let address: IPv4Address?
@@ -21,6 +22,15 @@ final class Listener {
     var synAckRetransmissions = 0
     var cookiesSent = 0
     var cookiesValidated = 0
+    /// When the last SYN cookie went out: ACKs are checked as cookies only for a while after (Linux's
+    /// tcp_synq_no_recent_overflow), so a blind attacker cannot open connections by guessing cookies
+    /// while there is no flood.
+    var lastCookieSent: Instant?
+
+    func cookiesRecentlySent(at now: Instant) -> Bool {
+        guard let t = lastCookieSent else { return false }
+        return now - t <= SynCookieCodec.tickLength * Int(SynCookieCodec.maximumAge)
+    }
 
     init(id: ListenerID, address: IPv4Address?, port: UInt16, backlog: Int) {
         self.id = id

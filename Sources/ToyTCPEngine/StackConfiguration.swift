@@ -35,6 +35,11 @@ public struct StackConfiguration: Hashable, Sendable {
     public var msl: Duration = .seconds(30)
     /// Backlog of a listener: connections completed but not yet accepted, plus embryonic ones.
     public var backlog: Int = 128
+    /// What a listener does with a SYN when its backlog is full (RFC 4987 §3): SYN cookies by default,
+    /// as Linux (`tcp_syncookies` = 1) does.
+    public var synFloodDefense: SynFloodDefense = .cookies
+    /// SYN-ACK retransmissions before a half-open connection is dropped (Linux `tcp_synack_retries` = 5).
+    public var synAckRetries: Int = 5
     /// Challenge ACKs per second, all connections together (RFC 5961 §7).
     public var challengeAckLimit: Int = 1000
     /// Range of ephemeral ports (RFC 6056 §3.2 suggests 1024...65535; Linux uses 32768...60999).
@@ -56,4 +61,16 @@ public struct StackConfiguration: Hashable, Sendable {
 public enum CongestionControlAlgorithm: String, Hashable, Sendable, CaseIterable {
     /// RFC 5681 slow start and congestion avoidance with RFC 6582 NewReno fast recovery.
     case newReno = "newreno"
+}
+
+/// A listener's answer to a SYN that finds its backlog full (RFC 4987 §3).
+public enum SynFloodDefense: String, Hashable, Sendable, CaseIterable {
+    /// Drop the SYN; the peer retries (RFC 4987 §3.2 bounded backlog alone: a flood locks clients out).
+    case drop
+    /// Answer with a SYN cookie and keep no state (RFC 4987 §3.6; Linux's encoding, see `SynCookieCodec`).
+    case cookies
+    /// Evict the oldest half-open connection to make room (RFC 4987 §3.4 "recycling the oldest
+    /// half-open TCB"): a legitimate client's handshake survives if it completes within the time the
+    /// flood takes to cycle through the backlog.
+    case recycleOldest = "recycle"
 }

@@ -21,6 +21,8 @@ public struct StackStatistics: Hashable, Sendable {
     public var synCookiesSent = 0
     public var synCookiesValidated = 0
     public var synCookiesRejected = 0
+    /// Half-open connections evicted to make room for a new SYN (RFC 4987 §3.4, `SynFloodDefense.recycleOldest`).
+    public var halfOpenRecycled = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -46,6 +48,7 @@ public struct StackStatistics: Hashable, Sendable {
             ("syn_cookies_sent", synCookiesSent),
             ("syn_cookies_validated", synCookiesValidated),
             ("syn_cookies_rejected", synCookiesRejected),
+            ("half_open_recycled", halfOpenRecycled),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),
