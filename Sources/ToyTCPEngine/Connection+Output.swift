@@ -24,6 +24,7 @@ extension Connection {
             if lossProbePending, let s = lossProbeSegment(at: now) { return s }
             if let s = newDataSegment(at: now) { return s }
             if probePending, let s = probeSegment(at: now) { return s }
+            if keepaliveProbePending { return keepaliveProbeSegment(at: now) }
         }
         if ackNow { return makeAck(at: now) }
         armPersistIfStalled(at: now)
@@ -44,7 +45,7 @@ extension Connection {
     static func timestampOffset(iss: SequenceNumber) -> UInt32 { iss.rawValue &* 2654435761 }
 
     /// A segment carrying the current ACK, window, timestamps and SACK blocks.
-    private func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {
+    func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {
         let window = advertiseWindow()
         var s = OutgoingSegment(seq: seq, ack: rcv.nxt, flags: flags.union(.ack), window: window)
         if timestampsEnabled { s.timestamp = (timestampClock(now), tsRecent) }

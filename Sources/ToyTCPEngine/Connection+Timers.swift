@@ -20,6 +20,7 @@ extension Connection {
             case .delayedAck: ackNow = true
             case .timeWait: finish()
             case .lossProbe: lossProbeTimerExpired(at: now)
+            case .keepalive: keepaliveTimerExpired(at: now)
             }
         }
     }

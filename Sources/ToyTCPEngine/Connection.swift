@@ -126,6 +126,12 @@ final class Connection {
     var markedLostBelow: SequenceNumber?
     /// Retransmissions of this recovery still unacknowledged, to detect one that was lost.
     var retransmissionLog = RetransmissionLog()
+    /// Keep-alive settings (`nil`: off, the default, RFC 1122 §4.2.3.6), probes sent without an answer,
+    /// when the last went out, and whether one is due.
+    var keepalive: KeepaliveSettings?
+    var keepaliveProbesSent = 0
+    var lastKeepaliveProbe = Instant.zero
+    var keepaliveProbePending = false
     /// Consecutive retransmission timeouts without progress (the retry limit counts these).
     var retries = 0
     /// Persist timer backoff (number of probes without the window opening).
@@ -172,6 +178,7 @@ final class Connection {
         congestion = SelectedCongestionController(configuration.congestionControl,
                                                   initialWindowSegments: configuration.initialWindowSegments,
                                                   mss: Int(configuration.mss))
+        keepalive = configuration.keepalive
         snd.iss = iss
         snd.una = iss
         snd.nxt = iss
@@ -203,6 +210,7 @@ final class Connection {
             rtt.resetAfterSYNTimeout()
         }
         emit(.stateChanged(from: old, to: newState))
+        if keepalive != nil { armKeepalive(at: lastReceiveTime) }
         if newState == .established && !old.isSynchronized { emit(.connected) }
     }
 
@@ -452,7 +460,7 @@ final class Connection {
     // MARK: Snapshot (RFC 9293 §3.10.6 STATUS)
 
     func snapshot() -> ConnectionSnapshot {
-        ConnectionSnapshot(
+        var s = ConnectionSnapshot(
             id: id, tuple: tuple, state: state,
             snd: .init(una: snd.una, nxt: snd.nxt, wnd: snd.wnd, wl1: snd.wl1, wl2: snd.wl2, iss: snd.iss,
                        windowShift: snd.windowShift),
@@ -462,5 +470,8 @@ final class Connection {
             sendQueued: sendBuffer.count, receiveQueued: receiveBuffer.count,
             outOfOrderQueued: reassembly.count, retransmissions: retransmissionCount,
             sackEnabled: sackEnabled, timestampsEnabled: timestampsEnabled)
+        s.keepalive = keepalive
+        s.keepaliveProbesSent = keepaliveProbesSent
+        return s
     }
 }

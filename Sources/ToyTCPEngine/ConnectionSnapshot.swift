@@ -56,6 +56,9 @@ public struct ConnectionSnapshot: Hashable, Sendable {
     public var retransmissions: Int
     public var sackEnabled: Bool
     public var timestampsEnabled: Bool
+    /// Keep-alive settings (`nil`: off) and probes sent since the peer was last heard (RFC 9293 §3.8.4).
+    public var keepalive: KeepaliveSettings? = nil
+    public var keepaliveProbesSent = 0
 
     public init(id: ConnectionID, tuple: FourTuple, state: TCPState, snd: Send, rcv: Receive, mss: Int,
                 cwnd: Int, ssthresh: Int, srtt: Duration?, rttvar: Duration?, rto: Duration,

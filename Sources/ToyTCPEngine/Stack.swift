@@ -235,6 +235,16 @@ public final class Stack {
         afterActivity(c)
     }
 
+    /// Turns keep-alive probes on (with these settings) or off (`nil`) for one connection (RFC 9293 §3.8.4).
+    public func setKeepalive(_ id: ConnectionID, _ settings: KeepaliveSettings?, at now: Instant) throws(EngineError) {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        c.keepalive = settings
+        c.keepaliveProbesSent = 0
+        c.timers.stop(.keepalive)
+        c.armKeepalive(at: now)
+        afterActivity(c)
+    }
+
     // MARK: Getters
 
     /// A copy of a connection's variables, or `nil` if the id is unknown (or the TCB was deleted).

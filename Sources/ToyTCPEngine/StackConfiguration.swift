@@ -40,6 +40,9 @@ public struct StackConfiguration: Hashable, Sendable {
     public var synFloodDefense: SynFloodDefense = .cookies
     /// SYN-ACK retransmissions before a half-open connection is dropped (Linux `tcp_synack_retries` = 5).
     public var synAckRetries: Int = 5
+    /// Keep-alive probes on idle connections (RFC 9293 §3.8.4): `nil`, off, by default (RFC 1122
+    /// §4.2.3.6); per connection with `Stack.setKeepalive`.
+    public var keepalive: KeepaliveSettings? = nil
     /// Challenge ACKs per second, all connections together (RFC 5961 §7).
     public var challengeAckLimit: Int = 1000
     /// Range of ephemeral ports (RFC 6056 §3.2 suggests 1024...65535; Linux uses 32768...60999).

@@ -23,6 +23,9 @@ public struct StackStatistics: Hashable, Sendable {
     public var synCookiesRejected = 0
     /// Half-open connections evicted to make room for a new SYN (RFC 4987 §3.4, `SynFloodDefense.recycleOldest`).
     public var halfOpenRecycled = 0
+    /// Keep-alive probes sent, and connections ended because none was answered (RFC 1122 §4.2.3.6).
+    public var keepaliveProbes = 0
+    public var keepaliveTimeouts = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -49,6 +52,8 @@ public struct StackStatistics: Hashable, Sendable {
             ("syn_cookies_validated", synCookiesValidated),
             ("syn_cookies_rejected", synCookiesRejected),
             ("half_open_recycled", halfOpenRecycled),
+            ("keepalive_probes", keepaliveProbes),
+            ("keepalive_timeouts", keepaliveTimeouts),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),
