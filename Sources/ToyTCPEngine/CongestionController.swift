@@ -26,6 +26,8 @@ protocol CongestionController {
     mutating func onRetransmitTimeout(flightSize: Int, mss: Int)
     /// The connection was idle longer than an RTO (RFC 5681 §4.1: restart window).
     mutating func onIdleRestart(mss: Int)
+    /// The last reduction was spurious (every retransmission D-SACKed, RFC 3708): restore the window.
+    mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int)
 }
 
 /// RFC 5681 congestion control with RFC 6582 NewReno fast recovery.
@@ -104,6 +106,13 @@ struct NewReno: CongestionController {
         // RFC 5681 §4.1: restart window = min(IW, cwnd).
         cwnd = min(cwnd, initialWindow)
     }
+
+    mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int) {
+        // Linux tcp_undo_cwnd_reduction: back to at least where the episode began.
+        cwnd = max(cwnd, priorCwnd)
+        ssthresh = max(ssthresh, priorSsthresh)
+        bytesAcked = 0
+    }
 }
 
 /// The controller a connection runs, chosen by `StackConfiguration.congestionControl`.
@@ -145,4 +154,7 @@ enum SelectedCongestionController: CongestionController {
     mutating func onExitSACKRecovery() { update { $0.onExitSACKRecovery() } }
     mutating func onRetransmitTimeout(flightSize: Int, mss: Int) { update { $0.onRetransmitTimeout(flightSize: flightSize, mss: mss) } }
     mutating func onIdleRestart(mss: Int) { update { $0.onIdleRestart(mss: mss) } }
+    mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int) {
+        update { $0.onSpuriousReduction(priorCwnd: priorCwnd, priorSsthresh: priorSsthresh) }
+    }
 }

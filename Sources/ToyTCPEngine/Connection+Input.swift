@@ -162,6 +162,10 @@ extension Connection {
             // RCV.NXT already passes case 1, so only a zero-window data segment reaches here with a
             // useful ACK. Process its ACK field so a zero-window sender still learns of acknowledgments.
             if seg.flags.contains(.rst) { return false }
+            if seg.payload.count > 0, seg.seq + seg.payload.count <= rcv.nxt {
+                // Entirely old data: a duplicate (RFC 2883 §4).
+                noteDuplicate(from: seg.seq, to: seg.seq + seg.payload.count)
+            }
             if wnd == 0, seg.seq == rcv.nxt, seg.flags.contains(.ack), state.isSynchronized {
                 _ = processACK(IncomingSegment(seq: seg.seq, ack: seg.ack, flags: .ack, window: seg.window,
                                                urgentPointer: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0)),
@@ -198,6 +202,7 @@ extension Connection {
                 seg.seq = seg.seq + 1
             }
             let drop = min(skip, seg.payload.count)
+            noteDuplicate(from: seg.seq, to: seg.seq + drop)
             seg.payload = UnsafeRawBufferPointer(rebasing: seg.payload[drop...])
             seg.seq = seg.seq + drop
             if skip > drop {
@@ -416,6 +421,7 @@ extension Connection {
     /// Records SACK blocks in the scoreboard (RFC 6675 §5 "update the scoreboard").
     private func processSACKBlocks(_ seg: IncomingSegment) {
         guard sackEnabled else { return }
+        if let d = dsackBlock(of: seg) { processDSACK(d) }
         for i in 0..<seg.sackBlocks.count {
             scoreboard.add(seg.sackBlocks[i], una: snd.una, max: snd.max)
         }
@@ -455,6 +461,7 @@ extension Connection {
 
     func enterRecovery(at now: Instant) {
         let flight = snd.max - snd.una
+        beginUndoEpisode()
         inRecovery = true
         lossProbePending = false
         timers.stop(.lossProbe)
@@ -509,6 +516,9 @@ extension Connection {
         } else {
             // Out of order (above RCV.NXT; trimming removed anything below): hold it, ACK at once
             // (RFC 5681 §4.2: "a TCP receiver SHOULD send an immediate duplicate ACK").
+            if let dup = reassembly.firstOverlap(start: seg.seq, end: seg.seq + seg.payload.count) {
+                noteDuplicate(from: dup.left, to: dup.right)
+            }
             reassembly.insert(seg.payload, at: seg.seq)
             ackNow = true
         }

@@ -49,8 +49,8 @@ extension Connection {
         let window = advertiseWindow()
         var s = OutgoingSegment(seq: seq, ack: rcv.nxt, flags: flags.union(.ack), window: window)
         if timestampsEnabled { s.timestamp = (timestampClock(now), tsRecent) }
-        if sackEnabled && !reassembly.isEmpty {
-            s.sackBlocks = reassembly.sackBlocks(limit: timestampsEnabled ? 3 : 4)
+        if sackEnabled && (!reassembly.isEmpty || pendingDSACK != nil) {
+            s.sackBlocks = outgoingSACKBlocks(limit: timestampsEnabled ? 3 : 4)
         }
         // Any segment with ACK satisfies a pending (or delayed) acknowledgment.
         ackNow = false
@@ -174,6 +174,7 @@ extension Connection {
         let end = s.seq + s.payloadLength + (s.flags.contains(.fin) ? 1 : 0)
         if s.seq < snd.max {
             noteRetransmission()
+            noteRetransmittedBytes(at: s.seq, length: min(s.payloadLength, snd.max - s.seq))
         } else if !timestampsEnabled && rttTimedSeq == nil {
             rttTimedSeq = end
             rttTimedAt = now

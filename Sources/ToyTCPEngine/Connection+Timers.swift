@@ -51,6 +51,7 @@ extension Connection {
             // duplicates of this window; RFC 2018 §8: forget SACK information (the receiver may renege).
             context.statistics.retransmissionTimeouts += 1
             resetLossDetection()
+            beginUndoEpisode()
             congestion.onRetransmitTimeout(flightSize: snd.max - snd.una, mss: effectiveMSS)
             recover = snd.max
             inRecovery = false

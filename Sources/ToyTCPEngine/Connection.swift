@@ -132,6 +132,11 @@ final class Connection {
     var keepaliveProbesSent = 0
     var lastKeepaliveProbe = Instant.zero
     var keepaliveProbePending = false
+    /// A duplicate segment to report in the next ACK's first SACK block (RFC 2883 §4).
+    var pendingDSACK: SACKBlock?
+    /// The loss episode that may be undone if it proves spurious (RFC 3708), and undos so far.
+    var undo: UndoEpisode?
+    var spuriousUndos = 0
     /// Consecutive retransmission timeouts without progress (the retry limit counts these).
     var retries = 0
     /// Persist timer backoff (number of probes without the window opening).
@@ -472,6 +477,7 @@ final class Connection {
             sackEnabled: sackEnabled, timestampsEnabled: timestampsEnabled)
         s.keepalive = keepalive
         s.keepaliveProbesSent = keepaliveProbesSent
+        s.spuriousUndos = spuriousUndos
         return s
     }
 }

@@ -59,6 +59,8 @@ public struct ConnectionSnapshot: Hashable, Sendable {
     /// Keep-alive settings (`nil`: off) and probes sent since the peer was last heard (RFC 9293 §3.8.4).
     public var keepalive: KeepaliveSettings? = nil
     public var keepaliveProbesSent = 0
+    /// Loss episodes undone because every retransmission was D-SACKed (RFC 2883, RFC 3708).
+    public var spuriousUndos = 0
 
     public init(id: ConnectionID, tuple: FourTuple, state: TCPState, snd: Send, rcv: Receive, mss: Int,
                 cwnd: Int, ssthresh: Int, srtt: Duration?, rttvar: Duration?, rto: Duration,

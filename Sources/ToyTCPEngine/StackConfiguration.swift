@@ -13,6 +13,8 @@ public struct StackConfiguration: Hashable, Sendable {
     public var windowScaleShift: UInt8? = nil
     /// Offer and use SACK (RFC 2018).
     public var sack: Bool = true
+    /// Report duplicate segments in the first SACK block (D-SACK, RFC 2883), as Linux does by default.
+    public var dsack: Bool = true
     /// Offer and use timestamps (RFC 7323 §3).
     public var timestamps: Bool = true
     /// Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4).

@@ -26,6 +26,10 @@ public struct StackStatistics: Hashable, Sendable {
     /// Keep-alive probes sent, and connections ended because none was answered (RFC 1122 §4.2.3.6).
     public var keepaliveProbes = 0
     public var keepaliveTimeouts = 0
+    /// D-SACK blocks sent and received (RFC 2883), and loss episodes undone as spurious (RFC 3708).
+    public var dsacksSent = 0
+    public var dsacksReceived = 0
+    public var spuriousUndos = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -54,6 +58,9 @@ public struct StackStatistics: Hashable, Sendable {
             ("half_open_recycled", halfOpenRecycled),
             ("keepalive_probes", keepaliveProbes),
             ("keepalive_timeouts", keepaliveTimeouts),
+            ("dsacks_sent", dsacksSent),
+            ("dsacks_received", dsacksReceived),
+            ("spurious_undos", spuriousUndos),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),
