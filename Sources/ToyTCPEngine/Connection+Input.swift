@@ -283,6 +283,7 @@ extension Connection {
             } else {
                 transition(to: .established)
             }
+            deliverQueuedText(at: now)
             return true
         }
         // RFC 5961 §5.2: acceptable only if SND.UNA − MAX.SND.WND =< SEG.ACK =< SND.NXT; otherwise drop
@@ -481,8 +482,32 @@ extension Connection {
         timers.set(.retransmit, at: now + rtt.rto)
     }
 
+    /// Text that waited for ESTABLISHED (data on the SYN, RFC 9293 §3.10.7.2) moves to the receive buffer.
+    private func deliverQueuedText(at now: Instant) {
+        var delivered = false
+        while let more = reassembly.takeInOrder(at: rcv.nxt) {
+            let n = more.withUnsafeBytes { receiveBuffer.append($0) }
+            rcv.nxt = rcv.nxt + n
+            delivered = true
+        }
+        if delivered {
+            signalReadable()
+            ackNow = true
+            rcv.wnd = receiveWindow
+        }
+        deliverQueuedFINIfReady(at: now)
+    }
+
     /// RFC 9293 §3.10.7.4 "Seventh, process the segment text".
     func processText(_ seg: IncomingSegment, at now: Instant) {
+        var seg = seg
+        if seg.seq < rcv.nxt {
+            // Queued SYN data was delivered after this segment was trimmed: drop what is now old.
+            let old = min(rcv.nxt - seg.seq, seg.payload.count)
+            noteDuplicate(from: seg.seq, to: seg.seq + old)
+            seg.payload = UnsafeRawBufferPointer(rebasing: seg.payload[old...])
+            seg.seq = seg.seq + old
+        }
         guard seg.payload.count > 0 else { return }
         switch state {
         case .established, .finWait1, .finWait2, .synReceived:

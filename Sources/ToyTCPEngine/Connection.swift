@@ -266,6 +266,21 @@ final class Connection {
         lastReceiveTime = now
         transition(to: .synReceived)
         synPending = true
+        queueSYNText(seg)
+    }
+
+    /// RFC 9293 §3.10.7.2: data (and a FIN) on a SYN "should be queued for processing later", after the
+    /// handshake: it waits above RCV.NXT in the reassembly queue, unacknowledged (the SYN-ACK acks the
+    /// SYN only), and `deliverQueuedText` takes it when the connection is ESTABLISHED.
+    private func queueSYNText(_ seg: IncomingSegment) {
+        let take = min(seg.payload.count, Int(receiveWindow))
+        if take > 0 {
+            reassembly.insert(UnsafeRawBufferPointer(rebasing: seg.payload[..<take]), at: rcv.nxt)
+            context.statistics.synDataQueued += 1
+        }
+        if seg.flags.contains(.fin) && take == seg.payload.count {
+            reassembly.finSequence = rcv.nxt + take
+        }
     }
 
     /// A SYN cookie came back (RFC 4987 §3.6): the SYN-ACK the stack sent for us counts as sent, with

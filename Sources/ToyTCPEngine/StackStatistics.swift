@@ -30,6 +30,8 @@ public struct StackStatistics: Hashable, Sendable {
     public var dsacksSent = 0
     public var dsacksReceived = 0
     public var spuriousUndos = 0
+    /// SYNs whose data was queued until the handshake completed (RFC 9293 §3.10.7.2).
+    public var synDataQueued = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -61,6 +63,7 @@ public struct StackStatistics: Hashable, Sendable {
             ("dsacks_sent", dsacksSent),
             ("dsacks_received", dsacksReceived),
             ("spurious_undos", spuriousUndos),
+            ("syn_data_queued", synDataQueued),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),
