@@ -46,7 +46,7 @@ extension Connection {
         // The window our SYN offered starts at the peer's ISN + 1 now that we know it.
         rcv.advertisedEdge = rcv.nxt + Int(rcv.wnd)
         negotiateOptions(seg)
-        if let ts = seg.timestamp { tsRecent = ts.value }
+        if let ts = seg.timestamp { updateTSRecent(ts.value, at: now) }
         if seg.flags.contains(.ack) {
             acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
         }
@@ -117,16 +117,43 @@ extension Connection {
         processFIN(seg, at: now)
     }
 
-    /// RFC 7323 §5.3 PAWS, and §4.3 TS.Recent bookkeeping. Returns `false` if the segment is dropped.
+    /// RFC 7323 §5.3 PAWS, R1: a segment (not a RST) whose SEG.TSval is older than TS.Recent is an old
+    /// duplicate: drop it and send an ACK. R1 applies only while TS.Recent is valid: after 24 days
+    /// without an update (§5.5, the peer's 1 ms clock may have wrapped half its space since), the test
+    /// is skipped, the segment accepted, and TS.Recent taken from it (§4.3 rule).
+    ///
+    /// Deviation (RFC 7323 §3.2 says a non-RST segment without a timestamp SHOULD be dropped once
+    /// timestamps are on): like Linux, such segments are accepted, so a middlebox stripping options
+    /// mid-connection does not stall it.
     private func checkTimestamp(_ seg: IncomingSegment, at now: Instant) -> Bool {
         guard timestampsEnabled, let ts = seg.timestamp, !seg.flags.contains(.rst) else { return true }
-        // R1: SEG.TSval < TS.Recent (and TS.Recent is not older than 24 days — our connections do not idle that long here).
+        if tsRecentIsStale(at: now) {
+            context.statistics.pawsStaleRecent += 1
+            // RFC 7323 §5.5: invalid TS.Recent, so the next acceptable segment sets it (checkSequence).
+            tsRecent = ts.value
+            tsRecentTime = now
+            return true
+        }
         if Int32(bitPattern: ts.value &- tsRecent) < 0 {
             // Unacceptable: send an ACK (unless RST) and drop.
+            context.statistics.pawsRejected += 1
             ackNow = true
             return false
         }
         return true
+    }
+
+    /// RFC 7323 §5.5: TS.Recent not updated for 24 days is no longer a valid reference.
+    func tsRecentIsStale(at now: Instant) -> Bool {
+        now - tsRecentTime > Connection.pawsIdleLimit
+    }
+
+    /// RFC 7323 §5.5: 24 days (2^31 ms at the slowest clock RFC 7323 allows, 1 ms per tick, is 24.8 days).
+    static let pawsIdleLimit = Duration.seconds(24 * 86_400)
+
+    func updateTSRecent(_ value: UInt32, at now: Instant) {
+        tsRecent = value
+        tsRecentTime = now
     }
 
     /// RFC 9293 §3.10.7.4 "First, check sequence number": the four cases of the acceptability test as one
@@ -185,7 +212,7 @@ extension Connection {
         }
         // RFC 7323 §4.3 (2): update TS.Recent if SEG.SEQ =< Last.ACK.sent (the segment covers it).
         if timestampsEnabled, let ts = seg.timestamp, seg.seq <= lastAckSent {
-            tsRecent = ts.value
+            updateTSRecent(ts.value, at: now)
         }
         trimToWindow(&seg)
         return true

@@ -71,6 +71,8 @@ final class Connection {
     var windowScalingEnabled = false
     /// RFC 7323 §4.3: TS.Recent and Last.ACK.sent.
     var tsRecent: UInt32 = 0
+    /// When TS.Recent was last set (RFC 7323 §5.5 TS.Recent.Age: older than 24 days, it is invalid).
+    var tsRecentTime = Instant.zero
     var lastAckSent: SequenceNumber = 0
     /// The receiver's estimate of the peer's full segment size: the largest payload seen (at least 536,
     /// RFC 9293 §3.7.1), used to ACK every second full-sized segment.
@@ -262,7 +264,7 @@ final class Connection {
         updateSendWindow(from: seg, windowIsScaled: false)
         snd.wl1 = seg.seq
         snd.wl2 = seg.ack
-        if let ts = seg.timestamp { tsRecent = ts.value }
+        if let ts = seg.timestamp { updateTSRecent(ts.value, at: now) }
         lastReceiveTime = now
         transition(to: .synReceived)
         synPending = true

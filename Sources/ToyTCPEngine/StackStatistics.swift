@@ -32,6 +32,10 @@ public struct StackStatistics: Hashable, Sendable {
     public var spuriousUndos = 0
     /// SYNs whose data was queued until the handshake completed (RFC 9293 §3.10.7.2).
     public var synDataQueued = 0
+    /// Segments dropped by PAWS (RFC 7323 §5.3 R1), and PAWS tests skipped because TS.Recent was
+    /// older than 24 days (§5.5).
+    public var pawsRejected = 0
+    public var pawsStaleRecent = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -64,6 +68,8 @@ public struct StackStatistics: Hashable, Sendable {
             ("dsacks_received", dsacksReceived),
             ("spurious_undos", spuriousUndos),
             ("syn_data_queued", synDataQueued),
+            ("paws_rejected", pawsRejected),
+            ("paws_stale_recent", pawsStaleRecent),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),
