@@ -430,7 +430,7 @@ extension Connection {
                 if highRxt < snd.una { highRxt = snd.una }
             }
         } else if bytesAcked > 0 {
-            congestion.onAck(bytes: bytesAcked, mss: effectiveMSS, now: now)
+            congestion.onAck(bytes: bytesAcked, mss: effectiveMSS, now: now, rtt: rtt.srtt)
         }
         duplicateAcks = 0
 

@@ -495,6 +495,7 @@ final class Connection {
         s.keepalive = keepalive
         s.keepaliveProbesSent = keepaliveProbesSent
         s.spuriousUndos = spuriousUndos
+        s.congestionControl = configuration.congestionControl
         return s
     }
 }

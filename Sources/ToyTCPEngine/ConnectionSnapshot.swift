@@ -61,6 +61,8 @@ public struct ConnectionSnapshot: Hashable, Sendable {
     public var keepaliveProbesSent = 0
     /// Loss episodes undone because every retransmission was D-SACKed (RFC 2883, RFC 3708).
     public var spuriousUndos = 0
+    /// The congestion-control algorithm (RFC 5681/6582 NewReno or RFC 9438 CUBIC).
+    public var congestionControl: CongestionControlAlgorithm = .newReno
 
     public init(id: ConnectionID, tuple: FourTuple, state: TCPState, snd: Send, rcv: Receive, mss: Int,
                 cwnd: Int, ssthresh: Int, srtt: Duration?, rttvar: Duration?, rto: Duration,

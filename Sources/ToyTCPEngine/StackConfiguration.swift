@@ -66,6 +66,8 @@ public struct StackConfiguration: Hashable, Sendable {
 public enum CongestionControlAlgorithm: String, Hashable, Sendable, CaseIterable {
     /// RFC 5681 slow start and congestion avoidance with RFC 6582 NewReno fast recovery.
     case newReno = "newreno"
+    /// RFC 9438 CUBIC (Linux's default).
+    case cubic
 }
 
 /// A listener's answer to a SYN that finds its backlog full (RFC 4987 §3).
