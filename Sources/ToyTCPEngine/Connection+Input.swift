@@ -327,6 +327,7 @@ extension Connection {
             return false
         }
         let previousUna = snd.una
+        let sackedBefore = scoreboard.sackedBytes
         if snd.una < seg.ack {
             acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
         }
@@ -347,6 +348,8 @@ extension Connection {
             detectLossByProbe(at: now)
             detectLostRetransmissions()
         }
+        // RFC 6937: DeliveredData = change in SND.UNA + change in SACKed bytes.
+        updatePRR(delivered: (snd.una - previousUna) + (scoreboard.sackedBytes - sackedBefore))
         if snd.wnd > 0 {
             if timers.isArmed(.persist) {
                 timers.stop(.persist)
@@ -503,6 +506,7 @@ extension Connection {
             // RFC 6675 §5 step 4.2: cwnd = ssthresh (no inflation; `pipe` does the accounting).
             congestion.onEnterSACKRecovery()
         }
+        beginPRR()
         // RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3: retransmit the first lost segment at once,
         // whatever `pipe` says.
         retransmitAt = snd.una

@@ -172,6 +172,7 @@ extension Connection {
     /// RTT timing (Karn), the retransmission timer (RFC 6298 (5.1)).
     func advanceAfterSending(_ s: OutgoingSegment, at now: Instant) {
         let end = s.seq + s.payloadLength + (s.flags.contains(.fin) ? 1 : 0)
+        notePRRSent(s.payloadLength)
         if s.seq < snd.max {
             noteRetransmission()
             noteRetransmittedBytes(at: s.seq, length: min(s.payloadLength, snd.max - s.seq))
@@ -208,7 +209,7 @@ extension Connection {
             return s
         }
         guard sackEnabled, inRecovery, let lost = lossBoundary() else { return nil }
-        guard pipe() < congestion.cwnd else { return nil }
+        guard pipe() < sendingWindow else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
         let s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
@@ -257,7 +258,7 @@ extension Connection {
         // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment go beyond
         // cwnd, so a small flight still produces the third duplicate ACK fast retransmit needs.
         let limitedTransmit = (!inRecovery && duplicateAcks > 0 && duplicateAcks < 3) ? duplicateAcks * effectiveMSS : 0
-        let cwndRoom = congestion.cwnd + limitedTransmit - flightForCongestion
+        let cwndRoom = sendingWindow + limitedTransmit - flightForCongestion
         let usable = max(0, min(windowRoom, cwndRoom))
         let mss = effectiveMSS
         let length = min(mss, available, usable)

@@ -134,6 +134,8 @@ final class Connection {
     var keepaliveProbesSent = 0
     var lastKeepaliveProbe = Instant.zero
     var keepaliveProbePending = false
+    /// Proportional rate reduction of the current SACK recovery (RFC 6937), if on.
+    var prr: ProportionalRateReduction?
     /// A duplicate segment to report in the next ACK's first SACK block (RFC 2883 §4).
     var pendingDSACK: SACKBlock?
     /// The loss episode that may be undone if it proves spurious (RFC 3708), and undos so far.

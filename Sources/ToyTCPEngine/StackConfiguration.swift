@@ -15,6 +15,9 @@ public struct StackConfiguration: Hashable, Sendable {
     public var sack: Bool = true
     /// Report duplicate segments in the first SACK block (D-SACK, RFC 2883), as Linux does by default.
     public var dsack: Bool = true
+    /// Proportional rate reduction during SACK recovery (RFC 6937), as Linux does; off, RFC 6675's
+    /// cwnd = ssthresh with `pipe` accounting alone.
+    public var proportionalRateReduction: Bool = true
     /// Offer and use timestamps (RFC 7323 §3).
     public var timestamps: Bool = true
     /// Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4).
