@@ -106,10 +106,16 @@ extension Connection {
         // Fifth: ACK.
         guard seg.flags.contains(.ack) else { return }
         guard processACK(seg, at: now) else { return }
-        // Sixth: URG (urgent data is delivered inline; RCV.UP is kept for STATUS).
+        // Sixth: URG. RFC 6093 §3: the pointer is one past the last urgent byte (as every stack
+        // implements it); the data stays inline (RFC 6093 §6 recommends it), and the mark is kept for
+        // STATUS (`ConnectionSnapshot.urgentUnread`).
         if seg.flags.contains(.urg), seg.urgentPointer > 0 {
             let up = seg.seq + Int(seg.urgentPointer)
-            if rcv.up < up { rcv.up = up }
+            if !receivedUrgent || rcv.up < up {
+                rcv.up = up
+                receivedUrgent = true
+            }
+            context.statistics.urgentSegmentsReceived += 1
         }
         // Seventh: segment text.
         processText(seg, at: now)

@@ -163,6 +163,13 @@ extension Connection {
         let length = max(0, min(maxLength, available, sendMSS - s.optionsLength))
         if let fin = finSequence, seq + length == fin { s.flags.insert(.fin) }
         if length > 0 && seq + length == dataEnd { s.flags.insert(.psh) }
+        if sendUrgent, seq < snd.up {
+            // RFC 9293 §3.9.1, RFC 6093 §3: URG with the pointer one past the last urgent byte, as an
+            // offset from this segment's sequence number (saturated at the field's maximum, as Linux).
+            s.flags.insert(.urg)
+            s.urgentPointer = UInt16(min(snd.up - seq, Int(UInt16.max)))
+            context.statistics.urgentSegmentsSent += 1
+        }
         s.payloadOffset = max(0, offset)
         s.payloadLength = length
         return s

@@ -136,6 +136,10 @@ final class Connection {
     var keepaliveProbePending = false
     /// Proportional rate reduction of the current SACK recovery (RFC 6937), if on.
     var prr: ProportionalRateReduction?
+    /// Urgent data (RFC 9293 §3.9.1): whether SND.UP marks urgent data we send, and whether RCV.UP
+    /// holds a mark the peer sent.
+    var sendUrgent = false
+    var receivedUrgent = false
     /// A duplicate segment to report in the next ACK's first SACK block (RFC 2883 §4).
     var pendingDSACK: SACKBlock?
     /// The loss episode that may be undone if it proves spurious (RFC 3708), and undos so far.
@@ -384,6 +388,19 @@ final class Connection {
         return n
     }
 
+    /// The bytes just queued end urgent data: SND.UP = one past the last of them (RFC 6093 §3).
+    func markUrgent() {
+        snd.up = dataEnd
+        sendUrgent = true
+    }
+
+    /// Received bytes up to the urgent mark the application has not read yet (0: none).
+    var urgentUnread: Int {
+        guard receivedUrgent else { return 0 }
+        let readPosition = rcv.nxt - receiveBuffer.count
+        return max(0, rcv.up - readPosition)
+    }
+
     func signalReadable() {
         if !readableSignalled {
             readableSignalled = true
@@ -498,6 +515,9 @@ final class Connection {
         s.keepaliveProbesSent = keepaliveProbesSent
         s.spuriousUndos = spuriousUndos
         s.congestionControl = configuration.congestionControl
+        s.sendUrgentPointer = sendUrgent && snd.una < snd.up ? snd.up : nil
+        s.receiveUrgentPointer = receivedUrgent ? rcv.up : nil
+        s.urgentUnread = urgentUnread
         return s
     }
 }

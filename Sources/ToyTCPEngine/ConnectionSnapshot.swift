@@ -63,6 +63,12 @@ public struct ConnectionSnapshot: Hashable, Sendable {
     public var spuriousUndos = 0
     /// The congestion-control algorithm (RFC 5681/6582 NewReno or RFC 9438 CUBIC).
     public var congestionControl: CongestionControlAlgorithm = .newReno
+    /// Urgent data (RFC 9293 §3.9.1, RFC 6093): SND.UP while our urgent data is unacknowledged, RCV.UP
+    /// once the peer sent a mark, and received bytes up to that mark the application has not read
+    /// (delivered inline; this is the "mark" a reader can see).
+    public var sendUrgentPointer: SequenceNumber? = nil
+    public var receiveUrgentPointer: SequenceNumber? = nil
+    public var urgentUnread = 0
 
     public init(id: ConnectionID, tuple: FourTuple, state: TCPState, snd: Send, rcv: Receive, mss: Int,
                 cwnd: Int, ssthresh: Int, srtt: Duration?, rttvar: Duration?, rto: Duration,

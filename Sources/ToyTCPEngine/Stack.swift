@@ -189,9 +189,13 @@ public final class Stack {
     }
 
     /// Queues bytes for sending; returns how many were accepted (limited by send-buffer space).
-    public func send(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, at now: Instant) throws(EngineError) -> Int {
+    /// `urgent`: the accepted bytes are urgent data (RFC 9293 §3.9.1): segments carry URG with the
+    /// urgent pointer one past the last of them (RFC 6093 §3) until it is acknowledged.
+    public func send(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, urgent: Bool = false,
+                     at now: Instant) throws(EngineError) -> Int {
         guard let c = connectionsByID[id] else { throw .unknownConnection }
         let n = try c.send(bytes)
+        if urgent && n > 0 { c.markUrgent() }
         afterActivity(c)
         return n
     }
@@ -529,9 +533,9 @@ public final class Stack {
         let payload = c.map { $0.sendBuffer.bytes(from: s.payloadOffset, count: s.payloadLength) } ?? []
         let segment = TCPSegment(sourcePort: tuple.localPort, destinationPort: tuple.remotePort,
                                  sequenceNumber: s.seq, acknowledgmentNumber: s.ack, flags: s.flags,
-                                 window: s.window, options: s.options, payload: payload)
+                                 window: s.window, urgentPointer: s.urgentPointer, options: s.options, payload: payload)
         let header = IPv4Header(source: tuple.localAddress, destination: tuple.remoteAddress,
-                                identification: ipIdentification)
+                                tos: s.ipECN, identification: ipIdentification)
         return IPv4Packet(header: header, segment: segment)
     }
 

@@ -36,6 +36,9 @@ public struct StackStatistics: Hashable, Sendable {
     /// older than 24 days (§5.5).
     public var pawsRejected = 0
     public var pawsStaleRecent = 0
+    /// Segments sent and received with URG (RFC 9293 §3.9.1, RFC 6093).
+    public var urgentSegmentsSent = 0
+    public var urgentSegmentsReceived = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -70,6 +73,8 @@ public struct StackStatistics: Hashable, Sendable {
             ("syn_data_queued", synDataQueued),
             ("paws_rejected", pawsRejected),
             ("paws_stale_recent", pawsStaleRecent),
+            ("urgent_segments_sent", urgentSegmentsSent),
+            ("urgent_segments_received", urgentSegmentsReceived),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),
