@@ -26,6 +26,8 @@ protocol CongestionController {
     mutating func onRetransmitTimeout(flightSize: Int, mss: Int)
     /// The connection was idle longer than an RTO (RFC 5681 §4.1: restart window).
     mutating func onIdleRestart(mss: Int)
+    /// An ECN echo (RFC 3168 §6.1.2): reduce as for a loss, without retransmitting.
+    mutating func onCongestionExperienced(flightSize: Int, mss: Int)
     /// The last reduction was spurious (every retransmission D-SACKed, RFC 3708): restore the window.
     mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int)
 }
@@ -105,6 +107,13 @@ struct NewReno: CongestionController {
     mutating func onIdleRestart(mss: Int) {
         // RFC 5681 §4.1: restart window = min(IW, cwnd).
         cwnd = min(cwnd, initialWindow)
+    }
+
+    mutating func onCongestionExperienced(flightSize: Int, mss: Int) {
+        // RFC 3168 §6.1.2: halve as RFC 5681 §3.2 step 2 would, with no inflation.
+        ssthresh = max(flightSize / 2, 2 * mss)
+        cwnd = ssthresh
+        bytesAcked = 0
     }
 
     mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int) {
@@ -203,6 +212,12 @@ enum SelectedCongestionController: CongestionController {
         switch self {
         case .newReno(var c): c.onSpuriousReduction(priorCwnd: priorCwnd, priorSsthresh: priorSsthresh); self = .newReno(c)
         case .cubic(var c): c.onSpuriousReduction(priorCwnd: priorCwnd, priorSsthresh: priorSsthresh); self = .cubic(c)
+        }
+    }
+    mutating func onCongestionExperienced(flightSize: Int, mss: Int) {
+        switch self {
+        case .newReno(var c): c.onCongestionExperienced(flightSize: flightSize, mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onCongestionExperienced(flightSize: flightSize, mss: mss); self = .cubic(c)
         }
     }
 }

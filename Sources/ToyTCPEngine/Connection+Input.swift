@@ -46,6 +46,7 @@ extension Connection {
         // The window our SYN offered starts at the peer's ISN + 1 now that we know it.
         rcv.advertisedEdge = rcv.nxt + Int(rcv.wnd)
         negotiateOptions(seg)
+        negotiateECN(seg, passive: !seg.flags.contains(.ack))
         if let ts = seg.timestamp { updateTSRecent(ts.value, at: now) }
         if seg.flags.contains(.ack) {
             acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
@@ -103,9 +104,11 @@ extension Connection {
         // Third: security/compartment: not applicable (no IP security options).
         // Fourth: SYN.
         if seg.flags.contains(.syn) { processSYN(seg, at: now); return }
-        // Fifth: ACK.
+        // Fifth: ACK (with RFC 3168's CE/CWR bookkeeping of an acceptable segment, and ECE).
+        receiveECN(seg)
         guard seg.flags.contains(.ack) else { return }
         guard processACK(seg, at: now) else { return }
+        processECE(seg, at: now)
         // Sixth: URG. RFC 6093 §3: the pointer is one past the last urgent byte (as every stack
         // implements it); the data stays inline (RFC 6093 §6 recommends it), and the mark is kept for
         // STATUS (`ConnectionSnapshot.urgentUnread`).

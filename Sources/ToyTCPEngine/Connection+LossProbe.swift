@@ -61,7 +61,7 @@ extension Connection {
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
         lossProbeStart = s.seq
         context.statistics.lossProbes += 1
-        advanceAfterSending(s, at: now)
+        advanceAfterSending(&s, at: now)
         lossProbeEnd = snd.max
         // RFC 8985 §7.3: rearm the RTO after the probe.
         timers.set(.retransmit, at: now + rtt.rto)

@@ -48,6 +48,7 @@ extension Connection {
     func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {
         let window = advertiseWindow()
         var s = OutgoingSegment(seq: seq, ack: rcv.nxt, flags: flags.union(.ack), window: window)
+        if ecnEnabled && ecnEchoPending { s.flags.insert(.ece) }
         if timestampsEnabled { s.timestamp = (timestampClock(now), tsRecent) }
         if sackEnabled && (!reassembly.isEmpty || pendingDSACK != nil) {
             s.sackBlocks = outgoingSACKBlocks(limit: timestampsEnabled ? 3 : 4)
@@ -90,7 +91,7 @@ extension Connection {
         // A SYN-ACK once the peer's SYN is in (SYN-RECEIVED, or FIN-WAIT-1 after CLOSE there).
         let passive = state != .synSent
         var s = OutgoingSegment(seq: snd.iss, ack: passive ? rcv.nxt : 0,
-                                flags: passive ? [.syn, .ack] : .syn,
+                                flags: (passive ? TCPFlags([.syn, .ack]) : TCPFlags.syn).union(ecnSetupFlags(passive: passive)),
                                 window: UInt16(min(receiveWindow, UInt32(UInt16.max))))
         s.mss = configuration.mss
         let offerScale = passive ? windowScalingEnabled : configuration.windowScaling
@@ -141,8 +142,8 @@ extension Connection {
         let usable = Int(snd.wnd) - (snd.nxt - snd.una)
         if usable > 0 && snd.nxt < dataEnd {
             // The window is open but too small to pass SWS avoidance: the override timer fired, send what fits.
-            let s = dataSegment(from: snd.nxt, maxLength: min(usable, effectiveMSS), at: now)
-            advanceAfterSending(s, at: now)
+            var s = dataSegment(from: snd.nxt, maxLength: min(usable, effectiveMSS), at: now)
+            advanceAfterSending(&s, at: now)
             return s
         }
         armPersist(at: now)
@@ -177,9 +178,10 @@ extension Connection {
 
     /// Bookkeeping after a data/FIN segment is emitted: SND.NXT/SND.MAX, retransmission counts,
     /// RTT timing (Karn), the retransmission timer (RFC 6298 (5.1)).
-    func advanceAfterSending(_ s: OutgoingSegment, at now: Instant) {
+    func advanceAfterSending(_ s: inout OutgoingSegment, at now: Instant) {
         let end = s.seq + s.payloadLength + (s.flags.contains(.fin) ? 1 : 0)
         notePRRSent(s.payloadLength)
+        markECN(&s, isRetransmission: s.seq < snd.max)
         if s.seq < snd.max {
             noteRetransmission()
             noteRetransmittedBytes(at: s.seq, length: min(s.payloadLength, snd.max - s.seq))
@@ -207,11 +209,11 @@ extension Connection {
         if let r = retransmitAt {
             retransmitAt = nil
             guard snd.una <= r, r < snd.max, sendBufferStart <= r else { return nil }
-            let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
+            var s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             if inRecovery && sackEnabled { retransmissionLog.record(start: r, end: r + s.payloadLength, sentBefore: snd.max) }
-            advanceAfterSending(s, at: now)
+            advanceAfterSending(&s, at: now)
             if inRecovery { armLossProbe(at: now) }
             return s
         }
@@ -219,11 +221,11 @@ extension Connection {
         guard pipe() < sendingWindow else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
-        let s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
+        var s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
         highRxt = hole.start + s.payloadLength
         retransmissionLog.record(start: hole.start, end: highRxt, sentBefore: snd.max)
-        advanceAfterSending(s, at: now)
+        advanceAfterSending(&s, at: now)
         armLossProbe(at: now)
         return s
     }
@@ -283,8 +285,8 @@ extension Connection {
             let halfMaxWindow = maxSndWnd > 0 && length >= Int(maxSndWnd / 2)
             guard (allQueuedFits && nagleAllows) || halfMaxWindow else { return nil }
         }
-        let s = dataSegment(from: snd.nxt, maxLength: length, at: now)
-        advanceAfterSending(s, at: now)
+        var s = dataSegment(from: snd.nxt, maxLength: length, at: now)
+        advanceAfterSending(&s, at: now)
         if !isRetransmission { armLossProbe(at: now) }
         return s
     }

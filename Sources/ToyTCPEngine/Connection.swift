@@ -140,6 +140,12 @@ final class Connection {
     /// holds a mark the peer sent.
     var sendUrgent = false
     var receivedUrgent = false
+    /// ECN (RFC 3168): negotiated on; ECE to set on ACKs until the peer's CWR; CWR to set on the next
+    /// new data; the reduction covers data up to `ecnRecover` (once per window).
+    var ecnEnabled = false
+    var ecnEchoPending = false
+    var cwrPending = false
+    var ecnRecover: SequenceNumber = 0
     /// A duplicate segment to report in the next ACK's first SACK block (RFC 2883 §4).
     var pendingDSACK: SACKBlock?
     /// The loss episode that may be undone if it proves spurious (RFC 3708), and undos so far.
@@ -198,6 +204,7 @@ final class Connection {
         snd.max = iss
         sendBufferStart = iss + 1
         recover = iss
+        ecnRecover = iss
         tsOffset = Connection.timestampOffset(iss: iss)
         rcv.windowShift = configuration.windowScaling ? Connection.windowShift(for: configuration) : 0
         rcv.wnd = UInt32(min(configuration.receiveBufferSize, Int(UInt16.max) << Int(rcv.windowShift)))
@@ -267,6 +274,7 @@ final class Connection {
         rcv.irs = seg.seq
         rcv.nxt = seg.seq + 1
         negotiateOptions(seg)
+        negotiateECN(seg, passive: true)
         updateSendWindow(from: seg, windowIsScaled: false)
         snd.wl1 = seg.seq
         snd.wl2 = seg.ack
@@ -518,6 +526,8 @@ final class Connection {
         s.sendUrgentPointer = sendUrgent && snd.una < snd.up ? snd.up : nil
         s.receiveUrgentPointer = receivedUrgent ? rcv.up : nil
         s.urgentUnread = urgentUnread
+        s.ecnEnabled = ecnEnabled
+        s.ecnEchoing = ecnEchoPending
         return s
     }
 }

@@ -69,6 +69,9 @@ public struct ConnectionSnapshot: Hashable, Sendable {
     public var sendUrgentPointer: SequenceNumber? = nil
     public var receiveUrgentPointer: SequenceNumber? = nil
     public var urgentUnread = 0
+    /// ECN (RFC 3168): negotiated, and whether we are echoing a CE mark (ECE on our ACKs).
+    public var ecnEnabled = false
+    public var ecnEchoing = false
 
     public init(id: ConnectionID, tuple: FourTuple, state: TCPState, snd: Send, rcv: Receive, mss: Int,
                 cwnd: Int, ssthresh: Int, srtt: Duration?, rttvar: Duration?, rto: Duration,

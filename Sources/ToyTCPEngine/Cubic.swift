@@ -133,6 +133,13 @@ struct Cubic: CongestionController {
         epochStart = nil
     }
 
+    mutating func onCongestionExperienced(flightSize: Int, mss: Int) {
+        // RFC 9438 §4.6 applies to ECN-Echo as to loss.
+        congestionEvent(mss: mss)
+        cwnd = ssthresh
+        cwndSegments = Double(cwnd) / Double(mss)
+    }
+
     mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int) {
         // §4.9: restore cwnd, ssthresh and W_max as they were before the event.
         cwnd = max(cwnd, priorCwnd)

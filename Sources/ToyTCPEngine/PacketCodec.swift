@@ -33,6 +33,7 @@ enum RawSegmentParser {
         if tcp.headerLength > 20 {
             guard seg.takeOptions(tcp.options) else { return .malformed }
         }
+        seg.ipECN = ip.tos & 0x3
         return .segment(source: source, destination: destination,
                         sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort, seg)
     }

@@ -16,6 +16,8 @@ struct IncomingSegment {
     var sackPermitted = false
     var timestamp: (value: UInt32, echoReply: UInt32)? = nil
     var sackBlocks = SACKList()
+    /// The IP header's ECN codepoint (RFC 3168 §5).
+    var ipECN: UInt8 = 0
 
     /// SEG.LEN (RFC 9293 §3.4): payload plus one for SYN and one for FIN.
     var len: Int {

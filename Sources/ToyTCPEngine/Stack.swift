@@ -80,7 +80,9 @@ public final class Stack {
             return
         }
         s.payload.withUnsafeBytes { payload in
-            dispatch(IncomingSegment(s, payload: payload), source: packet.header.source,
+            var seg = IncomingSegment(s, payload: payload)
+            seg.ipECN = packet.header.tos & 0x3
+            dispatch(seg, source: packet.header.source,
                      destination: packet.header.destination, sourcePort: s.sourcePort,
                      destinationPort: s.destinationPort, at: now)
         }

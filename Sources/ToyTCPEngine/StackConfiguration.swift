@@ -18,6 +18,8 @@ public struct StackConfiguration: Hashable, Sendable {
     /// Proportional rate reduction during SACK recovery (RFC 6937), as Linux does; off, RFC 6675's
     /// cwnd = ssthresh with `pipe` accounting alone.
     public var proportionalRateReduction: Bool = true
+    /// Negotiate ECN (RFC 3168) on connections; off by default.
+    public var ecn: Bool = false
     /// Offer and use timestamps (RFC 7323 §3).
     public var timestamps: Bool = true
     /// Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4).

@@ -39,6 +39,12 @@ public struct StackStatistics: Hashable, Sendable {
     /// Segments sent and received with URG (RFC 9293 §3.9.1, RFC 6093).
     public var urgentSegmentsSent = 0
     public var urgentSegmentsReceived = 0
+    /// ECN (RFC 3168): CE marks received, ECE-flagged ACKs received, window reductions they caused,
+    /// and CWR flags sent.
+    public var ecnCEReceived = 0
+    public var ecnEceReceived = 0
+    public var ecnReductions = 0
+    public var ecnCwrSent = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -75,6 +81,10 @@ public struct StackStatistics: Hashable, Sendable {
             ("paws_stale_recent", pawsStaleRecent),
             ("urgent_segments_sent", urgentSegmentsSent),
             ("urgent_segments_received", urgentSegmentsReceived),
+            ("ecn_ce_received", ecnCEReceived),
+            ("ecn_ece_received", ecnEceReceived),
+            ("ecn_reductions", ecnReductions),
+            ("ecn_cwr_sent", ecnCwrSent),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),
