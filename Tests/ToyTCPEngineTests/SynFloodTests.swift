@@ -169,3 +169,23 @@ struct SynCookieCodecTests {
         #expect(none.windowShift == nil && !none.sack)
     }
 }
+
+@Suite("Statistics as a list")
+struct StatisticsCounterTests {
+    @Test("`counters` lists every counter of StackStatistics once, by a snake_case name, with its value")
+    func everyCounterListed() {
+        var s = StackStatistics()
+        // Give every stored counter a distinct value, through reflection of the stored properties.
+        let labels = Mirror(reflecting: s).children.compactMap(\.label)
+        s.packetsReceived = 1; s.synCookiesSent = 2; s.keepaliveProbes = 3; s.dsacksReceived = 4; s.spuriousUndos = 5
+        s.ecnCEReceived = 6; s.resetsSent = 7; s.challengeAcksSent = 8
+        let counters = s.counters
+        #expect(counters.count == labels.count, "\(labels.count) stored counters, \(counters.count) listed")
+        #expect(Set(counters.map(\.name)).count == counters.count, "names are unique")
+        #expect(counters.allSatisfy { $0.name.allSatisfy { $0.isLowercase || $0 == "_" } })
+        let byName = Dictionary(uniqueKeysWithValues: counters.map { ($0.name, $0.value) })
+        #expect(byName["packets_received"] == 1 && byName["syn_cookies_sent"] == 2 && byName["keepalive_probes"] == 3)
+        #expect(byName["dsacks_received"] == 4 && byName["spurious_undos"] == 5 && byName["ecn_ce_received"] == 6)
+        #expect(byName["rsts_sent"] == 7 && byName["challenge_acks"] == 8)
+    }
+}
