@@ -1,6 +1,15 @@
 // Read first: RFC 8985 §7 (Tail Loss Probe: §7.2 scheduling the PTO, §7.3 sending the probe, §7.4
 // detecting losses by the probe's ACK), §6.2 (time order: a segment sent before one that was delivered,
 // and older than an RTT, is lost), RFC 6675 §5 (the recovery the detected loss starts).
+//
+// Against RFC 8985 (re-checked for issue 14): TLP follows §7.2–§7.4 (PTO = 2·SRTT, + 200 ms worst-case
+// delayed ACK for a one-segment flight, never past the RTO; new data if the window allows, else the last
+// segment; one probe per flight; the RTO re-armed after it), except the deviation below (a probe in
+// recovery). RACK proper (§6: per-segment transmit times, RACK.xmit_ts, the reordering window and its
+// timer) is NOT implemented: loss is declared by RFC 6675's DupThresh/IsLost count, widened by two
+// time-order facts only — the probe was delivered (everything sent a PTO before it is lost) and a
+// retransmission was overtaken by data sent after it (`RetransmissionLog`). So a reordering longer than
+// three segments still triggers a (D-SACK-undoable) fast retransmit, where RACK would wait reo_wnd.
 import ToyTCPWire
 
 extension Connection {

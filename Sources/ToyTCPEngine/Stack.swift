@@ -431,6 +431,11 @@ public final class Stack {
         context.statistics.synCookiesValidated += 1
         l.cookiesValidated += 1
         c.handle(seg, at: now)
+        if c.state == .synReceived {
+            // The ACK was refused after all: with no SYN-ACK of its own to retransmit, the TCB would
+            // hold a backlog slot for ever; drop it (the peer's next ACK draws a RST).
+            c.finish()
+        }
         afterActivity(c)
         return true
     }

@@ -7,6 +7,21 @@ import ToyTCPWire
 
 @Suite("D-SACK (RFC 2883)")
 struct DSACKTests {
+    /// Ten segments of 1000 bytes in flight; SACKs of segments 1...3 make the sender retransmit segment 0.
+    private func fastRetransmitOfFirstSegment() -> (Harness, ConnectionID, UInt32) {
+        let h = Harness(testConfiguration { $0.sack = true })
+        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000), .sackPermitted])
+        _ = h.send(id, bytes(10_000))
+        for _ in 0..<10 { _ = h.transmit() }
+        for k in 1...3 {
+            h.deliver(.ack, seq: 1001, ack: rel(iss, 0), options: [.sack([SACKBlock(left: SequenceNumber(rel(iss, 1000)),
+                                                                                          right: SequenceNumber(rel(iss, 1000 + k * 1000)))])],
+                      at: .ms(10 + Int64(k)))
+        }
+        h.expectTransmit(.ack, seq: rel(iss, 0), length: 1000)
+        return (h, id, iss)
+    }
+
     @Test("a duplicate below RCV.NXT is reported as the first SACK block, once (RFC 2883 §4.1.1)")
     func duplicateBelowCumulativeAck() throws {
         let h = Harness(testConfiguration { $0.sack = true })
@@ -51,17 +66,8 @@ struct DSACKTests {
 
     @Test("a fast retransmit caused by reordering is undone when its retransmission is D-SACKed (RFC 3708 §3)")
     func spuriousFastRetransmitUndone() throws {
-        let h = Harness(testConfiguration { $0.sack = true })
-        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000), .sackPermitted])
-        _ = h.send(id, bytes(10_000))
-        for _ in 0..<10 { _ = h.transmit() }
         // Segment 0 is delayed (reordered): three SACKs of the segments after it.
-        for k in 1...3 {
-            h.deliver(.ack, seq: 1001, ack: rel(iss, 0), options: [.sack([SACKBlock(left: SequenceNumber(rel(iss, 1000)),
-                                                                                          right: SequenceNumber(rel(iss, 1000 + k * 1000)))])],
-                      at: .ms(10 + Int64(k)))
-        }
-        h.expectTransmit(.ack, seq: rel(iss, 0), length: 1000)
+        let (h, id, iss) = fastRetransmitOfFirstSegment()
         let reduced = try #require(h.stack.snapshot(id))
         #expect(reduced.cwnd < 10_000)
         // The original arrives and is acknowledged with everything SACKed; then the retransmission
@@ -79,16 +85,8 @@ struct DSACKTests {
 
     @Test("a real loss is not undone: a D-SACK of other data leaves the reduction")
     func realLossKept() throws {
-        let h = Harness(testConfiguration { $0.sack = true })
-        let (id, iss) = h.establishedPassive(peerOptions: [.mss(1000), .sackPermitted])
-        _ = h.send(id, bytes(10_000))
-        for _ in 0..<10 { _ = h.transmit() }
-        for k in 1...3 {
-            h.deliver(.ack, seq: 1001, ack: rel(iss, 0), options: [.sack([SACKBlock(left: SequenceNumber(rel(iss, 1000)),
-                                                                                          right: SequenceNumber(rel(iss, 1000 + k * 1000)))])],
-                      at: .ms(10 + Int64(k)))
-        }
-        h.expectTransmit(.ack, seq: rel(iss, 0), length: 1000)
+        // Segment 0 is lost: three SACKs of the segments after it.
+        let (h, id, iss) = fastRetransmitOfFirstSegment()
         let reduced = try #require(h.stack.snapshot(id)).cwnd
         // The retransmission fills the hole; a duplicate of segment 1 (network duplication) is D-SACKed.
         h.deliver(.ack, seq: 1001, ack: rel(iss, 4000),
