@@ -357,6 +357,8 @@ extension Connection {
             detectLossByProbe(at: now)
             detectLostRetransmissions()
         }
+        // RFC 8985 §6: RACK's time-based loss detection.
+        if sackEnabled && snd.una != snd.max { rackOnAck(seg, at: now) }
         // RFC 6937: DeliveredData = change in SND.UNA + change in SACKed bytes.
         updatePRR(delivered: (snd.una - previousUna) + (scoreboard.sackedBytes - sackedBefore))
         if snd.wnd > 0 {

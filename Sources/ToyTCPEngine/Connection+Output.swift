@@ -185,7 +185,10 @@ extension Connection {
         if s.seq < snd.max {
             noteRetransmission()
             noteRetransmittedBytes(at: s.seq, length: min(s.payloadLength, snd.max - s.seq))
-        } else if !timestampsEnabled && rttTimedSeq == nil {
+        } else {
+            rackRecordSend(end: end, at: now)
+        }
+        if s.seq >= snd.max && !timestampsEnabled && rttTimedSeq == nil {
             rttTimedSeq = end
             rttTimedAt = now
         }

@@ -21,6 +21,7 @@ extension Connection {
             case .timeWait: finish()
             case .lossProbe: lossProbeTimerExpired(at: now)
             case .keepalive: keepaliveTimerExpired(at: now)
+            case .rackReorder: rackDetectLoss(at: now)
             }
         }
     }

@@ -146,6 +146,8 @@ final class Connection {
     var ecnEchoPending = false
     var cwrPending = false
     var ecnRecover: SequenceNumber = 0
+    /// RACK (RFC 8985 §6), when `configuration.rack` is on.
+    var rack = RACKState()
     /// A duplicate segment to report in the next ACK's first SACK block (RFC 2883 §4).
     var pendingDSACK: SACKBlock?
     /// The loss episode that may be undone if it proves spurious (RFC 3708), and undos so far.

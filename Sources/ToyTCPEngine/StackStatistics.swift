@@ -45,6 +45,8 @@ public struct StackStatistics: Hashable, Sendable {
     public var ecnEceReceived = 0
     public var ecnReductions = 0
     public var ecnCwrSent = 0
+    /// Losses declared by RACK's time order (RFC 8985 §6.2).
+    public var rackLosses = 0
     public var retransmissions = 0
     /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
     public var retransmissionTimeouts = 0
@@ -85,6 +87,7 @@ public struct StackStatistics: Hashable, Sendable {
             ("ecn_ece_received", ecnEceReceived),
             ("ecn_reductions", ecnReductions),
             ("ecn_cwr_sent", ecnCwrSent),
+            ("rack_losses", rackLosses),
             ("retransmissions", retransmissions),
             ("retransmission_timeouts", retransmissionTimeouts),
             ("loss_probes", lossProbes),

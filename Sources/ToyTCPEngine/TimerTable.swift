@@ -15,11 +15,13 @@ enum TimerKind: Int, CaseIterable {
     case lossProbe
     /// RFC 9293 §3.8.4, RFC 1122 §4.2.3.6: keep-alive probes on an idle connection.
     case keepalive
+    /// RFC 8985 §6.3: RACK's reordering timer.
+    case rackReorder
 }
 
 /// One optional deadline per `TimerKind`; the next wake-up is their minimum (quinn's `timer.rs`).
 struct TimerTable {
-    private var deadlines: (Instant?, Instant?, Instant?, Instant?, Instant?, Instant?) = (nil, nil, nil, nil, nil, nil)
+    private var deadlines: (Instant?, Instant?, Instant?, Instant?, Instant?, Instant?, Instant?) = (nil, nil, nil, nil, nil, nil, nil)
 
     subscript(kind: TimerKind) -> Instant? {
         get {
@@ -30,6 +32,7 @@ struct TimerTable {
             case .timeWait: return deadlines.3
             case .lossProbe: return deadlines.4
             case .keepalive: return deadlines.5
+            case .rackReorder: return deadlines.6
             }
         }
         set {
@@ -40,6 +43,7 @@ struct TimerTable {
             case .timeWait: deadlines.3 = newValue
             case .lossProbe: deadlines.4 = newValue
             case .keepalive: deadlines.5 = newValue
+            case .rackReorder: deadlines.6 = newValue
             }
         }
     }
@@ -48,7 +52,7 @@ struct TimerTable {
     mutating func stop(_ kind: TimerKind) { self[kind] = nil }
     func isArmed(_ kind: TimerKind) -> Bool { self[kind] != nil }
 
-    mutating func stopAll() { deadlines = (nil, nil, nil, nil, nil, nil) }
+    mutating func stopAll() { deadlines = (nil, nil, nil, nil, nil, nil, nil) }
 
     /// The earliest armed deadline.
     var next: Instant? {
@@ -58,7 +62,7 @@ struct TimerTable {
             return a < b ? a : b
         }
         return earlier(earlier(earlier(deadlines.0, deadlines.1), earlier(deadlines.2, deadlines.3)),
-                       earlier(deadlines.4, deadlines.5))
+                       earlier(earlier(deadlines.4, deadlines.5), deadlines.6))
     }
 
     /// The earliest timer due at `now`, if any.
