@@ -20,8 +20,9 @@ public struct StackConfiguration: Hashable, Sendable {
     public var proportionalRateReduction: Bool = true
     /// Negotiate ECN (RFC 3168) on connections; off by default.
     public var ecn: Bool = false
-    /// RACK time-based loss detection (RFC 8985 §6) beside the tail loss probe; off by default.
-    public var rack: Bool = false
+    /// RACK time-based loss detection (RFC 8985 §6) with the tail loss probe (§7), as Linux; off, loss
+    /// is found by RFC 6675's duplicate count and the probe alone.
+    public var rack: Bool = true
     /// Offer and use timestamps (RFC 7323 §3).
     public var timestamps: Bool = true
     /// Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4).
