@@ -5,11 +5,10 @@
 // Against RFC 8985 (re-checked for issue 14): TLP follows §7.2–§7.4 (PTO = 2·SRTT, + 200 ms worst-case
 // delayed ACK for a one-segment flight, never past the RTO; new data if the window allows, else the last
 // segment; one probe per flight; the RTO re-armed after it), except the deviation below (a probe in
-// recovery). RACK proper (§6: per-segment transmit times, RACK.xmit_ts, the reordering window and its
-// timer) is NOT implemented: loss is declared by RFC 6675's DupThresh/IsLost count, widened by two
-// time-order facts only — the probe was delivered (everything sent a PTO before it is lost) and a
-// retransmission was overtaken by data sent after it (`RetransmissionLog`). So a reordering longer than
-// three segments still triggers a (D-SACK-undoable) fast retransmit, where RACK would wait reo_wnd.
+// recovery). RACK (§6) is in `Connection+RACK.swift` (`StackConfiguration.rack`, on by default), with
+// one simplification written there: transmit times are kept for original transmissions only; the loss
+// of a retransmission is found by `RetransmissionLog` (same time order, by SND.MAX). RFC 6675's
+// DupThresh count stays as a second detector (RFC 8985 §3.4 lets both run).
 import ToyTCPWire
 
 extension Connection {
