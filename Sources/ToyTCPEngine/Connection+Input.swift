@@ -154,11 +154,12 @@ extension Connection {
 
     /// RFC 7323 §5.5: TS.Recent not updated for 24 days is no longer a valid reference.
     func tsRecentIsStale(at now: Instant) -> Bool {
-        now - tsRecentTime > Connection.pawsIdleLimit
+        now.nanoseconds &- tsRecentTime.nanoseconds > Connection.pawsIdleLimitNanoseconds
     }
 
-    /// RFC 7323 §5.5: 24 days (2^31 ms at the slowest clock RFC 7323 allows, 1 ms per tick, is 24.8 days).
-    static let pawsIdleLimit = Duration.seconds(24 * 86_400)
+    /// RFC 7323 §5.5: 24 days (2^31 ms at the slowest clock RFC 7323 allows, 1 ms per tick, is 24.8 days),
+    /// in nanoseconds (checked on every segment: plain integers, no `Duration` arithmetic).
+    static let pawsIdleLimitNanoseconds: Int64 = 24 * 86_400 * 1_000_000_000
 
     func updateTSRecent(_ value: UInt32, at now: Instant) {
         tsRecent = value
@@ -542,15 +543,17 @@ extension Connection {
 
     /// RFC 9293 §3.10.7.4 "Seventh, process the segment text".
     func processText(_ seg: IncomingSegment, at now: Instant) {
-        var seg = seg
+        guard seg.payload.count > 0 else { return }
         if seg.seq < rcv.nxt {
             // Queued SYN data was delivered after this segment was trimmed: drop what is now old.
             let old = min(rcv.nxt - seg.seq, seg.payload.count)
             noteDuplicate(from: seg.seq, to: seg.seq + old)
-            seg.payload = UnsafeRawBufferPointer(rebasing: seg.payload[old...])
-            seg.seq = seg.seq + old
+            var rest = seg
+            rest.payload = UnsafeRawBufferPointer(rebasing: seg.payload[old...])
+            rest.seq = seg.seq + old
+            processText(rest, at: now)
+            return
         }
-        guard seg.payload.count > 0 else { return }
         switch state {
         case .established, .finWait1, .finWait2, .synReceived:
             break
