@@ -24,6 +24,7 @@ extension Connection {
             if lossProbePending, let s = lossProbeSegment(at: now) { return s }
             if let s = newDataSegment(at: now) { return s }
             if probePending, let s = probeSegment(at: now) { return s }
+            if keepaliveProbePending { return keepaliveProbeSegment(at: now) }
         }
         if ackNow { return makeAck(at: now) }
         armPersistIfStalled(at: now)
@@ -33,17 +34,24 @@ extension Connection {
     // MARK: Building segments
 
     /// The timestamp clock (RFC 7323 §5.4): milliseconds, offset per connection.
-    func timestampClock(_ now: Instant) -> UInt32 {
-        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
+    func timestampClock(_ now: Instant) -> UInt32 { Connection.timestampClock(now, offset: tsOffset) }
+
+    static func timestampClock(_ now: Instant, offset: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ offset
     }
 
+    /// The per-connection offset of the timestamp clock, derived from the ISS so that a SYN cookie's
+    /// connection (ISS = cookie) finds the clock its SYN-ACK used.
+    static func timestampOffset(iss: SequenceNumber) -> UInt32 { iss.rawValue &* 2654435761 }
+
     /// A segment carrying the current ACK, window, timestamps and SACK blocks.
-    private func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {
+    func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {
         let window = advertiseWindow()
         var s = OutgoingSegment(seq: seq, ack: rcv.nxt, flags: flags.union(.ack), window: window)
+        if ecnEnabled && ecnEchoPending { s.flags.insert(.ece) }
         if timestampsEnabled { s.timestamp = (timestampClock(now), tsRecent) }
-        if sackEnabled && !reassembly.isEmpty {
-            s.sackBlocks = reassembly.sackBlocks(limit: timestampsEnabled ? 3 : 4)
+        if sackEnabled && (!reassembly.isEmpty || pendingDSACK != nil) {
+            s.sackBlocks = outgoingSACKBlocks(limit: timestampsEnabled ? 3 : 4)
         }
         // Any segment with ACK satisfies a pending (or delayed) acknowledgment.
         ackNow = false
@@ -84,7 +92,7 @@ extension Connection {
         // A SYN-ACK once the peer's SYN is in (SYN-RECEIVED, or FIN-WAIT-1 after CLOSE there).
         let passive = state != .synSent
         var s = OutgoingSegment(seq: snd.iss, ack: passive ? rcv.nxt : 0,
-                                flags: passive ? [.syn, .ack] : .syn,
+                                flags: (passive ? TCPFlags([.syn, .ack]) : TCPFlags.syn).union(ecnSetupFlags(passive: passive)),
                                 window: UInt16(min(receiveWindow, UInt32(UInt16.max))))
         s.mss = configuration.mss
         let offerScale = passive ? windowScalingEnabled : configuration.windowScaling
@@ -103,6 +111,10 @@ extension Connection {
         s.reason = passive ? (retry ? .synAckRetry : .synAck) : (retry ? .synRetry : .syn)
         if retry {
             noteRetransmission()
+            if passive {
+                context.statistics.synAckRetransmissions += 1
+                origin?.synAckRetransmissions += 1
+            }
         } else if !timestampsEnabled {
             rttTimedSeq = snd.iss + 1
             rttTimedAt = now
@@ -138,7 +150,7 @@ extension Connection {
             // The window is open but too small to pass SWS avoidance: the override timer fired, send what fits.
             var s = dataSegment(from: snd.nxt, maxLength: min(usable, effectiveMSS), at: now)
             s.reason = .zeroWindowProbe
-            advanceAfterSending(s, at: now)
+            advanceAfterSending(&s, at: now)
             return s
         }
         armPersist(at: now)
@@ -161,6 +173,13 @@ extension Connection {
         let length = max(0, min(maxLength, available, sendMSS - s.optionsLength))
         if let fin = finSequence, seq + length == fin { s.flags.insert(.fin) }
         if length > 0 && seq + length == dataEnd { s.flags.insert(.psh) }
+        if sendUrgent, seq < snd.up {
+            // RFC 9293 §3.9.1, RFC 6093 §3: URG with the pointer one past the last urgent byte, as an
+            // offset from this segment's sequence number (saturated at the field's maximum, as Linux).
+            s.flags.insert(.urg)
+            s.urgentPointer = UInt16(min(snd.up - seq, Int(UInt16.max)))
+            context.statistics.urgentSegmentsSent += 1
+        }
         s.payloadOffset = max(0, offset)
         s.payloadLength = length
         return s
@@ -168,11 +187,17 @@ extension Connection {
 
     /// Bookkeeping after a data/FIN segment is emitted: SND.NXT/SND.MAX, retransmission counts,
     /// RTT timing (Karn), the retransmission timer (RFC 6298 (5.1)).
-    func advanceAfterSending(_ s: OutgoingSegment, at now: Instant) {
+    func advanceAfterSending(_ s: inout OutgoingSegment, at now: Instant) {
         let end = s.seq + s.payloadLength + (s.flags.contains(.fin) ? 1 : 0)
+        notePRRSent(s.payloadLength)
+        markECN(&s, isRetransmission: s.seq < snd.max)
         if s.seq < snd.max {
             noteRetransmission()
-        } else if !timestampsEnabled && rttTimedSeq == nil {
+            noteRetransmittedBytes(at: s.seq, length: min(s.payloadLength, snd.max - s.seq))
+        } else {
+            rackRecordSend(end: end, at: now)
+        }
+        if s.seq >= snd.max && !timestampsEnabled && rttTimedSeq == nil {
             rttTimedSeq = end
             rttTimedAt = now
         }
@@ -202,12 +227,12 @@ extension Connection {
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             if inRecovery && sackEnabled { retransmissionLog.record(start: r, end: r + s.payloadLength, sentBefore: snd.max) }
-            advanceAfterSending(s, at: now)
+            advanceAfterSending(&s, at: now)
             if inRecovery { armLossProbe(at: now) }
             return s
         }
         guard sackEnabled, inRecovery, let lost = lossBoundary() else { return nil }
-        guard pipe() < congestion.cwnd else { return nil }
+        guard pipe() < sendingWindow else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
         var s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
@@ -215,7 +240,7 @@ extension Connection {
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
         highRxt = hole.start + s.payloadLength
         retransmissionLog.record(start: hole.start, end: highRxt, sentBefore: snd.max)
-        advanceAfterSending(s, at: now)
+        advanceAfterSending(&s, at: now)
         armLossProbe(at: now)
         return s
     }
@@ -257,7 +282,7 @@ extension Connection {
         // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment go beyond
         // cwnd, so a small flight still produces the third duplicate ACK fast retransmit needs.
         let limitedTransmit = (!inRecovery && duplicateAcks > 0 && duplicateAcks < 3) ? duplicateAcks * effectiveMSS : 0
-        let cwndRoom = congestion.cwnd + limitedTransmit - flightForCongestion
+        let cwndRoom = sendingWindow + limitedTransmit - flightForCongestion
         let usable = max(0, min(windowRoom, cwndRoom))
         let mss = effectiveMSS
         let length = min(mss, available, usable)
@@ -277,7 +302,7 @@ extension Connection {
         }
         var s = dataSegment(from: snd.nxt, maxLength: length, at: now)
         s.reason = isRetransmission ? .retransmissionAfterRTO : (length == 0 ? .fin : .newData)
-        advanceAfterSending(s, at: now)
+        advanceAfterSending(&s, at: now)
         if !isRetransmission { armLossProbe(at: now) }
         return s
     }

@@ -68,27 +68,10 @@ extension Interpreter: VariableScope {
 
     /// The stack's counters as (snake_case name, value) pairs, read by reflection so a counter the
     /// engine adds to `StackStatistics` shows in `stats` and `stack.NAME` without a change here.
+    /// The stack's counters by their snake_case names (`stats`, `stack.NAME`): the engine's own list, so a
+    /// counter the engine adds appears here without a change.
     static func counters(_ s: StackStatistics) -> [(name: String, value: Int64)] {
-        // The names the engine's own list gives (`StackStatistics.counters` on the engine branch).
-        let renamed = ["resetsSent": "rsts_sent", "challengeAcksSent": "challenge_acks",
-                       "synAckRetransmissions": "synack_retransmissions"]
-        return Mirror(reflecting: s).children.compactMap { child in
-            guard let label = child.label else { return nil }
-            let value: Int64
-            switch child.value {
-            case let v as Int: value = Int64(v)
-            case let v as UInt64: value = Int64(truncatingIfNeeded: v)
-            case let v as Int64: value = v
-            case let v as UInt32: value = Int64(v)
-            default: return nil
-            }
-            if let name = renamed[label] { return (name, value) }
-            var name = ""
-            for ch in label {
-                if ch.isUppercase { name += "_" + ch.lowercased() } else { name.append(ch) }
-            }
-            return (name, value)
-        }
+        s.counters.map { ($0.name, Int64(truncatingIfNeeded: $0.value)) }
     }
 
     func connectionField(_ e: ConnectionEntry, _ path: [String]) -> Lookup {

@@ -240,7 +240,7 @@ extension Interpreter {
         for l in listenerOrder {
             guard let le = listeners[l] else { continue }
             let f = Dictionary(listenerFigures(le), uniquingKeysWith: { a, _ in a })
-            output("\(l): LISTEN port \(le.port): backlog \(f["backlog"] ?? 0), half-open \(f["halfopen"] ?? 0), accept queue \(f["acceptq"] ?? 0), SYNs dropped \(f["syns_dropped"] ?? 0) (stack-wide), SYN-ACK retransmissions \(f["synack_retries"] ?? 0)")
+            output("\(l): LISTEN port \(le.port): backlog \(f["backlog"] ?? 0), half-open \(f["halfopen"] ?? 0), accept queue \(f["acceptq"] ?? 0), SYNs dropped \(f["syns_dropped"] ?? 0), SYN-ACK retransmissions \(f["synack_retries"] ?? 0), SYN cookies sent \(f["cookies_sent"] ?? 0) (validated \(f["cookies_validated"] ?? 0))")
         }
         for n in names {
             guard let e = connections[n] else { continue }
@@ -255,28 +255,17 @@ extension Interpreter {
         }
     }
 
-    /// A listener's figures (RFC 4987 §3: what a SYN flood fills), read from the stack's connections
-    /// on its port: half-open ones (SYN-RECEIVED), completed ones no `accept` took yet, their SYN-ACK
-    /// retransmissions; SYNs dropped for a full backlog are counted stack-wide by the engine.
+    /// A listener's figures (RFC 4987 §3: what a SYN flood fills), as the engine keeps them: half-open
+    /// entries (SYN-RECEIVED), completed connections no `accept` took yet, SYNs dropped, SYN-ACK
+    /// retransmissions, SYN cookies sent and validated (RFC 4987 §3.6).
     func listenerFigures(_ l: ListenerEntry) -> [(String, Int64)] {
-        let accepted = Set(connections.values.map(\.id))
-        var halfOpen = 0, queued = 0, retries = 0
-        let (snapshots, dropped) = network.withStack { st, _ in
-            (st.connectionIDs.compactMap { st.snapshot($0) }, st.statistics.synBacklogDrops)
+        guard let s = network.withStack({ st, _ in st.listenerSnapshot(l.id) }) else {
+            return [("port", Int64(l.port)), ("backlog", Int64(l.backlog))]
         }
-        for s in snapshots {
-            guard s.tuple.localPort == l.port else { continue }
-            let id = s.id
-            if s.state == .synReceived {
-                halfOpen += 1
-                retries += s.retransmissions
-            } else if !accepted.contains(id), s.state != .synSent {
-                queued += 1
-            }
-        }
-        return [("port", Int64(l.port)), ("backlog", Int64(l.backlog)), ("halfopen", Int64(halfOpen)),
-                ("acceptq", Int64(queued)), ("syns_dropped", Int64(dropped)),
-                ("synack_retries", Int64(retries))]
+        return [("port", Int64(s.port)), ("backlog", Int64(s.backlog)), ("halfopen", Int64(s.halfOpen)),
+                ("acceptq", Int64(s.acceptQueued)), ("syns_dropped", Int64(s.synsDropped)),
+                ("synack_retries", Int64(s.synAckRetransmissions)), ("cookies_sent", Int64(s.cookiesSent)),
+                ("cookies_validated", Int64(s.cookiesValidated))]
     }
 
     /// `CLOSED>SYN-SENT 0.000000s, …`: the states a connection went through and when.

@@ -11,6 +11,8 @@ struct BulkResult {
     var reverseSegments: Int
     var cpuSeconds: Double
     var wallSeconds: Double
+    /// Virtual time the transfer took (simulated network runs only).
+    var virtualSeconds: Double? = nil
     var bytesPerCPUSecond: Double { Double(bytes) / cpuSeconds }
     var segmentsPerCPUSecond: Double { Double(segments) / cpuSeconds }
 }
@@ -139,12 +141,18 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
 
 /// Bulk transfer through a lossless `SimulatedNetwork` link (discard server, chargen source client):
 /// the engine plus the simulation's event queue, routing and pcap-ready byte copies.
-func benchmarkSimulatedNetwork(total: Int) -> BulkResult {
+///
+/// With `lossRate` > 0 the link also has 1 ms of delay, so congestion control (`congestionControl`)
+/// shapes the run: the result's `virtualSeconds` gives the goodput in virtual time.
+func benchmarkSimulatedNetwork(total: Int, congestionControl: CongestionControlAlgorithm = .newReno,
+                               lossRate: Double = 0) -> BulkResult {
     let network = SimulatedNetwork(seed: 1)
     var config = StackConfiguration()
     config.receiveBufferSize = 4 << 20
     config.sendBufferSize = 4 << 20
-    guard let (a, b) = try? network.addPair(configuration: config) else { fatalError("bench: topology") }
+    config.congestionControl = congestionControl
+    let impairments = lossRate > 0 ? LinkImpairments(delay: .milliseconds(1), lossRate: lossRate) : LinkImpairments.none
+    guard let (a, b) = try? network.addPair(impairments: impairments, configuration: config) else { fatalError("bench: topology") }
     let server = PeerApp.discard(port: 9)
     let client = PeerApp(.source(bytes: total), connectingTo: b.address, port: 9)
     do {
@@ -159,8 +167,12 @@ func benchmarkSimulatedNetwork(total: Int) -> BulkResult {
     }
     let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
     let segments = a.stack.statistics.packetsSent + b.stack.statistics.packetsSent
-    return BulkResult(name: "simulated network, lossless link", bytes: server.totalBytesReceived, segments: segments,
-                      reverseSegments: b.stack.statistics.packetsSent, cpuSeconds: cpu, wallSeconds: wall)
+    let name = lossRate > 0 ? "simulated network, \(congestionControl.rawValue), \(Int(lossRate * 100))% loss, 1 ms"
+                            : "simulated network, lossless link"
+    var r = BulkResult(name: name, bytes: server.totalBytesReceived, segments: segments,
+                       reverseSegments: b.stack.statistics.packetsSent, cpuSeconds: cpu, wallSeconds: wall)
+    r.virtualSeconds = Double(network.now.nanoseconds) / 1e9
+    return r
 }
 
 /// The floor under any TCP on this path, run beside the engine: per 1448-byte segment, copy the
