@@ -8,7 +8,8 @@ extension Interpreter: VariableScope {
         "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
         "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
         "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "received", "eof",
-        "lport", "rport", "sack", "ts", "history",
+        "lport", "rport", "sack", "ts", "history", "snd.up", "rcv.up", "urgent", "ecn", "ece",
+        "keepalive_probes", "spurious_undos", "cc",
     ]
     public static let segmentFields = [
         "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
@@ -112,6 +113,15 @@ extension Interpreter: VariableScope {
         case "rport": return n(s.tuple.remotePort)
         case "sack": return .value(.boolean(s.sackEnabled))
         case "ts": return .value(.boolean(s.timestampsEnabled))
+        // Urgent data (RFC 6093): the pointers while a mark is pending, and unread urgent bytes.
+        case "snd.up": return s.sendUrgentPointer.map(q) ?? .unavailable("\(e.name).snd.up: no urgent data outstanding")
+        case "rcv.up": return s.receiveUrgentPointer.map(q) ?? .unavailable("\(e.name).rcv.up: no urgent mark received")
+        case "urgent": return n(s.urgentUnread)
+        case "ecn": return .value(.boolean(s.ecnEnabled))
+        case "ece": return .value(.boolean(s.ecnEchoing))
+        case "keepalive_probes": return n(s.keepaliveProbesSent)
+        case "spurious_undos": return n(s.spuriousUndos)
+        case "cc": return .value(.bytes(Array(s.congestionControl.rawValue.utf8)))
         default:
             let index = path.count > 2 && ["snd", "rcv"].contains(path[1]) ? 2 : 1
             return .unknownField(index: index, known: Interpreter.connectionFields)

@@ -140,7 +140,7 @@ extension Interpreter {
         }
     }
 
-    func send(_ ref: ConnectionRef, _ data: PayloadSource, _ ctx: inout Context) throws(ScriptError) {
+    func send(_ ref: ConnectionRef, _ data: PayloadSource, urgent: Bool = false, _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         let bytes = try payloadBytes(data, &ctx)
         var offset = 0
@@ -150,7 +150,7 @@ extension Interpreter {
             do {
                 n = try bytes.withUnsafeBytes { (buf) throws(EngineError) -> Int in
                     try network.withStack { (st, now) throws(EngineError) in
-                        try st.send(e.id, UnsafeRawBufferPointer(rebasing: buf[offset...]), at: now)
+                        try st.send(e.id, UnsafeRawBufferPointer(rebasing: buf[offset...]), urgent: urgent, at: now)
                     }
                 }
             } catch {
@@ -252,6 +252,14 @@ extension Interpreter {
             output("    RCV.NXT=\(s.rcv.nxt) RCV.WND=\(s.rcv.wnd) IRS=\(s.rcv.irs) wscale=\(s.rcv.windowShift)")
             output("    MSS=\(s.mss) cwnd=\(s.cwnd) ssthresh=\(s.ssthresh) SRTT=\(s.srtt.map(format) ?? "-") RTTVAR=\(s.rttvar.map(format) ?? "-") RTO=\(format(s.rto))")
             output("    queued: send \(s.sendQueued) recv \(s.receiveQueued) out-of-order \(s.outOfOrderQueued); retransmissions \(s.retransmissions); SACK \(s.sackEnabled ? "on" : "off"), timestamps \(s.timestampsEnabled ? "on" : "off")")
+            var extras = ["cc \(s.congestionControl.rawValue)", "ECN \(s.ecnEnabled ? (s.ecnEchoing ? "on, echoing CE" : "on") : "off")"]
+            if let k = s.keepalive {
+                extras.append("keepalive \(format(k.idle)),\(format(k.interval)),\(k.count) (\(s.keepaliveProbesSent) probes unanswered)")
+            }
+            if s.spuriousUndos > 0 { extras.append("spurious recoveries undone \(s.spuriousUndos)") }
+            if let up = s.sendUrgentPointer { extras.append("SND.UP=\(up)") }
+            if let up = s.receiveUrgentPointer { extras.append("RCV.UP=\(up) (\(s.urgentUnread) urgent bytes unread)") }
+            output("    " + extras.joined(separator: "; "))
         }
     }
 
@@ -284,7 +292,7 @@ extension Interpreter {
     func set(_ option: StackOption?, _ value: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {
         var c = network.withStack { st, _ in st.configuration }
         guard let option, let value else {
-            output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments)")
+            output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments) cc=\(c.congestionControl.rawValue) ecn=\(c.ecn ? "on" : "off") dsack=\(c.dsack ? "on" : "off") prr=\(c.proportionalRateReduction ? "on" : "off") rack=\(c.rack ? "on" : "off") keepalive=\(c.keepalive.map { "\(format($0.idle)),\(format($0.interval)),\($0.count)" } ?? "off") syn-defense=\(c.synFloodDefense.rawValue) synack-retries=\(c.synAckRetries) backlog=\(c.backlog)")
             return
         }
         func bool() throws(ScriptError) -> Bool {
@@ -320,6 +328,30 @@ extension Interpreter {
         case .synRetries: c.synRetries = Int(try number(0...255))
         case .sendBuffer: c.sendBufferSize = Int(try number(1...(1 << 30)))
         case .initialWindow: c.initialWindowSegments = Int(try number(1...1000))
+        case .congestionControl:
+            guard let a = CongestionControlAlgorithm(rawValue: value) else {
+                throw ctx.error("cc takes newreno or cubic, not '\(value)'", column)
+            }
+            c.congestionControl = a
+        case .ecn: c.ecn = try bool()
+        case .dsack: c.dsack = try bool()
+        case .prr: c.proportionalRateReduction = try bool()
+        case .rack: c.rack = try bool()
+        case .keepalive:
+            if value == "off" { c.keepalive = nil; break }
+            let parts = value.split(separator: ",").map(String.init)
+            guard parts.count == 3, let idle = DurationLiteral.parse(parts[0]), let interval = DurationLiteral.parse(parts[1]),
+                  let count = Int(parts[2]), (1...255).contains(count), idle > .zero, interval > .zero else {
+                throw ctx.error("keepalive takes off or IDLE,INTERVAL,COUNT (e.g. 10s,1s,3), not '\(value)'", column)
+            }
+            c.keepalive = KeepaliveSettings(idle: idle, interval: interval, count: count)
+        case .synFloodDefense:
+            guard let d = SynFloodDefense(rawValue: value) else {
+                throw ctx.error("syn-defense takes \(SynFloodDefense.allCases.map(\.rawValue).joined(separator: ", ")), not '\(value)'", column)
+            }
+            c.synFloodDefense = d
+        case .synAckRetries: c.synAckRetries = Int(try number(0...255))
+        case .backlog: c.backlog = Int(try number(1...65535))
         }
         network.withStack { st, _ in st.configuration = c }
         output("\(option.rawValue) = \(value) (for connections opened from now on)")

@@ -220,7 +220,7 @@ public final class Interpreter {
         case let .connect(remote, local, localPort, within, name): try connect(remote, local, localPort, within, name, &ctx)
         case let .listen(local, port, name): try listen(local, port, name, &ctx)
         case let .accept(listener, within, name): try accept(listener, within, name, &ctx)
-        case let .send(ref, data): try send(ref, data, &ctx)
+        case let .send(ref, data, urgent): try send(ref, data, urgent: urgent, &ctx)
         case let .recv(ref, count, within): try recv(ref, count, within, &ctx)
         case .shutdown(let ref): try userCall(ref, "shutdown", &ctx) { st, id, t throws(EngineError) in try st.shutdown(id, at: t) }
         case .close(let ref): try userCall(ref, "close", &ctx) { st, id, t throws(EngineError) in try st.close(id, at: t) }
