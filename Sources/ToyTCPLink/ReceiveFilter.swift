@@ -25,8 +25,12 @@ struct ReceiveFilter: Equatable {
     static let maximumPorts = 200
     static let maximumAddresses = 16
 
-    /// True if `port` already passes.
-    func admits(port: UInt16) -> Bool { portRange.contains(port) || ports.contains(port) }
+    /// True if `port` already passes. Past `maximumPorts` every port does (the program checks addresses
+    /// only), so a flood of crafted segments from 20,000 source ports replaces the program once, not
+    /// 20,000 times.
+    func admits(port: UInt16) -> Bool {
+        ports.count > Self.maximumPorts || portRange.contains(port) || ports.contains(port)
+    }
 
     /// The program: IPv4 header at offset 0 (a raw socket's filter sees the packet from the IP header).
     func program() -> [sock_filter] {
