@@ -20,7 +20,7 @@ public enum CaptureSegments {
         let reader = try PcapReader(path: path)
         var link = LinkDecapsulator(linkType: reader.linkType)
         while let record = try reader.next() {
-            guard let offset = link.ipv4Offset(in: record.bytes, prefix: nil) else { continue }
+            guard let offset = link.ipOffset(in: record.bytes, prefix: nil) else { continue }
             let time = record.timestamp.seconds &* 1_000_000_000 &+ record.timestamp.nanoseconds
             let ip = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
             guard let s = FlowSegment(ipv4: ip, time: time) else { continue }

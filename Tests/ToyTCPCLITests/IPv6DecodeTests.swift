@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+/// IPv6 in the decoder against tcpdump (issue 15), line by line with the same flags:
+/// - real kernel IPv6 TCP between two namespaces the test creates (`captureScript`: the IPv4 kernel
+///   traffic of `KernelTraffic` over fd00::1 and fd00::2: handshakes with options and ECN, bulk data with
+///   loss and SACK, URG, a zero window, RSTs, orderly closes), Ethernet link type;
+/// - crafted packets with every extension header tcpdump prints (hop-by-hop, routing types 0/2/4,
+///   destination options, atomic and real fragments, AH) and cut ones, on every link type that carries
+///   IPv6 (raw IPv6, DLT_RAW, Ethernet, Linux cooked v1/v2, BSD NULL and LOOP, PPP), IPv4 beside it;
+/// - the sub-second field of 2^31 or more, which libpcap reads as signed (the timestamp fix).
+@Suite("IPv6 decode against tcpdump (issue 15)", .serialized)
+struct IPv6DecodeTests {
+    static let capture: Result<String, any Error> = Result {
+        let script = KernelTraffic.temporaryPath("kernel-traffic6.sh")
+        try captureScript.write(toFile: script, atomically: true, encoding: .utf8)
+        defer { unlink(script) }
+        let pcap = KernelTraffic.temporaryPath("kernel-traffic6.pcap")
+        let r = try ChildProcess.run(["/bin/bash", script, pcap, KernelTraffic.uniqueID()], timeout: 120)
+        guard r.status == 0, !r.timedOut else {
+            throw ChildProcess.Failure(description: "kernel-traffic6.sh failed (status \(r.status)): \(r.stderr)")
+        }
+        return pcap
+    }
+
+    static let flagSets: [[String]] = [
+        [], ["-v"], ["-vv"], ["-e"], ["-S"], ["-q"], ["-x"], ["-X"], ["-e", "-vv", "-XX", "-S"], ["-ttt"],
+    ]
+
+    @Test("kernel IPv6 traffic: our lines equal tcpdump -nn's with each flag set", arguments: flagSets)
+    func kernelIPv6(_ flags: [String]) throws {
+        guard KernelTraffic.available() else { return }
+        let pcap = try Self.capture.get()
+        if flags.isEmpty {
+            // The capture holds what the comparison is meant to cover.
+            let text = try TcpdumpFlagsTests.both(["-v", "-r", pcap]).tcpdump.stdout
+            for needle in ["IP6 (", "flowlabel 0x", "fd00::1.", "> fd00::2.40000: Flags [SEW]", "Flags [S.E]",
+                           "options [mss 1440,sackOK,TS val", "sack 1 {", "Flags [P.U]", ", win 0,", "Flags [R.]",
+                           "Flags [F", "(correct)"] {
+                #expect(text.contains(needle), "the IPv6 capture lacks \(needle)")
+            }
+        }
+        try TcpdumpFlagsTests.expectSame(flags + ["-r", pcap], minimumLines: 50)
+    }
+
+    @Test("crafted IPv6 with extension headers and cut packets, on every link type carrying IPv6",
+          arguments: CraftedIPv6.linkTypes)
+    func craftedExtensionHeaders(_ linkType: UInt32) throws {
+        guard KernelTraffic.which("tcpdump") != nil else {
+            if KernelTraffic.isCI { Issue.record("tcpdump is not installed") }
+            return
+        }
+        let pcap = KernelTraffic.temporaryPath("crafted6-\(linkType).pcap")
+        defer { unlink(pcap) }
+        try CraftedIPv6.pcap(linkType: linkType).write(to: URL(fileURLWithPath: pcap))
+        for flags in [[], ["-v"], ["-vv"], ["-e"], ["-q", "-e"], ["-x"], ["-XX"], ["-S"]] {
+            try TcpdumpFlagsTests.expectSame(flags + ["-r", pcap], minimumLines: 10)
+        }
+    }
+
+    @Test("a sub-second field of 2^31 or more prints as tcpdump prints it, in every -t form, micro and nano files",
+          arguments: [false, true])
+    func largeFraction(_ nanosecondFile: Bool) throws {
+        guard KernelTraffic.which("tcpdump") != nil else {
+            if KernelTraffic.isCI { Issue.record("tcpdump is not installed") }
+            return
+        }
+        let pcap = KernelTraffic.temporaryPath("fraction-\(nanosecondFile).pcap")
+        defer { unlink(pcap) }
+        let fractions: [UInt32] = [999_999, 1_000_000, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xFFFF_FFFF, 5, 0x9000_0000, 7]
+        let records = fractions.enumerated().map { (i, f) in (seconds: UInt32(1_700_000_000 + i), fraction: f, frame: CraftedIPv6.packets()[0]) }
+        try CraftedIPv6.file(linkType: 229, records: records, nanoseconds: nanosecondFile).write(to: URL(fileURLWithPath: pcap))
+        for flags in [[], ["-tt"], ["-ttt"], ["-tttt"], ["-ttttt"]] {
+            try TcpdumpFlagsTests.expectSame(flags + ["-r", pcap], minimumLines: fractions.count)
+        }
+    }
+
+    /// usage: bash script OUT.pcap ID
+    static let captureScript = #"""
+# Real kernel TCP over IPv6 between two fresh namespaces, captured by tcpdump (Ethernet, veth): a handshake with
+# Linux's options and ECN negotiated (tcp_ecn=1 on the client), a 300 kB transfer with every 25th data
+# segment dropped at the receiver (retransmissions and SACK blocks), urgent data (URG), a receiver that
+# does not read (zero window and window probes), a RST from an abortive close (SO_LINGER 0) and one from
+# a closed port. usage: kernel-traffic.sh OUT.pcap ID   (needs root; everything is removed on exit)
+set -euo pipefail
+out=$1 id=$2
+nsa="toytcp-dec6-a-$id" nsb="toytcp-dec6-b-$id" va="td6a$id" vb="td6b$id"
+capture_pid=""
+cleanup() {
+  [ -n "$capture_pid" ] && kill -KILL "$capture_pid" 2>/dev/null || true
+  ip netns del "$nsa" 2>/dev/null || true
+  ip netns del "$nsb" 2>/dev/null || true
+}
+trap cleanup EXIT
+ip netns add "$nsa"
+ip netns add "$nsb"
+ip link add "$va" type veth peer name "$vb"
+ip link set "$va" netns "$nsa"
+ip link set "$vb" netns "$nsb"
+ip -n "$nsa" addr add fd00::1/64 dev "$va" nodad
+ip -n "$nsb" addr add fd00::2/64 dev "$vb" nodad
+for pair in "$nsa:$va" "$nsb:$vb"; do
+  ns=${pair%%:*} dev=${pair#*:}
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link set "$dev" up
+  ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
+done
+ip netns exec "$nsa" sysctl -qw net.ipv4.tcp_ecn=1
+for _ in $(seq 50); do ip netns exec "$nsa" ping -6 -c1 -W1 fd00::2 >/dev/null 2>&1 && break; sleep 0.1; done
+# Loss: the receiver drops every 25th data segment of the bulk transfer (port 40000).
+ip netns exec "$nsb" ip6tables -A INPUT -p tcp --dport 40000 -m length --length 1000:65535 \
+  -m statistic --mode nth --every 25 --packet 10 -j DROP
+ip netns exec "$nsb" tcpdump -i "$vb" -n -U --immediate-mode -s 2000 -B 16384 -w "$out" ip6 and tcp 2>"$out.log" >/dev/null &
+capture_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$out.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "listening on" "$out.log"
+py=$(command -v python3)
+ip netns exec "$nsb" timeout -s KILL 30 "$py" - <<'PY' &
+import socket, time
+def listener(port, rcvbuf=None):
+    s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.bind(("fd00::2", port)); s.listen(4); return s
+bulk, urg, zero, abort = listener(40000), listener(40001), listener(40002, 4096), listener(40003)
+c, _ = bulk.accept()
+while c.recv(65536): pass
+c.close()
+c, _ = urg.accept()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
+while c.recv(100): pass
+c.close()
+c, _ = zero.accept()
+time.sleep(2.5)          # do not read: the window closes, the sender probes
+while c.recv(65536): pass
+c.close()
+c, _ = abort.accept()
+c.recv(100)
+time.sleep(0.5)
+c.close()
+PY
+server_pid=$!
+sleep 0.5
+ip netns exec "$nsa" timeout -s KILL 30 "$py" - <<'PY'
+import socket, struct, time
+def connect(port):
+    s = socket.create_connection(("fd00::2", port), timeout=10); return s
+s = connect(40000); s.sendall(b"\0" * 300000); s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
+s = connect(40001); s.sendall(b"hello "); s.send(b"!", socket.MSG_OOB); time.sleep(0.2); s.sendall(b"world\n"); s.close()
+s = connect(40002); s.setblocking(False)
+sent, deadline = 0, time.time() + 2
+while time.time() < deadline and sent < 400000:
+    try: sent += s.send(b"z" * 16384)
+    except BlockingIOError: time.sleep(0.05)
+s.setblocking(True); s.settimeout(10); s.sendall(b"z" * 1000); s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
+s = connect(40003); s.sendall(b"bye")
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); time.sleep(0.2); s.close()
+try: connect(40009)
+except OSError: pass
+PY
+wait "$server_pid" || true
+sleep 1
+kill -KILL "$capture_pid" 2>/dev/null || true
+wait "$capture_pid" 2>/dev/null || true
+capture_pid=""
+rm -f "$out.log"
+"""#
+}
