@@ -145,6 +145,26 @@ public struct LinkDecapsulator {
         }
     }
 
+    /// Whether the link header of `frame` says an IPv6 packet follows (ethertype 0x86DD, an IPv6 BSD
+    /// address family, PPP protocol 0x0057), whether or not any of it was captured.
+    public static func announcesIPv6(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> Bool {
+        switch linkType {
+        case .raw, .ipv4, .ipv6: return frame.first.map { $0 >> 4 == 6 } ?? (linkType == .ipv6)
+        case .ethernet:
+            var offset = 12
+            while offset + 2 <= frame.count {
+                let type = UInt16(frame[offset]) << 8 | UInt16(frame[offset + 1])
+                if type == 0x8100 || type == 0x88A8 || type == 0x9100 { offset += 4; continue }
+                return type == 0x86DD
+            }
+            return false
+        case .linuxSLL: return frame.count >= 16 && frame[14] == 0x86 && frame[15] == 0xDD
+        case .linuxSLL2: return frame.count >= 2 && frame[0] == 0x86 && frame[1] == 0xDD
+        case .null, .loop: return frame.count >= 4 && bsdFamilyVersion(bsdFamily(frame, bigEndian: linkType == .loop)) == 6
+        case .ppp: return pppProtocol(frame)?.protocol == 0x57
+        }
+    }
+
     /// IPv4 (0x0800) or IPv6 (0x86DD).
     static func isIPEthertype(_ type: UInt16) -> Bool { type == 0x0800 || type == 0x86DD }
 

@@ -115,8 +115,8 @@ public struct PacketPrinter {
                                   quiet: options.quiet, into: output)
         }
         if ip.isEmpty {
-            // The link layer says IPv4 but nothing of it was captured: tcpdump prints " [|ip]".
-            output.append(" [|ip]")
+            // The link layer announces IP but nothing of it was captured: tcpdump prints " [|ip]" or " [|ip6]".
+            output.append(LinkDecapsulator.announcesIPv6(record.bytes, linkType: linkType) ? " [|ip6]" : " [|ip]")
         } else {
             line.renderIP(ip, wireLength: record.wireLength - offset, into: output)
         }
