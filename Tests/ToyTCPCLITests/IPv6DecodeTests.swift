@@ -106,7 +106,6 @@ for pair in "$nsa:$va" "$nsb:$vb"; do
   ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
 done
 ip netns exec "$nsa" sysctl -qw net.ipv4.tcp_ecn=1
-for _ in $(seq 50); do ip netns exec "$nsa" ping -6 -c1 -W1 fd00::2 >/dev/null 2>&1 && break; sleep 0.1; done
 # Loss: the receiver drops every 25th data segment of the bulk transfer (port 40000).
 ip netns exec "$nsb" ip6tables -A INPUT -p tcp --dport 40000 -m length --length 1000:65535 \
   -m statistic --mode nth --every 25 --packet 10 -j DROP
