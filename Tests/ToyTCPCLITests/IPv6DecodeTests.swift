@@ -58,6 +58,31 @@ struct IPv6DecodeTests {
         }
     }
 
+    @Test("graph and ladder on an IPv6 capture: conversations named [fd00::1]:PORT, --flow and --sender in that form")
+    func pictures() throws {
+        guard KernelTraffic.available() else { return }
+        let pcap = try Self.capture.get()
+        let svg = KernelTraffic.temporaryPath("g6.svg")
+        defer { unlink(svg) }
+        let listing = try ChildProcess.run([try DecodeCommandTests.binary(), "graph", pcap, "--out", svg], timeout: 60)
+        #expect(listing.status == 0, "\(listing.stderr)")
+        #expect(listing.stderr.contains("-[fd00::2]:40000  "), "\(listing.stderr)")
+        let svgText = (try? String(contentsOfFile: svg, encoding: .utf8)) ?? ""
+        #expect(svgText.contains("<svg"))
+        guard let line = listing.stderr.split(separator: "\n").first(where: { $0.contains("[fd00::2]:40002") }),
+              let flow = line.split(separator: " ").first(where: { $0.contains("-[fd00::2]") }) else {
+            Issue.record("no zero-window conversation listed: \(listing.stderr)")
+            return
+        }
+        let chosen = try ChildProcess.run([try DecodeCommandTests.binary(), "graph", pcap, "--flow", String(flow),
+                                           "--sender", "[fd00::1]:" + String(flow.split(separator: "-")[0].split(separator: ":").last ?? ""),
+                                           "--out", svg], timeout: 60)
+        #expect(chosen.status == 0, "\(chosen.stderr)")
+        let ladder = try ChildProcess.run([try DecodeCommandTests.binary(), "ladder", pcap, "--flow", String(flow)], timeout: 60)
+        #expect(ladder.status == 0, "\(ladder.stderr)")
+        #expect(ladder.stdout.contains("[fd00::1]:") || ladder.stdout.contains("fd00::1"), "\(ladder.stdout.prefix(400))")
+    }
+
     @Test("a sub-second field of 2^31 or more prints as tcpdump prints it, in every -t form, micro and nano files",
           arguments: [false, true])
     func largeFraction(_ nanosecondFile: Bool) throws {
