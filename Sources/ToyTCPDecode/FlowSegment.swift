@@ -1,30 +1,7 @@
 import ToyTCPWire
 
-/// One end of a TCP conversation: an IPv4 or IPv6 address and a port.
-public struct FlowEndpoint: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var address: IPAddress
-    public var port: UInt16
-
-    public init(address: IPAddress, port: UInt16) {
-        self.address = address
-        self.port = port
-    }
-
-    public init(address: IPv4Address, port: UInt16) {
-        self.init(address: .v4(address), port: port)
-    }
-
-    /// Parses `A.B.C.D:PORT` or `[IPV6]:PORT` (Wire's `IPEndpoint` text form).
-    public init?(_ text: some StringProtocol) {
-        guard let e = IPEndpoint(text) else { return nil }
-        self.init(address: e.address, port: e.port)
-    }
-
-    /// `10.0.0.1:80` or `[fd00::1]:80`.
-    public var description: String { IPEndpoint(address: address, port: port).description }
-
-    public static func < (a: FlowEndpoint, b: FlowEndpoint) -> Bool { (a.address, a.port) < (b.address, b.port) }
-}
+/// One end of a TCP conversation: Wire's address-and-port value (`10.0.0.1:80`, `[fd00::1]:80`).
+public typealias FlowEndpoint = IPEndpoint
 
 /// A TCP conversation named by its two ends, `a` being the side that spoke first (the client when the
 /// handshake was captured). Equality ignores direction.

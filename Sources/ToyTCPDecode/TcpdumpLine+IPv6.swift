@@ -86,9 +86,9 @@ extension TcpdumpLine {
         var next = firstNext
         len -= 40
         if next != IPv6NextHeader.tcp {
-            Self.appendIPv6Address(p, 8, out)
+            appendIPv6Address(p, 8, out)
             out.append(" > ")
-            Self.appendIPv6Address(p, 24, out)
+            appendIPv6Address(p, 24, out)
             out.append(": ")
         }
         // Each header is at least 8 bytes, so the walk ends.
@@ -280,7 +280,7 @@ extension TcpdumpLine {
             out.append(", [")
             out.append(decimal: UInt64(k))
             out.append(0x5D)
-            Self.appendIPv6Address(p, at, out)
+            appendIPv6Address(p, at, out)
         }
         guard offset + length <= cap else { return false }
         out.append(") ")

@@ -31,6 +31,8 @@ public struct TcpdumpLine {
     /// Set by `renderIP` when tcpdump would abandon the frame's printer (an IPv6 extension header's field
     /// read past the capture), whose `-x` dump then starts at the frame's first byte, not the network header.
     public internal(set) var hexDumpsWholeFrame = false
+    /// Address texts already formatted (a reference: copies of the line share it, which is harmless).
+    let ipv6Text = IPv6TextCache()
     /// The network layer of the packet being rendered (set by `renderIPv4` / `renderIPv6`).
     var network = NetworkLayer.ipv4
 
@@ -126,22 +128,18 @@ public struct TcpdumpLine {
 
     @inline(__always)
     func appendSourceAddress(_ p: UnsafeRawBufferPointer, _ out: OutputBuffer) {
-        if case .ipv6 = network { Self.appendIPv6Address(p, 8, out) } else { appendAddress(p, 12, out) }
+        if case .ipv6 = network { appendIPv6Address(p, 8, out) } else { appendAddress(p, 12, out) }
     }
 
     @inline(__always)
     func appendDestinationAddress(_ p: UnsafeRawBufferPointer, _ out: OutputBuffer) {
-        if case .ipv6 = network { Self.appendIPv6Address(p, 24, out) } else { appendAddress(p, 16, out) }
+        if case .ipv6 = network { appendIPv6Address(p, 24, out) } else { appendAddress(p, 16, out) }
     }
 
     /// The IPv6 address at `at`, in RFC 5952 text as tcpdump (`inet_ntop`) writes it.
     @inline(__always)
-    static func appendIPv6Address(_ p: UnsafeRawBufferPointer, _ at: Int, _ out: OutputBuffer) {
-        let address = IPv6Address(bytes: p, at: at)
-        withUnsafeTemporaryAllocation(byteCount: IPv6Address.maximumTextLength, alignment: 1) { buffer in
-            let n = address.writeText(into: buffer)
-            out.append(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-        }
+    func appendIPv6Address(_ p: UnsafeRawBufferPointer, _ at: Int, _ out: OutputBuffer) {
+        ipv6Text.append(IPv6Address(bytes: p, at: at), to: out)
     }
 
     @inline(__always)

@@ -73,6 +73,10 @@ public struct IPEndpoint: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.port = port
     }
 
+    public init(address: IPv4Address, port: UInt16) {
+        self.init(address: .v4(address), port: port)
+    }
+
     /// Parses `A.B.C.D:PORT` or `[IPV6]:PORT`; nil for anything else (an unbracketed IPv6 address is
     /// refused: `fd00::1:80` could be the address `fd00::1:80` or `fd00::1` port 80).
     public init?(_ text: some StringProtocol) {

@@ -18,14 +18,22 @@ public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertib
         self.low = low
     }
 
-    /// The address in the 16 bytes at `offset` of `bytes` (the caller has checked they are there).
+    /// The address in the 16 bytes at `offset` of `bytes` (the caller has checked they are there; a
+    /// range past the end traps, as an out-of-bounds subscript would).
     @inlinable
     public init(bytes: UnsafeRawBufferPointer, at offset: Int) {
-        var h: UInt64 = 0, l: UInt64 = 0
-        for i in 0..<8 { h = h << 8 | UInt64(bytes[offset + i]) }
-        for i in 8..<16 { l = l << 8 | UInt64(bytes[offset + i]) }
-        high = h
-        low = l
+        if let base = bytes.baseAddress, offset >= 0, offset + 16 <= bytes.count {
+            // Two unaligned big-endian loads (the decoder reads two addresses per packet).
+            high = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            low = UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        } else {
+            // Out of range: the subscripts trap, as any read past a buffer does.
+            var h: UInt64 = 0, l: UInt64 = 0
+            for i in 0..<8 { h = h << 8 | UInt64(bytes[offset + i]) }
+            for i in 8..<16 { l = l << 8 | UInt64(bytes[offset + i]) }
+            high = h
+            low = l
+        }
     }
 
     /// The address from eight 16-bit groups, most significant first (`IPv6Address(0xfd00, 0, 0, 0, 0, 0, 0, 1)`).

@@ -100,92 +100,26 @@ struct IPv6DecodeTests {
         }
     }
 
+    /// The IPv4 kernel traffic of `KernelTraffic.captureScript` moved to IPv6: the same steps between
+    /// fd00::1 and fd00::2 (no duplicate address detection), ip6tables for the loss, AF_INET6 sockets.
     /// usage: bash script OUT.pcap ID
-    static let captureScript = #"""
-# Real kernel TCP over IPv6 between two fresh namespaces, captured by tcpdump (Ethernet, veth): a handshake with
-# Linux's options and ECN negotiated (tcp_ecn=1 on the client), a 300 kB transfer with every 25th data
-# segment dropped at the receiver (retransmissions and SACK blocks), urgent data (URG), a receiver that
-# does not read (zero window and window probes), a RST from an abortive close (SO_LINGER 0) and one from
-# a closed port. usage: kernel-traffic.sh OUT.pcap ID   (needs root; everything is removed on exit)
-set -euo pipefail
-out=$1 id=$2
-nsa="toytcp-dec6-a-$id" nsb="toytcp-dec6-b-$id" va="td6a$id" vb="td6b$id"
-capture_pid=""
-cleanup() {
-  [ -n "$capture_pid" ] && kill -KILL "$capture_pid" 2>/dev/null || true
-  ip netns del "$nsa" 2>/dev/null || true
-  ip netns del "$nsb" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add "$nsa"
-ip netns add "$nsb"
-ip link add "$va" type veth peer name "$vb"
-ip link set "$va" netns "$nsa"
-ip link set "$vb" netns "$nsb"
-ip -n "$nsa" addr add fd00::1/64 dev "$va" nodad
-ip -n "$nsb" addr add fd00::2/64 dev "$vb" nodad
-for pair in "$nsa:$va" "$nsb:$vb"; do
-  ns=${pair%%:*} dev=${pair#*:}
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$dev" up
-  ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
-done
-ip netns exec "$nsa" sysctl -qw net.ipv4.tcp_ecn=1
-# Loss: the receiver drops every 25th data segment of the bulk transfer (port 40000).
-ip netns exec "$nsb" ip6tables -A INPUT -p tcp --dport 40000 -m length --length 1000:65535 \
-  -m statistic --mode nth --every 25 --packet 10 -j DROP
-ip netns exec "$nsb" tcpdump -i "$vb" -n -U --immediate-mode -s 2000 -B 16384 -w "$out" ip6 and tcp 2>"$out.log" >/dev/null &
-capture_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$out.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "listening on" "$out.log"
-py=$(command -v python3)
-ip netns exec "$nsb" timeout -s KILL 30 "$py" - <<'PY' &
-import socket, time
-def listener(port, rcvbuf=None):
-    s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if rcvbuf: s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.bind(("fd00::2", port)); s.listen(4); return s
-bulk, urg, zero, abort = listener(40000), listener(40001), listener(40002, 4096), listener(40003)
-c, _ = bulk.accept()
-while c.recv(65536): pass
-c.close()
-c, _ = urg.accept()
-c.setsockopt(socket.SOL_SOCKET, socket.SO_OOBINLINE, 1)
-while c.recv(100): pass
-c.close()
-c, _ = zero.accept()
-time.sleep(2.5)          # do not read: the window closes, the sender probes
-while c.recv(65536): pass
-c.close()
-c, _ = abort.accept()
-c.recv(100)
-time.sleep(0.5)
-c.close()
-PY
-server_pid=$!
-sleep 0.5
-ip netns exec "$nsa" timeout -s KILL 30 "$py" - <<'PY'
-import socket, struct, time
-def connect(port):
-    s = socket.create_connection(("fd00::2", port), timeout=10); return s
-s = connect(40000); s.sendall(b"\0" * 300000); s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
-s = connect(40001); s.sendall(b"hello "); s.send(b"!", socket.MSG_OOB); time.sleep(0.2); s.sendall(b"world\n"); s.close()
-s = connect(40002); s.setblocking(False)
-sent, deadline = 0, time.time() + 2
-while time.time() < deadline and sent < 400000:
-    try: sent += s.send(b"z" * 16384)
-    except BlockingIOError: time.sleep(0.05)
-s.setblocking(True); s.settimeout(10); s.sendall(b"z" * 1000); s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
-s = connect(40003); s.sendall(b"bye")
-s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); time.sleep(0.2); s.close()
-try: connect(40009)
-except OSError: pass
-PY
-wait "$server_pid" || true
-sleep 1
-kill -KILL "$capture_pid" 2>/dev/null || true
-wait "$capture_pid" 2>/dev/null || true
-capture_pid=""
-rm -f "$out.log"
-"""#
+    static let captureScript: String = {
+        var script = KernelTraffic.captureScript
+        for (old, new) in [
+            ("# Real kernel TCP between two fresh namespaces", "# Real kernel TCP over IPv6 between two fresh namespaces"),
+            (#"nsa="toytcp-dect-a-$id" nsb="toytcp-dect-b-$id" va="tdta$id" vb="tdtb$id""#,
+             #"nsa="toytcp-dec6-a-$id" nsb="toytcp-dec6-b-$id" va="td6a$id" vb="td6b$id""#),
+            (#"addr add 10.0.0.1/24 dev "$va""#, #"addr add fd00::1/64 dev "$va" nodad"#),
+            (#"addr add 10.0.0.2/24 dev "$vb""#, #"addr add fd00::2/64 dev "$vb" nodad"#),
+            (#"ip netns exec "$nsb" iptables -A INPUT"#, #"ip netns exec "$nsb" ip6tables -A INPUT"#),
+            (#"-w "$out" tcp 2>"#, #"-w "$out" ip6 and tcp 2>"#),
+            ("s = socket.socket(); s.setsockopt", "s = socket.socket(socket.AF_INET6); s.setsockopt"),
+            (#"s.bind(("10.0.0.2", port))"#, #"s.bind(("fd00::2", port))"#),
+            (#"socket.create_connection(("10.0.0.2", port), timeout=10)"#, #"socket.create_connection(("fd00::2", port), timeout=10)"#),
+        ] {
+            precondition(script.contains(old), "KernelTraffic.captureScript no longer holds \(old)")
+            script = script.replacingOccurrences(of: old, with: new)
+        }
+        return script
+    }()
 }
