@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Engine benchmark (issue 3): bulk transfer over a lossless path (bytes and segments per CPU-second,
-# beside the goal of > 1 M segments/s per core) and memory per connection with 10,000 idle connections.
+# beside the goal of > 1 M segments/s per core) and memory per connection with 10,000 idle connections;
+# issue 14: segments per CPU-second with NewReno and CUBIC through a 1%-loss simulated link (--only cc),
+# and SYNs per CPU-second a listener absorbs with SYN cookies on and off, with a legitimate client's
+# connect time during a flood on the simulated network (--only flood).
 #
 #   scripts/bench-engine.sh                 # release build, full run (512 MB, 10 000 connections)
 #   scripts/bench-engine.sh --quick         # 64 MB, 2 000 connections
 #   scripts/bench-engine.sh --profile       # also: callgrind of a small engine-pair run, top functions
-#   any other arguments go to toytcp-bench (--megabytes N, --connections N, --only floor|pair|bytes|sim|idle)
+#   any other arguments go to toytcp-bench (--megabytes N, --connections N,
+#   --only floor|pair|bytes|port|sim|idle|cc|flood)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -7,8 +7,13 @@
 #      same C accept loop in host2
 #   3. the raw-socket ceiling: how fast one thread can sendto 1500-byte packets from host1 (C), and the
 #      same through toytcp's RawSocketLink
+#   4. the shell's REPL sitting idle at its prompt in host1 (its stack on the event loop): the delay from
+#      a kernel client's SYN reaching host1 to the SYN-ACK leaving it, and from its data to our ACK
+#      (tcpdump timestamps on host1's veth), median and p99, beside the kernel's own listener
 #
-# Usage: sudo scripts/bench-lab.sh [--size MB] [--handshakes N] [--profile]
+# Usage: sudo scripts/bench-lab.sh [--size MB] [--handshakes N] [--repl N] [--repl-only] [--profile]
+#   --repl N         connections per side for the REPL section (default 100; under the listener backlog)
+#   --repl-only      run only section 4
 #   --size MB        bulk transfer size (default 1024)
 #   --handshakes N   connections per side (default 2000)
 #   --profile        also record the toytcp bulk transfer with `perf record -g` and print the top symbols
@@ -19,23 +24,29 @@ cd "$(dirname "$0")/.."
 size_mb=1024
 handshakes=2000
 profile=0
+repl_connections=100
+repl_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --repl) repl_connections="$2"; shift 2 ;;
+    --repl-only) repl_only=1; shift ;;
     --size) size_mb="$2"; shift 2 ;;
     --handshakes) handshakes="$2"; shift 2 ;;
     --profile) profile=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-lab: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench-lab: must run as root (namespaces, raw sockets): sudo $0" >&2; exit 2; }
-for tool in gcc nc ip; do
+for tool in gcc nc ip tmux tcpdump python3 socat; do
   command -v "$tool" >/dev/null || { echo "bench-lab: '$tool' is missing: run scripts/setup.sh as root" >&2; exit 2; }
 done
 
 echo "== building (release)"
 swift build -c release --product fileclient >/dev/null
 swift build -c release --product toytcp-lab-bench >/dev/null
+swift build -c release --product toytcp-shell >/dev/null
+swift build -c release --product echoserver >/dev/null
 bin="$(swift build -c release --show-bin-path)"
 work="$(mktemp -d /tmp/toytcp-bench.XXXXXX)"
 prefix="bench$$"
@@ -78,6 +89,74 @@ bulk() {
   wait $server || true
   awk -v b="$bytes" -v a="$t0" -v z="$t1" 'BEGIN { printf "%.2f", b * 8 / (z - a) / 1e9 }'
 }
+
+# Section 4: the REPL idle. Prints "median p99 count" (microseconds) for SYN->SYN-ACK and data->ACK of
+# the listener on PORT, from a capture on host1's veth while a kernel client in host2 makes N short
+# connections (SYN, 1 byte, FIN).
+answer_delays() {
+  local port="$1" n="$2" name="$3"
+  ip netns exec "$h1" tcpdump -i h1-r -nn -U --immediate-mode -s 96 -w "$work/$name.pcap" "tcp port $port" 2>"$work/$name.err" &
+  local tcpdump_pid=$!
+  for _ in $(seq 1 300); do grep -q "listening on" "$work/$name.err" 2>/dev/null && break; sleep 0.01; done
+  # socat -u -t0: one byte, then close at once (nc would wait for the listener to close; the REPL never accepts).
+  for _ in $(seq 1 "$n"); do printf x | timeout 5 ip netns exec "$h2" socat -t0 -u - TCP:10.0.0.1:"$port" >/dev/null 2>&1 || true; done
+  sleep 0.3
+  kill -TERM "$tcpdump_pid" 2>/dev/null || true
+  wait "$tcpdump_pid" 2>/dev/null || true
+  tcpdump -nn -tt -r "$work/$name.pcap" 2>/dev/null | python3 -c '
+import sys
+syn, data, d_syn, d_ack = {}, {}, [], []
+for line in sys.stdin:
+    f = line.split()
+    if len(f) < 6 or f[1] != "IP": continue
+    t, src, dst = float(f[0]), f[2], f[4].rstrip(":")
+    flags = line.split("Flags [", 1)[1].split("]", 1)[0]
+    length = int(line.rsplit("length ", 1)[1].split()[0]) if "length " in line else 0
+    if dst.startswith("10.0.0.1."):
+        key = src
+        if flags == "S": syn.setdefault(key, t)
+        elif length > 0: data.setdefault(key, t)
+    else:
+        key = dst
+        if flags == "S." and key in syn: d_syn.append(t - syn.pop(key))
+        elif "." in flags and key in data: d_ack.append(t - data.pop(key))
+def stats(v):
+    if not v: return "n/a n/a 0"
+    v.sort()
+    return "%.1f %.1f %d" % (v[len(v) // 2] * 1e6, v[min(len(v) - 1, int(len(v) * 0.99))] * 1e6, len(v))
+print(stats(d_syn), stats(d_ack))
+'
+}
+
+repl_section() {
+  echo "== the REPL idle in host1 (nothing typed): answer delays, $repl_connections kernel connections from host2 each"
+  local session="bench-repl-$$"
+  tmux new-session -d -s "$session" -x 200 -y 50 "TOYTCP_HISTORY=$work/history $bin/toytcp-shell --netns $h1"
+  sleep 1
+  # Delayed ACKs off: the kernel's quick-ACK mode answers a connection's first data at once too.
+  tmux send-keys -t "$session" "set delack off" Enter "listen 9300" Enter
+  sleep 0.5
+  ip netns exec "$h1" socat TCP-LISTEN:9301,bind=10.0.0.1,reuseaddr,fork SYSTEM:"cat >/dev/null" &
+  pids+=($!)
+  wait_listen "$h1" 9301
+  read -r ts_med ts_p99 ts_n ta_med ta_p99 ta_n < <(answer_delays 9300 "$repl_connections" repl)
+  read -r ks_med ks_p99 ks_n ka_med ka_p99 ka_n < <(answer_delays 9301 "$repl_connections" kernel)
+  tmux kill-session -t "$session" 2>/dev/null || true
+  # The same event loop without the shell (no stages, no second thread): what the REPL adds.
+  ip netns exec "$h1" "$bin/echoserver" 10.0.0.1 9302 2>/dev/null &
+  pids+=($!)
+  sleep 0.5
+  read -r es_med es_p99 es_n ea_med ea_p99 ea_n < <(answer_delays 9302 "$repl_connections" echoserver)
+  echo "SYN -> SYN-ACK   toytcp REPL median ${ts_med} us, p99 ${ts_p99} us ($ts_n)   kernel median ${ks_med} us, p99 ${ks_p99} us ($ks_n)   ratio $(ratio "$ts_med" "$ks_med")"
+  echo "data -> ACK      toytcp REPL median ${ta_med} us, p99 ${ta_p99} us ($ta_n)   kernel median ${ka_med} us, p99 ${ka_p99} us ($ka_n)   ratio $(ratio "$ta_med" "$ka_med")"
+  echo "echoserver       SYN -> SYN-ACK median ${es_med} us, p99 ${es_p99} us ($es_n); data -> ACK (delayed ACK on) median ${ea_med} us, p99 ${ea_p99} us ($ea_n)"
+  echo "                 (goal: toytcp median <= 50 us; tcpdump timestamps on host1's veth)"
+}
+
+if [ "$repl_only" = 1 ]; then
+  repl_section
+  exit 0
+fi
 
 bytes=$((size_mb * 1000000))
 file="/dev/shm/toytcp-bench-$$"
@@ -136,6 +215,8 @@ echo "C sendto                $c_pps pkt/s = $c_gbps Gbit/s (dropped $c_drop)"
 read -r s_pps s_gbps s_drop < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" rawsend 10.0.1.1 500000) || true
 echo "RawSocketLink.send      $s_pps pkt/s = $s_gbps Gbit/s (dropped $s_drop)"
 echo "toytcp bulk / ceiling   $(ratio "$toytcp_gbps" "$c_gbps")"
+
+repl_section
 
 if [ "$profile" = 1 ]; then
   command -v perf >/dev/null || { echo "bench-lab: perf is missing (apt-get install linux-perf)" >&2; exit 2; }

@@ -6,27 +6,29 @@
 #
 # IPv6 beside IPv4 on every namespace: unique-local addresses (RFC 4193, fd00::/8) without duplicate
 # address detection (usable at once), default routes via the router, which forwards both families.
-# In each host: loopback up, default route via the router, and an iptables (and ip6tables) rule that drops the kernel's
-# own outgoing RSTs (the kernel resets segments for ports it has no socket on, which would kill toytcp's
-# connections; see shared/LAB-NOTES.md fact 3). toytcp marks its raw-socket packets with SO_MARK 0x7474,
-# so its own RSTs pass. Checksum offload is turned off on every veth (LAB-NOTES fact 1).
+# In each host: loopback up, default route via the router. Only where toytcp runs (host1 by default) an
+# iptables (and ip6tables) rule drops the kernel's own outgoing RSTs: the kernel resets segments for ports
+# it has no socket on, which would kill toytcp's connections (shared/LAB-NOTES.md fact 3). toytcp marks
+# its raw-socket packets with SO_MARK 0x7474, so its own RSTs pass. host2's kernel keeps its RSTs, so a
+# kernel peer can refuse a connection (closed port) or reset one, as it would on a real network.
+# Checksum offload is turned off on every veth (LAB-NOTES fact 1).
 #
 # Usage: scripts/lab-up.sh [--prefix P] [--loss PCT] [--rst-filter host1,host2|host1|host2|none]
 #   --prefix P      namespaces P-host1, P-router, P-host2 (default: host1, router, host2)
 #   --loss PCT      drop PCT percent of forwarded packets at random on the router (0 removes the rule)
-#   --rst-filter    hosts that get the RST-dropping rule (default both). A kernel peer that should be able
-#                   to refuse or reset toytcp (tests of "connection refused") must not have it.
+#   --rst-filter    hosts that get the RST-dropping rule (default host1, where toytcp runs). Add host2
+#                   only to run toytcp there too; a kernel peer there can then no longer refuse or reset.
 set -euo pipefail
 . "$(dirname "$0")/lab-common.sh"
 
 loss=""
-rst_filter="host1,host2"
+rst_filter="host1"
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) [ $# -ge 2 ] || lab_die "--prefix needs a value"; lab_prefix="$2"; shift 2 ;;
     --loss) [ $# -ge 2 ] || lab_die "--loss needs a percentage"; loss="$2"; shift 2 ;;
     --rst-filter) [ $# -ge 2 ] || lab_die "--rst-filter needs host1,host2, host1, host2 or none"; rst_filter="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) lab_die "unknown argument '$1' (see --help)" ;;
   esac
 done

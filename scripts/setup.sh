@@ -2,7 +2,7 @@
 # Installs what toytcp needs on a fresh Debian machine (idempotent; apt-get runs only if something is missing).
 # Swift 6.3.1 and libreadline-dev come with the machine; everything else is installed here.
 set -euo pipefail
-packages=(libpcap-dev libreadline-dev iproute2 iptables ethtool netcat-openbsd tcpdump tshark socat tmux hping3 iperf3 procps time bc chromium tcptrace)
+packages=(libpcap-dev libreadline-dev iproute2 iptables ethtool netcat-openbsd tcpdump tshark socat tmux hping3 iperf3 procps time bc chromium tcptrace python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

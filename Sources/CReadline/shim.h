@@ -117,4 +117,70 @@ static inline int toytcp_interrupted(void) { return toytcp_interrupt_flag != 0; 
 static inline void toytcp_clear_interrupt(void) { toytcp_interrupt_flag = 0; }
 static inline void toytcp_set_in_readline(int value) { toytcp_in_readline = value; }
 
+// The callback interface (rl_callback_handler_install / rl_callback_read_char): the shell polls
+// standard input beside the network's wake-up descriptor, so the stack's output (trace lines, events)
+// is printed above the prompt while a person types, without breaking the line being typed.
+static char *toytcp_rl_line = NULL;
+static int toytcp_rl_done = 0;
+static int toytcp_rl_hidden = 0;
+static char *toytcp_rl_saved_text = NULL;
+static int toytcp_rl_saved_point = 0;
+
+/// readline calls this with the accepted line (NULL at end of input): keep it, stop reading.
+static inline void toytcp_rl_line_handler(char *line) {
+    toytcp_rl_line = line;
+    toytcp_rl_done = 1;
+    rl_callback_handler_remove();
+}
+
+/// Shows `prompt` and starts reading a line, one character at a time.
+static inline void toytcp_rl_begin(const char *prompt) {
+    toytcp_rl_line = NULL;
+    toytcp_rl_done = 0;
+    toytcp_rl_hidden = 0;
+    rl_callback_handler_install(prompt, toytcp_rl_line_handler);
+}
+
+/// Reads the characters waiting on standard input (call when poll says it is readable).
+static inline void toytcp_rl_read_char(void) { rl_callback_read_char(); }
+
+/// 1 once a line (or end of input) was read.
+static inline int toytcp_rl_is_done(void) { return toytcp_rl_done; }
+
+/// The line read (malloc'ed, NULL at end of input); the caller frees it.
+static inline char *toytcp_rl_take_line(void) {
+    char *line = toytcp_rl_line;
+    toytcp_rl_line = NULL;
+    return line;
+}
+
+/// Clears the prompt and the line being typed from the screen (saving both) so that output can be
+/// printed where they were.
+static inline void toytcp_rl_hide(void) {
+    if (toytcp_rl_hidden) return;
+    toytcp_rl_hidden = 1;
+    toytcp_rl_saved_point = rl_point;
+    toytcp_rl_saved_text = rl_copy_text(0, rl_end);
+    rl_save_prompt();
+    rl_replace_line("", 0);
+    rl_redisplay();
+}
+
+/// Draws the prompt (`prompt`, which may have changed, or NULL to keep it) and the saved line again,
+/// cursor where it was.
+static inline void toytcp_rl_show(const char *prompt) {
+    if (!toytcp_rl_hidden) {
+        if (prompt) { rl_set_prompt(prompt); rl_forced_update_display(); }
+        return;
+    }
+    toytcp_rl_hidden = 0;
+    rl_restore_prompt();
+    if (prompt) rl_set_prompt(prompt);
+    rl_replace_line(toytcp_rl_saved_text ? toytcp_rl_saved_text : "", 0);
+    rl_point = toytcp_rl_saved_point;
+    free(toytcp_rl_saved_text);
+    toytcp_rl_saved_text = NULL;
+    rl_forced_update_display();
+}
+
 #endif

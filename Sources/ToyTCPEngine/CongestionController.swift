@@ -8,8 +8,8 @@
 protocol CongestionController {
     var cwnd: Int { get }
     var ssthresh: Int { get }
-    /// `bytes` of new data were cumulatively acknowledged outside recovery.
-    mutating func onAck(bytes: Int, mss: Int, now: Instant)
+    /// `bytes` of new data were cumulatively acknowledged outside recovery; `rtt` is the smoothed RTT.
+    mutating func onAck(bytes: Int, mss: Int, now: Instant, rtt: Duration?)
     /// Loss detected by duplicate acknowledgments or SACK: enter recovery with `flightSize` in flight.
     mutating func onEnterRecovery(flightSize: Int, mss: Int)
     /// SACK-based recovery began (RFC 6675 §5 step 4.2): cwnd = ssthresh, no inflation.
@@ -26,6 +26,10 @@ protocol CongestionController {
     mutating func onRetransmitTimeout(flightSize: Int, mss: Int)
     /// The connection was idle longer than an RTO (RFC 5681 §4.1: restart window).
     mutating func onIdleRestart(mss: Int)
+    /// An ECN echo (RFC 3168 §6.1.2): reduce as for a loss, without retransmitting.
+    mutating func onCongestionExperienced(flightSize: Int, mss: Int)
+    /// The last reduction was spurious (every retransmission D-SACKed, RFC 3708): restore the window.
+    mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int)
 }
 
 /// RFC 5681 congestion control with RFC 6582 NewReno fast recovery.
@@ -42,7 +46,7 @@ struct NewReno: CongestionController {
         cwnd = initialWindow
     }
 
-    mutating func onAck(bytes: Int, mss: Int, now: Instant) {
+    mutating func onAck(bytes: Int, mss: Int, now: Instant, rtt: Duration?) {
         if cwnd < ssthresh {
             // RFC 5681 §3.1 (2): slow start grows with the bytes acknowledged, at most L = 2·SMSS per ACK
             // (RFC 3465 §2.2 appropriate byte counting), so delayed ACKs do not halve the growth.
@@ -104,6 +108,20 @@ struct NewReno: CongestionController {
         // RFC 5681 §4.1: restart window = min(IW, cwnd).
         cwnd = min(cwnd, initialWindow)
     }
+
+    mutating func onCongestionExperienced(flightSize: Int, mss: Int) {
+        // RFC 3168 §6.1.2: halve as RFC 5681 §3.2 step 2 would, with no inflation.
+        ssthresh = max(flightSize / 2, 2 * mss)
+        cwnd = ssthresh
+        bytesAcked = 0
+    }
+
+    mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int) {
+        // Linux tcp_undo_cwnd_reduction: back to at least where the episode began.
+        cwnd = max(cwnd, priorCwnd)
+        ssthresh = max(ssthresh, priorSsthresh)
+        bytesAcked = 0
+    }
 }
 
 /// The controller a connection runs, chosen by `StackConfiguration.congestionControl`.
@@ -112,37 +130,94 @@ struct NewReno: CongestionController {
 /// allocation, inlinable), and adding an algorithm is one case here plus its type.
 enum SelectedCongestionController: CongestionController {
     case newReno(NewReno)
+    case cubic(Cubic)
 
     init(_ algorithm: CongestionControlAlgorithm, initialWindowSegments: Int, mss: Int) {
         switch algorithm {
         case .newReno: self = .newReno(NewReno(initialWindowSegments: initialWindowSegments, mss: mss))
+        case .cubic: self = .cubic(Cubic(initialWindowSegments: initialWindowSegments, mss: mss))
         }
     }
 
     var cwnd: Int {
-        switch self { case .newReno(let c): return c.cwnd }
-    }
-
-    var ssthresh: Int {
-        switch self { case .newReno(let c): return c.ssthresh }
-    }
-
-    /// Applies `body` to the algorithm's value in place.
-    private mutating func update(_ body: (inout NewReno) -> Void) {
         switch self {
-        case .newReno(var c):
-            body(&c)
-            self = .newReno(c)
+        case .newReno(let c): return c.cwnd
+        case .cubic(let c): return c.cwnd
         }
     }
 
-    mutating func onAck(bytes: Int, mss: Int, now: Instant) { update { $0.onAck(bytes: bytes, mss: mss, now: now) } }
-    mutating func onEnterRecovery(flightSize: Int, mss: Int) { update { $0.onEnterRecovery(flightSize: flightSize, mss: mss) } }
-    mutating func onEnterSACKRecovery() { update { $0.onEnterSACKRecovery() } }
-    mutating func onPartialAck(bytes: Int, mss: Int) { update { $0.onPartialAck(bytes: bytes, mss: mss) } }
-    mutating func onDuplicateAckInRecovery(mss: Int) { update { $0.onDuplicateAckInRecovery(mss: mss) } }
-    mutating func onExitRecovery(flightSize: Int, mss: Int) { update { $0.onExitRecovery(flightSize: flightSize, mss: mss) } }
-    mutating func onExitSACKRecovery() { update { $0.onExitSACKRecovery() } }
-    mutating func onRetransmitTimeout(flightSize: Int, mss: Int) { update { $0.onRetransmitTimeout(flightSize: flightSize, mss: mss) } }
-    mutating func onIdleRestart(mss: Int) { update { $0.onIdleRestart(mss: mss) } }
+    var ssthresh: Int {
+        switch self {
+        case .newReno(let c): return c.ssthresh
+        case .cubic(let c): return c.ssthresh
+        }
+    }
+
+    // Each call switches on the algorithm and writes the value back (no existential, no allocation).
+    mutating func onAck(bytes: Int, mss: Int, now: Instant, rtt: Duration?) {
+        switch self {
+        case .newReno(var c): c.onAck(bytes: bytes, mss: mss, now: now, rtt: rtt); self = .newReno(c)
+        case .cubic(var c): c.onAck(bytes: bytes, mss: mss, now: now, rtt: rtt); self = .cubic(c)
+        }
+    }
+    mutating func onEnterRecovery(flightSize: Int, mss: Int) {
+        switch self {
+        case .newReno(var c): c.onEnterRecovery(flightSize: flightSize, mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onEnterRecovery(flightSize: flightSize, mss: mss); self = .cubic(c)
+        }
+    }
+    mutating func onEnterSACKRecovery() {
+        switch self {
+        case .newReno(var c): c.onEnterSACKRecovery(); self = .newReno(c)
+        case .cubic(var c): c.onEnterSACKRecovery(); self = .cubic(c)
+        }
+    }
+    mutating func onPartialAck(bytes: Int, mss: Int) {
+        switch self {
+        case .newReno(var c): c.onPartialAck(bytes: bytes, mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onPartialAck(bytes: bytes, mss: mss); self = .cubic(c)
+        }
+    }
+    mutating func onDuplicateAckInRecovery(mss: Int) {
+        switch self {
+        case .newReno(var c): c.onDuplicateAckInRecovery(mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onDuplicateAckInRecovery(mss: mss); self = .cubic(c)
+        }
+    }
+    mutating func onExitRecovery(flightSize: Int, mss: Int) {
+        switch self {
+        case .newReno(var c): c.onExitRecovery(flightSize: flightSize, mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onExitRecovery(flightSize: flightSize, mss: mss); self = .cubic(c)
+        }
+    }
+    mutating func onExitSACKRecovery() {
+        switch self {
+        case .newReno(var c): c.onExitSACKRecovery(); self = .newReno(c)
+        case .cubic(var c): c.onExitSACKRecovery(); self = .cubic(c)
+        }
+    }
+    mutating func onRetransmitTimeout(flightSize: Int, mss: Int) {
+        switch self {
+        case .newReno(var c): c.onRetransmitTimeout(flightSize: flightSize, mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onRetransmitTimeout(flightSize: flightSize, mss: mss); self = .cubic(c)
+        }
+    }
+    mutating func onIdleRestart(mss: Int) {
+        switch self {
+        case .newReno(var c): c.onIdleRestart(mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onIdleRestart(mss: mss); self = .cubic(c)
+        }
+    }
+    mutating func onSpuriousReduction(priorCwnd: Int, priorSsthresh: Int) {
+        switch self {
+        case .newReno(var c): c.onSpuriousReduction(priorCwnd: priorCwnd, priorSsthresh: priorSsthresh); self = .newReno(c)
+        case .cubic(var c): c.onSpuriousReduction(priorCwnd: priorCwnd, priorSsthresh: priorSsthresh); self = .cubic(c)
+        }
+    }
+    mutating func onCongestionExperienced(flightSize: Int, mss: Int) {
+        switch self {
+        case .newReno(var c): c.onCongestionExperienced(flightSize: flightSize, mss: mss); self = .newReno(c)
+        case .cubic(var c): c.onCongestionExperienced(flightSize: flightSize, mss: mss); self = .cubic(c)
+        }
+    }
 }

@@ -46,7 +46,8 @@ extension Connection {
         // The window our SYN offered starts at the peer's ISN + 1 now that we know it.
         rcv.advertisedEdge = rcv.nxt + Int(rcv.wnd)
         negotiateOptions(seg)
-        if let ts = seg.timestamp { tsRecent = ts.value }
+        negotiateECN(seg, passive: !seg.flags.contains(.ack))
+        if let ts = seg.timestamp { updateTSRecent(ts.value, at: now) }
         if seg.flags.contains(.ack) {
             acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
         }
@@ -92,7 +93,7 @@ extension Connection {
         if synUnacknowledged, listener != nil, seg.flags.contains(.syn), !seg.flags.contains(.ack),
            !seg.flags.contains(.rst), seg.seq == rcv.irs {
             // The peer's SYN again (our SYN-ACK was lost): answer with the SYN-ACK, as Linux does.
-            synPending = true
+            answerRepeatedSYN(at: now)
             return
         }
         // First: sequence number (and PAWS, RFC 7323 §5.3, before it).
@@ -103,13 +104,21 @@ extension Connection {
         // Third: security/compartment: not applicable (no IP security options).
         // Fourth: SYN.
         if seg.flags.contains(.syn) { processSYN(seg, at: now); return }
-        // Fifth: ACK.
+        // Fifth: ACK (with RFC 3168's CE/CWR bookkeeping of an acceptable segment, and ECE).
+        receiveECN(seg)
         guard seg.flags.contains(.ack) else { return }
         guard processACK(seg, at: now) else { return }
-        // Sixth: URG (urgent data is delivered inline; RCV.UP is kept for STATUS).
+        processECE(seg, at: now)
+        // Sixth: URG. RFC 6093 §3: the pointer is one past the last urgent byte (as every stack
+        // implements it); the data stays inline (RFC 6093 §6 recommends it), and the mark is kept for
+        // STATUS (`ConnectionSnapshot.urgentUnread`).
         if seg.flags.contains(.urg), seg.urgentPointer > 0 {
             let up = seg.seq + Int(seg.urgentPointer)
-            if rcv.up < up { rcv.up = up }
+            if !receivedUrgent || rcv.up < up {
+                rcv.up = up
+                receivedUrgent = true
+            }
+            context.statistics.urgentSegmentsReceived += 1
         }
         // Seventh: segment text.
         processText(seg, at: now)
@@ -117,16 +126,44 @@ extension Connection {
         processFIN(seg, at: now)
     }
 
-    /// RFC 7323 §5.3 PAWS, and §4.3 TS.Recent bookkeeping. Returns `false` if the segment is dropped.
+    /// RFC 7323 §5.3 PAWS, R1: a segment (not a RST) whose SEG.TSval is older than TS.Recent is an old
+    /// duplicate: drop it and send an ACK. R1 applies only while TS.Recent is valid: after 24 days
+    /// without an update (§5.5, the peer's 1 ms clock may have wrapped half its space since), the test
+    /// is skipped, the segment accepted, and TS.Recent taken from it (§4.3 rule).
+    ///
+    /// Deviation (RFC 7323 §3.2 says a non-RST segment without a timestamp SHOULD be dropped once
+    /// timestamps are on): like Linux, such segments are accepted, so a middlebox stripping options
+    /// mid-connection does not stall it.
     private func checkTimestamp(_ seg: IncomingSegment, at now: Instant) -> Bool {
         guard timestampsEnabled, let ts = seg.timestamp, !seg.flags.contains(.rst) else { return true }
-        // R1: SEG.TSval < TS.Recent (and TS.Recent is not older than 24 days — our connections do not idle that long here).
+        if tsRecentIsStale(at: now) {
+            context.statistics.pawsStaleRecent += 1
+            // RFC 7323 §5.5: invalid TS.Recent, so the next acceptable segment sets it (checkSequence).
+            tsRecent = ts.value
+            tsRecentTime = now
+            return true
+        }
         if Int32(bitPattern: ts.value &- tsRecent) < 0 {
             // Unacceptable: send an ACK (unless RST) and drop.
+            context.statistics.pawsRejected += 1
             ackNow = true
             return false
         }
         return true
+    }
+
+    /// RFC 7323 §5.5: TS.Recent not updated for 24 days is no longer a valid reference.
+    func tsRecentIsStale(at now: Instant) -> Bool {
+        now.nanoseconds &- tsRecentTime.nanoseconds > Connection.pawsIdleLimitNanoseconds
+    }
+
+    /// RFC 7323 §5.5: 24 days (2^31 ms at the slowest clock RFC 7323 allows, 1 ms per tick, is 24.8 days),
+    /// in nanoseconds (checked on every segment: plain integers, no `Duration` arithmetic).
+    static let pawsIdleLimitNanoseconds: Int64 = 24 * 86_400 * 1_000_000_000
+
+    func updateTSRecent(_ value: UInt32, at now: Instant) {
+        tsRecent = value
+        tsRecentTime = now
     }
 
     /// RFC 9293 §3.10.7.4 "First, check sequence number": the four cases of the acceptability test as one
@@ -162,6 +199,10 @@ extension Connection {
             // RCV.NXT already passes case 1, so only a zero-window data segment reaches here with a
             // useful ACK. Process its ACK field so a zero-window sender still learns of acknowledgments.
             if seg.flags.contains(.rst) { return false }
+            if seg.payload.count > 0, seg.seq + seg.payload.count <= rcv.nxt {
+                // Entirely old data: a duplicate (RFC 2883 §4).
+                noteDuplicate(from: seg.seq, to: seg.seq + seg.payload.count)
+            }
             if wnd == 0, seg.seq == rcv.nxt, seg.flags.contains(.ack), state.isSynchronized {
                 _ = processACK(IncomingSegment(seq: seg.seq, ack: seg.ack, flags: .ack, window: seg.window,
                                                urgentPointer: 0, payload: UnsafeRawBufferPointer(start: nil, count: 0)),
@@ -181,7 +222,7 @@ extension Connection {
         }
         // RFC 7323 §4.3 (2): update TS.Recent if SEG.SEQ =< Last.ACK.sent (the segment covers it).
         if timestampsEnabled, let ts = seg.timestamp, seg.seq <= lastAckSent {
-            tsRecent = ts.value
+            updateTSRecent(ts.value, at: now)
         }
         trimToWindow(&seg)
         return true
@@ -198,6 +239,7 @@ extension Connection {
                 seg.seq = seg.seq + 1
             }
             let drop = min(skip, seg.payload.count)
+            noteDuplicate(from: seg.seq, to: seg.seq + drop)
             seg.payload = UnsafeRawBufferPointer(rebasing: seg.payload[drop...])
             seg.seq = seg.seq + drop
             if skip > drop {
@@ -245,7 +287,7 @@ extension Connection {
     private func processSYN(_ seg: IncomingSegment, at now: Instant) {
         if state == .synReceived, listener != nil, seg.seq == rcv.irs {
             // A retransmitted SYN of the same handshake: answer with the SYN-ACK again.
-            synPending = true
+            answerRepeatedSYN(at: now)
             return
         }
         sendChallengeACK(at: now)
@@ -253,7 +295,10 @@ extension Connection {
 
     /// A challenge ACK (RFC 5961 §3.2, §4.2, §5.2), within the stack-wide rate limit (§7).
     func sendChallengeACK(at now: Instant) {
-        if context.mayChallenge(at: now) { ackNow = true }
+        if context.mayChallenge(at: now) {
+            if !ackNow { ackReason = .challengeAck }
+            ackNow = true
+        }
     }
 
     /// RFC 9293 §3.10.7.4 "Fifth, check the ACK field". Returns `false` when the segment is dropped.
@@ -278,6 +323,7 @@ extension Connection {
             } else {
                 transition(to: .established)
             }
+            deliverQueuedText(at: now)
             return true
         }
         // RFC 5961 §5.2: acceptable only if SND.UNA − MAX.SND.WND =< SEG.ACK =< SND.NXT; otherwise drop
@@ -294,6 +340,7 @@ extension Connection {
             return false
         }
         let previousUna = snd.una
+        let sackedBefore = scoreboard.sackedBytes
         if snd.una < seg.ack {
             acceptAcknowledgment(seg.ack, at: now, timestampEcho: seg.timestamp?.echoReply)
         }
@@ -314,6 +361,10 @@ extension Connection {
             detectLossByProbe(at: now)
             detectLostRetransmissions()
         }
+        // RFC 8985 §6: RACK's time-based loss detection.
+        if sackEnabled && snd.una != snd.max { rackOnAck(seg, at: now) }
+        // RFC 6937: DeliveredData = change in SND.UNA + change in SACKed bytes.
+        updatePRR(delivered: (snd.una - previousUna) + (scoreboard.sackedBytes - sackedBefore))
         if snd.wnd > 0 {
             if timers.isArmed(.persist) {
                 timers.stop(.persist)
@@ -397,7 +448,7 @@ extension Connection {
                 if highRxt < snd.una { highRxt = snd.una }
             }
         } else if bytesAcked > 0 {
-            congestion.onAck(bytes: bytesAcked, mss: effectiveMSS, now: now)
+            congestion.onAck(bytes: bytesAcked, mss: effectiveMSS, now: now, rtt: rtt.srtt)
         }
         duplicateAcks = 0
 
@@ -416,6 +467,7 @@ extension Connection {
     /// Records SACK blocks in the scoreboard (RFC 6675 §5 "update the scoreboard").
     private func processSACKBlocks(_ seg: IncomingSegment) {
         guard sackEnabled else { return }
+        if let d = dsackBlock(of: seg) { processDSACK(d) }
         for i in 0..<seg.sackBlocks.count {
             scoreboard.add(seg.sackBlocks[i], una: snd.una, max: snd.max)
         }
@@ -455,6 +507,7 @@ extension Connection {
 
     func enterRecovery(at now: Instant) {
         let flight = snd.max - snd.una
+        beginUndoEpisode()
         inRecovery = true
         lossProbePending = false
         timers.stop(.lossProbe)
@@ -468,15 +521,42 @@ extension Connection {
             // RFC 6675 §5 step 4.2: cwnd = ssthresh (no inflation; `pipe` does the accounting).
             congestion.onEnterSACKRecovery()
         }
+        beginPRR()
         // RFC 5681 §3.2 step 3, RFC 6675 §5 step 4.3: retransmit the first lost segment at once,
         // whatever `pipe` says.
         retransmitAt = snd.una
         timers.set(.retransmit, at: now + rtt.rto)
     }
 
+    /// Text that waited for ESTABLISHED (data on the SYN, RFC 9293 §3.10.7.2) moves to the receive buffer.
+    private func deliverQueuedText(at now: Instant) {
+        var delivered = false
+        while let more = reassembly.takeInOrder(at: rcv.nxt) {
+            let n = more.withUnsafeBytes { receiveBuffer.append($0) }
+            rcv.nxt = rcv.nxt + n
+            delivered = true
+        }
+        if delivered {
+            signalReadable()
+            ackNow = true
+            rcv.wnd = receiveWindow
+        }
+        deliverQueuedFINIfReady(at: now)
+    }
+
     /// RFC 9293 §3.10.7.4 "Seventh, process the segment text".
     func processText(_ seg: IncomingSegment, at now: Instant) {
         guard seg.payload.count > 0 else { return }
+        if seg.seq < rcv.nxt {
+            // Queued SYN data was delivered after this segment was trimmed: drop what is now old.
+            let old = min(rcv.nxt - seg.seq, seg.payload.count)
+            noteDuplicate(from: seg.seq, to: seg.seq + old)
+            var rest = seg
+            rest.payload = UnsafeRawBufferPointer(rebasing: seg.payload[old...])
+            rest.seq = seg.seq + old
+            processText(rest, at: now)
+            return
+        }
         switch state {
         case .established, .finWait1, .finWait2, .synReceived:
             break
@@ -509,6 +589,9 @@ extension Connection {
         } else {
             // Out of order (above RCV.NXT; trimming removed anything below): hold it, ACK at once
             // (RFC 5681 §4.2: "a TCP receiver SHOULD send an immediate duplicate ACK").
+            if let dup = reassembly.firstOverlap(start: seg.seq, end: seg.seq + seg.payload.count) {
+                noteDuplicate(from: dup.left, to: dup.right)
+            }
             reassembly.insert(seg.payload, at: seg.seq)
             ackNow = true
         }

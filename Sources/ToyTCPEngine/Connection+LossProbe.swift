@@ -1,6 +1,14 @@
 // Read first: RFC 8985 §7 (Tail Loss Probe: §7.2 scheduling the PTO, §7.3 sending the probe, §7.4
 // detecting losses by the probe's ACK), §6.2 (time order: a segment sent before one that was delivered,
 // and older than an RTT, is lost), RFC 6675 §5 (the recovery the detected loss starts).
+//
+// Against RFC 8985 (re-checked for issue 14): TLP follows §7.2–§7.4 (PTO = 2·SRTT, + 200 ms worst-case
+// delayed ACK for a one-segment flight, never past the RTO; new data if the window allows, else the last
+// segment; one probe per flight; the RTO re-armed after it), except the deviation below (a probe in
+// recovery). RACK (§6) is in `Connection+RACK.swift` (`StackConfiguration.rack`, on by default), with
+// one simplification written there: transmit times are kept for original transmissions only; the loss
+// of a retransmission is found by `RetransmissionLog` (same time order, by SND.MAX). RFC 6675's
+// DupThresh count stays as a second detector (RFC 8985 §3.4 lets both run).
 import ToyTCPWire
 
 extension Connection {
@@ -59,9 +67,10 @@ extension Connection {
             s = dataSegment(from: from, maxLength: sentDataEnd - from, at: now)
         }
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
+        s.reason = .tailLossProbe
         lossProbeStart = s.seq
         context.statistics.lossProbes += 1
-        advanceAfterSending(s, at: now)
+        advanceAfterSending(&s, at: now)
         lossProbeEnd = snd.max
         // RFC 8985 §7.3: rearm the RTO after the probe.
         timers.set(.retransmit, at: now + rtt.rto)

@@ -24,6 +24,7 @@ extension Connection {
             if lossProbePending, let s = lossProbeSegment(at: now) { return s }
             if let s = newDataSegment(at: now) { return s }
             if probePending, let s = probeSegment(at: now) { return s }
+            if keepaliveProbePending { return keepaliveProbeSegment(at: now) }
         }
         if ackNow { return makeAck(at: now) }
         armPersistIfStalled(at: now)
@@ -33,20 +34,28 @@ extension Connection {
     // MARK: Building segments
 
     /// The timestamp clock (RFC 7323 §5.4): milliseconds, offset per connection.
-    func timestampClock(_ now: Instant) -> UInt32 {
-        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ tsOffset
+    func timestampClock(_ now: Instant) -> UInt32 { Connection.timestampClock(now, offset: tsOffset) }
+
+    static func timestampClock(_ now: Instant, offset: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: now.nanoseconds / 1_000_000) &+ offset
     }
 
+    /// The per-connection offset of the timestamp clock, derived from the ISS so that a SYN cookie's
+    /// connection (ISS = cookie) finds the clock its SYN-ACK used.
+    static func timestampOffset(iss: SequenceNumber) -> UInt32 { iss.rawValue &* 2654435761 }
+
     /// A segment carrying the current ACK, window, timestamps and SACK blocks.
-    private func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {
+    func baseSegment(seq: SequenceNumber, flags: TCPFlags, at now: Instant) -> OutgoingSegment {
         let window = advertiseWindow()
         var s = OutgoingSegment(seq: seq, ack: rcv.nxt, flags: flags.union(.ack), window: window)
+        if ecnEnabled && ecnEchoPending { s.flags.insert(.ece) }
         if timestampsEnabled { s.timestamp = (timestampClock(now), tsRecent) }
-        if sackEnabled && !reassembly.isEmpty {
-            s.sackBlocks = reassembly.sackBlocks(limit: timestampsEnabled ? 3 : 4)
+        if sackEnabled && (!reassembly.isEmpty || pendingDSACK != nil) {
+            s.sackBlocks = outgoingSACKBlocks(limit: timestampsEnabled ? 3 : 4)
         }
         // Any segment with ACK satisfies a pending (or delayed) acknowledgment.
         ackNow = false
+        ackReason = .immediateAck
         unackedSegments = 0
         timers.stop(.delayedAck)
         lastAckSent = rcv.nxt
@@ -83,7 +92,7 @@ extension Connection {
         // A SYN-ACK once the peer's SYN is in (SYN-RECEIVED, or FIN-WAIT-1 after CLOSE there).
         let passive = state != .synSent
         var s = OutgoingSegment(seq: snd.iss, ack: passive ? rcv.nxt : 0,
-                                flags: passive ? [.syn, .ack] : .syn,
+                                flags: (passive ? TCPFlags([.syn, .ack]) : TCPFlags.syn).union(ecnSetupFlags(passive: passive)),
                                 window: UInt16(min(receiveWindow, UInt32(UInt16.max))))
         s.mss = configuration.mss
         let offerScale = passive ? windowScalingEnabled : configuration.windowScaling
@@ -98,8 +107,14 @@ extension Connection {
         // The SYN's window is never scaled (RFC 7323 §2.2).
         rcv.wnd = UInt32(s.window)
         rcv.advertisedEdge = rcv.nxt + Int(s.window)
-        if snd.max != snd.iss {
+        let retry = snd.max != snd.iss
+        s.reason = passive ? (retry ? .synAckRetry : .synAck) : (retry ? .synRetry : .syn)
+        if retry {
             noteRetransmission()
+            if passive {
+                context.statistics.synAckRetransmissions += 1
+                origin?.synAckRetransmissions += 1
+            }
         } else if !timestampsEnabled {
             rttTimedSeq = snd.iss + 1
             rttTimedAt = now
@@ -120,7 +135,10 @@ extension Connection {
     private func makeAck(at now: Instant) -> OutgoingSegment {
         let windowEnd = snd.una + Int(snd.wnd)
         let seq = snd.max <= windowEnd ? snd.max : windowEnd
-        return baseSegment(seq: seq, flags: .ack, at: now)
+        let reason = ackReason
+        var s = baseSegment(seq: seq, flags: .ack, at: now)
+        s.reason = reason
+        return s
     }
 
     /// A zero-window probe (RFC 9293 §3.8.6.1). Like Linux, a segment at SND.UNA − 1 with no data: the
@@ -130,12 +148,15 @@ extension Connection {
         let usable = Int(snd.wnd) - (snd.nxt - snd.una)
         if usable > 0 && snd.nxt < dataEnd {
             // The window is open but too small to pass SWS avoidance: the override timer fired, send what fits.
-            let s = dataSegment(from: snd.nxt, maxLength: min(usable, effectiveMSS), at: now)
-            advanceAfterSending(s, at: now)
+            var s = dataSegment(from: snd.nxt, maxLength: min(usable, effectiveMSS), at: now)
+            s.reason = .zeroWindowProbe
+            advanceAfterSending(&s, at: now)
             return s
         }
         armPersist(at: now)
-        return baseSegment(seq: snd.una - 1, flags: .ack, at: now)
+        var s = baseSegment(seq: snd.una - 1, flags: .ack, at: now)
+        s.reason = .zeroWindowProbe
+        return s
     }
 
     /// Payload bytes per segment: the send MSS less the options every segment carries (RFC 6691).
@@ -152,6 +173,13 @@ extension Connection {
         let length = max(0, min(maxLength, available, sendMSS - s.optionsLength))
         if let fin = finSequence, seq + length == fin { s.flags.insert(.fin) }
         if length > 0 && seq + length == dataEnd { s.flags.insert(.psh) }
+        if sendUrgent, seq < snd.up {
+            // RFC 9293 §3.9.1, RFC 6093 §3: URG with the pointer one past the last urgent byte, as an
+            // offset from this segment's sequence number (saturated at the field's maximum, as Linux).
+            s.flags.insert(.urg)
+            s.urgentPointer = UInt16(min(snd.up - seq, Int(UInt16.max)))
+            context.statistics.urgentSegmentsSent += 1
+        }
         s.payloadOffset = max(0, offset)
         s.payloadLength = length
         return s
@@ -159,11 +187,17 @@ extension Connection {
 
     /// Bookkeeping after a data/FIN segment is emitted: SND.NXT/SND.MAX, retransmission counts,
     /// RTT timing (Karn), the retransmission timer (RFC 6298 (5.1)).
-    func advanceAfterSending(_ s: OutgoingSegment, at now: Instant) {
+    func advanceAfterSending(_ s: inout OutgoingSegment, at now: Instant) {
         let end = s.seq + s.payloadLength + (s.flags.contains(.fin) ? 1 : 0)
+        notePRRSent(s.payloadLength)
+        markECN(&s, isRetransmission: s.seq < snd.max)
         if s.seq < snd.max {
             noteRetransmission()
-        } else if !timestampsEnabled && rttTimedSeq == nil {
+            noteRetransmittedBytes(at: s.seq, length: min(s.payloadLength, snd.max - s.seq))
+        } else {
+            rackRecordSend(end: end, at: now)
+        }
+        if s.seq >= snd.max && !timestampsEnabled && rttTimedSeq == nil {
             rttTimedSeq = end
             rttTimedAt = now
         }
@@ -187,23 +221,26 @@ extension Connection {
         if let r = retransmitAt {
             retransmitAt = nil
             guard snd.una <= r, r < snd.max, sendBufferStart <= r else { return nil }
-            let s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
+            var s = dataSegment(from: r, maxLength: min(effectiveMSS, snd.max - r), at: now)
+            s.reason = retransmitReason
+            retransmitReason = .fastRetransmit
             guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
             if inRecovery && highRxt < r + s.payloadLength { highRxt = r + s.payloadLength }
             if inRecovery && sackEnabled { retransmissionLog.record(start: r, end: r + s.payloadLength, sentBefore: snd.max) }
-            advanceAfterSending(s, at: now)
+            advanceAfterSending(&s, at: now)
             if inRecovery { armLossProbe(at: now) }
             return s
         }
         guard sackEnabled, inRecovery, let lost = lossBoundary() else { return nil }
-        guard pipe() < congestion.cwnd else { return nil }
+        guard pipe() < sendingWindow else { return nil }
         let from = SequenceNumber.max(highRxt, snd.una)
         guard let hole = scoreboard.firstHole(from: from, below: SequenceNumber.min(lost + 1, snd.max)) else { return nil }
-        let s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
+        var s = dataSegment(from: hole.start, maxLength: min(effectiveMSS, hole.length), at: now)
+        s.reason = .fastRetransmit
         guard s.payloadLength > 0 || s.flags.contains(.fin) else { return nil }
         highRxt = hole.start + s.payloadLength
         retransmissionLog.record(start: hole.start, end: highRxt, sentBefore: snd.max)
-        advanceAfterSending(s, at: now)
+        advanceAfterSending(&s, at: now)
         armLossProbe(at: now)
         return s
     }
@@ -245,7 +282,7 @@ extension Connection {
         // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment go beyond
         // cwnd, so a small flight still produces the third duplicate ACK fast retransmit needs.
         let limitedTransmit = (!inRecovery && duplicateAcks > 0 && duplicateAcks < 3) ? duplicateAcks * effectiveMSS : 0
-        let cwndRoom = congestion.cwnd + limitedTransmit - flightForCongestion
+        let cwndRoom = sendingWindow + limitedTransmit - flightForCongestion
         let usable = max(0, min(windowRoom, cwndRoom))
         let mss = effectiveMSS
         let length = min(mss, available, usable)
@@ -263,8 +300,9 @@ extension Connection {
             let halfMaxWindow = maxSndWnd > 0 && length >= Int(maxSndWnd / 2)
             guard (allQueuedFits && nagleAllows) || halfMaxWindow else { return nil }
         }
-        let s = dataSegment(from: snd.nxt, maxLength: length, at: now)
-        advanceAfterSending(s, at: now)
+        var s = dataSegment(from: snd.nxt, maxLength: length, at: now)
+        s.reason = isRetransmission ? .retransmissionAfterRTO : (length == 0 ? .fin : .newData)
+        advanceAfterSending(&s, at: now)
         if !isRetransmission { armLossProbe(at: now) }
         return s
     }
@@ -297,6 +335,9 @@ extension Connection {
         guard state == .established || state == .finWait1 || state == .finWait2 else { return }
         let currentEdge = rcv.nxt + Int(receiveWindow)
         let threshold = min(configuration.receiveBufferSize / 2, 2 * Int(configuration.mss))
-        if currentEdge - rcv.advertisedEdge >= threshold { ackNow = true }
+        if currentEdge - rcv.advertisedEdge >= threshold {
+            if !ackNow { ackReason = .windowUpdate }
+            ackNow = true
+        }
     }
 }

@@ -17,9 +17,13 @@ extension Connection {
             case .persist:
                 persistBackoff += 1
                 probePending = true
-            case .delayedAck: ackNow = true
+            case .delayedAck:
+                if !ackNow { ackReason = .delayedAck }
+                ackNow = true
             case .timeWait: finish()
             case .lossProbe: lossProbeTimerExpired(at: now)
+            case .keepalive: keepaliveTimerExpired(at: now)
+            case .rackReorder: rackDetectLoss(at: now)
             }
         }
     }
@@ -28,7 +32,9 @@ extension Connection {
     /// give up after the retry limit (RFC 9293 §3.8.3 R2).
     private func retransmitTimerExpired(at now: Instant) {
         let handshaking = state == .synSent || state == .synReceived || synUnacknowledged
-        let limit = handshaking ? configuration.synRetries : configuration.dataRetries
+        // A passive open's SYN-ACK has its own limit (Linux tcp_synack_retries = 5, tcp_syn_retries = 6).
+        let limit = handshaking ? (listener != nil ? configuration.synAckRetries : configuration.synRetries)
+                                : configuration.dataRetries
         guard snd.una != snd.max || handshaking else { return }
         // A peer that shrank its window to zero while data was in flight turns our retransmissions into
         // window probes; like Linux, they do not count toward the limit while the peer keeps answering
@@ -48,6 +54,7 @@ extension Connection {
             // duplicates of this window; RFC 2018 §8: forget SACK information (the receiver may renege).
             context.statistics.retransmissionTimeouts += 1
             resetLossDetection()
+            beginUndoEpisode()
             congestion.onRetransmitTimeout(flightSize: snd.max - snd.una, mss: effectiveMSS)
             recover = snd.max
             inRecovery = false
@@ -57,6 +64,7 @@ extension Connection {
             snd.nxt = snd.una
             // RFC 6298 (5.4): retransmit the earliest unacknowledged segment, even into a zero window.
             retransmitAt = snd.una
+            retransmitReason = .retransmissionAfterRTO
         }
         timers.set(.retransmit, at: now + rtt.rto)
     }

@@ -44,6 +44,8 @@ final class Connection {
     unowned let context: StackContext
     /// The listener whose passive OPEN made this connection (it returns to LISTEN on RST, RFC 9293 §3.10.7.4).
     var listener: ListenerID?
+    /// That listener, for its counters (SYN-ACK retransmissions); weak so a closed listener goes away.
+    weak var origin: Listener?
 
     private(set) var state: TCPState = .closed
     var snd = SendSequence()
@@ -69,10 +71,14 @@ final class Connection {
     var windowScalingEnabled = false
     /// RFC 7323 §4.3: TS.Recent and Last.ACK.sent.
     var tsRecent: UInt32 = 0
+    /// When TS.Recent was last set (RFC 7323 §5.5 TS.Recent.Age: older than 24 days, it is invalid).
+    var tsRecentTime = Instant.zero
     var lastAckSent: SequenceNumber = 0
     /// The receiver's estimate of the peer's full segment size: the largest payload seen (at least 536,
     /// RFC 9293 §3.7.1), used to ACK every second full-sized segment.
     var receiveMSS = 536
+    /// When we last answered a repeated SYN with a SYN-ACK (one per 500 ms).
+    var lastRepeatedSynAnswer: Instant?
     /// When we last answered an unacceptable zero-length segment (ACK-war rate limit).
     var lastInvalidAckTime: Instant?
     /// Largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND; RFC 9293 §3.8.6.2.1 max(SND.WND)).
@@ -83,6 +89,10 @@ final class Connection {
     var synPending = false
     /// An acknowledgment must go out now (not delayed).
     var ackNow = false
+    /// Why the next pure ACK goes out (`SegmentReason`); back to `.immediateAck` once it is sent.
+    var ackReason: SegmentReason = .immediateAck
+    /// Why `retransmitAt` was set: the RTO or fast retransmit.
+    var retransmitReason: SegmentReason = .fastRetransmit
     /// Full-size segments received since our last ACK (RFC 9293 §3.8.6.3: ACK at least every second one).
     var unackedSegments = 0
     /// A zero-window probe is due (persist timer fired).
@@ -122,6 +132,31 @@ final class Connection {
     var markedLostBelow: SequenceNumber?
     /// Retransmissions of this recovery still unacknowledged, to detect one that was lost.
     var retransmissionLog = RetransmissionLog()
+    /// Keep-alive settings (`nil`: off, the default, RFC 1122 §4.2.3.6), probes sent without an answer,
+    /// when the last went out, and whether one is due.
+    var keepalive: KeepaliveSettings?
+    var keepaliveProbesSent = 0
+    var lastKeepaliveProbe = Instant.zero
+    var keepaliveProbePending = false
+    /// Proportional rate reduction of the current SACK recovery (RFC 6937), if on.
+    var prr: ProportionalRateReduction?
+    /// Urgent data (RFC 9293 §3.9.1): whether SND.UP marks urgent data we send, and whether RCV.UP
+    /// holds a mark the peer sent.
+    var sendUrgent = false
+    var receivedUrgent = false
+    /// ECN (RFC 3168): negotiated on; ECE to set on ACKs until the peer's CWR; CWR to set on the next
+    /// new data; the reduction covers data up to `ecnRecover` (once per window).
+    var ecnEnabled = false
+    var ecnEchoPending = false
+    var cwrPending = false
+    var ecnRecover: SequenceNumber = 0
+    /// RACK (RFC 8985 §6), when `configuration.rack` is on.
+    var rack = RACKState()
+    /// A duplicate segment to report in the next ACK's first SACK block (RFC 2883 §4).
+    var pendingDSACK: SACKBlock?
+    /// The loss episode that may be undone if it proves spurious (RFC 3708), and undos so far.
+    var undo: UndoEpisode?
+    var spuriousUndos = 0
     /// Consecutive retransmission timeouts without progress (the retry limit counts these).
     var retries = 0
     /// Persist timer backoff (number of probes without the window opening).
@@ -168,13 +203,15 @@ final class Connection {
         congestion = SelectedCongestionController(configuration.congestionControl,
                                                   initialWindowSegments: configuration.initialWindowSegments,
                                                   mss: Int(configuration.mss))
+        keepalive = configuration.keepalive
         snd.iss = iss
         snd.una = iss
         snd.nxt = iss
         snd.max = iss
         sendBufferStart = iss + 1
         recover = iss
-        tsOffset = iss.rawValue &* 2654435761
+        ecnRecover = iss
+        tsOffset = Connection.timestampOffset(iss: iss)
         rcv.windowShift = configuration.windowScaling ? Connection.windowShift(for: configuration) : 0
         rcv.wnd = UInt32(min(configuration.receiveBufferSize, Int(UInt16.max) << Int(rcv.windowShift)))
     }
@@ -199,6 +236,7 @@ final class Connection {
             rtt.resetAfterSYNTimeout()
         }
         emit(.stateChanged(from: old, to: newState))
+        if keepalive != nil { armKeepalive(at: lastReceiveTime) }
         if newState == .established && !old.isSynchronized { emit(.connected) }
     }
 
@@ -242,12 +280,52 @@ final class Connection {
         rcv.irs = seg.seq
         rcv.nxt = seg.seq + 1
         negotiateOptions(seg)
+        negotiateECN(seg, passive: true)
         updateSendWindow(from: seg, windowIsScaled: false)
         snd.wl1 = seg.seq
         snd.wl2 = seg.ack
-        if let ts = seg.timestamp { tsRecent = ts.value }
+        if let ts = seg.timestamp { updateTSRecent(ts.value, at: now) }
         lastReceiveTime = now
         transition(to: .synReceived)
+        synPending = true
+        queueSYNText(seg)
+    }
+
+    /// RFC 9293 §3.10.7.2: data (and a FIN) on a SYN "should be queued for processing later", after the
+    /// handshake: it waits above RCV.NXT in the reassembly queue, unacknowledged (the SYN-ACK acks the
+    /// SYN only), and `deliverQueuedText` takes it when the connection is ESTABLISHED.
+    private func queueSYNText(_ seg: IncomingSegment) {
+        let take = min(seg.payload.count, Int(receiveWindow))
+        if take > 0 {
+            reassembly.insert(UnsafeRawBufferPointer(rebasing: seg.payload[..<take]), at: rcv.nxt)
+            context.statistics.synDataQueued += 1
+        }
+        if seg.flags.contains(.fin) && take == seg.payload.count {
+            reassembly.finSequence = rcv.nxt + take
+        }
+    }
+
+    /// A SYN cookie came back (RFC 4987 §3.6): the SYN-ACK the stack sent for us counts as sent, with
+    /// the unscaled window it offered.
+    func synAckSentByCookie(at now: Instant) {
+        synPending = false
+        snd.nxt = snd.iss + 1
+        snd.max = snd.nxt
+        rcv.wnd = UInt32(min(configuration.receiveBufferSize, Int(UInt16.max)))
+        rcv.advertisedEdge = rcv.nxt + Int(rcv.wnd)
+        lastAckSent = rcv.nxt
+        lastSendTime = now
+    }
+
+    /// A repeated SYN of the handshake in progress: answer with the SYN-ACK again, at most once per
+    /// 500 ms (Linux tcp_check_req with tcp_invalid_ratelimit), so a stream of copies cannot turn the
+    /// listener into an amplifier.
+    func answerRepeatedSYN(at now: Instant) {
+        if let t = lastRepeatedSynAnswer, now - t < .milliseconds(500), t <= now {
+            context.statistics.duplicateSynsIgnored += 1
+            return
+        }
+        lastRepeatedSynAnswer = now
         synPending = true
     }
 
@@ -322,6 +400,19 @@ final class Connection {
         if !receiveBuffer.isEmpty { signalReadable() }
         considerWindowUpdate()
         return n
+    }
+
+    /// The bytes just queued end urgent data: SND.UP = one past the last of them (RFC 6093 §3).
+    func markUrgent() {
+        snd.up = dataEnd
+        sendUrgent = true
+    }
+
+    /// Received bytes up to the urgent mark the application has not read yet (0: none).
+    var urgentUnread: Int {
+        guard receivedUrgent else { return 0 }
+        let readPosition = rcv.nxt - receiveBuffer.count
+        return max(0, rcv.up - readPosition)
     }
 
     func signalReadable() {
@@ -424,7 +515,7 @@ final class Connection {
     // MARK: Snapshot (RFC 9293 §3.10.6 STATUS)
 
     func snapshot() -> ConnectionSnapshot {
-        ConnectionSnapshot(
+        var s = ConnectionSnapshot(
             id: id, tuple: tuple, state: state,
             snd: .init(una: snd.una, nxt: snd.nxt, wnd: snd.wnd, wl1: snd.wl1, wl2: snd.wl2, iss: snd.iss,
                        windowShift: snd.windowShift),
@@ -434,5 +525,15 @@ final class Connection {
             sendQueued: sendBuffer.count, receiveQueued: receiveBuffer.count,
             outOfOrderQueued: reassembly.count, retransmissions: retransmissionCount,
             sackEnabled: sackEnabled, timestampsEnabled: timestampsEnabled)
+        s.keepalive = keepalive
+        s.keepaliveProbesSent = keepaliveProbesSent
+        s.spuriousUndos = spuriousUndos
+        s.congestionControl = configuration.congestionControl
+        s.sendUrgentPointer = sendUrgent && snd.una < snd.up ? snd.up : nil
+        s.receiveUrgentPointer = receivedUrgent ? rcv.up : nil
+        s.urgentUnread = urgentUnread
+        s.ecnEnabled = ecnEnabled
+        s.ecnEchoing = ecnEchoPending
+        return s
     }
 }

@@ -56,6 +56,22 @@ public struct ConnectionSnapshot: Hashable, Sendable {
     public var retransmissions: Int
     public var sackEnabled: Bool
     public var timestampsEnabled: Bool
+    /// Keep-alive settings (`nil`: off) and probes sent since the peer was last heard (RFC 9293 §3.8.4).
+    public var keepalive: KeepaliveSettings? = nil
+    public var keepaliveProbesSent = 0
+    /// Loss episodes undone because every retransmission was D-SACKed (RFC 2883, RFC 3708).
+    public var spuriousUndos = 0
+    /// The congestion-control algorithm (RFC 5681/6582 NewReno or RFC 9438 CUBIC).
+    public var congestionControl: CongestionControlAlgorithm = .newReno
+    /// Urgent data (RFC 9293 §3.9.1, RFC 6093): SND.UP while our urgent data is unacknowledged, RCV.UP
+    /// once the peer sent a mark, and received bytes up to that mark the application has not read
+    /// (delivered inline; this is the "mark" a reader can see).
+    public var sendUrgentPointer: SequenceNumber? = nil
+    public var receiveUrgentPointer: SequenceNumber? = nil
+    public var urgentUnread = 0
+    /// ECN (RFC 3168): negotiated, and whether we are echoing a CE mark (ECE on our ACKs).
+    public var ecnEnabled = false
+    public var ecnEchoing = false
 
     public init(id: ConnectionID, tuple: FourTuple, state: TCPState, snd: Send, rcv: Receive, mss: Int,
                 cwnd: Int, ssthresh: Int, srtt: Duration?, rttvar: Duration?, rto: Duration,
@@ -67,28 +83,4 @@ public struct ConnectionSnapshot: Hashable, Sendable {
         self.outOfOrderQueued = outOfOrderQueued; self.retransmissions = retransmissions
         self.sackEnabled = sackEnabled; self.timestampsEnabled = timestampsEnabled
     }
-}
-
-/// Counters of the whole stack: what arrived that could not be used, and what was answered.
-public struct StackStatistics: Hashable, Sendable {
-    public var packetsReceived = 0
-    public var packetsSent = 0
-    /// Packets that failed to parse (`WireError`), counted and dropped.
-    public var malformedDropped = 0
-    /// Segments whose TCP checksum was wrong, counted and dropped.
-    public var badChecksumDropped = 0
-    /// Segments to no connection and no listener (answered with RST unless they were RSTs).
-    public var noConnectionSegments = 0
-    public var resetsSent = 0
-    public var challengeAcksSent = 0
-    /// SYNs dropped because a listener's backlog was full.
-    public var synBacklogDrops = 0
-    public var retransmissions = 0
-    /// Retransmission timer expirations on established data (each one a stall of at least an RTO).
-    public var retransmissionTimeouts = 0
-    /// Tail loss probes sent (RFC 8985 §7).
-    public var lossProbes = 0
-    /// Retransmissions found lost by SACK and sent again before the RTO (RFC 8985 §6.2 time order).
-    public var lostRetransmissions = 0
-    public init() {}
 }

@@ -57,14 +57,8 @@ struct ISNGenerator {
     /// deterministic and a real deployment seeds it from the OS.
     init(secret: UInt64) {
         // Derive two key halves from one seed (splitmix64 steps) so related secrets give unrelated keys.
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x &+ 0x9E3779B97F4A7C15
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-            return z ^ (z >> 31)
-        }
-        k0 = mix(secret)
-        k1 = mix(secret ^ 0x5DEECE66D)
+        k0 = secret.splitMixed(0)
+        k1 = secret.splitMixed(0x5DEECE66D)
     }
 
     /// RFC 6528 §3: ISN = M + F(4-tuple, key), where M ticks every 4 µs.

@@ -33,6 +33,7 @@ enum RawSegmentParser {
         if tcp.headerLength > 20 {
             guard seg.takeOptions(tcp.options) else { return .malformed }
         }
+        seg.ipECN = ip.tos & 0x3
         return .segment(source: source, destination: destination,
                         sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort, seg)
     }
@@ -46,7 +47,7 @@ enum PacketEmitter {
         let start = w.count
         let tcpLength = 20 + s.optionsLength + s.payloadLength
         // IPv4 header (RFC 791): version/IHL, TOS, total length, id, DF, TTL 64, protocol 6.
-        w.write(UInt8(0x45)); w.write(UInt8(0))
+        w.write(UInt8(0x45)); w.write(s.ipECN)
         w.write(UInt16(truncatingIfNeeded: 20 + tcpLength))
         w.write(identification)
         w.write(UInt16(0x4000))
@@ -64,7 +65,7 @@ enum PacketEmitter {
         w.write(UInt8(truncatingIfNeeded: s.flags.rawValue))
         w.write(s.window)
         w.write(UInt16(0))
-        w.write(UInt16(0))
+        w.write(s.urgentPointer)
         s.emitOptions(into: &w)
         if s.payloadLength > 0, let buffer {
             buffer.withRegions(from: s.payloadOffset, count: s.payloadLength) { w.write(contentsOf: $0) }

@@ -96,6 +96,14 @@ struct ReassemblyQueue {
         return nil
     }
 
+    /// The first part of `[start, end)` already held, if any (a duplicate to report, RFC 2883 §4).
+    func firstOverlap(start: SequenceNumber, end: SequenceNumber) -> SACKBlock? {
+        for b in blocks where b.start < end && start < b.end {
+            return SACKBlock(left: SequenceNumber.max(start, b.start), right: SequenceNumber.min(end, b.end))
+        }
+        return nil
+    }
+
     /// Up to `limit` SACK blocks to report (RFC 2018 §4): the block holding the most recent segment
     /// first, then the other recently changed blocks, then the rest from the lowest.
     func sackBlocks(limit: Int) -> SACKList {

@@ -16,6 +16,8 @@ struct IncomingSegment {
     var sackPermitted = false
     var timestamp: (value: UInt32, echoReply: UInt32)? = nil
     var sackBlocks = SACKList()
+    /// The IP header's ECN codepoint (RFC 3168 §5).
+    var ipECN: UInt8 = 0
 
     /// SEG.LEN (RFC 9293 §3.4): payload plus one for SYN and one for FIN.
     var len: Int {
@@ -78,9 +80,15 @@ struct OutgoingSegment {
     var sackPermitted = false
     var timestamp: (value: UInt32, echoReply: UInt32)? = nil
     var sackBlocks = SACKList()
+    /// RFC 9293 §3.1 urgent pointer (meaningful with URG; RFC 6093: one past the last urgent byte).
+    var urgentPointer: UInt16 = 0
+    /// The IPv4 ECN codepoint (RFC 3168 §5: 0 not-ECT, 2 ECT(0)).
+    var ipECN: UInt8 = 0
     /// Offset of the payload from the start of the send buffer, and its length.
     var payloadOffset = 0
     var payloadLength = 0
+    /// Why the connection (or the stack) sends it.
+    var reason: SegmentReason = .newData
 
     init(seq: SequenceNumber, ack: SequenceNumber, flags: TCPFlags, window: UInt16) {
         self.seq = seq; self.ack = ack; self.flags = flags; self.window = window

@@ -22,18 +22,24 @@ public final class Stack {
     public var configuration: StackConfiguration {
         didSet {
             isn = ISNGenerator(secret: configuration.secret)
+            cookies = SynCookieCodec(secret: configuration.secret)
             context.challengeAckLimit = configuration.challengeAckLimit
         }
     }
     /// The addresses this stack answers for.
     public private(set) var addresses: [IPv4Address]
     public var statistics: StackStatistics { context.statistics }
+    /// Why the packet the last successful `pollTransmit` returned was sent.
+    public private(set) var lastTransmitReason: SegmentReason = .newData
 
     let context: StackContext
     private var isn: ISNGenerator
+    private var cookies: SynCookieCodec
     private var connectionsByTuple: [FourTuple: Connection] = [:]
     private var connectionsByID: [ConnectionID: Connection] = [:]
     private var listeners: [ListenerID: Listener] = [:]
+    /// How many TCBs use each local port (for "does this stack own the port", `resetsUnownedPorts`).
+    private var portUse: [UInt16: Int] = [:]
     private var nextConnectionID: UInt64 = 1
     private var nextListenerID: UInt64 = 1
     /// RFC 6056 Algorithm 3's `next_ephemeral`.
@@ -49,6 +55,7 @@ public final class Stack {
         self.configuration = configuration
         self.context = StackContext(challengeAckLimit: configuration.challengeAckLimit)
         self.isn = ISNGenerator(secret: configuration.secret)
+        self.cookies = SynCookieCodec(secret: configuration.secret)
     }
 
     // MARK: Inputs
@@ -77,7 +84,9 @@ public final class Stack {
             return
         }
         s.payload.withUnsafeBytes { payload in
-            dispatch(IncomingSegment(s, payload: payload), source: packet.header.source,
+            var seg = IncomingSegment(s, payload: payload)
+            seg.ipECN = packet.header.tos & 0x3
+            dispatch(seg, source: packet.header.source,
                      destination: packet.header.destination, sourcePort: s.sourcePort,
                      destinationPort: s.destinationPort, at: now)
         }
@@ -186,9 +195,13 @@ public final class Stack {
     }
 
     /// Queues bytes for sending; returns how many were accepted (limited by send-buffer space).
-    public func send(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, at now: Instant) throws(EngineError) -> Int {
+    /// `urgent`: the accepted bytes are urgent data (RFC 9293 §3.9.1): segments carry URG with the
+    /// urgent pointer one past the last of them (RFC 6093 §3) until it is acknowledged.
+    public func send(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, urgent: Bool = false,
+                     at now: Instant) throws(EngineError) -> Int {
         guard let c = connectionsByID[id] else { throw .unknownConnection }
         let n = try c.send(bytes)
+        if urgent && n > 0 { c.markUrgent() }
         afterActivity(c)
         return n
     }
@@ -232,6 +245,16 @@ public final class Stack {
         afterActivity(c)
     }
 
+    /// Turns keep-alive probes on (with these settings) or off (`nil`) for one connection (RFC 9293 §3.8.4).
+    public func setKeepalive(_ id: ConnectionID, _ settings: KeepaliveSettings?, at now: Instant) throws(EngineError) {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        c.keepalive = settings
+        c.keepaliveProbesSent = 0
+        c.timers.stop(.keepalive)
+        c.armKeepalive(at: now)
+        afterActivity(c)
+    }
+
     // MARK: Getters
 
     /// A copy of a connection's variables, or `nil` if the id is unknown (or the TCB was deleted).
@@ -239,6 +262,9 @@ public final class Stack {
 
     /// The live connections, oldest first.
     public var connectionIDs: [ConnectionID] { connectionsByID.keys.sorted() }
+
+    /// A copy of a listener's queues and flood counters, or `nil` if the id is unknown.
+    public func listenerSnapshot(_ id: ListenerID) -> ListenerSnapshot? { listeners[id]?.snapshot() }
 
     /// The listeners, oldest first.
     public var listenerIDs: [ListenerID] { listeners.keys.sorted { $0.rawValue < $1.rawValue } }
@@ -285,6 +311,12 @@ public final class Stack {
         return c.rcv.nxt < seg.seq
     }
 
+    /// True if a listener or a TCB (TIME-WAIT included) of this stack uses `port`.
+    public func ownsPort(_ port: UInt16) -> Bool {
+        if portUse[port, default: 0] > 0 { return true }
+        return listeners.values.contains { $0.port == port }
+    }
+
     private func listener(for address: IPv4Address, _ port: UInt16) -> Listener? {
         var wildcard: Listener?
         for l in listeners.values where l.port == port {
@@ -296,6 +328,8 @@ public final class Stack {
 
     /// RFC 9293 §3.10.7.1: no TCB. A RST is dropped; anything else draws a RST.
     private func handleInClosed(_ seg: IncomingSegment, _ tuple: FourTuple) {
+        // Not ours to answer on a shared host: a kernel socket's or another process's port.
+        if !configuration.resetsUnownedPorts && !ownsPort(tuple.localPort) { return }
         context.statistics.noConnectionSegments += 1
         replyWithReset(to: seg, tuple)
     }
@@ -312,34 +346,120 @@ public final class Stack {
         context.statistics.resetsSent += 1
     }
 
-    /// RFC 9293 §3.10.7.2: RST ignored; ACK answered by RST; SYN opens an embryonic connection if the
-    /// backlog has room (otherwise dropped: the peer retries, and a flood costs nothing).
+    /// RFC 9293 §3.10.7.2: RST ignored; ACK answered by RST (unless it returns a SYN cookie); SYN opens
+    /// an embryonic connection if the backlog has room, otherwise `configuration.synFloodDefense` decides.
     private func handleInListen(_ l: Listener, _ seg: IncomingSegment, _ tuple: FourTuple, at now: Instant) {
         if seg.flags.contains(.rst) { return }
         if seg.flags.contains(.ack) {
+            if !seg.flags.contains(.syn), l.cookiesRecentlySent(at: now) {
+                if acceptCookie(l, seg, tuple, at: now) { return }
+                context.statistics.synCookiesRejected += 1
+            }
             context.queueReset(tuple, seq: seg.ack, ack: nil)
             context.statistics.resetsSent += 1
             return
         }
         guard seg.flags.contains(.syn) else { return }
-        guard !l.isFull else {
-            context.statistics.synBacklogDrops += 1
-            return
+        if l.isFull {
+            switch configuration.synFloodDefense {
+            case .cookies where l.acceptQueue.count < l.backlog:
+                sendCookie(l, seg, tuple, at: now)
+                return
+            case .recycleOldest where !l.embryonic.isEmpty:
+                // RFC 4987 §3.4: the oldest half-open TCB (lowest id: ids grow with time) makes room,
+                // deleted silently (its peer, most likely spoofed, gets no RST).
+                if let oldest = l.embryonic.min(), let c = connectionsByID[oldest] {
+                    context.statistics.halfOpenRecycled += 1
+                    c.finish()
+                    afterActivity(c)
+                }
+            default:
+                context.statistics.synBacklogDrops += 1
+                l.synsDropped += 1
+                return
+            }
         }
         let c = makeConnection(tuple, at: now)
         c.listener = l.id
+        c.origin = l
         l.embryonic.insert(c.id)
         c.acceptSYN(seg, at: now)
         afterActivity(c)
     }
 
-    private func makeConnection(_ tuple: FourTuple, at now: Instant) -> Connection {
+    /// RFC 4987 §3.6: answers a SYN with a SYN-ACK whose ISN is a cookie, keeping no state. Data on the
+    /// SYN is not acknowledged (nothing could hold it); the peer sends it again after the handshake.
+    private func sendCookie(_ l: Listener, _ seg: IncomingSegment, _ tuple: FourTuple, at now: Instant) {
+        let mssIndex = SynCookieCodec.mssIndex(for: seg.mss ?? 536)
+        let cookie = cookies.encode(tuple, peerISN: seg.seq, mssIndex: mssIndex, at: now)
+        var s = OutgoingSegment(seq: cookie, ack: seg.seq + 1, flags: [.syn, .ack],
+                                window: UInt16(min(configuration.receiveBufferSize, Int(UInt16.max))))
+        s.mss = configuration.mss
+        if configuration.timestamps, let ts = seg.timestamp {
+            // Options beyond the MSS survive only in the timestamp the peer echoes.
+            // The peer's shift goes into TSval; ours is derived from the configuration again later.
+            let peerShift = configuration.windowScaling ? seg.windowScale.map { min($0, 14) } : nil
+            let sack = configuration.sack && seg.sackPermitted
+            let clock = Connection.timestampClock(now, offset: Connection.timestampOffset(iss: cookie))
+            s.timestamp = (SynCookieCodec.timestampValue(clock: clock, windowShift: peerShift, sack: sack), ts.value)
+            s.windowScale = peerShift == nil ? nil : Connection.windowShift(for: configuration)
+            s.sackPermitted = sack
+        }
+        s.payloadLength = 0
+        context.replies.append((tuple, s))
+        context.statistics.synCookiesSent += 1
+        l.cookiesSent += 1
+        l.lastCookieSent = now
+    }
+
+    /// RFC 4987 §3.6: an ACK whose SEG.ACK − 1 is a valid cookie rebuilds the connection the SYN would
+    /// have made (ISS = cookie, IRS = SEG.SEQ − 1, the MSS and, from TSecr, window scale and SACK), and
+    /// then takes the ACK (and any data on it) as SYN-RECEIVED would. `false` if the cookie is invalid.
+    private func acceptCookie(_ l: Listener, _ seg: IncomingSegment, _ tuple: FourTuple, at now: Instant) -> Bool {
+        let cookie = seg.ack - 1
+        let peerISN = seg.seq - 1
+        guard let index = cookies.decode(tuple, peerISN: peerISN, cookie: cookie, at: now) else { return false }
+        guard l.acceptQueue.count < l.backlog else {
+            // Like Linux: a full accept queue drops the ACK; the peer's retransmission may find room.
+            context.statistics.synBacklogDrops += 1
+            l.synsDropped += 1
+            return true
+        }
+        var syn = IncomingSegment(seq: peerISN, ack: 0, flags: .syn, window: seg.window, urgentPointer: 0,
+                                  payload: UnsafeRawBufferPointer(start: nil, count: 0))
+        syn.mss = SynCookieCodec.mssTable[Int(index)]
+        if let ts = seg.timestamp, configuration.timestamps {
+            let options = SynCookieCodec.options(fromEcho: ts.echoReply)
+            syn.timestamp = (ts.value, 0)
+            syn.windowScale = options.windowShift
+            syn.sackPermitted = options.sack
+        }
+        let c = makeConnection(tuple, at: now, iss: cookie)
+        c.listener = l.id
+        c.origin = l
+        l.embryonic.insert(c.id)
+        c.acceptSYN(syn, at: now)
+        c.synAckSentByCookie(at: now)
+        context.statistics.synCookiesValidated += 1
+        l.cookiesValidated += 1
+        c.handle(seg, at: now)
+        if c.state == .synReceived {
+            // The ACK was refused after all: with no SYN-ACK of its own to retransmit, the TCB would
+            // hold a backlog slot for ever; drop it (the peer's next ACK draws a RST).
+            c.finish()
+        }
+        afterActivity(c)
+        return true
+    }
+
+    private func makeConnection(_ tuple: FourTuple, at now: Instant, iss: SequenceNumber? = nil) -> Connection {
         let id = ConnectionID(rawValue: nextConnectionID)
         nextConnectionID += 1
         let c = Connection(id: id, tuple: tuple, configuration: configuration, context: context,
-                           iss: isn.isn(for: tuple, at: now), now: now)
+                           iss: iss ?? isn.isn(for: tuple, at: now), now: now)
         connectionsByTuple[tuple] = c
         connectionsByID[id] = c
+        portUse[tuple.localPort, default: 0] += 1
         return c
     }
 
@@ -379,6 +499,8 @@ public final class Stack {
             if !c.releasedTuple {
                 c.releasedTuple = true
                 if connectionsByTuple[c.tuple] === c { connectionsByTuple[c.tuple] = nil }
+                let left = portUse[c.tuple.localPort, default: 1] - 1
+                portUse[c.tuple.localPort] = left > 0 ? left : nil
             }
             if c.isDeletable || (c.listener != nil && !c.announcedToListener) {
                 connectionsByID[c.id] = nil
@@ -405,6 +527,7 @@ public final class Stack {
         if !context.replies.isEmpty {
             let (tuple, seg) = context.replies.removeFirst()
             context.statistics.packetsSent += 1
+            lastTransmitReason = seg.reason
             return (tuple, seg, nil)
         }
         while transmitHead < transmitQueue.count {
@@ -412,6 +535,7 @@ public final class Stack {
             if c.state != .closed, let seg = c.nextSegment(at: now) {
                 reschedule(c)
                 context.statistics.packetsSent += 1
+                lastTransmitReason = seg.reason
                 return (c.tuple, seg, c)
             }
             transmitHead += 1
@@ -433,9 +557,9 @@ public final class Stack {
         let payload = c.map { $0.sendBuffer.bytes(from: s.payloadOffset, count: s.payloadLength) } ?? []
         let segment = TCPSegment(sourcePort: tuple.localPort, destinationPort: tuple.remotePort,
                                  sequenceNumber: s.seq, acknowledgmentNumber: s.ack, flags: s.flags,
-                                 window: s.window, options: s.options, payload: payload)
+                                 window: s.window, urgentPointer: s.urgentPointer, options: s.options, payload: payload)
         let header = IPv4Header(source: tuple.localAddress, destination: tuple.remoteAddress,
-                                identification: ipIdentification)
+                                tos: s.ipECN, identification: ipIdentification)
         return IPv4Packet(header: header, segment: segment)
     }
 

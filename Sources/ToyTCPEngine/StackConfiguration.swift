@@ -13,6 +13,16 @@ public struct StackConfiguration: Hashable, Sendable {
     public var windowScaleShift: UInt8? = nil
     /// Offer and use SACK (RFC 2018).
     public var sack: Bool = true
+    /// Report duplicate segments in the first SACK block (D-SACK, RFC 2883), as Linux does by default.
+    public var dsack: Bool = true
+    /// Proportional rate reduction during SACK recovery (RFC 6937), as Linux does; off, RFC 6675's
+    /// cwnd = ssthresh with `pipe` accounting alone.
+    public var proportionalRateReduction: Bool = true
+    /// Negotiate ECN (RFC 3168) on connections; off by default.
+    public var ecn: Bool = false
+    /// RACK time-based loss detection (RFC 8985 §6) with the tail loss probe (§7), as Linux; off, loss
+    /// is found by RFC 6675's duplicate count and the probe alone.
+    public var rack: Bool = true
     /// Offer and use timestamps (RFC 7323 §3).
     public var timestamps: Bool = true
     /// Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4).
@@ -35,10 +45,23 @@ public struct StackConfiguration: Hashable, Sendable {
     public var msl: Duration = .seconds(30)
     /// Backlog of a listener: connections completed but not yet accepted, plus embryonic ones.
     public var backlog: Int = 128
+    /// What a listener does with a SYN when its backlog is full (RFC 4987 §3): SYN cookies by default,
+    /// as Linux (`tcp_syncookies` = 1) does.
+    public var synFloodDefense: SynFloodDefense = .cookies
+    /// SYN-ACK retransmissions before a half-open connection is dropped (Linux `tcp_synack_retries` = 5).
+    public var synAckRetries: Int = 5
+    /// Keep-alive probes on idle connections (RFC 9293 §3.8.4): `nil`, off, by default (RFC 1122
+    /// §4.2.3.6); per connection with `Stack.setKeepalive`.
+    public var keepalive: KeepaliveSettings? = nil
     /// Challenge ACKs per second, all connections together (RFC 5961 §7).
     public var challengeAckLimit: Int = 1000
     /// Range of ephemeral ports (RFC 6056 §3.2 suggests 1024...65535; Linux uses 32768...60999).
     public var ephemeralPorts: ClosedRange<UInt16> = 32768...60999
+    /// Whether a segment for a port the stack does not use (no listener, no connection on it) draws a
+    /// RST (RFC 9293 §3.10.7.1). Right when the stack is alone at its addresses (the simulated network);
+    /// wrong on a shared host, where such ports belong to the kernel or to another toytcp process: there
+    /// (the lab) the stack answers only for what it owns and leaves everything else alone.
+    public var resetsUnownedPorts: Bool = true
     /// Congestion control algorithm.
     public var congestionControl: CongestionControlAlgorithm = .newReno
     /// Initial congestion window in segments (RFC 6928: 10).
@@ -56,4 +79,18 @@ public struct StackConfiguration: Hashable, Sendable {
 public enum CongestionControlAlgorithm: String, Hashable, Sendable, CaseIterable {
     /// RFC 5681 slow start and congestion avoidance with RFC 6582 NewReno fast recovery.
     case newReno = "newreno"
+    /// RFC 9438 CUBIC (Linux's default).
+    case cubic
+}
+
+/// A listener's answer to a SYN that finds its backlog full (RFC 4987 §3).
+public enum SynFloodDefense: String, Hashable, Sendable, CaseIterable {
+    /// Drop the SYN; the peer retries (RFC 4987 §3.2 bounded backlog alone: a flood locks clients out).
+    case drop
+    /// Answer with a SYN cookie and keep no state (RFC 4987 §3.6; Linux's encoding, see `SynCookieCodec`).
+    case cookies
+    /// Evict the oldest half-open connection to make room (RFC 4987 §3.4 "recycling the oldest
+    /// half-open TCB"): a legitimate client's handshake survives if it completes within the time the
+    /// flood takes to cycle through the backlog.
+    case recycleOldest = "recycle"
 }

@@ -30,6 +30,7 @@ final class StackContext {
     func queueReset(_ tuple: FourTuple, seq: SequenceNumber, ack: SequenceNumber?) {
         var s = OutgoingSegment(seq: seq, ack: ack ?? 0, flags: ack == nil ? .rst : [.rst, .ack], window: 0)
         s.payloadLength = 0
+        s.reason = .reset
         replies.append((tuple, s))
     }
 }

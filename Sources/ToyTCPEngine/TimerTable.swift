@@ -13,11 +13,15 @@ enum TimerKind: Int, CaseIterable {
     case timeWait
     /// RFC 8985 §7: tail loss probe (PTO ≈ 2·SRTT).
     case lossProbe
+    /// RFC 9293 §3.8.4, RFC 1122 §4.2.3.6: keep-alive probes on an idle connection.
+    case keepalive
+    /// RFC 8985 §6.3: RACK's reordering timer.
+    case rackReorder
 }
 
 /// One optional deadline per `TimerKind`; the next wake-up is their minimum (quinn's `timer.rs`).
 struct TimerTable {
-    private var deadlines: (Instant?, Instant?, Instant?, Instant?, Instant?) = (nil, nil, nil, nil, nil)
+    private var deadlines: (Instant?, Instant?, Instant?, Instant?, Instant?, Instant?, Instant?) = (nil, nil, nil, nil, nil, nil, nil)
 
     subscript(kind: TimerKind) -> Instant? {
         get {
@@ -27,6 +31,8 @@ struct TimerTable {
             case .delayedAck: return deadlines.2
             case .timeWait: return deadlines.3
             case .lossProbe: return deadlines.4
+            case .keepalive: return deadlines.5
+            case .rackReorder: return deadlines.6
             }
         }
         set {
@@ -36,6 +42,8 @@ struct TimerTable {
             case .delayedAck: deadlines.2 = newValue
             case .timeWait: deadlines.3 = newValue
             case .lossProbe: deadlines.4 = newValue
+            case .keepalive: deadlines.5 = newValue
+            case .rackReorder: deadlines.6 = newValue
             }
         }
     }
@@ -44,7 +52,7 @@ struct TimerTable {
     mutating func stop(_ kind: TimerKind) { self[kind] = nil }
     func isArmed(_ kind: TimerKind) -> Bool { self[kind] != nil }
 
-    mutating func stopAll() { deadlines = (nil, nil, nil, nil, nil) }
+    mutating func stopAll() { deadlines = (nil, nil, nil, nil, nil, nil, nil) }
 
     /// The earliest armed deadline.
     var next: Instant? {
@@ -53,7 +61,8 @@ struct TimerTable {
             guard let b else { return a }
             return a < b ? a : b
         }
-        return earlier(earlier(earlier(deadlines.0, deadlines.1), earlier(deadlines.2, deadlines.3)), deadlines.4)
+        return earlier(earlier(earlier(deadlines.0, deadlines.1), earlier(deadlines.2, deadlines.3)),
+                       earlier(earlier(deadlines.4, deadlines.5), deadlines.6))
     }
 
     /// The earliest timer due at `now`, if any.

@@ -143,31 +143,23 @@ extension EventLoop {
         try await asyncCall { loop, now in .done(try body(loop.stack, now)) }
     }
 
-    /// Installs (or with `nil` removes) the packet tap: called on the loop thread for every packet in
-    /// and out. Returns once installed.
-    public func setTap(_ tap: PacketTap?) {
-        _ = try? blockingCall { loop, _ in loop.tap = tap; return .done(()) }
-    }
-
-    /// Installs (or removes) a filter of received packets, called on the loop thread after the tap:
-    /// a packet it returns `false` for is kept from the stack (the answers to segments crafted with
-    /// `inject`, which the stack would otherwise answer with RST as strays, RFC 9293 §3.10.7.1).
-    public func setInboundFilter(_ filter: (@Sendable (UnsafeRawBufferPointer) -> Bool)?) {
-        _ = try? blockingCall { loop, _ in loop.inboundFilter = filter; return .done(()) }
-    }
-
-    /// Installs (or removes) an observer of every engine event, called on the loop thread.
-    public func setEventObserver(_ observer: (@Sendable (StackEvent) -> Void)?) {
+    /// Installs (or with `nil` removes) an observer of every engine event, called on the loop thread
+    /// with the loop's clock.
+    public func setEventObserver(_ observer: (@Sendable (StackEvent, Instant) -> Void)?) {
         _ = try? blockingCall { loop, _ in loop.eventObserver = observer; return .done(()) }
     }
 
-    /// Sends a whole IPv4 packet as it is, without the stack (the shell's crafted segments). The tap
-    /// sees it as outbound. Checksums are the caller's: the kernel drops a wrong TCP checksum silently.
-    public func inject(_ packet: [UInt8]) throws {
-        try blockingCall { loop, now in
-            packet.withUnsafeBytes { loop.write(packet: $0, at: now) }
-            return .done(())
-        }
+    /// Calls `observe` on the loop thread for every packet in and out, as on the wire (a stage at the
+    /// wire end of the port). It must be quick and must not call the blocking API of this loop.
+    public func observePackets(_ observe: @escaping @Sendable (PacketRecord) -> Void) {
+        withPort { port, _ in port.addStage(PacketObserverStage(observe)) }
+    }
+
+    /// Sends a whole IPv4 packet as it is, without the stack (the shell's crafted segments), through
+    /// the port's stages (marked crafted). Checksums are the caller's: the kernel drops a wrong TCP
+    /// checksum silently.
+    public func inject(_ packet: [UInt8]) {
+        withPort { port, now in port.transmit(crafted: packet, at: now) }
     }
 
     /// The loop's counters and the engine's.

@@ -10,8 +10,14 @@ import ToyTCPWire
 /// sleeps in `epoll_wait` until a packet arrives, the engine's next timer is due (a `timerfd` armed at
 /// exactly `Stack.nextDeadline`), or an application thread hands it a call (an `eventfd`).
 ///
-/// After every input (packets, a timer, user calls) it drains `pollTransmit` to the socket and then
-/// `pollEvent` to the operations waiting on those events, in the order the engine's doc asks for.
+/// It only moves bytes and time through the stack's `PacketPort` (the one packet path, shared with the
+/// simulated host): each packet read goes to `port.receive` stamped with the time it was read, timers to
+/// `port.handleTimeout`; after every input it drains `port.pollTransmit` to the socket and then
+/// `port.pollEvent` to the operations waiting on those events. Trace, recording and intercept are
+/// stages on that port (`withPort`, `observePackets`).
+///
+/// On a shared host it answers only for what it owns (`StackConfiguration.resetsUnownedPorts` is
+/// turned off): kernel sockets and other toytcp processes in the namespace are left alone.
 /// Received packets are read with one reusable buffer, sent packets are emitted into another: nothing
 /// is allocated per packet here.
 ///
@@ -32,10 +38,12 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Confined to the loop thread
 
-    let stack: Stack
+    let port: PacketPort
+    var stack: Stack { port.stack }
     let link: RawSocketLink
-    /// The stack's addresses as raw values, for the cheap "is this packet for us" check.
-    private let localAddresses: [UInt32]
+    /// The stack's addresses, for the cheap "is this packet for us" check (loopback traffic of the
+    /// kernel reaches a raw socket too).
+    private let localAddresses: [IPv4Address]
     private let epollDescriptor: CInt
     private let timerDescriptor: CInt
     private let wakeDescriptor: CInt
@@ -49,9 +57,7 @@ public final class EventLoop: @unchecked Sendable {
     /// A packet `sendto` could not queue (EAGAIN), sent when the socket becomes writable.
     private var blockedPacket: [UInt8]? = nil
     private var watchingWritable = false
-    var tap: PacketTap? = nil
-    var inboundFilter: (@Sendable (UnsafeRawBufferPointer) -> Bool)? = nil
-    var eventObserver: (@Sendable (StackEvent) -> Void)? = nil
+    var eventObserver: (@Sendable (StackEvent, Instant) -> Void)? = nil
     var linkStatistics = LinkStatistics()
     /// Operations waiting for an event, by what they wait on.
     var parked: [WaitKey: [ParkedOperation]] = [:]
@@ -68,6 +74,8 @@ public final class EventLoop: @unchecked Sendable {
     /// How many packets are read before the loop sends what they caused (ACKs, data): large enough to
     /// amortise a wake-up, small enough that answers go out within microseconds.
     private static let receiveBatch = 32
+    /// Ephemeral ports of a stack on a shared host: above the kernel's default range.
+    public static let ephemeralPorts: ClosedRange<UInt16> = 61000...65535
     private static let socketToken: UInt64 = 1
     private static let timerToken: UInt64 = 2
     private static let wakeToken: UInt64 = 3
@@ -89,7 +97,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         guard !chosen.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
         link = try RawSocketLink(receiveBufferSize: receiveBufferSize)
-        localAddresses = chosen.map(\.rawValue)
+        localAddresses = chosen
 
         epollDescriptor = try syscallOrThrow("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         timerDescriptor = try syscallOrThrow("timerfd_create") {
@@ -103,7 +111,14 @@ public final class EventLoop: @unchecked Sendable {
         // keeps ISNs (RFC 6528) and ephemeral ports (RFC 6056) unpredictable across runs.
         var secret: UInt64 = 0
         if getrandom(&secret, 8, 0) == 8 { configuration.secret = secret }
-        stack = Stack(addresses: chosen, configuration: configuration)
+        // The namespace is shared with the kernel and other processes: answer only for our own ports,
+        // and take ephemeral ports above the kernel's range (Linux: 32768-60999) so the two never pick
+        // the same one.
+        configuration.resetsUnownedPorts = false
+        if configuration.ephemeralPorts == StackConfiguration().ephemeralPorts {
+            configuration.ephemeralPorts = EventLoop.ephemeralPorts
+        }
+        port = PacketPort(stack: Stack(addresses: chosen, configuration: configuration))
 
         try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         try watch(timerDescriptor, token: Self.timerToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
@@ -197,6 +212,8 @@ public final class EventLoop: @unchecked Sendable {
         var inBatch = 0
         var now = monotonicNow()
         while true {
+            // Stamped when read, not when processed: what `trace` and `record` show.
+            let arrival = monotonicNow()
             let result: IOResult<Int>
             do {
                 result = try link.receive(into: UnsafeMutableRawBufferPointer(rebasing: receiveBuffer[0..<65_536]))
@@ -211,19 +228,13 @@ public final class EventLoop: @unchecked Sendable {
                 continue
             }
             let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length])
-            // Destination address: bytes 16..<20, big-endian.
-            let destination = UInt32(packet[16]) << 24 | UInt32(packet[17]) << 16
-                | UInt32(packet[18]) << 8 | UInt32(packet[19])
-            guard localAddresses.contains(destination) else {
+            guard let header = try? IPv4HeaderView(validating: packet), localAddresses.contains(header.destination) else {
                 linkStatistics.packetsNotForUs += 1
                 continue
             }
             linkStatistics.packetsDelivered += 1
-            if let tap {
-                tap(TappedPacket(direction: .inbound, time: .now(), instant: now, bytes: packet))
-            }
-            if let inboundFilter, !inboundFilter(packet) { continue }
-            stack.handle(packet: packet, at: now)
+            now = arrival
+            port.receive(packet, at: arrival)
             inBatch += 1
             if inBatch == Self.receiveBatch {
                 flush(at: now)
@@ -252,10 +263,10 @@ public final class EventLoop: @unchecked Sendable {
         while rounds < 16 {
             rounds += 1
             let now = monotonicNow()
-            var next = stack.nextDeadline
+            var next = port.nextDeadline
             if let due = next, due <= now {
                 linkStatistics.timerExpiries += 1
-                stack.handleTimeout(at: now)
+                port.handleTimeout(at: now)
                 flush(at: now)
                 continue
             }
@@ -289,23 +300,20 @@ public final class EventLoop: @unchecked Sendable {
             // The engine writes each packet (checksums included) straight into our reusable buffer.
             while blockedPacket == nil {
                 transmitWriter.bytes.removeAll(keepingCapacity: true)
-                guard stack.pollTransmit(into: &transmitWriter, at: now) else { break }
+                guard port.pollTransmit(into: &transmitWriter, at: now) else { break }
                 transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
             }
-            while let event = stack.pollEvent() {
+            while let event = port.pollEvent() {
                 record(event)
-                eventObserver?(event)
+                eventObserver?(event, now)
             }
             if woken.isEmpty { return }
             resumeWokenOperations(at: now)
         }
     }
 
-    /// Writes one packet to the raw socket (the stack's output or an injected packet).
+    /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
-        if let tap {
-            tap(TappedPacket(direction: .outbound, time: .now(), instant: now, bytes: packet))
-        }
         do {
             switch try link.send(packet) {
             case .done:

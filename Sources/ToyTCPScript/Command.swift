@@ -56,6 +56,12 @@ public enum StackOption: String, Hashable, Sendable, CaseIterable {
     case synRetries = "syn-retries"
     case sendBuffer = "sndbuf"
     case initialWindow = "initcwnd"
+    case congestionControl = "cc"
+    case ecn, dsack, prr, rack
+    case keepalive
+    case synFloodDefense = "syn-defense"
+    case synAckRetries = "synack-retries"
+    case backlog
 
     /// What the option does, and the values it takes (for `help set`).
     public var summary: String {
@@ -74,6 +80,15 @@ public enum StackOption: String, Hashable, Sendable, CaseIterable {
         case .synRetries: return "SYN retransmissions before connect fails"
         case .sendBuffer: return "send buffer (bytes)"
         case .initialWindow: return "initial congestion window (segments)"
+        case .congestionControl: return "congestion control: newreno (RFC 5681/6582) or cubic (RFC 9438)"
+        case .ecn: return "ECN (RFC 3168): on/off"
+        case .dsack: return "D-SACK (RFC 2883): on/off"
+        case .prr: return "proportional rate reduction in recovery (RFC 6937): on/off"
+        case .rack: return "RACK time-based loss detection (RFC 8985): on/off"
+        case .keepalive: return "keep-alive (RFC 9293 §3.8.4): off, or IDLE,INTERVAL,COUNT (e.g. 10s,1s,3)"
+        case .synFloodDefense: return "a full SYN backlog: cookies (RFC 4987 §3.6), recycle (§3.4) or drop"
+        case .synAckRetries: return "SYN-ACK retransmissions before a half-open entry is dropped"
+        case .backlog: return "SYN backlog of new listeners (half-open + accept queue)"
         }
     }
 }
@@ -93,7 +108,8 @@ public enum Command: Sendable {
     case connect(remote: Endpoint, local: Endpoint?, localPortOnly: UInt16?, within: Duration?, name: String?)
     case listen(local: Endpoint?, port: UInt16, name: String?)
     case accept(listener: ConnectionRef, within: Duration?, name: String?)
-    case send(ConnectionRef, PayloadSource)
+    /// `send [NAME] [--urgent] DATA`: with `--urgent` the data is urgent (RFC 9293 §3.8.5, RFC 6093).
+    case send(ConnectionRef, PayloadSource, urgent: Bool)
     case recv(ConnectionRef, count: Expr?, within: Duration?)
     case shutdown(ConnectionRef)
     case close(ConnectionRef)
@@ -123,6 +139,8 @@ public enum Command: Sendable {
     case ladder(ConnectionRef)
     /// `graph [NAME] --out FILE [--html] [--from T] [--to T]`: its time-sequence graph and variable plots.
     case graph(ConnectionRef, path: String, html: Bool, from: Duration?, to: Duration?)
+    /// Intercept and the commands on held segments (InterceptCommand.swift).
+    case intercept(InterceptCommand)
     case help(String?)
     /// `host2 "COMMAND" as NAME`: a process in the lab's peer namespace for the script's lifetime.
     case host2(command: String, name: String)

@@ -75,10 +75,11 @@ public struct CommandReference: Sendable {
                   + " csum=right|wrong|N ipcsum=… ipopt=HEX; OPTIONS: mss=N wscale=N sackOK ts=V,E sack=L:R,… nop eol opt=HEX (raw, any length byte); FLAGS as tcpdump/packetdrill write them; with count=N each copy may vary: i is its index, random a fresh number, srcrange=A-B its source address",
               example: "inject R on c seq=c.snd.nxt", keywords: ["on", "to", "count=", "rate=", "src=", "dst=", "srcrange="] + templateKeys(.inject), aliases: ["craft"],
               parse: { p throws(ScriptError) in .inject(try p.parseTemplate(.inject).0) }),
-        .init(name: "expect", usage: "expect [none] [in|out] FLAGS|* [SRC > DST | on NAME] [FIELD=E|* ...] [mss=N|*|none ts=V,E|*|none sack=…|none sackOK noopts] [DATA] [within T] [as NAME]",
+        .init(name: "expect", usage: "expect [held] [none] [in|out] FLAGS|* [SRC > DST | on NAME] [FIELD=E|* ...] [mss=N|*|none ts=V,E|*|none sack=…|none sackOK noopts] [DATA] [within T] [as NAME]",
               summary: "waits (default 1s) for a segment that arrives after the previous line and matches (inbound unless out); fields are evaluated when it arrives; binds it to NAME; 'none' fails if one comes; set expect strict: the next one must match",
               example: "expect S. ack=1001 within 1s as synack", keywords: ["none", "in", "out", "on", "noopts", "within", "as"] + templateKeys(.expect),
               parse: { p throws(ScriptError) in
+                  if p.accept("held") != nil { return try p.parseExpectHeld() }
                   let (t, w, n) = try p.parseTemplate(.expect)
                   return .expect(t, within: w ?? .seconds(1), name: n)
               }),
@@ -138,7 +139,7 @@ public struct CommandReference: Sendable {
               aliases: ["?"], parse: { p in .help(p.next()?.text) }),
         .init(name: "quit", usage: "quit", summary: "closes every connection and leaves (Ctrl-D does the same)", example: "quit", keywords: [], aliases: ["exit"],
               parse: { _ in .quit }),
-    ]
+    ] + interceptCommands
 
     static let byName: [String: CommandReference] = {
         var d: [String: CommandReference] = [:]

@@ -17,10 +17,10 @@ struct PictureHistory {
         var lossProbes: Int
     }
 
-    var packets: [ObservedPacket] = []
+    var packets: [PacketRecord] = []
     var samples: [ConnectionID: [Sample]] = [:]
 
-    mutating func record(_ p: ObservedPacket) {
+    mutating func record(_ p: PacketRecord) {
         packets.append(p)
         if packets.count > Self.limit { packets.removeFirst(Self.limit / 2) }
     }
@@ -42,7 +42,8 @@ struct PictureHistory {
             let theirs = s.destination.address == .v4(tuple.localAddress) && s.destination.port == tuple.localPort
                 && s.source.address == .v4(tuple.remoteAddress) && s.source.port == tuple.remotePort
             guard ours || theirs else { return nil }
-            return LadderPacket(time: p.time.nanoseconds, bytes: p.bytes, leftToRight: ours)
+            return LadderPacket(time: p.time.nanoseconds, bytes: p.bytes, leftToRight: ours,
+                                reason: p.reason?.description ?? (p.crafted ? "crafted" : nil))
         }
     }
 
@@ -76,10 +77,10 @@ struct PictureHistory {
 extension Interpreter {
     /// Samples every named connection's variables (called after each absorb: after each input).
     func samplePictureVariables() {
-        let probes = network.stack.statistics.lossProbes
-        for e in connections.values {
-            if let s = network.stack.snapshot(e.id) { pictureHistory.sample(s, lossProbes: probes, at: network.now) }
+        let (probes, snapshots, now) = network.withStack { stack, now in
+            (stack.statistics.lossProbes, connections.values.compactMap { stack.snapshot($0.id) }, now)
         }
+        for s in snapshots { pictureHistory.sample(s, lossProbes: probes, at: now) }
     }
 
     /// Whether the session writes to a terminal: the ladder is coloured there, plain text elsewhere.

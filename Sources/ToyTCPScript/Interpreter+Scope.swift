@@ -8,7 +8,8 @@ extension Interpreter: VariableScope {
         "state", "snd.una", "snd.nxt", "snd.wnd", "snd.wl1", "snd.wl2", "snd.iss", "snd.wscale",
         "rcv.nxt", "rcv.wnd", "rcv.irs", "rcv.wscale", "iss", "irs", "mss", "cwnd", "ssthresh",
         "srtt", "rttvar", "rto", "sendq", "recvq", "ooo", "retransmissions", "data", "received", "eof",
-        "lport", "rport", "sack", "ts", "history",
+        "lport", "rport", "sack", "ts", "history", "snd.up", "rcv.up", "urgent", "ecn", "ece",
+        "keepalive_probes", "spurious_undos", "cc",
     ]
     public static let segmentFields = [
         "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
@@ -48,7 +49,7 @@ extension Interpreter: VariableScope {
         if head == "now", path.count == 1 { return .value(.integer((network.now - start).nanosecondsClamped / 1000)) }
         if head == "random", path.count == 1 { return .value(.integer(Int64(nextRandom()))) }
         if head == "stack" {
-            let counters = Interpreter.counters(network.stack.statistics)
+            let counters = Interpreter.counters(network.withStack { st, _ in st.statistics })
             guard path.count == 2, let v = counters.first(where: { $0.name == path[1] }) else {
                 return .unknownField(index: 1, known: counters.map(\.name))
             }
@@ -68,27 +69,10 @@ extension Interpreter: VariableScope {
 
     /// The stack's counters as (snake_case name, value) pairs, read by reflection so a counter the
     /// engine adds to `StackStatistics` shows in `stats` and `stack.NAME` without a change here.
+    /// The stack's counters by their snake_case names (`stats`, `stack.NAME`): the engine's own list, so a
+    /// counter the engine adds appears here without a change.
     static func counters(_ s: StackStatistics) -> [(name: String, value: Int64)] {
-        // The names the engine's own list gives (`StackStatistics.counters` on the engine branch).
-        let renamed = ["resetsSent": "rsts_sent", "challengeAcksSent": "challenge_acks",
-                       "synAckRetransmissions": "synack_retransmissions"]
-        return Mirror(reflecting: s).children.compactMap { child in
-            guard let label = child.label else { return nil }
-            let value: Int64
-            switch child.value {
-            case let v as Int: value = Int64(v)
-            case let v as UInt64: value = Int64(truncatingIfNeeded: v)
-            case let v as Int64: value = v
-            case let v as UInt32: value = Int64(v)
-            default: return nil
-            }
-            if let name = renamed[label] { return (name, value) }
-            var name = ""
-            for ch in label {
-                if ch.isUppercase { name += "_" + ch.lowercased() } else { name.append(ch) }
-            }
-            return (name, value)
-        }
+        s.counters.map { ($0.name, Int64(truncatingIfNeeded: $0.value)) }
     }
 
     func connectionField(_ e: ConnectionEntry, _ path: [String]) -> Lookup {
@@ -129,6 +113,15 @@ extension Interpreter: VariableScope {
         case "rport": return n(s.tuple.remotePort)
         case "sack": return .value(.boolean(s.sackEnabled))
         case "ts": return .value(.boolean(s.timestampsEnabled))
+        // Urgent data (RFC 6093): the pointers while a mark is pending, and unread urgent bytes.
+        case "snd.up": return s.sendUrgentPointer.map(q) ?? .unavailable("\(e.name).snd.up: no urgent data outstanding")
+        case "rcv.up": return s.receiveUrgentPointer.map(q) ?? .unavailable("\(e.name).rcv.up: no urgent mark received")
+        case "urgent": return n(s.urgentUnread)
+        case "ecn": return .value(.boolean(s.ecnEnabled))
+        case "ece": return .value(.boolean(s.ecnEchoing))
+        case "keepalive_probes": return n(s.keepaliveProbesSent)
+        case "spurious_undos": return n(s.spuriousUndos)
+        case "cc": return .value(.bytes(Array(s.congestionControl.rawValue.utf8)))
         default:
             let index = path.count > 2 && ["snd", "rcv"].contains(path[1]) ? 2 : 1
             return .unknownField(index: index, known: Interpreter.connectionFields)

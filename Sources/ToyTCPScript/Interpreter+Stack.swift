@@ -20,7 +20,7 @@ extension Interpreter {
     func register(_ id: ConnectionID, name: String?) -> ConnectionEntry {
         let n = name ?? freshName()
         if connections[n] == nil { connectionOrder.append(n) }
-        let e = ConnectionEntry(name: n, id: id, state: network.stack.snapshot(id)?.state ?? .closed)
+        let e = ConnectionEntry(name: n, id: id, state: network.withStack { st, _ in st.snapshot(id)?.state } ?? .closed)
         connections[n] = e
         current = n
         refresh(e)
@@ -35,8 +35,9 @@ extension Interpreter {
         let id: ConnectionID
         do {
             let port = local.flatMap { $0.port == 0 ? nil : $0.port } ?? localPort
-            id = try network.stack.connect(to: remote.address, port: remote.port, from: local?.address,
-                                            localPort: port, at: network.now)
+            id = try network.withStack { (st, now) throws(EngineError) in
+                try st.connect(to: remote.address, port: remote.port, from: local?.address, localPort: port, at: now)
+            }
         } catch {
             throw ctx.error("connect \(remote): \(error)")
         }
@@ -60,7 +61,7 @@ extension Interpreter {
     func listen(_ local: Endpoint?, _ port: UInt16, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
         let id: ListenerID
         do {
-            id = try network.stack.listen(address: local?.address, port: port)
+            id = try network.withStack { (st, _) throws(EngineError) in try st.listen(address: local?.address, port: port) }
         } catch {
             throw ctx.error("listen \(port): \(error)")
         }
@@ -68,7 +69,7 @@ extension Interpreter {
         var n = name ?? "l\(listenerCounter)"
         while name == nil, listeners[n] != nil { listenerCounter += 1; n = "l\(listenerCounter)" }
         if listeners[n] == nil { listenerOrder.append(n) }
-        listeners[n] = ListenerEntry(name: n, id: id, port: port, backlog: network.stack.configuration.backlog)
+        listeners[n] = ListenerEntry(name: n, id: id, port: port, backlog: network.withStack { st, _ in st.configuration.backlog })
         output("\(n): listening on \(local?.address ?? network.localAddress):\(port)")
     }
 
@@ -85,10 +86,10 @@ extension Interpreter {
             }
             l = found
         }
-        var id: ConnectionID? = network.stack.accept(l.id)
+        var id: ConnectionID? = network.withStack { st, _ in st.accept(l.id) }
         if id == nil {
             let outcome = wait(for: within ?? .seconds(10)) {
-                id = network.stack.accept(l.id)
+                id = network.withStack { st, _ in st.accept(l.id) }
                 return id != nil
             }
             if outcome == .interrupted { throw ctx.error("accept interrupted") }
@@ -139,7 +140,7 @@ extension Interpreter {
         }
     }
 
-    func send(_ ref: ConnectionRef, _ data: PayloadSource, _ ctx: inout Context) throws(ScriptError) {
+    func send(_ ref: ConnectionRef, _ data: PayloadSource, urgent: Bool = false, _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         let bytes = try payloadBytes(data, &ctx)
         var offset = 0
@@ -148,7 +149,9 @@ extension Interpreter {
             let n: Int
             do {
                 n = try bytes.withUnsafeBytes { (buf) throws(EngineError) -> Int in
-                    try network.stack.send(e.id, UnsafeRawBufferPointer(rebasing: buf[offset...]), at: network.now)
+                    try network.withStack { (st, now) throws(EngineError) in
+                        try st.send(e.id, UnsafeRawBufferPointer(rebasing: buf[offset...]), urgent: urgent, at: now)
+                    }
                 }
             } catch {
                 throw ctx.error("send on \(e.name): \(error)")
@@ -159,7 +162,7 @@ extension Interpreter {
                 // The send buffer is full: let the network drain it (bounded), as a blocking send would.
                 let before = offset
                 let outcome = wait(for: .seconds(5)) {
-                    (network.stack.snapshot(e.id).map { $0.sendQueued } ?? 0) < network.stack.configuration.sendBufferSize
+                    network.withStack { st, _ in (st.snapshot(e.id).map { $0.sendQueued } ?? 0) < st.configuration.sendBufferSize }
                 }
                 if outcome != .satisfied && before == offset { stalled = true; break }
             }
@@ -177,7 +180,8 @@ extension Interpreter {
         func take() throws(ScriptError) {
             do {
                 while want.map({ got.count < $0 }) ?? true {
-                    guard let chunk = try network.stack.receive(e.id, maxLength: min((want ?? Int.max / 2) - got.count, 1 << 20), at: network.now) else {
+                    let max = min((want ?? Int.max / 2) - got.count, 1 << 20)
+                    guard let chunk = try network.withStack({ (st, now) throws(EngineError) in try st.receive(e.id, maxLength: max, at: now) }) else {
                         eof = true
                         return
                     }
@@ -216,7 +220,7 @@ extension Interpreter {
                   _ call: (Stack, ConnectionID, Instant) throws(EngineError) -> Void) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         do {
-            try call(network.stack, e.id, network.now)
+            try network.withStack { (st, now) throws(EngineError) in try call(st, e.id, now) }
         } catch {
             throw ctx.error("\(verb) \(e.name): \(error)")
         }
@@ -236,7 +240,7 @@ extension Interpreter {
         for l in listenerOrder {
             guard let le = listeners[l] else { continue }
             let f = Dictionary(listenerFigures(le), uniquingKeysWith: { a, _ in a })
-            output("\(l): LISTEN port \(le.port): backlog \(f["backlog"] ?? 0), half-open \(f["halfopen"] ?? 0), accept queue \(f["acceptq"] ?? 0), SYNs dropped \(f["syns_dropped"] ?? 0) (stack-wide), SYN-ACK retransmissions \(f["synack_retries"] ?? 0)")
+            output("\(l): LISTEN port \(le.port): backlog \(f["backlog"] ?? 0), half-open \(f["halfopen"] ?? 0), accept queue \(f["acceptq"] ?? 0), SYNs dropped \(f["syns_dropped"] ?? 0), SYN-ACK retransmissions \(f["synack_retries"] ?? 0), SYN cookies sent \(f["cookies_sent"] ?? 0) (validated \(f["cookies_validated"] ?? 0))")
         }
         for n in names {
             guard let e = connections[n] else { continue }
@@ -248,27 +252,28 @@ extension Interpreter {
             output("    RCV.NXT=\(s.rcv.nxt) RCV.WND=\(s.rcv.wnd) IRS=\(s.rcv.irs) wscale=\(s.rcv.windowShift)")
             output("    MSS=\(s.mss) cwnd=\(s.cwnd) ssthresh=\(s.ssthresh) SRTT=\(s.srtt.map(format) ?? "-") RTTVAR=\(s.rttvar.map(format) ?? "-") RTO=\(format(s.rto))")
             output("    queued: send \(s.sendQueued) recv \(s.receiveQueued) out-of-order \(s.outOfOrderQueued); retransmissions \(s.retransmissions); SACK \(s.sackEnabled ? "on" : "off"), timestamps \(s.timestampsEnabled ? "on" : "off")")
+            var extras = ["cc \(s.congestionControl.rawValue)", "ECN \(s.ecnEnabled ? (s.ecnEchoing ? "on, echoing CE" : "on") : "off")"]
+            if let k = s.keepalive {
+                extras.append("keepalive \(format(k.idle)),\(format(k.interval)),\(k.count) (\(s.keepaliveProbesSent) probes unanswered)")
+            }
+            if s.spuriousUndos > 0 { extras.append("spurious recoveries undone \(s.spuriousUndos)") }
+            if let up = s.sendUrgentPointer { extras.append("SND.UP=\(up)") }
+            if let up = s.receiveUrgentPointer { extras.append("RCV.UP=\(up) (\(s.urgentUnread) urgent bytes unread)") }
+            output("    " + extras.joined(separator: "; "))
         }
     }
 
-    /// A listener's figures (RFC 4987 §3: what a SYN flood fills), read from the stack's connections
-    /// on its port: half-open ones (SYN-RECEIVED), completed ones no `accept` took yet, their SYN-ACK
-    /// retransmissions; SYNs dropped for a full backlog are counted stack-wide by the engine.
+    /// A listener's figures (RFC 4987 §3: what a SYN flood fills), as the engine keeps them: half-open
+    /// entries (SYN-RECEIVED), completed connections no `accept` took yet, SYNs dropped, SYN-ACK
+    /// retransmissions, SYN cookies sent and validated (RFC 4987 §3.6).
     func listenerFigures(_ l: ListenerEntry) -> [(String, Int64)] {
-        let accepted = Set(connections.values.map(\.id))
-        var halfOpen = 0, queued = 0, retries = 0
-        for id in network.stack.connectionIDs {
-            guard let s = network.stack.snapshot(id), s.tuple.localPort == l.port else { continue }
-            if s.state == .synReceived {
-                halfOpen += 1
-                retries += s.retransmissions
-            } else if !accepted.contains(id), s.state != .synSent {
-                queued += 1
-            }
+        guard let s = network.withStack({ st, _ in st.listenerSnapshot(l.id) }) else {
+            return [("port", Int64(l.port)), ("backlog", Int64(l.backlog))]
         }
-        return [("port", Int64(l.port)), ("backlog", Int64(l.backlog)), ("halfopen", Int64(halfOpen)),
-                ("acceptq", Int64(queued)), ("syns_dropped", Int64(network.stack.statistics.synBacklogDrops)),
-                ("synack_retries", Int64(retries))]
+        return [("port", Int64(s.port)), ("backlog", Int64(s.backlog)), ("halfopen", Int64(s.halfOpen)),
+                ("acceptq", Int64(s.acceptQueued)), ("syns_dropped", Int64(s.synsDropped)),
+                ("synack_retries", Int64(s.synAckRetransmissions)), ("cookies_sent", Int64(s.cookiesSent)),
+                ("cookies_validated", Int64(s.cookiesValidated))]
     }
 
     /// `CLOSED>SYN-SENT 0.000000s, …`: the states a connection went through and when.
@@ -285,9 +290,9 @@ extension Interpreter {
     }
 
     func set(_ option: StackOption?, _ value: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {
-        var c = network.stack.configuration
+        var c = network.withStack { st, _ in st.configuration }
         guard let option, let value else {
-            output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments)")
+            output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments) cc=\(c.congestionControl.rawValue) ecn=\(c.ecn ? "on" : "off") dsack=\(c.dsack ? "on" : "off") prr=\(c.proportionalRateReduction ? "on" : "off") rack=\(c.rack ? "on" : "off") keepalive=\(c.keepalive.map { "\(format($0.idle)),\(format($0.interval)),\($0.count)" } ?? "off") syn-defense=\(c.synFloodDefense.rawValue) synack-retries=\(c.synAckRetries) backlog=\(c.backlog)")
             return
         }
         func bool() throws(ScriptError) -> Bool {
@@ -323,8 +328,32 @@ extension Interpreter {
         case .synRetries: c.synRetries = Int(try number(0...255))
         case .sendBuffer: c.sendBufferSize = Int(try number(1...(1 << 30)))
         case .initialWindow: c.initialWindowSegments = Int(try number(1...1000))
+        case .congestionControl:
+            guard let a = CongestionControlAlgorithm(rawValue: value) else {
+                throw ctx.error("cc takes newreno or cubic, not '\(value)'", column)
+            }
+            c.congestionControl = a
+        case .ecn: c.ecn = try bool()
+        case .dsack: c.dsack = try bool()
+        case .prr: c.proportionalRateReduction = try bool()
+        case .rack: c.rack = try bool()
+        case .keepalive:
+            if value == "off" { c.keepalive = nil; break }
+            let parts = value.split(separator: ",").map(String.init)
+            guard parts.count == 3, let idle = DurationLiteral.parse(parts[0]), let interval = DurationLiteral.parse(parts[1]),
+                  let count = Int(parts[2]), (1...255).contains(count), idle > .zero, interval > .zero else {
+                throw ctx.error("keepalive takes off or IDLE,INTERVAL,COUNT (e.g. 10s,1s,3), not '\(value)'", column)
+            }
+            c.keepalive = KeepaliveSettings(idle: idle, interval: interval, count: count)
+        case .synFloodDefense:
+            guard let d = SynFloodDefense(rawValue: value) else {
+                throw ctx.error("syn-defense takes \(SynFloodDefense.allCases.map(\.rawValue).joined(separator: ", ")), not '\(value)'", column)
+            }
+            c.synFloodDefense = d
+        case .synAckRetries: c.synAckRetries = Int(try number(0...255))
+        case .backlog: c.backlog = Int(try number(1...65535))
         }
-        network.stack.configuration = c
+        network.withStack { st, _ in st.configuration = c }
         output("\(option.rawValue) = \(value) (for connections opened from now on)")
     }
 

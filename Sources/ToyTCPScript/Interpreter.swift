@@ -53,7 +53,7 @@ public final class Interpreter {
 
     /// A packet with its parse (absent for malformed ones).
     struct Captured {
-        let observed: ObservedPacket
+        let observed: PacketRecord
         let packet: IPv4Packet?
         /// Position in the order packets were seen (consecutive), to tell new from old.
         let serial: Int
@@ -113,6 +113,8 @@ public final class Interpreter {
     /// repeats exactly.
     var randomState: UInt64 = 0x9E37_79B9_7F4A_7C15
     var tracing = false
+    /// Intercept's state: the stage on the port, the held segment commands act on.
+    let interception = Interception()
     var recorder: PcapRecorder?
     /// Packets and variable samples per connection, for `ladder` and `graph` (Interpreter+Pictures).
     var pictureHistory = PictureHistory()
@@ -152,7 +154,7 @@ public final class Interpreter {
     }
 
     func refresh(_ e: ConnectionEntry) {
-        if let s = network.stack.snapshot(e.id) {
+        if let s = network.withStack({ stack, _ in stack.snapshot(e.id) }) {
             e.snapshot = s
             e.state = s.state
         } else if e.state != .closed {
@@ -201,7 +203,7 @@ public final class Interpreter {
             peerProcesses[name] = process
             output("\(name): started in \(peerNamespace): \(command)")
         case .stats:
-            for (name, value) in Interpreter.counters(network.stack.statistics) { output("\(name) = \(value)") }
+            for (name, value) in Interpreter.counters(network.withStack { st, _ in st.statistics }) { output("\(name) = \(value)") }
         case .blockOpen, .blockClose:
             throw ctx.error("repeat { … } blocks are for scripts (toytcp-shell run FILE)")
         case let .repeatBlock(count, index, body):
@@ -218,7 +220,7 @@ public final class Interpreter {
         case let .connect(remote, local, localPort, within, name): try connect(remote, local, localPort, within, name, &ctx)
         case let .listen(local, port, name): try listen(local, port, name, &ctx)
         case let .accept(listener, within, name): try accept(listener, within, name, &ctx)
-        case let .send(ref, data): try send(ref, data, &ctx)
+        case let .send(ref, data, urgent): try send(ref, data, urgent: urgent, &ctx)
         case let .recv(ref, count, within): try recv(ref, count, within, &ctx)
         case .shutdown(let ref): try userCall(ref, "shutdown", &ctx) { st, id, t throws(EngineError) in try st.shutdown(id, at: t) }
         case .close(let ref): try userCall(ref, "close", &ctx) { st, id, t throws(EngineError) in try st.close(id, at: t) }
@@ -247,6 +249,7 @@ public final class Interpreter {
             output("trace \(on ? "on" : "off")")
         case let .show(name, column): try show(name, column, &ctx)
         case .record(let path): try record(path, &ctx)
+        case .intercept(let c): try intercept(c, &ctx)
         case let .let_(name, e):
             variables[name] = try e.evaluate(in: self, location: s.location, sourceLine: s.sourceLine)
         case .sleep(let d):
@@ -306,7 +309,8 @@ public final class Interpreter {
     }
 
     /// Takes what the network saw: traces it, records it, queues packets for `expect`, notes events.
-    func absorb() {
+    /// The shell calls it when the network's `observationDescriptor` is readable at the prompt.
+    public func absorb() {
         for o in network.takeObservations() {
             switch o {
             case .packet(let p):
@@ -318,14 +322,17 @@ public final class Interpreter {
                 last = c
                 pending.append(c)
                 if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
-                recorder?.write(p)
+                recorder?.write(p, at: network.wallClock(p.time))
                 pictureHistory.record(p)
                 if tracing { output(traceLine(c)) }
             case .event(let event, let time):
                 handle(event, at: time)
+            case .held(let p, let breakpoint):
+                announceHeld(p, breakpoint: breakpoint)
             }
         }
         samplePictureVariables()
+        if interception.hasExpressionBreaks { checkBreakpoints() }
     }
 
     func handle(_ event: StackEvent, at time: Instant) {
@@ -354,7 +361,8 @@ public final class Interpreter {
     func traceLine(_ c: Captured) -> String {
         let dir = c.observed.direction == .outbound ? "out" : "in "
         let text = c.packet != nil ? c.text : "malformed packet, \(c.observed.bytes.count) bytes"
-        return "\(stamp(c.observed.time)) \(dir) \(text)"
+        let why = c.observed.reason.map { "  (\($0))" } ?? (c.observed.crafted ? "  (crafted)" : "")
+        return "\(stamp(c.observed.time)) \(dir) \(text)\(why)"
     }
 }
 

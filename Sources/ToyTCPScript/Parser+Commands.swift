@@ -25,10 +25,17 @@ extension LineParser {
     }
 
     mutating func parseSend() throws(ScriptError) -> Command {
-        // `send DATA` (current connection) or `send NAME DATA`.
+        // `send [--urgent] DATA` (current connection) or `send NAME [--urgent] DATA`.
+        func urgentFlag() -> Bool {
+            guard let t = peek, t.isWord, t.text == "--urgent" else { return false }
+            index += 1
+            return true
+        }
+        var urgent = urgentFlag()
         var ref = ConnectionRef(name: nil, column: peek?.column ?? endColumn + 1)
-        if index + 1 < tokens.count, !tokens[index + 1].isEquals { ref = connectionRef() }
-        return .send(ref, try payload())
+        if !urgent, index + 1 < tokens.count, !tokens[index + 1].isEquals { ref = connectionRef() }
+        if !urgent { urgent = urgentFlag() }
+        return .send(ref, try payload(), urgent: urgent)
     }
 
     mutating func parseRecv() throws(ScriptError) -> Command {

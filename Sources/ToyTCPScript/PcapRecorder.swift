@@ -1,8 +1,10 @@
 import ToyTCPDecode
+import ToyTCPEngine
 
 /// `record FILE.pcap`: every observed packet, in and out, into a pcap file (the decoder's `PcapWriter`,
-/// LINKTYPE_RAW), readable with `tcpdump -r` or `toytcp-shell decode`. Timestamps are the network's
-/// clock: virtual seconds on the simulated network, monotonic time in the lab.
+/// LINKTYPE_RAW), readable with `tcpdump -r` or `toytcp-shell decode`. Timestamps are wall-clock time:
+/// the real time on the lab (so the file lines up with a tcpdump capture of the same traffic), and a
+/// fixed epoch plus virtual time on the simulated network (`SimulatedScriptNetwork.epochSeconds`).
 final class PcapRecorder {
     private let writer: PcapWriter
 
@@ -10,9 +12,9 @@ final class PcapRecorder {
         writer = try PcapWriter(path: path, precision: .nanoseconds)
     }
 
-    func write(_ p: ObservedPacket) {
-        let ns = p.time.nanoseconds
-        writer.write(p.bytes, seconds: ns / 1_000_000_000, nanoseconds: Int32(ns % 1_000_000_000))
+    /// Writes `p` stamped `wallClock` (`ScriptNetwork.wallClock(p.time)`).
+    func write(_ p: PacketRecord, at wallClock: (seconds: Int64, nanoseconds: Int32)) {
+        writer.write(p.bytes, seconds: wallClock.seconds, nanoseconds: wallClock.nanoseconds)
     }
 
     func close() {

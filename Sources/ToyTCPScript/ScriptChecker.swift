@@ -67,6 +67,7 @@ public struct ScriptChecker {
         case .connect(_, _, _, _, let n?), .accept(_, _, let n?), .listen(_, _, let n?): return [n]
         case .expect(_, _, let n?): return [n]
         case .let_(let n, _), .host2(_, let n): return [n]
+        case .intercept(let i): return i.binds
         default: return []
         }
     }
@@ -84,7 +85,7 @@ public struct ScriptChecker {
         switch c {
         case .accept(let r, _, _), .shutdown(let r), .close(let r), .abort(let r), .use(let r), .wait(let r, _, _):
             return ref(r)
-        case .send(let r, let p): return ref(r) + payload(p)
+        case .send(let r, let p, _): return ref(r) + payload(p)
         case .recv(let r, let n, _): return ref(r) + expr(n)
         case .status(let r): return ref(r)
         case .let_(_, let e), .assert(let e, _), .print(let e): return expr(e)

@@ -1,23 +1,12 @@
 import ToyTCPEngine
 import ToyTCPWire
 
-/// A packet seen at our host, in either direction.
-public struct ObservedPacket: Sendable {
-    public var time: Instant
-    public var direction: Direction
-    /// The whole IPv4 packet as it was on the wire.
-    public var bytes: [UInt8]
-    public init(time: Instant, direction: Direction, bytes: [UInt8]) {
-        self.time = time
-        self.direction = direction
-        self.bytes = bytes
-    }
-}
-
 /// Something that happened on the network, in the order it happened.
 public enum Observation: Sendable {
-    case packet(ObservedPacket)
+    case packet(PacketRecord)
     case event(StackEvent, Instant)
+    /// A segment intercept now holds (`PacketPort.held` has it); the breakpoint number if one fired.
+    case held(PacketRecord, breakpoint: Int?)
 }
 
 /// How a wait ended.
@@ -41,17 +30,25 @@ public enum NetworkKind: Sendable, Equatable {
 /// raw socket in the kernel lab (wall-clock time). One interface, so every command and every script
 /// runs on both.
 ///
-/// The interpreter owns the thread: it calls the stack through `stack` with `now`, then `flush()`; it
-/// waits with `run(until:…)`, which moves time (virtually or for real) and collects what happened; and
-/// it reads that with `takeObservations()`.
+/// The interpreter acts on the stack only through `withStack` (on the lab the stack lives on the event
+/// loop's thread and runs all the time: the call is made there and waited for; on the simulated
+/// network it runs at once); it waits with `run(until:…)`, which moves time (virtually or for real);
+/// and it reads what happened with `takeObservations()`. Packets are seen by a stage on the stack's
+/// `PacketPort`, the same path on both networks.
+///
+/// One rule for crafted conversations on both networks (`CraftedConversationStage`): the answers to a
+/// segment crafted from a local port our stack does not use are observed but not fed to our stack.
 public protocol ScriptNetwork: AnyObject {
     var kind: NetworkKind { get }
     /// `sim` or the namespace name: what the prompt shows.
     var label: String { get }
     /// The first line a session prints: which network, and how to get the other.
     var banner: String { get }
-    /// Our stack. Use it only from the interpreter's thread, between `run` calls.
-    var stack: Stack { get }
+    /// Runs `body` with our stack's packet port (the stack and its stages) and the network's clock,
+    /// where the stack lives, and returns its result; what it makes the stack send goes out right after.
+    func withPort<T, E: Error>(_ body: (PacketPort, Instant) throws(E) -> T) throws(E) -> T
+    /// Adds an observation as if the network had made it; callable from the stack's thread (stages).
+    func observe(_ observation: Observation)
     /// The address our stack answers for.
     var localAddress: IPv4Address { get }
     /// An address on our side that our stack does not answer for, used as the default source of
@@ -61,8 +58,14 @@ public protocol ScriptNetwork: AnyObject {
     func mayCraft(to address: IPv4Address) -> Bool
     var now: Instant { get }
 
-    /// Sends what the stack queued after a user call.
+    /// Sends what the stack queued after a user call (on the lab the loop does it by itself).
     func flush()
+    /// The wall-clock time of `instant` for a pcap (seconds and nanoseconds since 1970): the real time
+    /// on the lab, `SimulatedScriptNetwork.epoch` plus virtual time on the simulated network.
+    func wallClock(_ instant: Instant) -> (seconds: Int64, nanoseconds: Int32)
+    /// Readable when observations wait that no command asked for (the lab's stack runs between
+    /// commands); the shell polls it beside standard input. `nil`: time moves only in `run`.
+    var observationDescriptor: Int32? { get }
     /// Puts a crafted IPv4 packet on the wire from our host (bytes as given: a wrong checksum stays wrong).
     /// `observe: false` skips the observation (the copies of a flood after the first).
     func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError)
@@ -74,8 +77,18 @@ public protocol ScriptNetwork: AnyObject {
     /// Packets and stack events since the last call, in order.
     func takeObservations() -> [Observation]
 
+    /// Sets (or with empty `text` prints) the impairments of our host's link, per direction (`nil`:
+    /// both); simulated network only. Returns what the link now does.
+    func link(_ direction: Direction?, _ text: String) throws(ScriptError) -> String
     /// Starts a peer application (simulated network only).
     func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String
     /// Closes everything cleanly (connections closed, sockets released).
     func shutdown()
+}
+
+extension ScriptNetwork {
+    /// Runs `body` with our stack and the network's clock, where the stack lives (see `withPort`).
+    public func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T {
+        try withPort { (port, now) throws(E) -> T in try body(port.stack, now) }
+    }
 }

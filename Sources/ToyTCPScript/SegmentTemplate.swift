@@ -1,13 +1,9 @@
 import ToyTCPEngine
 import ToyTCPWire
 
-/// Which way a segment travels, seen from our stack.
-public enum Direction: String, Hashable, Sendable {
-    /// Arriving at our host (what the peer sends).
-    case inbound = "in"
-    /// Leaving our host (what our stack, or `inject`, sends).
-    case outbound = "out"
-}
+/// Which way a segment travels, seen from our stack: the engine's `PacketDirection` (`inbound`: what
+/// the peer sends; `outbound`: what our stack, or `inject`, sends), the direction of every `PacketRecord`.
+public typealias Direction = PacketDirection
 
 /// One field of a template: a value to write or compare, "don't care" (`*`), or "absent" (`none`, for
 /// an option that must not be there). Written, its value is an expression (`TemplateSlot`); resolved,

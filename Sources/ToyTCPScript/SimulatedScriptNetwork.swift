@@ -32,20 +32,17 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         } catch {
             throw ScriptError("cannot build the simulated network: \(error)", at: SourceLocation(file: "<sim>", line: 0, column: 0))
         }
-        let local = host.address
-        host.packetObserver = { [unowned self] o in
-            // A packet we inject towards ourselves (`inject … to c`) is seen once, when it arrives.
-            if o.direction == .sent, o.injected, o.bytes.count >= 20,
-               IPv4Address(rawValue: UInt32(o.bytes[16]) << 24 | UInt32(o.bytes[17]) << 16 | UInt32(o.bytes[18]) << 8 | UInt32(o.bytes[19])) == local {
-                return
-            }
-            observations.append(.packet(ObservedPacket(time: o.time, direction: o.direction == .sent ? .outbound : .inbound, bytes: o.bytes)))
-        }
+        // The same stages as on the lab: the crafted-conversation rule next to the stack, the
+        // observer at the wire end.
+        host.port.addStage(CraftedConversationStage(stack: host.stack), at: 0)
+        host.observePackets { [unowned self] in observations.append(.packet($0)) }
         host.eventObserver = { [unowned self] event, time in observations.append(.event(event, time)) }
-        rawHost.packetObserver = { [unowned self] o in
-            observations.append(.packet(ObservedPacket(time: o.time, direction: o.direction == .sent ? .outbound : .inbound, bytes: o.bytes)))
-        }
+        rawHost.observePackets { [unowned self] in observations.append(.packet($0)) }
     }
+
+    /// The wall-clock time virtual time 0 stands for in a pcap: 2026-01-01 00:00:00 UTC. Fixed, so
+    /// the same seed writes the same file.
+    public static let epochSeconds: Int64 = 1_767_225_600
 
     public var kind: NetworkKind { .simulated }
     public var label: String { "sim" }
@@ -53,7 +50,18 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         "toytcp shell on the simulated network (virtual time): you are host1 10.0.0.1, peers go on host2 10.0.1.1 (peer echo 10.0.1.1 7); "
             + "for the kernel lab run as root with the lab up (scripts/lab-up.sh) or pass --netns host1"
     }
-    public var stack: Stack { host.stack }
+    public func withPort<T, E: Error>(_ body: (PacketPort, Instant) throws(E) -> T) throws(E) -> T {
+        try body(host.port, simulation.now)
+    }
+
+    public func observe(_ observation: Observation) { observations.append(observation) }
+
+    public func wallClock(_ instant: Instant) -> (seconds: Int64, nanoseconds: Int32) {
+        let ns = max(0, instant.nanoseconds)
+        return (Self.epochSeconds + ns / 1_000_000_000, Int32(ns % 1_000_000_000))
+    }
+
+    public var observationDescriptor: Int32? { nil }
     public var localAddress: IPv4Address { host.address }
     public var rawAddress: IPv4Address? { Self.rawSourceAddress }
     public func mayCraft(to address: IPv4Address) -> Bool { true }
@@ -77,8 +85,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     }
 
     public func deliverLocally(_ bytes: [UInt8]) {
-        // Addressed to host1 and sent by host1: the network hands it straight back to its stack.
-        try? host.inject(bytes)
+        host.deliverLocally(bytes)
     }
 
     public func run(until deadline: Instant, interrupted: () -> Bool, _ condition: () -> Bool) -> WaitOutcome {
@@ -87,6 +94,9 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
             simulation.flush()
             if condition() { return .satisfied }
             if interrupted() { return .interrupted }
+            // Virtual time stands still while intercept holds a segment: the next step, drop or
+            // continue decides what happens next, as in a debugger.
+            if !host.port.held.isEmpty { return .timedOut }
             guard let next = simulation.nextEventTime, next <= deadline, steps < 50_000_000 else {
                 if deadline > simulation.now { try? simulation.run(until: deadline) }
                 simulation.flush()
@@ -100,6 +110,25 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     public func takeObservations() -> [Observation] {
         defer { observations.removeAll(keepingCapacity: true) }
         return observations
+    }
+
+    public func link(_ direction: Direction?, _ text: String) throws(ScriptError) -> String {
+        let loc = SourceLocation(file: "<sim>", line: 0, column: 0)
+        guard let link = simulation.link(between: host, and: router) else { throw ScriptError("host1 has no link", at: loc) }
+        if !text.isEmpty {
+            do {
+                switch direction {
+                case .outbound?: try link.updateImpairments(parsing: text, from: host)
+                case .inbound?: try link.updateImpairments(parsing: text, from: router)
+                case nil: try link.updateImpairments(parsing: text)
+                }
+            } catch {
+                throw ScriptError("link: \(error)", at: loc)
+            }
+        }
+        let out = link.impairments(from: host).map { "\($0)" } ?? "?"
+        let inbound = link.impairments(from: router).map { "\($0)" } ?? "?"
+        return "link \(link.name): out \(out); in \(inbound)"
     }
 
     public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String {

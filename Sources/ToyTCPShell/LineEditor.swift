@@ -38,14 +38,44 @@ public final class LineEditor {
         return home + "/.toytcp_history"
     }
 
+    /// Whether a prompt is on the screen (output must then go above it, `printAbovePrompt`).
+    public private(set) var isPrompting = false
+
     /// Reads one line with `prompt`; `nil` at end of input (Ctrl-D).
-    public func readLine(prompt: String) -> String? {
+    ///
+    /// Uses readline's callback interface and polls standard input beside `wake` (the network's
+    /// observation descriptor): when `wake` is readable, `onWake` runs (it prints through
+    /// `printAbovePrompt`), and the prompt is redrawn with `prompt()` and the line being typed intact.
+    public func readLine(prompt: () -> String, wake: Int32? = nil, onWake: () -> Void = {}) -> String? {
         toytcp_set_in_readline(1)
+        isPrompting = true
         defer {
+            isPrompting = false
             toytcp_set_in_readline(0)
             toytcp_unblock_signals()
         }
-        guard let raw = readline(prompt) else { return nil }
+        var shown = prompt()
+        toytcp_rl_begin(shown)
+        while toytcp_rl_is_done() == 0 {
+            var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake ?? -1, events: Int16(POLLIN), revents: 0)]
+            let n = poll(&fds, 2, -1)
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if fds[1].revents & Int16(POLLIN) != 0 {
+                onWake()
+                let next = prompt()
+                let changed = next != shown
+                shown = next
+                if toytcp_rl_is_done() == 0 { toytcp_rl_show(changed ? shown : nil) }
+            }
+            if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                toytcp_rl_read_char()
+            }
+        }
+        guard let raw = toytcp_rl_take_line() else { return nil }
         defer { free(raw) }
         let line = String(cString: raw)
         if !line.allSatisfy({ $0 == " " || $0 == "\t" }) {
@@ -53,6 +83,13 @@ public final class LineEditor {
             _ = append_history(1, historyPath)
         }
         return line
+    }
+
+    /// Prints `text` (one line) above the prompt while a line is being read: the prompt and the typed
+    /// line are cleared first and drawn again after the next wake-up's output (`readLine` does it).
+    public func printAbovePrompt(_ text: String, _ print: (String) -> Void) {
+        if isPrompting { toytcp_rl_hide() }
+        print(text)
     }
 
     /// Trims the history file; call at exit.

@@ -3,6 +3,9 @@ import ToyTCPScript
 /// The interactive loop: read a line (readline), run it through the same `Interpreter` scripts use,
 /// print the result or the error (`<stdin>:LINE:COL: message` with a caret), and go on. Ctrl-D or
 /// `quit` closes every connection cleanly.
+///
+/// On the lab the stack keeps running on its event loop while the prompt waits: trace lines and events
+/// are printed above the prompt as they happen, the line being typed is redrawn intact.
 public final class ShellSession {
     public let interpreter: Interpreter
     let editor: LineEditor
@@ -22,6 +25,8 @@ public final class ShellSession {
             Completion.Names(connections: interpreter.connectionNames, listeners: interpreter.listenerNames,
                              segments: interpreter.segmentNames, variables: interpreter.variableNames)
         }), historyPath: historyPath)
+        // What the stack does while the prompt waits (trace lines, a connection failing) goes above it.
+        interpreter.output = { [editor] line in editor.printAbovePrompt(line, output) }
         interpreter.helpHandler = Help.text
         interpreter.interrupted = { InterruptSignal.isSet }
     }
@@ -32,9 +37,14 @@ public final class ShellSession {
         output(network.banner)
         output("type help for the commands, Ctrl-D to leave")
         while true {
-            let prompt = Prompt.text(network: network.label, connection: interpreter.currentConnection)
             InterruptSignal.clear()
-            guard let line = editor.readLine(prompt: prompt) else {
+            let prompt = {
+                Prompt.text(network: self.network.label, connection: self.interpreter.currentConnection,
+                            held: self.interpreter.heldSummary)
+            }
+            // On the lab the stack runs while the prompt waits: absorb what it did as it happens.
+            guard let line = editor.readLine(prompt: prompt, wake: network.observationDescriptor,
+                                             onWake: { self.interpreter.absorb() }) else {
                 output("")
                 break
             }

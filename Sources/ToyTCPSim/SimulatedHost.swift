@@ -1,24 +1,6 @@
 import ToyTCPEngine
 import ToyTCPWire
 
-/// Which way a packet went, seen from a host.
-public enum PacketDirection: String, Hashable, Sendable {
-    /// The host put it on the wire (from its stack, or injected).
-    case sent
-    /// The network delivered it to the host (before its stack handled it).
-    case received
-}
-
-/// One packet a host sent or received, for `SimulatedHost.packetObserver`.
-public struct PacketObservation {
-    public var time: Instant
-    public var direction: PacketDirection
-    /// The whole IPv4 packet.
-    public var bytes: [UInt8]
-    /// `true` for packets put on the wire with `inject`, bypassing the host's stack.
-    public var injected: Bool
-}
-
 /// A host of the simulated network: a name, its addresses, and the toytcp `Stack` that answers for them.
 ///
 /// Use it like a machine: make user calls on `stack` (`listen`, `connect`, `send`, …) with `now` as the
@@ -27,30 +9,38 @@ public struct PacketObservation {
 /// bypassing the stack (the stack will see the peer's answer). Apps (`PeerApp`: echo, discard, send N
 /// bytes) run on a host with `start(_:)`.
 ///
-/// The network drives the stack per its contract: after every delivery, timer or flush it calls
-/// `handle` or `handleTimeout`, then drains `pollTransmit` onto the wire and `pollEvent` to the
-/// observers and apps, until both are empty.
+/// The host only moves bytes and time through its `PacketPort` (the one packet path, shared with the
+/// event loop on the lab): deliveries go to `port.receive`, timers to `port.handleTimeout`, and after
+/// each it drains `port.pollTransmit` onto the wire and `port.pollEvent` to the observer and the apps.
+/// Observers, the raw host's "keep it from the stack" and the shell's trace are stages on that port.
 public final class SimulatedHost: SimulatedNode {
     public let name: String
     public let addresses: [IPv4Address]
     public let nodeIndex: Int
+    /// The packet path of this host: its stack and the stages between the stack and the wire.
+    public let port: PacketPort
     /// This host's TCP: make user calls on it directly.
-    public let stack: Stack
+    public var stack: Stack { port.stack }
     public unowned let network: SimulatedNetwork
 
-    /// Called for every packet the host sends or receives (direction, bytes, virtual time).
-    public var packetObserver: ((PacketObservation) -> Void)?
     /// Called for every event the stack reports, before the apps see it.
     public var eventObserver: ((StackEvent, Instant) -> Void)?
-    /// When `false`, packets delivered to this host go to `packetObserver` only and the stack never sees
-    /// them: a "raw" host from which the shell crafts a peer's segments by hand with `inject`, without
-    /// its own stack answering the other side's segments with RSTs (the problem LAB-NOTES.md describes
-    /// for the kernel). Timers and user calls on the stack still work.
-    public var deliversToStack = true
+    /// When `false`, packets delivered to this host pass its stages (observers see them) but the stack
+    /// never does: a "raw" host from which the shell crafts a peer's segments by hand with `inject`,
+    /// without its own stack answering the other side's segments with RSTs (the problem LAB-NOTES.md
+    /// describes for the kernel). Timers and user calls on the stack still work.
+    public var deliversToStack: Bool {
+        get { !port.stages.contains { $0 === keepFromStack } }
+        set {
+            port.removeStage(keepFromStack)
+            if !newValue { port.addStage(keepFromStack, at: 0) }
+        }
+    }
+    private let keepFromStack = KeepInboundFromStack()
     /// The apps running on this host, in start order.
     public private(set) var apps: [any SimulatedApp] = []
 
-    /// Segments this host's stack put on the wire, and packets injected.
+    /// Packets this host put on the wire (its stack's and injected ones), packets injected, packets received.
     public internal(set) var packetsSent = 0
     public internal(set) var packetsInjected = 0
     public internal(set) var packetsReceived = 0
@@ -60,7 +50,16 @@ public final class SimulatedHost: SimulatedNode {
     init(name: String, addresses: [IPv4Address], index: Int, configuration: StackConfiguration,
          network: SimulatedNetwork) {
         self.name = name; self.addresses = addresses; nodeIndex = index; self.network = network
-        stack = Stack(addresses: addresses, configuration: configuration)
+        port = PacketPort(stack: Stack(addresses: addresses, configuration: configuration))
+    }
+
+    /// Calls `observe` for every packet the host sends or receives, as on its wire (a stage at the
+    /// wire end); returns the stage, for `port.removeStage`.
+    @discardableResult
+    public func observePackets(_ observe: @escaping (PacketRecord) -> Void) -> PacketObserverStage {
+        let stage = PacketObserverStage(observe)
+        port.addStage(stage)
+        return stage
     }
 
     /// The network's virtual time: pass it to every stack call.
@@ -77,8 +76,15 @@ public final class SimulatedHost: SimulatedNode {
     public func inject(_ bytes: [UInt8]) throws(SimulationError) {
         guard bytes.count >= 20 else { throw .notIPv4(length: bytes.count) }
         packetsInjected += 1
-        packetObserver?(PacketObservation(time: now, direction: .sent, bytes: bytes, injected: true))
-        network.transmit(bytes, from: self)
+        port.transmit(crafted: bytes, at: now)
+        drain(pollApps: false)
+    }
+
+    /// Hands a crafted packet to this host's own stack as if it had arrived from the wire (through the
+    /// port's stages, marked crafted).
+    public func deliverLocally(_ bytes: [UInt8]) {
+        port.receive(bytes, at: now, crafted: true)
+        drain(pollApps: false)
     }
 
     /// Injects a crafted packet; checksums are computed unless `tcpChecksum` says `.keep`.
@@ -111,15 +117,12 @@ public final class SimulatedHost: SimulatedNode {
 
     func receive(_ bytes: [UInt8]) {
         packetsReceived += 1
-        packetObserver?(PacketObservation(time: now, direction: .received, bytes: bytes, injected: false))
-        guard deliversToStack else { return }
-        let t = now
-        bytes.withUnsafeBytes { stack.handle(packet: $0, at: t) }
+        port.receive(bytes, at: now)
         drain()
     }
 
     func handleTimeout() {
-        stack.handleTimeout(at: now)
+        port.handleTimeout(at: now)
         drain()
     }
 
@@ -140,20 +143,25 @@ public final class SimulatedHost: SimulatedNode {
             while transmitted < 1_000_000 {
                 // Each packet gets its own buffer: it travels through the event queue and the taps.
                 var writer = ByteWriter(capacity: 1600)
-                guard stack.pollTransmit(into: &writer, at: t) else { break }
+                guard port.pollTransmit(into: &writer, at: t) else { break }
                 transmitted += 1
                 progressed = true
                 packetsSent += 1
-                let bytes = writer.bytes
-                packetObserver?(PacketObservation(time: t, direction: .sent, bytes: bytes, injected: false))
-                network.transmit(bytes, from: self)
+                network.transmit(writer.bytes, from: self)
             }
-            while let event = stack.pollEvent() {
+            while let event = port.pollEvent() {
                 progressed = true
                 eventObserver?(event, t)
                 for app in apps { app.handle(event, on: self, at: t) }
             }
             if !progressed { return }
         }
+    }
+}
+
+/// The raw host's stage next to its stack: inbound packets stop here (stages nearer the wire saw them).
+final class KeepInboundFromStack: PacketStage {
+    func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
+        packet.direction == .inbound && !packet.crafted ? .drop : .pass
     }
 }

@@ -317,7 +317,7 @@ public final class SimulatedNetwork {
     public var nextEventTime: Instant? {
         var next = events.nextTime
         for host in hosts {
-            guard let d = host.stack.nextDeadline else { continue }
+            guard let d = host.port.nextDeadline else { continue }
             if let n = next, !(d < n) { continue }
             next = d
         }
@@ -350,7 +350,7 @@ public final class SimulatedNetwork {
         }
         // A stack timer is due (no delivery at this instant comes first).
         for host in hosts {
-            if let d = host.stack.nextDeadline, d <= now {
+            if let d = host.port.nextDeadline, d <= now {
                 statistics.timers += 1
                 host.handleTimeout()
             }

@@ -11,17 +11,23 @@ struct BulkResult {
     var reverseSegments: Int
     var cpuSeconds: Double
     var wallSeconds: Double
+    /// Virtual time the transfer took (simulated network runs only).
+    var virtualSeconds: Double? = nil
     var bytesPerCPUSecond: Double { Double(bytes) / cpuSeconds }
     var segmentsPerCPUSecond: Double { Double(segments) / cpuSeconds }
 }
 
 /// How segments travel between the two stacks in the direct benchmark.
-enum PairPath {
+enum PairPath: Equatable {
     /// `pollTransmit` → `handle(_ packet: IPv4Packet)`: the engine's logic alone (no bytes, no checksum).
     case parsedPackets
     /// `pollTransmit(into:)` (bytes with checksums) → `handle(packet: bytes)` (parse, verify): what the
     /// raw-socket path costs the engine, minus the syscalls.
     case wireBytes
+    /// `wireBytes` through each stack's `PacketPort` (the one packet path every driver uses), with this
+    /// many pass-through stages: 0 is the path with nothing installed, 1 an observer that looks at
+    /// every packet (what `trace` or a disabled intercept costs).
+    case port(stages: Int)
 }
 
 /// Bulk transfer between two stacks joined directly (no simulated network): a client sends `total`
@@ -43,9 +49,27 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
     var sent = 0, received = 0, segments = 0, reverseSegments = 0
     var shutDown = false
     var writer = ByteWriter(capacity: 2048)
+    var ports: [ObjectIdentifier: PacketPort] = [:]
+    if case .port(let stages) = path {
+        for s in [client, server] {
+            let port = PacketPort(stack: s)
+            for _ in 0..<stages { port.addStage(PacketObserverStage { _ in }) }
+            ports[ObjectIdentifier(s)] = port
+        }
+    }
 
     func move(from a: Stack, to b: Stack) -> Int {
         var n = 0
+        if let pa = ports[ObjectIdentifier(a)], let pb = ports[ObjectIdentifier(b)] {
+            while true {
+                writer.bytes.removeAll(keepingCapacity: true)
+                guard pa.pollTransmit(into: &writer, at: now) else { break }
+                writer.bytes.withUnsafeBytes { pb.receive($0, at: now) }
+                n += 1
+            }
+            while pa.pollEvent() != nil {}
+            return n
+        }
         if path == .wireBytes {
             // The raw-socket path: bytes with checksums into one reused buffer, parsed and verified.
             while true {
@@ -61,7 +85,7 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
             switch path {
             case .parsedPackets:
                 b.handle(p, at: now)
-            case .wireBytes:
+            case .wireBytes, .port:
                 preconditionFailure("wire bytes use pollTransmit(into:)")
             }
             n += 1
@@ -105,19 +129,30 @@ func benchmarkPair(total: Int, path: PairPath) -> BulkResult {
         }
     }
     let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
-    let name = path == .parsedPackets ? "engine pair, parsed packets" : "engine pair, wire bytes (emit + parse + checksum)"
+    let name: String
+    switch path {
+    case .parsedPackets: name = "engine pair, parsed packets"
+    case .wireBytes: name = "engine pair, wire bytes (emit + parse + checksum)"
+    case .port(let stages): name = "engine pair, wire bytes through PacketPort, \(stages) stage\(stages == 1 ? "" : "s")"
+    }
     return BulkResult(name: name, bytes: received, segments: segments, reverseSegments: reverseSegments,
                       cpuSeconds: cpu, wallSeconds: wall)
 }
 
 /// Bulk transfer through a lossless `SimulatedNetwork` link (discard server, chargen source client):
 /// the engine plus the simulation's event queue, routing and pcap-ready byte copies.
-func benchmarkSimulatedNetwork(total: Int) -> BulkResult {
+///
+/// With `lossRate` > 0 the link also has 1 ms of delay, so congestion control (`congestionControl`)
+/// shapes the run: the result's `virtualSeconds` gives the goodput in virtual time.
+func benchmarkSimulatedNetwork(total: Int, congestionControl: CongestionControlAlgorithm = .newReno,
+                               lossRate: Double = 0) -> BulkResult {
     let network = SimulatedNetwork(seed: 1)
     var config = StackConfiguration()
     config.receiveBufferSize = 4 << 20
     config.sendBufferSize = 4 << 20
-    guard let (a, b) = try? network.addPair(configuration: config) else { fatalError("bench: topology") }
+    config.congestionControl = congestionControl
+    let impairments = lossRate > 0 ? LinkImpairments(delay: .milliseconds(1), lossRate: lossRate) : LinkImpairments.none
+    guard let (a, b) = try? network.addPair(impairments: impairments, configuration: config) else { fatalError("bench: topology") }
     let server = PeerApp.discard(port: 9)
     let client = PeerApp(.source(bytes: total), connectingTo: b.address, port: 9)
     do {
@@ -132,8 +167,12 @@ func benchmarkSimulatedNetwork(total: Int) -> BulkResult {
     }
     let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
     let segments = a.stack.statistics.packetsSent + b.stack.statistics.packetsSent
-    return BulkResult(name: "simulated network, lossless link", bytes: server.totalBytesReceived, segments: segments,
-                      reverseSegments: b.stack.statistics.packetsSent, cpuSeconds: cpu, wallSeconds: wall)
+    let name = lossRate > 0 ? "simulated network, \(congestionControl.rawValue), \(Int(lossRate * 100))% loss, 1 ms"
+                            : "simulated network, lossless link"
+    var r = BulkResult(name: name, bytes: server.totalBytesReceived, segments: segments,
+                       reverseSegments: b.stack.statistics.packetsSent, cpuSeconds: cpu, wallSeconds: wall)
+    r.virtualSeconds = Double(network.now.nanoseconds) / 1e9
+    return r
 }
 
 /// The floor under any TCP on this path, run beside the engine: per 1448-byte segment, copy the

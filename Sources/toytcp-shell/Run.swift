@@ -12,7 +12,7 @@ struct Run: ParsableCommand {
         abstract: "Run a .ttcp script (exit 0 when every expectation held, 1 otherwise).",
         discussion: "Example: toytcp-shell run examples/sim-echo.ttcp")
 
-    @Argument(help: "The script to run.", completion: .file(extensions: ["ttcp"]))
+    @Argument(help: "The script to run.", completion: .file(extensions: ["ttcp", "pkt"]))
     var file: String
 
     @Flag(name: .long, help: "Report every failure instead of stopping at the first.")
@@ -23,7 +23,12 @@ struct Run: ParsableCommand {
 
     @OptionGroup var network: NetworkOptions
 
+    @OptionGroup(title: "packetdrill scripts (.pkt)") var packetdrill: PacketdrillOptions
+
     func run() throws {
+        if packetdrill.packetdrill || file.hasSuffix(".pkt") {
+            Foundation.exit(try packetdrill.run(file: file))
+        }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read '\(file)': check the path (scripts usually live in examples/)")
         }

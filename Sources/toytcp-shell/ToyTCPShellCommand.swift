@@ -12,7 +12,7 @@ struct ToyTCPShellCommand: ParsableCommand {
         commandName: "toytcp-shell",
         abstract: "A user-space TCP/IP stack with a packet-level scripting shell.",
         version: "0.1.0",
-        subcommands: [Shell.self, Run.self, Decode.self, Ladder.self, Graph.self],
+        subcommands: [Shell.self, Run.self, Decode.self, Ladder.self, Graph.self, Convert.self],
         defaultSubcommand: Shell.self)
 
     /// Parses and runs, mapping ArgumentParser's usage status (64) to ours (2).

@@ -34,8 +34,8 @@ final class Lab: @unchecked Sendable {
     /// - Parameters:
     ///   - loss: random loss on the router, in percent.
     ///   - rstFilter: hosts whose kernel RSTs are dropped (default both; a test that wants the kernel to
-    ///     refuse or reset toytcp leaves host2 out).
-    static func run(_ name: String, loss: Double? = nil, rstFilter: String = "host1,host2",
+    ///     refuse or reset toytcp leaves host2 out; `nil` keeps lab-up.sh's default, host1 only).
+    static func run(_ name: String, loss: Double? = nil, rstFilter: String? = "host1,host2",
                     sourceLocation: SourceLocation = #_sourceLocation, _ body: (Lab) throws -> Void) {
         guard LabEnvironment.isRoot else {
             Issue.record("CI=true but not root: the kernel-lab tests must run as root", sourceLocation: sourceLocation)
@@ -44,7 +44,9 @@ final class Lab: @unchecked Sendable {
         let lab = Lab(name: name)
         defer { lab.tearDown() }
         do {
-            var args = [LabEnvironment.script("lab-up.sh"), "--prefix", lab.prefix, "--rst-filter", rstFilter]
+            // `rstFilter: nil`: lab-up.sh's default rules, what a user gets.
+            var args = [LabEnvironment.script("lab-up.sh"), "--prefix", lab.prefix]
+            if let rstFilter { args += ["--rst-filter", rstFilter] }
             if let loss { args += ["--loss", String(loss)] }
             let up = try Subprocess.run(args, timeout: .seconds(30))
             guard up.status == 0 else {

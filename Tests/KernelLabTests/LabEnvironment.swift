@@ -20,7 +20,12 @@ enum LabEnvironment {
 
     /// The build directory of this test run (`.build/<triple>/<config>/`): the test bundle lives there,
     /// next to the example executables.
+    /// `TOYTCP_TEST_BIN` overrides it (to run these tests against another build's executables, e.g.
+    /// an older commit's, and see a test fail there).
     static let binaryDirectory: URL = {
+        if let dir = ProcessInfo.processInfo.environment["TOYTCP_TEST_BIN"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent()

@@ -20,7 +20,7 @@ extension KernelLab {
 
                 let loop = try lab.stack(in: lab.host1)
                 let recorder = PacketRecorder()
-                loop.setTap(recorder.tap)
+                loop.observePackets(recorder.observe)
                 let connection = try loop.connect(to: Lab.host2Address, port: 5001, timeout: .seconds(10))
                 lab.expect(connection.tuple.localAddress == Lab.host1Address, "local address \(connection.tuple)")
                 try connection.send(Self.toytcpData, timeout: .seconds(10))
@@ -36,7 +36,7 @@ extension KernelLab {
 
                 // The seed's toytcp answered the SYN-ACK ~1 s late and Linux retransmitted it.
                 let latency = recorder.synAckAnswerLatency()
-                print("[active-open] SYN-ACK answered after \(latency.map { "\($0)" } ?? "never") (tap timestamps)")
+                print("[active-open] SYN-ACK answered after \(latency.map { "\($0)" } ?? "never") (packet-path timestamps)")
                 lab.expect(recorder.synAckCount() == 1, "the kernel sent \(recorder.synAckCount()) SYN-ACKs: our ACK came too late")
                 lab.expect(latency.map { $0 < .milliseconds(50) } ?? false, "SYN-ACK answered after \(String(describing: latency))")
                 loop.shutdown()

@@ -1,12 +1,13 @@
 import Foundation
+import ToyTCPEngine
 import ToyTCPLink
 
-/// Records what the event loop's tap sees (headers only), for checks on the exchange itself: how fast
+/// Records what an observer stage on the event loop's packet port sees (headers only), for checks on the exchange itself: how fast
 /// a SYN-ACK was answered, whether the kernel had to retransmit.
 final class PacketRecorder: @unchecked Sendable {
     struct Record {
         var direction: PacketDirection
-        var time: WallClockTime
+        var time: Instant
         var flags: TCPFlags
         var sequenceNumber: SequenceNumber
         var payloadLength: Int
@@ -14,7 +15,7 @@ final class PacketRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var records: [Record] = []
 
-    var tap: PacketTap {
+    var observe: @Sendable (PacketRecord) -> Void {
         { [self] packet in
             guard let parsed = try? IPv4Packet.parse(packet.bytes) else { return }
             let record = Record(direction: packet.direction, time: packet.time, flags: parsed.segment.flags,

@@ -3,18 +3,6 @@ import Testing
 import ToyTCPWire
 @testable import ToyTCPEngine
 
-/// SplitMix64: a seeded generator so every run repeats.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Two stacks and the packets in flight between them.
 final class Pair {
     let a: Stack
@@ -33,7 +21,7 @@ final class Pair {
     var trace = false
 
     init(seed: UInt64, loss: Double = 0, reorder: Double = 0, configuration: StackConfiguration) {
-        rng = SplitMix64(state: seed)
+        rng = SplitMix64(seed: seed)
         lossRate = loss
         reorderRate = reorder
         a = Stack(addresses: [localAddress], configuration: configuration)

@@ -8,7 +8,7 @@ import ToyTCPWire
 struct PropertyTests {
     @Test("random impairments, buffer sizes, options and read/write patterns", arguments: 100..<140)
     func randomSchedule(seed: Int) throws {
-        var rng = SplitMix64(state: UInt64(seed) &* 0x9E37)
+        var rng = SplitMix64(seed: UInt64(seed) &* 0x9E37)
         var config = StackConfiguration()
         config.secret = UInt64(seed)
         config.msl = .milliseconds(500)

@@ -109,9 +109,9 @@ struct ResetTests {
 
 @Suite("Listener backlog and TIME-WAIT reuse")
 struct ListenerTests {
-    @Test("a full backlog drops further SYNs (SYN flood bound, RFC 4987 §3.2)")
+    @Test("without SYN cookies a full backlog drops further SYNs (SYN flood bound, RFC 4987 §3.2)")
     func backlogLimit() throws {
-        let h = Harness()
+        let h = Harness(testConfiguration { $0.synFloodDefense = .drop })
         let l = try h.stack.listen(port: 8080, backlog: 2)
         for port: UInt16 in 1...5 { h.deliver(.syn, seq: 1000, sourcePort: port) }
         _ = h.expectTransmit([.syn, .ack])

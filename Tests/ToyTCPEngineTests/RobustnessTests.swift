@@ -9,7 +9,7 @@ struct RobustnessTests {
     @Test("random segments near the connection's windows, with timers and user calls, never trap",
           arguments: [UInt64(1), 2, 3, 4])
     func randomSegments(seed: UInt64) throws {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let h = Harness(testConfiguration {
             $0.sack = true; $0.timestamps = true; $0.windowScaling = true; $0.delayedAck = true
             $0.receiveBufferSize = 5000; $0.sendBufferSize = 5000

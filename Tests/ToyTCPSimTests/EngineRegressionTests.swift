@@ -50,12 +50,12 @@ struct EngineRegressionTests {
         config.timestamps = timestamps
         let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1)), configuration: config)
         var dataSegments = 0, acks = 0
-        a.packetObserver = { o in
-            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+        a.observePackets { o in
+            guard o.direction == .outbound, let p = try? IPv4Packet.parse(o.bytes) else { return }
             if p.segment.payload.count >= 1400 { dataSegments += 1 }
         }
-        b.packetObserver = { o in
-            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+        b.observePackets { o in
+            guard o.direction == .outbound, let p = try? IPv4Packet.parse(o.bytes) else { return }
             if p.segment.payload.isEmpty && p.segment.flags == [.ack] { acks += 1 }
         }
         let server = PeerApp.discard(port: 9)
@@ -80,8 +80,8 @@ struct EngineRegressionTests {
         let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1), lossRate: 0.05))
         let total = 2_000_000
         var tiny: [String] = []
-        a.packetObserver = { o in
-            guard o.direction == .sent, let p = try? IPv4Packet.parse(o.bytes) else { return }
+        a.observePackets { o in
+            guard o.direction == .outbound, let p = try? IPv4Packet.parse(o.bytes) else { return }
             let n = p.segment.payload.count
             // The very last bytes of the stream may form a short segment; nothing else should be tiny.
             if n > 0 && n < 100 && tiny.count < 5 { tiny.append("\(o.time): \(n) bytes at seq \(p.segment.sequenceNumber)") }

@@ -10,8 +10,8 @@ struct NetworkTests {
     func handshakeThroughRouter() throws {
         let net = SimulatedNetwork(seed: 1)
         let lab = try net.addLabTopology()
-        var seenAtHost2: [PacketObservation] = []
-        lab.host2.packetObserver = { seenAtHost2.append($0) }
+        var seenAtHost2: [PacketRecord] = []
+        lab.host2.observePackets { seenAtHost2.append($0) }
         var eventsAtHost1: [StackEvent] = []
         lab.host1.eventObserver = { event, _ in eventsAtHost1.append(event) }
         let listener = try lab.host2.stack.listen(port: 80)
@@ -22,8 +22,8 @@ struct NetworkTests {
         #expect(established)
         try net.run(for: .milliseconds(100))
         #expect(lab.host2.stack.accept(listener) != nil)
-        let received = seenAtHost2.filter { $0.direction == .received }
-        let sent = seenAtHost2.filter { $0.direction == .sent }
+        let received = seenAtHost2.filter { $0.direction == .inbound }
+        let sent = seenAtHost2.filter { $0.direction == .outbound }
         #expect(received.count >= 2 && sent.count >= 1)
         // SYN from host1 crossed the router: TTL one less than the sender's.
         let syn = try IPv4Packet.parse(try #require(received.first).bytes, verifyChecksum: true)
@@ -38,8 +38,8 @@ struct NetworkTests {
         let net = SimulatedNetwork(seed: 2)
         let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1)))
         var answers: [IPv4Packet] = []
-        a.packetObserver = { obs in
-            if obs.direction == .received, let p = try? IPv4Packet.parse(obs.bytes) { answers.append(p) }
+        a.observePackets { obs in
+            if obs.direction == .inbound, let p = try? IPv4Packet.parse(obs.bytes) { answers.append(p) }
         }
         let syn = IPv4Packet(header: IPv4Header(source: a.address, destination: b.address),
                              segment: TCPSegment(sourcePort: 4242, destinationPort: 81, sequenceNumber: 1000,
@@ -253,8 +253,8 @@ struct NetworkBehaviourTests {
         let (raw, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(1)))
         raw.deliversToStack = false
         var seen: [IPv4Packet] = []
-        raw.packetObserver = { o in
-            if o.direction == .received, let p = try? IPv4Packet.parse(o.bytes, verifyChecksum: true) { seen.append(p) }
+        raw.observePackets { o in
+            if o.direction == .inbound, let p = try? IPv4Packet.parse(o.bytes, verifyChecksum: true) { seen.append(p) }
         }
         _ = try b.stack.listen(port: 80)
         let syn = IPv4Packet(header: IPv4Header(source: raw.address, destination: b.address),

@@ -22,17 +22,8 @@ func withoutThrowBacktraces<R>(_ body: () throws -> R) rethrows -> R {
     return try body()
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, so every run sees the same inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The fuzz's draws from ToyTCPWire's `SplitMix64` (the same seeds give the same inputs).
+extension SplitMix64 {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
 }

@@ -1,4 +1,4 @@
-// echoclient ADDR PORT: sends each line read from stdin to an echo server and prints the echo.
+// echoclient ADDR PORT: sends standard input (any bytes) to an echo server and writes the echo to stdout.
 //
 //   sudo ip netns exec host1 .build/release/echoclient 10.0.1.1 7
 import ToyTCPLink
@@ -9,7 +9,7 @@ import Glibc
 let tool = CommandLineTool(
     name: "echoclient", usage: "[--netns NS] ADDR PORT", positionalCount: 2,
     help: """
-    Connects to ADDR:PORT with toytcp, sends every line of standard input and prints what comes back.
+    Connects to ADDR:PORT with toytcp, sends standard input as it is (any bytes) and writes what comes back.
     At the end of the input it closes its side and prints anything still arriving until the server closes.
       --netns NS   enter network namespace NS first (as `ip netns exec NS` would)
     """)
@@ -37,17 +37,23 @@ func output(_ bytes: [UInt8]) {
 }
 
 do {
-    while let line = readLine(strippingNewline: false) {
-        let bytes = Array(line.utf8)
-        try connection.send(bytes)
-        // The echo may come back in several segments: read until all of the line is back.
+    // Bytes, not lines of text: binary input comes back exactly (a String would replace invalid UTF-8).
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress!, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { tool.fail("reading standard input: \(String(cString: strerror(errno)))", status: 1) }
+        if n == 0 { break }
+        let chunk = Array(buffer[0..<n])
+        try connection.send(chunk)
+        // The echo may come back in several segments: read until all of the chunk is back.
         var received = 0
-        while received < bytes.count {
-            guard let chunk = try connection.receive(maxLength: bytes.count - received) else {
+        while received < chunk.count {
+            guard let echoed = try connection.receive(maxLength: chunk.count - received) else {
                 tool.fail("the server closed the connection before echoing everything", status: 1)
             }
-            output(chunk)
-            received += chunk.count
+            output(echoed)
+            received += echoed.count
         }
     }
     try connection.shutdown()

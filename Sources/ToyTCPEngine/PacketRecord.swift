@@ -1,0 +1,34 @@
+/// Which way a packet goes, seen from our host.
+public enum PacketDirection: String, Hashable, Sendable {
+    /// Arriving from the network, towards our stack.
+    case inbound
+    /// Leaving our host: our stack's output and crafted packets.
+    case outbound
+}
+
+/// One packet seen at our host: the one record type every front end shares (trace, `expect`, `record`,
+/// taps, intercept, the simulated network's observers, the event loop's stages).
+///
+/// `time` is the driver's clock (`Instant`): virtual time on the simulated network, `CLOCK_MONOTONIC`
+/// on the lab. Inbound packets are stamped when they arrived (the driver's read time), not when they
+/// were processed; outbound ones when the stack emitted them. Converting to wall-clock time for a pcap
+/// is the driver's business (it knows its epoch).
+public struct PacketRecord: Sendable {
+    public var time: Instant
+    public var direction: PacketDirection
+    /// The whole IPv4 packet.
+    public var bytes: [UInt8]
+    /// Why our stack sent it; `nil` for inbound packets and for crafted ones.
+    public var reason: SegmentReason?
+    /// Put on the wire (or handed to our stack) by hand (`inject`), not by our stack.
+    public var crafted: Bool
+
+    public init(time: Instant, direction: PacketDirection, bytes: [UInt8], reason: SegmentReason? = nil,
+                crafted: Bool = false) {
+        self.time = time
+        self.direction = direction
+        self.bytes = bytes
+        self.reason = reason
+        self.crafted = crafted
+    }
+}

@@ -1,0 +1,37 @@
+/// What a `PacketStage` decides for one packet.
+public enum PacketVerdict: Sendable, Equatable {
+    /// Go on to the next stage.
+    case pass
+    /// Gone: neither on the wire nor to the stack.
+    case drop
+    /// Parked in the port until someone releases it (`PacketPort.release`): intercept.
+    case hold
+    /// Parked until the driver's clock reaches the instant, then goes on from the next stage.
+    case delay(until: Instant)
+    /// This packet and `n` more copies go on from the next stage.
+    case duplicate(Int)
+    /// These bytes go on instead (an edited segment).
+    case replace([UInt8])
+}
+
+/// One step of the packet path between our `Stack` and the wire, like a wrapper device in smoltcp's
+/// `src/phy/` (`Tracer`, `FaultInjector`, `PcapWriter`) or a handler in a swift-nio pipeline: trace,
+/// pcap recording, observers, the crafted-conversation filter, impairments and intercept are stages.
+///
+/// Stages are ordered from the stack (index 0) to the wire: an outbound packet visits them 0, 1, …; an
+/// inbound one from the last to 0. So a recorder placed last sees packets as they are on the wire in
+/// both directions, and an intercept placed before it holds them before they go out or before the
+/// stack sees them. Called on the driver's thread with the packet and the driver's clock.
+public protocol PacketStage: AnyObject {
+    func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict
+}
+
+/// A stage that only looks (trace, record, `observe`): every packet passes.
+public final class PacketObserverStage: PacketStage {
+    public let observe: (PacketRecord) -> Void
+    public init(_ observe: @escaping (PacketRecord) -> Void) { self.observe = observe }
+    public func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
+        observe(packet)
+        return .pass
+    }
+}

@@ -1,0 +1,431 @@
+import CToyTCPPacketdrill
+import Foundation
+import ToyTCPDecode
+import ToyTCPScript
+import ToyTCPWire
+
+/// How a kernel run is set up: packetdrill's command-line options.
+public struct PktRunOptions: Sendable {
+    public var local = "10.0.0.1"
+    public var remote = "10.0.1.1"
+    public var gateway = "10.0.0.254"
+    public var netmask = "255.255.255.0"
+    /// Seconds either side of a scripted time (packetdrill's `--tolerance_usecs`, default 4000).
+    public var tolerance = 0.004
+    public var defines: [String: String] = [:]
+    public init() {}
+
+    /// `-D` values the Linux scripts expect, for these addresses, under the user's own.
+    public var allDefines: [String: String] {
+        PacketdrillDefaults.defines(local: local, remote: remote).merging(defines) { _, user in user }
+    }
+}
+
+/// Runs a packetdrill script with the Linux kernel as the system under test, as packetdrill does: a
+/// tun device in a private namespace, inbound segments written to it at their time, outbound ones read
+/// from it and matched, system calls made on real sockets.
+public final class KernelRunner {
+    let script: PktScript
+    var options: PktRunOptions
+    let output: (String) -> Void
+
+    var net: KernelNamespace!
+    var calls: KernelSyscalls
+    var connections: [PktConnection] = []
+    var current: Int?
+    var start = 0.0
+    var lastTime = 0.0
+    var outboundQueue: [(packet: IPv4Packet, time: Double)] = []
+    var recent: [String] = []
+    /// Kernel TS val minus the script's, from the first outbound timestamp.
+    var tsOffset: UInt32?
+    var pending: PendingCall?
+    var socketUnderTest: Int32?
+    /// `%{ … }%` blocks with the TCP_INFO values of their time, run after the script.
+    var pythonBlocks: [(line: Int, source: String)] = []
+    /// CLOCK_REALTIME - CLOCK_MONOTONIC: sniffed packets carry realtime stamps.
+    let realtimeOffset = pktd_realtime_offset()
+    /// `--mss=N`: inbound segments longer than N arrive as a GSO burst of N-byte segments.
+    var mss: Int?
+
+    struct Failure: Error { var line: Int; var message: String }
+
+    public init(script: PktScript, options: PktRunOptions, output: @escaping (String) -> Void) {
+        self.script = script
+        self.options = options
+        self.output = output
+        calls = KernelSyscalls(local: IPv4Address(options.local)?.rawValue ?? 0, remote: IPv4Address(options.remote)?.rawValue ?? 0)
+        for (name, value, _) in script.options {
+            // The script's own tolerance, or the command line's when that is larger (a slow machine's).
+            if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = max(options.tolerance, v / 1e6) }
+            if name == "mss", let v = Int(value) { mss = v }
+        }
+    }
+
+    /// 0 when the script passed; 1 with packetdrill's `FILE:LINE: error …` printed otherwise.
+    public func run() -> Int32 {
+        for (name, _, at) in script.options where !KernelRunner.knownOptions.contains(name) {
+            output("\(script.file):\(at.line):\(at.column): unsupported option --\(name)")
+            return 1
+        }
+        // Every construct is checked before anything runs: an unsupported one is never a silent pass.
+        for event in script.events {
+            if case .syscall(let call) = event.kind, !KernelSyscalls.supported.contains(call.name) {
+                output("\(script.file):\(event.location.line):\(event.location.column): unsupported system call '\(call.name)'")
+                return 1
+            }
+        }
+        do {
+            net = try KernelNamespace(local: options.local, remote: options.remote, gateway: options.gateway,
+                                      netmask: options.netmask)
+        } catch {
+            output("\(script.file): cannot set up the namespace: \(error)")
+            return 2
+        }
+        defer {
+            for fd in calls.fds.values { close(fd) }
+            net.close()
+        }
+        // Scripts are timed to a few milliseconds: run ahead of builds and other work on a busy machine
+        // (threads started later inherit it). Needs root, which a kernel run has anyway.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -15)
+        // A write on a reset connection must fail with EPIPE, not end the run (packetdrill ignores it too).
+        signal(SIGPIPE, SIG_IGN)
+        // set_sysctls.py names its restore script after packetdrill's pid.
+        setenv("PACKETDRILL_PID", String(getpid()), 1)
+        defer { unlink("/tmp/sysctl_restore_\(getpid()).sh") }
+        start = now()
+        calls.realtimeStart = start + realtimeOffset
+        calls.tolerance = options.tolerance
+        do {
+            for event in script.events { try handle(event) }
+            try finishPending(deadline: nil)
+            for (line, source) in pythonBlocks { try runPython(source, line: line) }
+            return 0
+        } catch let f as Failure {
+            output("\(script.file):\(f.line): \(f.message)")
+            return 1
+        } catch {
+            output("\(script.file): \(error)")
+            return 1
+        }
+    }
+
+    /// `struct virtio_net_hdr` (no GSO asked for on what we write).
+    static let vnetHeader = 10
+    static let debug = ProcessInfo.processInfo.environment["TOYTCP_PKT_DEBUG"] != nil
+    static let knownOptions: Set<String> = ["tolerance_usecs", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu"]
+
+    // MARK: Time
+
+    func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+    /// Script time (seconds since the script started).
+    func elapsed() -> Double { now() - start }
+
+    func scriptTime(_ t: PktTime) -> Double? {
+        switch t.kind {
+        case .absolute: return t.start
+        case .relative: return lastTime + t.start
+        case .any: return nil
+        }
+    }
+
+    /// Sleeps until script time `t`, reading outbound packets meanwhile and finishing a blocking call
+    /// that returns.
+    func wait(until t: Double, line: Int) throws {
+        while true {
+            drainTun(timeout: 0)
+            try finishPending(deadline: 0, line: line)
+            let left = t - elapsed()
+            if left <= 0 { return }
+            if left > 0.0015 {
+                drainTun(timeout: min(left - 0.0012, 0.005))
+            } else {
+                // The last stretch slept precisely: poll's millisecond granularity would make us late.
+                var ts = timespec(tv_sec: 0, tv_nsec: Int(left * 1e9))
+                nanosleep(&ts, nil)
+            }
+        }
+    }
+
+    /// Reads what the kernel sent: from the AF_PACKET sniffer, timed by the kernel, when there is one
+    /// (as packetdrill does); tun0 itself is drained so its queue never fills.
+    func drainTun(timeout: Double) {
+        let watched = net.sniffer >= 0 ? net.sniffer : net.tun
+        var p = pollfd(fd: watched, events: Int16(POLLIN), revents: 0)
+        if timeout > 0 { _ = poll(&p, 1, Int32(max(1, (timeout * 1000).rounded(.down)))) }
+        var buf = [UInt8](repeating: 0, count: 70000)
+        while true {
+            let r = read(net.tun, &buf, buf.count)
+            if r <= KernelRunner.vnetHeader { break }
+            if net.sniffer >= 0 { continue }
+            // No sniffer: take the packet from tun0, behind its virtio_net_hdr, timed now.
+            let bytes = Array(buf[KernelRunner.vnetHeader..<r])
+            accept(bytes, at: elapsed())
+        }
+        guard net.sniffer >= 0 else { return }
+        while true {
+            var outgoing: Int32 = 0
+            var when = 0.0
+            let n = pktd_packet_recv(net.sniffer, &buf, buf.count, &outgoing, &when)
+            if n <= 0 { return }
+            guard outgoing != 0 else { continue }
+            let t = when > 0 ? when - realtimeOffset - start : elapsed()
+            accept(Array(buf[0..<n]), at: t)
+        }
+    }
+
+    /// Queues an outbound IPv4 TCP segment addressed to the remote host.
+    func accept(_ bytes: [UInt8], at t: Double) {
+        if KernelRunner.debug { output(String(format: "# %.6f tun0 %d bytes: ", t, bytes.count) + bytes.prefix(40).map { String($0, radix: 16) }.joined(separator: " ")) }
+        guard let packet = try? IPv4Packet.parse(bytes) else { return }
+        guard packet.header.destination == IPv4Address(options.remote) else { return }
+        outboundQueue.append((packet, t))
+    }
+
+    // MARK: Events
+
+    func handle(_ event: PktEvent) throws {
+        let line = event.location.line
+        switch event.kind {
+        case .packet(let p) where p.inbound:
+            let t = scriptTime(event.time) ?? elapsed()
+            try wait(until: t, line: line)
+            // When this process runs late (a busy machine), later times count from when the segment
+            // really went in, so the kernel is timed against the stimulus it got, not our lateness.
+            let actual = elapsed()
+            try inject(p, line: line)
+            lastTime = max(t, actual)
+        case .packet(let p):
+            let latest = event.time.latest.map { (event.time.kind == .absolute ? 0 : lastTime) + $0 }
+            try expect(p, time: scriptTime(event.time), latest: latest, line: line)
+        case .syscall(let call):
+            let t = scriptTime(event.time) ?? elapsed()
+            try wait(until: t, line: line)
+            try finishPending(deadline: nil, line: line)
+            let actual = elapsed()
+            lastTime = max(t, actual)
+            try syscall(call, event: event, at: max(t, actual))
+        case .shell(let command):
+            let t = scriptTime(event.time) ?? elapsed()
+            try wait(until: t, line: line)
+            var text = ""
+            let began = now()
+            let status = Shell.run(Shell.withInterpreter(command)) { text += $0 }
+            // The command's own run time does not count against the script's timeline (packetdrill).
+            start += now() - began
+            calls.realtimeStart = start + realtimeOffset
+            if !text.isEmpty { output(text.hasSuffix("\n") ? String(text.dropLast()) : text) }
+            guard status == 0 else { throw Failure(line: line, message: "non-zero status \(status) from command: \(command)") }
+            lastTime = t
+        case .python(let code):
+            let t = scriptTime(event.time) ?? elapsed()
+            try wait(until: t, line: line)
+            // TCP_INFO is read now; python runs after the script, as packetdrill does, so its start-up
+            // time does not stretch the kernel's timeline (tcpi_rwnd_limited and friends count it).
+            pythonBlocks.append((line, pythonSource(code, line: line)))
+            lastTime = t
+        }
+    }
+
+    // MARK: Packets
+
+    var currentConnection: PktConnection? { current.map { connections[$0] } }
+
+    func inject(_ p: PktPacket, line: Int) throws {
+        if p.icmp != nil { try injectICMP(p, line: line); return }
+        let flags = p.tcpFlags
+        if flags.contains(.syn) && !flags.contains(.ack), currentConnection.map({ $0.clientSide || $0.sawInboundNonSYN }) ?? true {
+            // A new passive connection: the next remote port.
+            let l = Endpoint(address: IPv4Address(options.local)!, port: KernelSyscalls.port)
+            let r = Endpoint(address: IPv4Address(options.remote)!, port: UInt16(40000 + connections.count))
+            connections.append(PktConnection(local: l, remote: r))
+            current = connections.count - 1
+        }
+        guard let i = current else {
+            throw Failure(line: line, message: "inbound packet with no connection: no SYN and no connect() before it")
+        }
+        if !flags.contains(.syn) || flags.contains(.ack) { connections[i].sawInboundNonSYN = true }
+        if flags.contains(.syn) { connections[i].remoteISN = p.seq }
+        let bytes: [UInt8]
+        do { bytes = try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
+        catch { throw Failure(line: line, message: "cannot build the inbound packet: \(error)") }
+        let n = writeTun(bytes, gsoSize: mss.flatMap { p.length > $0 ? $0 : nil })
+        guard n == bytes.count else { throw Failure(line: line, message: "writing to tun0 failed: \(String(cString: strerror(errno)))") }
+        remember("< " + summary(bytes))
+    }
+
+    func injectICMP(_ p: PktPacket, line: Int) throws {
+        guard let icmp = p.icmp, let c = currentConnection else { throw Failure(line: line, message: "icmp with no connection") }
+        let codes: [String: UInt8] = ["net_unreachable": 0, "host_unreachable": 1, "protocol_unreachable": 2,
+                                      "port_unreachable": 3, "frag_needed": 4, "source_route_failed": 5]
+        guard icmp.type == "unreachable" else { throw Failure(line: line, message: "icmp type '\(icmp.type)' is not supported") }
+        guard let code = codes[icmp.code ?? "net_unreachable"] else {
+            throw Failure(line: line, message: "icmp code '\(icmp.code ?? "")' is not supported")
+        }
+        // The quoted segment is one the kernel sent: local -> remote, its relative sequence number.
+        var quoted = IPv4Packet(header: IPv4Header(source: c.local.address, destination: c.remote.address),
+                                segment: TCPSegment(sourcePort: c.local.port, destinationPort: c.remote.port,
+                                                    sequenceNumber: SequenceNumber(icmp.seq &+ (c.localISN ?? 0)),
+                                                    flags: [.ack], window: 0, payload: [UInt8](repeating: 0, count: icmp.length)))
+        quoted.header.identification = 0
+        let inner = Array(quoted.bytes().prefix(28))
+        var body: [UInt8] = [3, code, 0, 0, 0, 0]
+        let mtu = icmp.mtu ?? 0
+        body += [UInt8(mtu >> 8 & 0xFF), UInt8(mtu & 0xFF)]
+        body += inner
+        let sum = internetChecksum(body)
+        body[2] = UInt8(sum >> 8); body[3] = UInt8(sum & 0xFF)
+        var ip: [UInt8] = [0x45, 0, UInt8((20 + body.count) >> 8), UInt8((20 + body.count) & 0xFF), 0, 0, 0x40, 0, 64, 1, 0, 0]
+        for a in [c.remote.address.rawValue, c.local.address.rawValue] {
+            ip += [UInt8(a >> 24), UInt8(a >> 16 & 0xFF), UInt8(a >> 8 & 0xFF), UInt8(a & 0xFF)]
+        }
+        let h = internetChecksum(ip)
+        ip[10] = UInt8(h >> 8); ip[11] = UInt8(h & 0xFF)
+        let bytes = ip + body
+        _ = writeTun(bytes)
+        remember("< icmp \(icmp.type) \(icmp.code ?? "")")
+    }
+
+    /// Writes one IP packet to tun0 behind an empty virtio_net_hdr; the packet's byte count, or -1.
+    func writeTun(_ bytes: [UInt8], gsoSize: Int? = nil) -> Int {
+        var header = [UInt8](repeating: 0, count: KernelRunner.vnetHeader)
+        if let gsoSize {
+            // VIRTIO_NET_HDR_GSO_TCPV4 with gso_size: the kernel takes it as a GRO-merged burst.
+            header[1] = 1
+            header[4] = UInt8(gsoSize & 0xFF); header[5] = UInt8(gsoSize >> 8)
+        }
+        let framed = header + bytes
+        let n = framed.withUnsafeBytes { write(net.tun, $0.baseAddress, $0.count) }
+        return n < 0 ? n : n - KernelRunner.vnetHeader
+    }
+
+    func internetChecksum(_ b: [UInt8]) -> UInt16 {
+        var s: UInt32 = 0
+        var i = 0
+        while i + 1 < b.count { s += UInt32(b[i]) << 8 | UInt32(b[i + 1]); i += 2 }
+        if i < b.count { s += UInt32(b[i]) << 8 }
+        while s >> 16 != 0 { s = (s & 0xFFFF) + (s >> 16) }
+        return ~UInt16(s)
+    }
+
+    func expect(_ p: PktPacket, time: Double?, latest: Double? = nil, line: Int) throws {
+        let deadline = max((latest ?? time ?? elapsed() + 10) + options.tolerance, elapsed() + options.tolerance)
+        drainTun(timeout: 0)
+        while outboundQueue.isEmpty {
+            try finishPending(deadline: 0, line: line)
+            let left = deadline - elapsed()
+            if left <= 0 { break }
+            drainTun(timeout: min(left, 0.01))
+        }
+        guard !outboundQueue.isEmpty else {
+            let at = time.map { String(format: "%.4f", $0) } ?? "any time"
+            throw Failure(line: line, message: "error handling packet: Timed out waiting for packet (expected outbound packet at \(at) sec)")
+        }
+        var (live, t) = outboundQueue.removeFirst()
+        // A segment of an earlier connection (the RST of a socket the script closed) while the script
+        // expects one on the current connection: noted, not matched (packetdrill matches by socket).
+        while let c = currentConnection,
+              live.segment.sourcePort != c.local.port || live.segment.destinationPort != c.remote.port,
+              connections.contains(where: { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }) {
+            remember("> (earlier connection) " + summary(live.bytes()), at: t)
+            if outboundQueue.isEmpty {
+                while outboundQueue.isEmpty && elapsed() < deadline { drainTun(timeout: min(deadline - elapsed(), 0.01)) }
+                guard !outboundQueue.isEmpty else {
+                    throw Failure(line: line, message: "error handling packet: Timed out waiting for packet")
+                }
+            }
+            (live, t) = outboundQueue.removeFirst()
+        }
+        // The connection it belongs to, by live ports; a SYN from a new port starts a client one.
+        var index = connections.firstIndex { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }
+        if index == nil {
+            let l = Endpoint(address: live.header.source, port: live.segment.sourcePort)
+            let r = Endpoint(address: live.header.destination, port: live.segment.destinationPort)
+            var c = PktConnection(local: l, remote: r)
+            c.clientSide = true
+            connections.append(c)
+            index = connections.count - 1
+            current = index
+        }
+        let i = index!
+        if live.segment.flags.contains(.syn), connections[i].localISN == nil || p.flags.contains("S") {
+            connections[i].localISN = live.segment.sequenceNumber.rawValue
+            connections[i].scriptLocalISN = p.seq
+        }
+        if connections[i].localISN == nil { connections[i].localISN = live.segment.sequenceNumber.rawValue &- p.seq }
+        if tsOffset == nil, let ts = live.segment.options.timestamps, let want = p.options?.compactMap({ o -> UInt32? in
+            if case .timestamps(let v, _) = o { return v }; return nil }).first {
+            tsOffset = ts.value &- want
+        }
+        let rel = PktPacket.relative(live, to: connections[i])
+        let liveLine = "> " + summary(live.bytes())
+        var problems = p.outboundTemplate().mismatches(rel)
+        problems += p.unexpectedOptions(in: live.segment)
+        if !problems.isEmpty {
+            var lines = ["error handling packet: " + KernelRunner.packetdrillField(problems[0])]
+            lines += problems.dropFirst().map { "  also: " + KernelRunner.packetdrillField($0) }
+            lines.append("script packet:  " + scriptSummary(p, time: time))
+            lines.append("actual packet:  " + String(format: "%.6f ", t) + relativeSummary(rel))
+            lines.append("actual (absolute): " + liveLine)
+            if !recent.isEmpty { lines.append("last segments before it:"); lines += recent.suffix(4).map { "  " + $0 } }
+            // The actual segment as RFC 791 / RFC 9293 draw the headers.
+            lines.append("actual segment's headers:")
+            lines += HeaderDiagram.string(live.bytes()).split(separator: "\n").map { "  " + $0 }
+            throw Failure(line: line, message: lines.joined(separator: "\n"))
+        }
+        if let time, t < time - options.tolerance || t > (latest ?? time) + options.tolerance {
+            throw Failure(line: line, message: String(format: "error handling packet: timing error: expected outbound packet at %.6f sec but happened at %.6f sec; tolerance %.6f sec", time, t, options.tolerance))
+        }
+        remember(liveLine, at: t)
+        // Later relative times count from when it really came (packetdrill's adjust_relative_event_times).
+        lastTime = t
+    }
+
+    /// `ack: expected 1001 (0x3e9), got 1 (0x1)` as packetdrill says it: `live packet field tcp_ack:
+    /// expected: 1001 (0x3e9) vs actual: 1 (0x1)`.
+    static func packetdrillField(_ m: String) -> String {
+        let names = ["seq": "tcp_seq", "ack": "tcp_ack", "win": "tcp_window", "urg": "tcp_urg_ptr", "len": "tcp_payload_len",
+                     "flags": "tcp_flags", "ecn": "ip_ecn", "mss": "tcp_option mss", "wscale": "tcp_option wscale"]
+        guard let colon = m.firstIndex(of: ":") else { return m }
+        let name = String(m[..<colon])
+        var rest = String(m[m.index(after: colon)...]).trimmed
+        if rest.hasPrefix("expected ") { rest = "expected: " + rest.dropFirst(9) }
+        rest = rest.replacingOccurrences(of: ", got ", with: " vs actual: ")
+        return "live packet field \(names[name] ?? name): \(rest)"
+    }
+
+    func remember(_ s: String, at t: Double? = nil) {
+        recent.append(String(format: "%.6f ", t ?? elapsed()) + s)
+        if recent.count > 8 { recent.removeFirst() }
+    }
+
+    func summary(_ bytes: [UInt8]) -> String {
+        guard let p = try? IPv4Packet.parse(bytes) else { return "(\(bytes.count) bytes, not TCP)" }
+        return "\(p.header.source).\(p.segment.sourcePort) > \(p.header.destination).\(p.segment.destinationPort): " + relativeSummary(p)
+    }
+
+    func relativeSummary(_ p: IPv4Packet) -> String {
+        let s = p.segment
+        var f = ""
+        for (flag, ch) in [(TCPFlags.syn, "S"), (.fin, "F"), (.rst, "R"), (.psh, "P"), (.urg, "U"), (.ece, "E"), (.cwr, "W"), (.ack, ".")] where s.flags.contains(flag) { f += ch }
+        var line = "\(f.isEmpty ? "-" : f) \(s.sequenceNumber.rawValue):\(s.sequenceNumber.rawValue &+ UInt32(s.payload.count))(\(s.payload.count))"
+        if s.flags.contains(.ack) { line += " ack \(s.acknowledgmentNumber.rawValue)" }
+        line += " win \(s.window)"
+        if !s.options.isEmpty { line += " <" + TcpdumpLine.optionsText(s.options) + ">" }
+        return line
+    }
+
+    func scriptSummary(_ p: PktPacket, time: Double?) -> String {
+        var line = (time.map { String(format: "%.6f ", $0) } ?? "* ") + (p.ecn.map { "[\($0)] " } ?? "") + p.flags
+        line += " \(p.seq):\(p.seq &+ UInt32(p.length))(\(p.length))"
+        if let a = p.ack { line += " ack \(a)" }
+        if let w = p.window { line += " win \(w)" }
+        if let o = p.options { line += " <" + o.map(\.text).joined(separator: ",") + ">" }
+        return line
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import ToyTCPPacketdrill
+import ToyTCPShell
+
+/// packetdrill's own options for `run FILE.pkt` (same spellings as packetdrill's, so its command lines
+/// carry over).
+struct PacketdrillOptions: ParsableArguments {
+    @Flag(name: .customLong("packetdrill"), help: "Read the script as packetdrill's .pkt language (the default for .pkt files).")
+    var packetdrill = false
+
+    @Option(name: .customLong("local_ip"), help: "Address of the stack under test (default 10.0.0.1).")
+    var localIP = "10.0.0.1"
+    @Option(name: .customLong("remote_ip"), help: "Address the script's segments come from (default 10.0.1.1).")
+    var remoteIP = "10.0.1.1"
+    @Option(name: .customLong("gateway_ip"), help: "Gateway on tun0 (default 10.0.0.254).")
+    var gatewayIP = "10.0.0.254"
+    @Option(name: .customLong("netmask_ip"), help: "Netmask of the local address (default 255.255.255.0).")
+    var netmaskIP = "255.255.255.0"
+    @Option(name: .customLong("tolerance_usecs"), help: "Timing tolerance in microseconds (default 4000; a script's own --tolerance_usecs line wins when larger).")
+    var toleranceUsecs: Int?
+    @Option(name: .customShort("D"), help: "NAME=VALUE, replacing NAME in the script (TFO_COOKIE and CMSG_* have defaults).")
+    var defines: [String] = []
+
+    func validate() throws {
+        for (name, a) in [("local_ip", localIP), ("remote_ip", remoteIP)] {
+            guard a.hasPrefix("10.0.0.") || a.hasPrefix("10.0.1.") else {
+                throw ValidationError("--\(name) \(a): only 10.0.0.0/24 and 10.0.1.0/24 are allowed (the lab's networks)")
+            }
+        }
+        for d in defines where !d.contains("=") { throw ValidationError("-D \(d): expected NAME=VALUE") }
+    }
+
+    var runOptions: PktRunOptions {
+        var o = PktRunOptions()
+        o.local = localIP
+        o.remote = remoteIP
+        o.gateway = gatewayIP
+        o.netmask = netmaskIP
+        if let toleranceUsecs { o.tolerance = Double(toleranceUsecs) / 1e6 }
+        for d in defines {
+            let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
+            o.defines[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return o
+    }
+
+    /// Parses and runs `file` against the kernel in a private namespace, from the script's folder;
+    /// returns the exit status.
+    func run(file: String) throws -> Int32 {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read '\(file)'")
+        }
+        let options = runOptions
+        let name = (file as NSString).lastPathComponent
+        let script: PktScript
+        do {
+            script = try PktParser(file: name, defines: options.allDefines).parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            ConsoleOutput.error(error.description)
+            return 1
+        }
+        let folder = (file as NSString).deletingLastPathComponent
+        if !folder.isEmpty { FileManager.default.changeCurrentDirectoryPath(folder) }
+        let runner = KernelRunner(script: script, options: options, output: { ConsoleOutput.line($0); ConsoleOutput.flush() })
+        let status = runner.run()
+        if status == 0 { ConsoleOutput.line("# \(name): ok (kernel)") }
+        ConsoleOutput.flush()
+        return status
+    }
+}
