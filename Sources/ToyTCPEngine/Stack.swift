@@ -269,6 +269,9 @@ public final class Stack {
     /// The listeners, oldest first.
     public var listenerIDs: [ListenerID] { listeners.keys.sorted { $0.rawValue < $1.rawValue } }
 
+    /// The ports the listeners use (a driver's receive filter lets segments for them through).
+    public var listenerPorts: [UInt16] { listeners.values.map(\.port) }
+
     /// A connection's state, or `nil` if the id is unknown.
     public func state(of id: ConnectionID) -> TCPState? { connectionsByID[id]?.state }
 

@@ -56,6 +56,20 @@ extension EventLoop {
         }
     }
 
+    /// Active OPEN whose `completion` runs on the loop thread as soon as the connection is established
+    /// (or fails): no hand-off between threads, no wake-up of a waiting caller. For code that can live
+    /// on the loop (a server's or benchmark's state machine): `completion` must be quick, must not call
+    /// the blocking API (it would wait for itself), and may call this again and
+    /// `TCPConnection.abortOnLoop()`.
+    public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
+                        localPort: UInt16? = nil, timeout: Duration? = nil,
+                        onLoop completion: @escaping @Sendable (Result<TCPConnection, any Error>) -> Void) {
+        let started = LoopConfined<ConnectionID?>(nil)
+        perform(timeout: timeout, onAbandon: Self.abandonConnect(started), { loop, now in
+            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+        }, completion: completion)
+    }
+
     private static func abandonConnect(_ started: LoopConfined<ConnectionID?>) -> @Sendable (EventLoop) -> Void {
         { loop in
             if let id = started.value, loop.stack.snapshot(id) != nil { loop.stack.abort(id, at: monotonicNow()) }
@@ -127,6 +141,13 @@ extension EventLoop {
             reservation.release()
             throw error
         }
+    }
+
+    /// Runs `body` on the loop thread, after what is queued, without waiting for it: how code that lives
+    /// on the loop (see `connect(…onLoop:)`) starts, or continues after the loop has sent what the
+    /// current round produced. `body` must be quick and must not call the blocking API.
+    public func schedule(_ body: @escaping @Sendable () -> Void) {
+        submit { _ in body() }
     }
 
     // MARK: The stack in hand

@@ -53,6 +53,7 @@ extension EventLoop {
                     do {
                         switch try body(loop, now) {
                         case .done(let value):
+                            loop.admitListenerPorts()
                             completion(.success(value))
                             return .finished
                         case .wait(let key):

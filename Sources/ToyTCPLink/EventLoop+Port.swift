@@ -21,6 +21,7 @@ extension EventLoop {
             let done = DispatchSemaphore(value: 0)
             let submitted = submit { loop in
                 call.run(loop.port, monotonicNow())
+                loop.admitListenerPorts()
                 done.signal()
             }
             if submitted {

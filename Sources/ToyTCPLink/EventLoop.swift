@@ -70,6 +70,10 @@ public final class EventLoop: @unchecked Sendable {
     var routeCache: [IPv4Address: (source: IPv4Address, expiry: Instant)] = [:]
     /// Kernel sockets holding the ports of toytcp listeners.
     var reservations: [ListenerID: PortReservation] = [:]
+    /// What the raw socket lets in (nil: everything, the kernel's default).
+    private(set) var receiveFilter: ReceiveFilter?
+    /// The last source port admitted, so sending a run of segments checks the set once.
+    private var lastAdmittedPort: UInt16 = 0
 
     /// How many packets are read before the loop sends what they caused (ACKs, data): large enough to
     /// amortise a wake-up, small enough that answers go out within microseconds.
@@ -88,8 +92,10 @@ public final class EventLoop: @unchecked Sendable {
     ///     this namespace (`getifaddrs`). Each must be on an interface here.
     ///   - configuration: the engine's options.
     /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
+    ///   - filtersReceivedPackets: attach `ReceiveFilter` to the raw socket, so segments for other
+    ///     addresses and ports never reach the loop (off: the socket sees every local TCP segment).
     public init(addresses: [IPv4Address]? = nil, configuration: StackConfiguration = StackConfiguration(),
-                receiveBufferSize: Int = 8 << 20) throws(LinkError) {
+                receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true) throws(LinkError) {
         let available = try InterfaceAddress.usable()
         let chosen = addresses ?? available
         for address in chosen where !available.contains(address) {
@@ -119,6 +125,11 @@ public final class EventLoop: @unchecked Sendable {
             configuration.ephemeralPorts = EventLoop.ephemeralPorts
         }
         port = PacketPort(stack: Stack(addresses: chosen, configuration: configuration))
+        if filtersReceivedPackets {
+            let filter = ReceiveFilter(addresses: chosen, portRange: configuration.ephemeralPorts)
+            try filter.attach(to: link.descriptor)
+            receiveFilter = filter
+        }
 
         try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         try watch(timerDescriptor, token: Self.timerToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
@@ -172,9 +183,18 @@ public final class EventLoop: @unchecked Sendable {
         // timerfd expiries are otherwise delayed by the default 50 µs timer slack.
         _ = ctoytcp_set_timer_slack(1)
         var events = [epoll_event](repeating: epoll_event(), count: 8)
+        let spin = Int64(CallWaiterTuning.loopSpinMicroseconds) * 1000
         while running {
             let sleepStart = monotonicNow()
             let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                if spin > 0 {
+                    // Poll before sleeping: the next call or packet often comes within microseconds.
+                    let deadline = monotonicNow().nanoseconds + spin
+                    repeat {
+                        let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), 0)
+                        if n > 0 || (n < 0 && errno != EINTR) { return n }
+                    } while monotonicNow().nanoseconds < deadline
+                }
                 while true {
                     let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), -1)
                     if n >= 0 || errno != EINTR { return n }
@@ -314,6 +334,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
+        admitSourcePort(of: packet)
         do {
             switch try link.send(packet) {
             case .done:
@@ -327,6 +348,36 @@ public final class EventLoop: @unchecked Sendable {
             // Only errors no retry can fix reach here (EBADF/EFAULT trap earlier); count and go on.
             linkStatistics.sendDrops += 1
         }
+    }
+
+    // MARK: The receive filter
+
+    /// Lets answers to `packet` in: its TCP source port becomes one of ours (a connection from a
+    /// chosen port, a crafted segment).
+    private func admitSourcePort(of packet: UnsafeRawBufferPointer) {
+        guard receiveFilter != nil,
+              let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
+              let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
+        let port = tcp.sourcePort
+        guard port != lastAdmittedPort else { return }
+        lastAdmittedPort = port
+        admit([port])
+    }
+
+    /// Lets segments for the stack's listeners in (a listen made by any call on the loop). Runs before
+    /// the call's caller is woken, so a peer told "it listens" never races the filter.
+    func admitListenerPorts() {
+        guard receiveFilter != nil else { return }
+        admit(stack.listenerPorts)
+    }
+
+    private func admit(_ ports: [UInt16]) {
+        guard var filter = receiveFilter else { return }
+        let before = filter
+        for port in ports where !filter.admits(port: port) { filter.ports.insert(port) }
+        guard filter != before else { return }
+        receiveFilter = filter
+        do { try filter.attach(to: link.descriptor) } catch { linkStatistics.filterFailures += 1 }
     }
 
     private func sendBlockedPacket(at now: Instant) {

@@ -21,5 +21,7 @@ public struct LinkStatistics: Hashable, Sendable {
     public var idleNanoseconds: Int64 = 0
     /// Timer expiries handled (`Stack.handleTimeout`).
     public var timerExpiries = 0
+    /// Times replacing the raw socket's receive filter failed (the old one stays: fewer ports pass).
+    public var filterFailures = 0
     public init() {}
 }

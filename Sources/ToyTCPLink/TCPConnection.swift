@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ToyTCPEngine
 import ToyTCPWire
 
@@ -106,6 +109,13 @@ public struct TCPConnection: Sendable, Hashable, CustomStringConvertible {
             loop.stack.abort(id, at: now)
             return .done(())
         }
+    }
+
+    /// ABORT from code running on the loop thread (a completion of `EventLoop.connect(…onLoop:)`): the
+    /// RST goes out in the loop's next flush, right after that code returns.
+    public func abortOnLoop() {
+        precondition(pthread_equal(pthread_self(), loop.loopThread) != 0, "abortOnLoop() off the event loop's thread")
+        loop.stack.abort(id, at: monotonicNow())
     }
 
     /// The connection's variables now (`nil` once the TCB is deleted).

@@ -267,6 +267,7 @@ extension Interpreter {
         }
         if let c = found, let i = pending.firstIndex(where: { $0.serial == c.serial }) {
             pending.removeFirst(i + 1)
+            pendingDiscarded = 0
             if let name { segments[name] = c }
             last = c
             quietSerial = c.serial + 1
@@ -306,7 +307,11 @@ extension Interpreter {
                 details.append("a matching segment arrived before this line and does not count: " + c.text)
             }
         }
+        if pendingDiscarded > 0 {
+            details.append("\(pendingDiscarded) older segments were discarded unexamined (more than \(Interpreter.pendingLimit) arrived): a match may have been among them")
+        }
         pending.removeAll()
+        pendingDiscarded = 0
         var err = ctx.error("expected " + r.tcpdumpLine)
         err.sourceLine = ""
         err.showsColumn = false

@@ -16,7 +16,9 @@ public final class Interpreter {
     /// The most times one `repeat` block runs.
     public static let maximumRepeat: Int64 = 10_000_000
     /// Packets kept for `expect` (older ones are dropped first).
-    static let pendingLimit = 10_000
+    /// How many captured segments `expect` can look back over; past it the oldest half is discarded and
+    /// counted (`pendingDiscarded`), so a failure can say that a match may have been among them.
+    static let pendingLimit = 100_000
 
     public let network: ScriptNetwork
     /// Where results go (one line per call, no trailing newline).
@@ -76,6 +78,8 @@ public final class Interpreter {
     /// Processes started with `host2`, ended when the session ends.
     var peerProcesses: [String: PeerProcess] = [:]
     var pending: [Captured] = []
+    /// Segments discarded from `pending` because it was full (a flood), since the last expect.
+    var pendingDiscarded = 0
     /// The serial the next captured packet gets.
     var serialCounter = 0
     /// Packets with a serial below this were seen before the previous statement finished: `expect`
@@ -321,7 +325,11 @@ public final class Interpreter {
                 if relativeNumbers { c.relativeText = renderRelative(p.bytes) }
                 last = c
                 pending.append(c)
-                if pending.count > Interpreter.pendingLimit { pending.removeFirst(pending.count - Interpreter.pendingLimit / 2) }
+                if pending.count > Interpreter.pendingLimit {
+                    let n = pending.count - Interpreter.pendingLimit / 2
+                    pending.removeFirst(n)
+                    pendingDiscarded += n
+                }
                 recorder?.write(p, at: network.wallClock(p.time))
                 pictureHistory.record(p)
                 if tracing { output(traceLine(c)) }

@@ -3,14 +3,17 @@
 //   toytcp-lab-bench handshake ADDR PORT COUNT   connect-to-established latency, COUNT connections
 //                                                (each aborted at once, as the C client's SO_LINGER 0
 //                                                close): prints "median_us p90_us min_us count"
+//   toytcp-lab-bench handshake-loop ADDR PORT COUNT  the same, with each connect made and its
+//                                                completion run on the loop thread (no thread hand-off)
 //   toytcp-lab-bench rawsend DST COUNT           one thread sends COUNT 1500-byte packets through
 //                                                RawSocketLink: prints "packets/s Gbit/s dropped"
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import ToyTCPLink
 
-let tool = CommandLineTool(name: "toytcp-lab-bench", usage: "[--netns NS] handshake ADDR PORT COUNT | rawsend DST COUNT",
+let tool = CommandLineTool(name: "toytcp-lab-bench", usage: "[--netns NS] handshake|handshake-loop ADDR PORT COUNT | rawsend DST COUNT",
                            positionalCount: CommandLine.arguments.contains("rawsend") ? 3 : 4,
                            help: "The toytcp side of scripts/bench-lab.sh.")
 
@@ -34,12 +37,50 @@ case "handshake":
         do {
             let connection = try loop.connect(to: address, port: port, timeout: .seconds(5))
             samples.append(microseconds(monotonicNow() - start))
-            connection.abort()
+            connection.abort()  // blocking: its RST is out before the next timer starts, as C's close()
         } catch {
             tool.log("connect: \(error)")
         }
     }
     loop.stop()
+    guard !samples.isEmpty else { tool.fail("no connection succeeded", status: 1) }
+    samples.sort()
+    print("\(fixed(samples[samples.count / 2])) \(fixed(samples[samples.count * 9 / 10])) \(fixed(samples[0])) \(samples.count)")
+
+case "handshake-loop":
+    let address = tool.address(at: 1)
+    let port = tool.port(at: 2)
+    guard let count = Int(tool.arguments[3]), count > 0, count <= 100_000 else { tool.fail("COUNT: 1...100000") }
+    let loop = tool.startLoop()
+    /// The chain of connects, touched only on the loop thread (each step runs in the last one's completion).
+    final class Chain: @unchecked Sendable {
+        var samples: [Double] = []
+        var remaining: Int
+        var start = monotonicNow()
+        let done = DispatchSemaphore(value: 0)
+        init(_ count: Int) { remaining = count; samples.reserveCapacity(count) }
+    }
+    let chain = Chain(count)
+    @Sendable func next() {
+        chain.start = monotonicNow()
+        loop.connect(to: address, port: port, timeout: .seconds(5)) { result in
+            switch result {
+            case .success(let connection):
+                chain.samples.append(microseconds(monotonicNow() - chain.start))
+                connection.abortOnLoop()
+            case .failure(let error):
+                tool.log("connect: \(error)")
+            }
+            chain.remaining -= 1
+            // The next connect starts once this round's RST is out (as the C client's next timer
+            // starts after its close()).
+            if chain.remaining == 0 { chain.done.signal() } else { loop.schedule { next() } }
+        }
+    }
+    loop.schedule { next() }
+    chain.done.wait()
+    loop.stop()
+    var samples = chain.samples
     guard !samples.isEmpty else { tool.fail("no connection succeeded", status: 1) }
     samples.sort()
     print("\(fixed(samples[samples.count / 2])) \(fixed(samples[samples.count * 9 / 10])) \(fixed(samples[0])) \(samples.count)")
@@ -74,5 +115,5 @@ case "rawsend":
     print("\(Int(rate)) \(fixed(rate * 1500 * 8 / 1e9)) \(dropped + link.sendDrops)")
 
 default:
-    tool.fail("unknown mode '\(tool.arguments[0])': handshake or rawsend")
+    tool.fail("unknown mode '\(tool.arguments[0])': handshake, handshake-loop or rawsend")
 }

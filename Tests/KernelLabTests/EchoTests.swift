@@ -75,6 +75,42 @@ extension KernelLab {
             }
         }
 
+        @Test("connect(…onLoop:): the completion runs on the loop thread; abortOnLoop there deletes the TCB and the kernel sees the RST")
+        func connectOnLoop() throws {
+            Lab.run("connect-on-loop") { lab in
+                _ = try lab.spawn(in: lab.host2, ["socat", "TCP-LISTEN:7009,bind=10.0.1.1,reuseaddr", "PIPE"])
+                try lab.waitForKernelListener(in: lab.host2, port: 7009)
+                let loop = try lab.stack(in: lab.host1)
+                let done = DispatchSemaphore(value: 0)
+                let box = ResultHolder<(ConnectionID, UInt16)>()
+                loop.connect(to: Lab.host2Address, port: 7009, timeout: .seconds(5)) { result in
+                    // On the loop thread: the stack is ours to read, and abortOnLoop's precondition holds.
+                    box.value = result.map { connection in
+                        connection.abortOnLoop()
+                        return (connection.id, connection.tuple.remotePort)
+                    }
+                    done.signal()
+                }
+                try lab.require(done.wait(timeout: .now() + 10) == .success, "the completion never ran")
+                switch box.value {
+                case .success(let (id, port))?:
+                    lab.expect(port == 7009, "connected to port \(port)")
+                    let after = try loop.execute { stack, _ in stack.state(of: id) }
+                    lab.expect(after == nil, "after abortOnLoop the TCB is still there: \(String(describing: after))")
+                case .failure(let error)?: lab.fail("connect failed: \(error)")
+                case nil: lab.fail("no result")
+                }
+                // The kernel got our RST: socat's connection is gone (no ESTAB left on 7009).
+                var established = true
+                for _ in 0..<100 where established {
+                    let ss = try lab.run(in: lab.host2, ["ss", "-Htn", "state", "established", "sport = :7009"], timeout: .seconds(5))
+                    established = ss.stdout.contains(":7009")
+                    if established { usleep(10_000) }
+                }
+                lab.expect(!established, "the kernel still has the connection: our RST did not reach it")
+            }
+        }
+
         /// Runs async work from the synchronous lab body (the lab's teardown is synchronous).
         static func blockingOnAsync<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
             let box = ResultHolder<T>()

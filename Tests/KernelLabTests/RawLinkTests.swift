@@ -78,5 +78,32 @@ extension KernelLab {
                 }
             }
         }
+
+        @Test("The receive filter: a kernel connection to a port of our address that toytcp does not own never reaches the loop; our listener's still does")
+        func receiveFilterKeepsOthersOut() throws {
+            Lab.run("recv-filter") { lab in
+                let loop = try lab.stack(in: lab.host1)
+                let before = try loop.statistics().link
+                // A kernel transfer to host1:5557 (our address, a port toytcp does not own): ~70 segments
+                // into host1, each of which a raw TCP socket without a filter receives a copy of.
+                let sink = try lab.spawn(in: lab.host1, ["nc", "-l", "10.0.0.1", "5557"], stdout: lab.temporaryPath("sink"))
+                try lab.waitForKernelListener(in: lab.host1, port: 5557)
+                let (input, _) = try lab.randomFile(size: 100_000)
+                let client = try lab.run(in: lab.host2, ["nc", "-N", "10.0.0.1", "5557"], stdin: input, timeout: .seconds(20))
+                lab.expect(client.status == 0, "kernel nc exited \(client.status): \(client.stderr)")
+                _ = sink.wait(timeout: .seconds(5))
+                let after = try loop.statistics().link
+                lab.expect(after.packetsRead == before.packetsRead,
+                           "the loop read \(after.packetsRead - before.packetsRead) packets of a kernel connection it does not own")
+                // Our own listener's port passes: a kernel client's data arrives.
+                let listener = try loop.listen(port: 5558)
+                let greeter = try lab.spawn(in: lab.host2, ["sh", "-c", "printf hello | nc -N 10.0.0.1 5558"])
+                let connection = try listener.accept(timeout: .seconds(5))
+                let received = try connection.receiveAll(limit: 100, timeout: .seconds(5))
+                lab.expect(received == Array("hello".utf8), "our listener received \(received)")
+                lab.expect(after.filterFailures == 0, "filter replacements failed: \(after.filterFailures)")
+                greeter.kill()
+            }
+        }
     }
 }

@@ -93,6 +93,7 @@ struct LabSynFloodTests {
             inject S 10.0.0.1:1024 > 10.0.1.1:7 count=20000 sport=1024+i seq=1000+i win=65535
             expect S. 10.0.1.1:7 > 10.0.0.1:1024 ack=1001 within 1s
             expect S. 10.0.1.1:7 > 10.0.0.1:1100 ack=1077 within 1s
+            expect S. 10.0.1.1:7 > 10.0.0.1:21023 ack=21000 within 2s
             assert srv.running
 
             """.write(toFile: file, atomically: true, encoding: .utf8)
