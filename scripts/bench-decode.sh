@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Decoder benchmark: toytcp-shell decode against tcpdump -nn on the same pcap with the same arguments, in one run:
 # the plain one-line decode, a filtered decode ('tcp[tcpflags] & tcp-syn != 0', compiled by libpcap for both)
-# and -v. Builds release, generates >= 1,000,000 varied TCP segments (scripts/gen-tcp-pcap.py), checks each
+# and -v; then the same for IPv6 (one-line and -v). Builds release, generates >= 1,000,000 varied TCP segments (scripts/gen-tcp-pcap.py), checks each
 # pair of outputs is identical, times both with output to /dev/null, and prints packets/s, the ratio and
 # each one's peak RSS.
 # usage: scripts/bench-decode.sh [PACKETS]   (default 1000000; also runs a 4x file to show memory stays flat)
@@ -65,6 +65,14 @@ run_pair() {
 run_pair "$work/bench.pcap" "$count" "one-line"
 run_pair "$work/bench.pcap" "$count" "filtered" 'tcp[tcpflags] & tcp-syn != 0'
 run_pair "$work/bench.pcap" "$count" "verbose" -v
+
+# IPv6 (issue 15): the same mix of segments between unique-local addresses, raw IPv6 headers.
+echo
+echo "generating $count IPv6 segments..."
+python3 scripts/gen-tcp-pcap.py "$work/bench6.pcap" "$count" --seed 7 --ipv6
+run_pair "$work/bench6.pcap" "$count" "IPv6 one-line"
+run_pair "$work/bench6.pcap" "$count" "IPv6 verbose" -v
+rm -f "$work/bench6.pcap"
 
 # Memory stays flat as the file grows: the same segments four times over.
 cat "$work/bench.pcap" > "$work/big.pcap"

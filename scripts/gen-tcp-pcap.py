@@ -2,7 +2,7 @@
 """Writes a pcap of varied IPv4 TCP segments (link type raw IP) for the decoder's benchmark and its
 differential tests against tcpdump.
 
-usage: gen-tcp-pcap.py OUT.pcap COUNT [--seed N] [--malformed] [--link raw|ethernet|sll|sll2] [--nano]
+usage: gen-tcp-pcap.py OUT.pcap COUNT [--seed N] [--malformed] [--link raw|ethernet|sll|sll2] [--nano] [--ipv6]
 
 Conversations run handshake -> data (with SACK, timestamps, PSH, URG, ECN bits) -> FIN/RST over a pool
 of hosts and ports, so relative sequence numbers are exercised. Client ports are 20000-60000; one server
@@ -29,10 +29,17 @@ def packet(src, dst, sp, dp, seq, ack, flags, win, opts=b'', payload=b'', urp=0,
     h = struct.pack('!HHIIBBHHH', sp, dp, seq & 0xffffffff, ack & 0xffffffff, (d & 15) << 4, flags & 0xff,
                     win, 0, urp) + opts
     seg = h + payload
-    c = csum(src + dst + struct.pack('!BBH', 0, 6, len(seg)) + seg)
+    v6 = len(src) == 16
+    # The pseudo-header: RFC 9293 §3.1 for IPv4, RFC 8200 §8.1 for IPv6.
+    ph = src + dst + (struct.pack('!IBBBB', len(seg), 0, 0, 0, 6) if v6 else struct.pack('!BBH', 0, 6, len(seg)))
+    c = csum(ph + seg)
     if not good_csum:
         c ^= 0x5a5a
     seg = seg[:16] + struct.pack('!H', c) + seg[18:]
+    if v6:
+        # IPv6 (RFC 8200 §3): a flow label per packet, no header checksum; IPv4-only faults are not made.
+        plen = (iplen - 40) if iplen is not None else len(seg)
+        return struct.pack('!IHBB', 6 << 28 | random.getrandbits(20), plen & 0xffff, 6, 64) + src + dst + seg
     ihl = (20 + len(ipopts)) // 4
     tl = iplen if iplen is not None else 20 + len(ipopts) + len(seg)
     ip = struct.pack('!BBHHHBBH4s4s', 0x40 | ihl, 0, tl & 0xffff, random.getrandbits(16), frag, 64, 6, 0, src, dst) + ipopts
@@ -65,10 +72,15 @@ def bad_opts(r):
     if kind == 10: return bytes([r.getrandbits(8) for _ in range(r.randrange(1, 40))])  # random junk
     return bytes([3, 3, 7, 1, 2, 4])                           # wscale + truncated-in-header mss
 
-def generate(count, seed, malformed):
+def generate(count, seed, malformed, ipv6=False):
     r = random.Random(seed)
     random.seed(seed)
-    hosts = [bytes([10, 0, r.randrange(2), r.randrange(1, 255)]) for _ in range(64)]
+    if ipv6:
+        # Unique-local addresses (RFC 4193) in two /64s, some with long zero runs and some without.
+        hosts = [bytes([0xfd, 0, 0, 0, 0, 0, 0, r.randrange(1, 3)]) + (bytes(7) + bytes([r.randrange(1, 255)])
+                 if r.random() < 0.5 else bytes(r.getrandbits(8) for _ in range(8))) for _ in range(64)]
+    else:
+        hosts = [bytes([10, 0, r.randrange(2), r.randrange(1, 255)]) for _ in range(64)]
     out = []
     flows = []
     t = 1700000000.0
@@ -138,10 +150,11 @@ def generate(count, seed, malformed):
         out.append((ts, p, wire))
     return out
 
-def frame(link, p):
-    if link == 'ethernet': return b'\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00' + p, 14
-    if link == 'sll': return struct.pack('!HHH8sH', 0, 1, 6, b'\x02' * 6 + b'\0\0', 0x0800) + p, 16
-    if link == 'sll2': return struct.pack('!HHIHBB8s', 0x0800, 0, 1, 1, 0, 6, b'\x02' * 6 + b'\0\0') + p, 20
+def frame(link, p, ipv6=False):
+    et = 0x86dd if ipv6 else 0x0800
+    if link == 'ethernet': return b'\x02\0\0\0\0\x01\x02\0\0\0\0\x02' + struct.pack('!H', et) + p, 14
+    if link == 'sll': return struct.pack('!HHH8sH', 0, 1, 6, b'\x02' * 6 + b'\0\0', et) + p, 16
+    if link == 'sll2': return struct.pack('!HHIHBB8s', et, 0, 1, 1, 0, 6, b'\x02' * 6 + b'\0\0') + p, 20
     return p, 0
 
 def main():
@@ -154,8 +167,8 @@ def main():
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b23c4d if nano else 0xa1b2c3d4, 2, 4, 0, 0, 262144, linktype))
         buf = []
-        for ts, p, wire in generate(count, seed, '--malformed' in args):
-            fr, extra = frame(link, p)
+        for ts, p, wire in generate(count, seed, '--malformed' in args, '--ipv6' in args):
+            fr, extra = frame(link, p, '--ipv6' in args)
             sec = int(ts)
             frac = int((ts - sec) * (1e9 if nano else 1e6))
             buf.append(struct.pack('<IIII', sec, frac, len(fr), wire + extra))

@@ -22,7 +22,7 @@ lab_die() {
 
 lab_require_root() {
   [ "$(id -u)" -eq 0 ] || lab_die "must run as root (network namespaces need CAP_SYS_ADMIN): sudo $0 $*"
-  for tool in ip iptables ethtool; do
+  for tool in ip iptables ip6tables ethtool; do
     command -v "$tool" >/dev/null 2>&1 || lab_die "'$tool' is not installed: run scripts/setup.sh as root"
   done
 }

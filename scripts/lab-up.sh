@@ -2,11 +2,14 @@
 # Builds the kernel lab (idempotent: creates only what is missing, fixes what differs).
 #
 #   host1 10.0.0.1/24 ── router 10.0.0.254 | 10.0.1.254 (forwarding) ── host2 10.0.1.1/24
+#         fd00:0:0:1::1/64        fd00:0:0:1::fe | fd00:0:0:2::fe         fd00:0:0:2::1/64
 #
+# IPv6 beside IPv4 on every namespace: unique-local addresses (RFC 4193, fd00::/8) without duplicate
+# address detection (usable at once), default routes via the router, which forwards both families.
 # In each host: loopback up, default route via the router. Only where toytcp runs (host1 by default) an
-# iptables rule drops the kernel's own outgoing RSTs: the kernel resets segments for ports it has no
-# socket on, which would kill toytcp's connections (shared/LAB-NOTES.md fact 3). toytcp marks its
-# raw-socket packets with SO_MARK 0x7474, so its own RSTs pass. host2's kernel keeps its RSTs, so a
+# iptables (and ip6tables) rule drops the kernel's own outgoing RSTs: the kernel resets segments for ports
+# it has no socket on, which would kill toytcp's connections (shared/LAB-NOTES.md fact 3). toytcp marks
+# its raw-socket packets with SO_MARK 0x7474, so its own RSTs pass. host2's kernel keeps its RSTs, so a
 # kernel peer can refuse a connection (closed port) or reset one, as it would on a real network.
 # Checksum offload is turned off on every veth (LAB-NOTES fact 1).
 #
@@ -60,14 +63,22 @@ ensure_addr() { # NS DEV CIDR
   ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
 }
 
-ensure_rule() { # NS TABLE-ARGS... (appends the rule only if it is not there yet)
-  local ns="$1"; shift
-  ip netns exec "$ns" iptables -C "$@" 2>/dev/null || ip netns exec "$ns" iptables -A "$@"
+ensure_rule() { # NS TABLE-ARGS... (appends the rule to iptables and ip6tables, only where it is not there yet)
+  local ns="$1" tool; shift
+  for tool in iptables ip6tables; do
+    ip netns exec "$ns" "$tool" -C "$@" 2>/dev/null || ip netns exec "$ns" "$tool" -A "$@"
+  done
 }
 
-remove_rule() { # NS TABLE-ARGS... (removes every copy)
-  local ns="$1"; shift
-  while ip netns exec "$ns" iptables -C "$@" 2>/dev/null; do ip netns exec "$ns" iptables -D "$@"; done
+remove_rule() { # NS TABLE-ARGS... (removes every copy, both families)
+  local ns="$1" tool; shift
+  for tool in iptables ip6tables; do
+    while ip netns exec "$ns" "$tool" -C "$@" 2>/dev/null; do ip netns exec "$ns" "$tool" -D "$@"; done
+  done
+}
+
+ensure_addr6() { # NS DEV CIDR (after ensure_addr: the link is up, offload off)
+  ip -n "$1" -6 addr replace "$3" dev "$2" nodad
 }
 
 ensure_netns "$lab_host1"
@@ -82,6 +93,13 @@ ensure_addr "$lab_host2" h2-r 10.0.1.1/24
 ip -n "$lab_host1" route replace default via 10.0.0.254
 ip -n "$lab_host2" route replace default via 10.0.1.254
 ip netns exec "$lab_router" sysctl -qw net.ipv4.ip_forward=1
+ensure_addr6 "$lab_host1" h1-r fd00:0:0:1::1/64
+ensure_addr6 "$lab_router" r-h1 fd00:0:0:1::fe/64
+ensure_addr6 "$lab_router" r-h2 fd00:0:0:2::fe/64
+ensure_addr6 "$lab_host2" h2-r fd00:0:0:2::1/64
+ip -n "$lab_host1" -6 route replace default via fd00:0:0:1::fe
+ip -n "$lab_host2" -6 route replace default via fd00:0:0:2::fe
+ip netns exec "$lab_router" sysctl -qw net.ipv6.conf.all.forwarding=1
 
 # The kernel's RSTs (unmarked) are dropped; toytcp's (SO_MARK 0x7474) pass.
 rst_rule=(OUTPUT -p tcp --tcp-flags RST RST -m mark ! --mark 0x7474 -j DROP)
@@ -92,14 +110,16 @@ done
 
 # Random loss on the router (LAB-NOTES fact 4: no netem in this kernel). One rule at most.
 if [ -n "$loss" ]; then
-  while read -r rule; do
-    [ -n "$rule" ] || continue
-    eval "ip netns exec \"$lab_router\" iptables ${rule/-A /-D }"
-  done < <(ip netns exec "$lab_router" iptables -S FORWARD | grep -- '--mode random' || true)
-  if [ "$loss" != 0 ] && [ "$loss" != 0.0 ]; then
-    probability=$(awk -v p="$loss" 'BEGIN { printf "%.6f", p / 100 }')
-    ip netns exec "$lab_router" iptables -A FORWARD -m statistic --mode random --probability "$probability" -j DROP
-  fi
+  for tool in iptables ip6tables; do
+    while read -r rule; do
+      [ -n "$rule" ] || continue
+      eval "ip netns exec \"$lab_router\" $tool ${rule/-A /-D }"
+    done < <(ip netns exec "$lab_router" "$tool" -S FORWARD | grep -- '--mode random' || true)
+    if [ "$loss" != 0 ] && [ "$loss" != 0.0 ]; then
+      probability=$(awk -v p="$loss" 'BEGIN { printf "%.6f", p / 100 }')
+      ip netns exec "$lab_router" "$tool" -A FORWARD -m statistic --mode random --probability "$probability" -j DROP
+    fi
+  done
 fi
 
-echo "lab up: $lab_host1 (10.0.0.1) -- $lab_router (10.0.0.254, 10.0.1.254) -- $lab_host2 (10.0.1.1)${loss:+, loss $loss%}"
+echo "lab up: $lab_host1 (10.0.0.1, fd00:0:0:1::1) -- $lab_router (10.0.0.254, 10.0.1.254, fd00:0:0:1::fe, fd00:0:0:2::fe) -- $lab_host2 (10.0.1.1, fd00:0:0:2::1)${loss:+, loss $loss%}"

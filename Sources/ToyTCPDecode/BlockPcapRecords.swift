@@ -68,9 +68,12 @@ final class BlockPcapRecords {
         let len = Int(h.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
         guard caplen <= snapshot, let data = bytes(at: position + 16, count: caplen) else { return nil }
         position += 16 + caplen
+        // libpcap reads the sub-second field as a signed 32-bit number (`struct pcap_timeval`'s
+        // `bpf_int32 tv_usec`): a corrupt value of 2^31 or more is negative, and tcpdump prints it so.
+        let signedFraction = Int64(Int32(bitPattern: fraction))
         return PcapRecord(number: number,
                           timestamp: PacketTimestamp(seconds: Int64(seconds),
-                                                     nanoseconds: nanoseconds ? Int64(fraction) : Int64(fraction) * 1000),
+                                                     nanoseconds: nanoseconds ? signedFraction : signedFraction * 1000),
                           bytes: UnsafeRawBufferPointer(start: data, count: caplen),
                           wireLength: len)
     }

@@ -12,7 +12,7 @@ public struct FlowSummary: Sendable {
     public var dataSender: FlowEndpoint { bytesFromB > bytesFromA ? key.b : key.a }
 }
 
-/// Streams the IPv4 TCP segments of a pcap or pcapng file as `FlowSegment`s (other packets are skipped),
+/// Streams the IPv4 and IPv6 TCP segments of a pcap or pcapng file as `FlowSegment`s (other packets are skipped),
 /// one record at a time through `PcapReader`: memory does not grow with the file.
 public enum CaptureSegments {
     /// Calls `body` with each segment in file order; stops early when `body` returns false.
@@ -20,10 +20,10 @@ public enum CaptureSegments {
         let reader = try PcapReader(path: path)
         var link = LinkDecapsulator(linkType: reader.linkType)
         while let record = try reader.next() {
-            guard let offset = link.ipv4Offset(in: record.bytes, prefix: nil) else { continue }
+            guard let offset = link.ipOffset(in: record.bytes, prefix: nil) else { continue }
             let time = record.timestamp.seconds &* 1_000_000_000 &+ record.timestamp.nanoseconds
             let ip = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
-            guard let s = FlowSegment(ipv4: ip, time: time) else { continue }
+            guard let s = FlowSegment(packet: ip, time: time) else { continue }
             if !body(s) { return }
         }
     }

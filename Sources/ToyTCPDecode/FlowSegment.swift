@@ -1,26 +1,7 @@
 import ToyTCPWire
 
-/// One end of a TCP conversation: an IPv4 address and a port.
-public struct FlowEndpoint: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var address: IPv4Address
-    public var port: UInt16
-
-    public init(address: IPv4Address, port: UInt16) {
-        self.address = address
-        self.port = port
-    }
-
-    /// Parses `A.B.C.D:PORT`.
-    public init?(_ text: some StringProtocol) {
-        guard let colon = text.lastIndex(of: ":"), let a = IPv4Address(text[text.startIndex..<colon]),
-              let p = UInt16(text[text.index(after: colon)...]) else { return nil }
-        self.init(address: a, port: p)
-    }
-
-    public var description: String { "\(address):\(port)" }
-
-    public static func < (a: FlowEndpoint, b: FlowEndpoint) -> Bool { (a.address, a.port) < (b.address, b.port) }
-}
+/// One end of a TCP conversation: Wire's address-and-port value (`10.0.0.1:80`, `[fd00::1]:80`).
+public typealias FlowEndpoint = IPEndpoint
 
 /// A TCP conversation named by its two ends, `a` being the side that spoke first (the client when the
 /// handshake was captured). Equality ignores direction.
@@ -93,22 +74,40 @@ public struct FlowSegment: Sendable {
         self.sackBlocks = sackBlocks
     }
 
-    /// Decodes an IPv4 packet carrying TCP; nil for anything else (not IPv4, not TCP, a fragment, a bad
-    /// header). A capture cut short (snaplen) still yields the segment: the payload length comes from
-    /// the IP total length, as tcpdump reports it.
+    /// Decodes an IPv4 or IPv6 packet carrying TCP; nil for anything else (not IP, not TCP, a fragment,
+    /// a bad header). A capture cut short (snaplen) still yields the segment: the payload length comes
+    /// from the IP header's length, as tcpdump reports it.
     public init?(ipv4 bytes: UnsafeRawBufferPointer, time: Int64) {
-        guard let ip = try? IPv4HeaderView(validating: bytes, allowTruncatedPayload: true),
-              (try? ip.checkCarriesTCP()) != nil else { return nil }
-        let range = ip.payloadRange
-        guard let tcp = try? TCPHeaderView(validating: ip.payload, baseOffset: range.lowerBound) else { return nil }
+        self.init(packet: bytes, time: time)
+    }
+
+    /// Decodes an IPv4 or IPv6 packet carrying TCP (see `init(ipv4:time:)`); IPv6 extension headers are
+    /// walked by Wire's view.
+    public init?(packet bytes: UnsafeRawBufferPointer, time: Int64) {
+        let source: IPAddress, destination: IPAddress, range: Range<Int>, declared: Int
+        if bytes.first.map({ $0 >> 4 }) == 6 {
+            guard let ip = try? IPv6HeaderView(validating: bytes, allowTruncatedPayload: true),
+                  (try? ip.checkCarriesTCP()) != nil else { return nil }
+            source = .v6(ip.source); destination = .v6(ip.destination)
+            range = ip.payloadRange
+            declared = 40 + ip.payloadLength - ip.upperLayerOffset
+        } else {
+            guard let ip = try? IPv4HeaderView(validating: bytes, allowTruncatedPayload: true),
+                  (try? ip.checkCarriesTCP()) != nil else { return nil }
+            source = .v4(ip.source); destination = .v4(ip.destination)
+            range = ip.payloadRange
+            declared = ip.totalLength - ip.headerLength
+        }
+        guard let tcp = try? TCPHeaderView(validating: UnsafeRawBufferPointer(rebasing: bytes[range]),
+                                           baseOffset: range.lowerBound) else { return nil }
         self.time = time
-        source = FlowEndpoint(address: ip.source, port: tcp.sourcePort)
-        destination = FlowEndpoint(address: ip.destination, port: tcp.destinationPort)
+        self.source = FlowEndpoint(address: source, port: tcp.sourcePort)
+        self.destination = FlowEndpoint(address: destination, port: tcp.destinationPort)
         flags = tcp.flags
         sequence = tcp.sequenceNumber
         acknowledgment = tcp.acknowledgmentNumber
         window = tcp.window
-        payloadLength = max(0, ip.totalLength - ip.headerLength - tcp.headerLength)
+        payloadLength = max(0, declared - tcp.headerLength)
         sackBlocks = []
         for option in tcp.options {
             switch option {

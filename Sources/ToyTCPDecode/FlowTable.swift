@@ -1,3 +1,5 @@
+import ToyTCPWire
+
 /// The per-conversation bases that turn absolute sequence and acknowledgment numbers into the
 /// relative ones tcpdump prints (`seq 1:101, ack 1`), following tcpdump's rules exactly:
 ///
@@ -10,13 +12,20 @@
 /// - SACK edges (RFC 2018 §3) are acknowledgment-side numbers and are made relative with the base of
 ///   the direction they acknowledge.
 ///
+/// Both families share the table, keyed by 128-bit addresses (IPv4 ones IPv4-mapped) and the family:
+/// tcpdump keeps one table per family, which gives the same answers since a conversation has one family.
+///
 /// Implemented as an open-addressing table (linear probing, power-of-two size): one probe on the common
 /// path and no allocation once it has grown to the number of conversations in the capture.
 public struct FlowTable {
     struct Key: Equatable {
-        var low: UInt32
-        var high: UInt32
-        var ports: UInt32
+        /// The canonical first address, as 128 bits.
+        var low0: UInt64, low1: UInt64
+        var high0: UInt64, high1: UInt64
+        /// Ports in canonical order, and bit 32 set for IPv6.
+        var ports: UInt64
+
+        static let empty = Key(low0: 0, low1: 0, high0: 0, high1: 0, ports: 0)
     }
 
     struct Slot {
@@ -32,7 +41,7 @@ public struct FlowTable {
     var used = 0
 
     public init() {
-        slots = Array(repeating: Slot(key: Key(low: 0, high: 0, ports: 0), seq: 0, ack: 0, used: false), count: 1024)
+        slots = Array(repeating: Slot(key: .empty, seq: 0, ack: 0, used: false), count: 1024)
     }
 
     /// How many conversations are recorded.
@@ -53,12 +62,17 @@ public struct FlowTable {
     /// sequence number, its acknowledgment number and its SACK edges. A newly recorded conversation
     /// returns zero bases for seq and ack, so that segment prints absolute numbers.
     @inline(__always)
-    public mutating func bases(source: UInt32, destination: UInt32, sourcePort: UInt16, destinationPort: UInt16,
+    public mutating func bases(source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
                                sequence: UInt32, acknowledgment: UInt32, isSYN: Bool) -> Bases {
-        let reversed = sourcePort > destinationPort || (sourcePort == destinationPort && source > destination)
+        let s = source.bits128, d = destination.bits128
+        let family: UInt64 = source.isIPv6 ? 1 << 32 : 0
+        // tcpdump compares addresses with memcmp: numerically, most significant byte first.
+        let reversed = sourcePort > destinationPort || (sourcePort == destinationPort && (s.high, s.low) > (d.high, d.low))
         let key = reversed
-            ? Key(low: destination, high: source, ports: UInt32(destinationPort) << 16 | UInt32(sourcePort))
-            : Key(low: source, high: destination, ports: UInt32(sourcePort) << 16 | UInt32(destinationPort))
+            ? Key(low0: d.high, low1: d.low, high0: s.high, high1: s.low,
+                  ports: family | UInt64(destinationPort) << 16 | UInt64(sourcePort))
+            : Key(low0: s.high, low1: s.low, high0: d.high, high1: d.low,
+                  ports: family | UInt64(sourcePort) << 16 | UInt64(destinationPort))
         var index = Self.hash(key) & (slots.count - 1)
         while slots[index].used {
             if slots[index].key == key {
@@ -91,8 +105,8 @@ public struct FlowTable {
 
     @inline(__always)
     static func hash(_ k: Key) -> Int {
-        var h = UInt64(k.low) << 32 | UInt64(k.high)
-        h ^= UInt64(k.ports) &* 0x9E37_79B9_7F4A_7C15
+        var h = k.low1 ^ (k.high1 &* 0xFF51_AFD7_ED55_8CCD) ^ (k.low0 &* 0xC4CE_B9FE_1A85_EC53) ^ (k.high0 >> 7)
+        h ^= k.ports &* 0x9E37_79B9_7F4A_7C15
         h = (h ^ (h >> 31)) &* 0xBF58_476D_1CE4_E5B9
         h ^= h >> 29
         return Int(truncatingIfNeeded: h)
@@ -101,7 +115,7 @@ public struct FlowTable {
     @usableFromInline
     mutating func grow() {
         let old = slots
-        slots = Array(repeating: Slot(key: Key(low: 0, high: 0, ports: 0), seq: 0, ack: 0, used: false), count: old.count * 2)
+        slots = Array(repeating: Slot(key: .empty, seq: 0, ack: 0, used: false), count: old.count * 2)
         for s in old where s.used {
             var index = Self.hash(s.key) & (slots.count - 1)
             while slots[index].used { index = (index + 1) & (slots.count - 1) }

@@ -5,7 +5,8 @@ import ToyTCPWire
 ///
 /// Under the box: the data offset and flags spelled out, the checksum verdict (verified over the
 /// IPv4 pseudo-header), each option decoded on its own line with its kind and length, and the
-/// payload length with a short printable preview. A line above the box gives the IPv4 header.
+/// payload length with a short printable preview. A line above the box gives the IPv4 header; for IPv6
+/// the RFC 8200 §3 header box comes first, with a row per extension header.
 /// Malformed packets get the box as far as the bytes allow and a line saying what is wrong.
 public enum HeaderDiagram {
     static let ruler1: StaticString = "    0                   1                   2                   3\n"
@@ -15,6 +16,10 @@ public enum HeaderDiagram {
     /// Appends the diagram of one IPv4 packet (`packet` starts at the IPv4 header; `wireLength` is
     /// its length on the wire, more than `packet.count` when the capture was cut short).
     public static func render(_ packet: UnsafeRawBufferPointer, wireLength: Int? = nil, into out: OutputBuffer) {
+        if packet.first.map({ $0 >> 4 }) == 6 {
+            renderIPv6(packet, into: out)
+            return
+        }
         let ip: IPv4HeaderView
         do {
             ip = try IPv4HeaderView(validating: packet, allowTruncatedPayload: true)
@@ -51,7 +56,101 @@ public enum HeaderDiagram {
         if ip.isTruncated { word = " (not verified)" }
         else { word = tcp.isChecksumValid(source: ip.source, destination: ip.destination) ? " (correct)" : " (incorrect)" }
         renderBox(tcp, checksumWord: word, out)
-        renderDetails(ip, tcp, truncated: ip.isTruncated, out)
+        renderDetails(tcp, pseudoHeader: TCPPseudoHeader(source: ip.source, destination: ip.destination),
+                      truncated: ip.isTruncated, captured: ip.payload.count, declared: ip.totalLength - ip.headerLength, out)
+    }
+
+    /// The IPv6 header box of RFC 8200 §3 with the packet's values, a row per extension header
+    /// (RFC 8200 §4), then the TCP box as for IPv4 with the checksum verified over the IPv6
+    /// pseudo-header (RFC 8200 §8.1: the final destination of a routing header).
+    static func renderIPv6(_ packet: UnsafeRawBufferPointer, into out: OutputBuffer) {
+        let ip: IPv6HeaderView
+        do {
+            ip = try IPv6HeaderView(validating: packet, allowTruncatedPayload: true)
+        } catch {
+            out.append("   malformed IPv6 header: ")
+            out.append(string: error.description)
+            out.append(0x0A)
+            return
+        }
+        let tc = ip.trafficClass
+        out.append("   IPv6 ")
+        out.append(string: ip.source.description)
+        out.append(" > ")
+        out.append(string: ip.destination.description)
+        out.append(": hop limit ")
+        out.append(decimal: UInt64(ip.hopLimit))
+        out.append(", traffic class 0x")
+        out.append(hexByte: tc)
+        out.append(string: " (DSCP \(tc >> 2), ECN \(tc & 3)), flow label 0x")
+        out.append(hex: UInt64(ip.flowLabel), width: 5)
+        out.append(", payload length ")
+        out.append(decimal: UInt64(ip.payloadLength))
+        out.append(0x0A)
+        out.append(ruler1)
+        out.append(ruler2)
+        out.append(border)
+        row([(4, "Version"), (8, "Traffic Class"), (20, "Flow Label")], out)
+        row([(4, "6"), (8, "0x" + hex2(tc)), (20, "0x" + String(ip.flowLabel, radix: 16))], out)
+        out.append(border)
+        row([(16, "Payload Length"), (8, "Next Header"), (8, "Hop Limit")], out)
+        row([(16, String(ip.payloadLength)), (8, String(ip.nextHeader)), (8, String(ip.hopLimit))], out)
+        out.append(border)
+        row([(32, "Source Address")], out)
+        row([(32, ip.source.description)], out)
+        out.append(border)
+        row([(32, "Destination Address")], out)
+        row([(32, ip.destination.description)], out)
+        out.append(border)
+        var offset = 40
+        var type = ip.nextHeader
+        while offset < ip.upperLayerOffset {
+            let length: Int
+            if type == IPv6NextHeader.fragment { length = 8 }
+            else if type == IPv6NextHeader.authentication { length = (Int(ip.bytes[offset + 1]) + 2) * 4 }
+            else { length = (Int(ip.bytes[offset + 1]) + 1) * 8 }
+            var text = "\(IPv6ExtensionHeader.name(type)) (\(type)), \(length) bytes"
+            if type == IPv6NextHeader.routing {
+                text += ", type \(ip.bytes[offset + 2]), segments left \(ip.bytes[offset + 3])"
+            } else if type == IPv6NextHeader.fragment, let f = ip.fragment {
+                text += ", offset \(f.offset)\(f.moreFragments ? ", M" : ""), id 0x\(String(f.identification, radix: 16))"
+            }
+            wideRow(text, out)
+            type = ip.bytes[offset]
+            offset += length
+        }
+        if ip.extensionHeaderCount > 0 { out.append(border) }
+        if let f = ip.fragment, f.offset != 0 {
+            out.append("   a non-first fragment (offset ")
+            out.append(decimal: UInt64(f.offset))
+            out.append(" bytes): the TCP header is in the first fragment\n")
+            return
+        }
+        guard ip.upperLayerProtocol == IPv6NextHeader.tcp else {
+            out.append("   not TCP: IPv6 next header ")
+            out.append(decimal: UInt64(ip.upperLayerProtocol))
+            out.append(0x0A)
+            return
+        }
+        let tcp: TCPHeaderView
+        do {
+            tcp = try TCPHeaderView(validating: ip.payload, baseOffset: ip.upperLayerOffset)
+        } catch {
+            out.append("   malformed TCP header: ")
+            out.append(string: error.description)
+            out.append(0x0A)
+            return
+        }
+        let pseudoHeader = TCPPseudoHeader(source: ip.source, destination: ip.finalDestination)
+        let word = ip.isTruncated ? " (not verified)" : (tcp.isChecksumValid(pseudoHeader) ? " (correct)" : " (incorrect)")
+        renderBox(tcp, checksumWord: word, out)
+        renderDetails(tcp, pseudoHeader: pseudoHeader, truncated: ip.isTruncated, captured: ip.payload.count,
+                      declared: 40 + ip.payloadLength - ip.upperLayerOffset, out)
+    }
+
+    static func hex2(_ b: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
     }
 
     /// The diagram as a string (tests, the REPL).
@@ -173,7 +272,9 @@ public enum HeaderDiagram {
 
     static func isMalformedEnd(_ tcp: TCPHeaderView) -> Bool { tcp.options.firstError != nil }
 
-    static func renderDetails(_ ip: IPv4HeaderView, _ tcp: TCPHeaderView, truncated: Bool, _ out: OutputBuffer) {
+    /// `captured` and `declared`: the segment's bytes in the capture and per the IP header.
+    static func renderDetails(_ tcp: TCPHeaderView, pseudoHeader: TCPPseudoHeader, truncated: Bool,
+                              captured: Int, declared: Int, _ out: OutputBuffer) {
         out.append("   Data offset ")
         out.append(decimal: UInt64(tcp.dataOffset))
         out.append(" words = ")
@@ -189,15 +290,15 @@ public enum HeaderDiagram {
         out.append(hex: UInt64(tcp.checksum), width: 4)
         if truncated {
             out.append(": cannot verify, the capture holds ")
-            out.append(decimal: UInt64(ip.payload.count))
+            out.append(decimal: UInt64(captured))
             out.append(" of the segment's ")
-            out.append(decimal: UInt64(ip.totalLength - ip.headerLength))
+            out.append(decimal: UInt64(declared))
             out.append(" bytes\n")
-        } else if tcp.isChecksumValid(source: ip.source, destination: ip.destination) {
+        } else if tcp.isChecksumValid(pseudoHeader) {
             out.append(": correct\n")
         } else {
             out.append(": incorrect (should be 0x")
-            out.append(hex: UInt64(tcp.expectedChecksum(source: ip.source, destination: ip.destination)), width: 4)
+            out.append(hex: UInt64(tcp.expectedChecksum(pseudoHeader)), width: 4)
             out.append(")\n")
         }
         if tcp.flags.contains(.urg) {

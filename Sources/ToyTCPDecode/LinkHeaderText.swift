@@ -5,14 +5,37 @@
 /// - Raw IP: `ip: `.
 /// - Linux cooked v1: the packet type right-aligned in 3 columns, the sender's MAC, then as Ethernet.
 /// - Linux cooked v2: after the interface name and direction, `ifindex N `, the MAC, then as Ethernet.
-/// The length is the frame's length on the wire (pcap `len`). Only IPv4 frames reach here.
+/// - BSD loopback (NULL, LOOP): `AF IPv4 (2), length FRAME: ` (`IPv4, length FRAME: ` with `-q`), `AF IPv6 (N)`.
+/// - PPP: `IP (0x0021), length FRAME: ` or `IP6 (0x0057), …`.
+/// The length is the frame's length on the wire (pcap `len`). Only IPv4 and IPv6 frames reach here.
 public enum LinkHeaderText {
     public static func render(_ frame: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int, quiet: Bool,
                               into out: OutputBuffer) {
         out.reserve(128)
         switch linkType {
-        case .raw, .ipv4:
+        case .raw, .ipv4, .ipv6:
             out.append("ip: ")
+        case .null, .loop:
+            guard frame.count >= 4 else { return }
+            let family = LinkDecapsulator.bsdFamily(frame, bigEndian: linkType == .loop)
+            let v6 = LinkDecapsulator.bsdFamilyVersion(family) == 6
+            if quiet {
+                out.append(v6 ? "IPv6" : "IPv4")
+            } else {
+                out.append(v6 ? "AF IPv6 (" : "AF IPv4 (")
+                out.append(decimal: UInt64(family))
+                out.append(0x29)
+            }
+            out.append(", length ")
+            out.append(decimal: UInt64(wireLength))
+            out.append(": ")
+        case .ppp:
+            guard let (proto, _) = LinkDecapsulator.pppProtocol(frame) else { return }
+            out.append(proto == 0x57 ? "IP6 (0x" : "IP (0x")
+            out.append(hex: UInt64(proto), width: 4)
+            out.append("), length ")
+            out.append(decimal: UInt64(wireLength))
+            out.append(": ")
         case .ethernet:
             guard frame.count >= 14 else { return }
             appendMAC(frame, 6, out)
@@ -41,7 +64,10 @@ public enum LinkHeaderText {
     /// 802.1Q/802.1ad tags, the cooked headers' 16 or 20, nothing for raw IP.
     public static func headerLength(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> Int {
         switch linkType {
-        case .raw, .ipv4: return 0
+        case .raw, .ipv4, .ipv6: return 0
+        case .null, .loop: return min(4, frame.count)
+        // tcpdump's PPP printer reports PPP_HDRLEN (4) whatever the framing (compressed or not).
+        case .ppp: return min(4, frame.count)
         case .linuxSLL: return min(16, frame.count)
         case .linuxSLL2: return min(20, frame.count)
         case .ethernet:

@@ -14,11 +14,11 @@ public enum DecodeFormat: String, CaseIterable, Sendable {
 public struct DecodeStatistics: Sendable, Equatable {
     /// Records (or hex packets) read.
     public var packets = 0
-    /// Packets printed (IPv4 carrying TCP, malformed ones included).
+    /// Packets printed (IPv4 or IPv6 carrying TCP, malformed ones included).
     public var printed = 0
-    /// Skipped: the link layer carried something other than IPv4.
+    /// Skipped: the link layer carried something other than IPv4 or IPv6 (the name is older than IPv6).
     public var notIPv4 = 0
-    /// Skipped: IPv4 carrying another protocol.
+    /// Skipped: IPv4 or IPv6 carrying another protocol.
     public var notTCP = 0
     /// Records whose header cannot be right (no bytes captured, or more captured than sent);
     /// printed as tcpdump does (`[Invalid header: …]`).
@@ -96,12 +96,12 @@ public struct PacketPrinter {
             }
             return
         }
-        guard let offset = link?.ipv4Offset(in: record.bytes, prefix: nil) else {
+        guard let offset = link?.ipOffset(in: record.bytes, prefix: nil) else {
             statistics.notIPv4 += 1
             return
         }
-        let ipv4 = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
-        if !ipv4.isEmpty && !TcpdumpLine.isIPv4TCP(ipv4) {
+        let ip = UnsafeRawBufferPointer(rebasing: record.bytes[offset...])
+        if !ip.isEmpty && !TcpdumpLine.isIPTCP(ip) {
             statistics.notTCP += 1
             return
         }
@@ -109,20 +109,21 @@ public struct PacketPrinter {
         // The time, then the link layer's part (SLL2's interface and direction, -e's header), then IPv4/TCP.
         output.reserve(1024)
         timestamp.render(record.timestamp, into: output)
-        if linkType == .linuxSLL2 { _ = link?.ipv4Offset(in: record.bytes, prefix: output) }
+        if linkType == .linuxSLL2 { _ = link?.ipOffset(in: record.bytes, prefix: output) }
         if options.linkHeader {
             LinkHeaderText.render(record.bytes, linkType: linkType, wireLength: record.wireLength,
                                   quiet: options.quiet, into: output)
         }
-        if ipv4.isEmpty {
-            // The link layer says IPv4 but nothing of it was captured: tcpdump prints " [|ip]".
-            output.append(" [|ip]")
+        if ip.isEmpty {
+            // The link layer announces IP but nothing of it was captured: tcpdump prints " [|ip]" or " [|ip6]".
+            output.append(LinkDecapsulator.announcesIPv6(record.bytes, linkType: linkType) ? " [|ip6]" : " [|ip]")
         } else {
-            line.renderIPv4(ipv4, wireLength: record.wireLength - offset, into: output)
+            line.renderIP(ip, wireLength: record.wireLength - offset, into: output)
         }
-        renderTcpdumpHex(record.bytes, linkHeaderLength: LinkHeaderText.headerLength(record.bytes, linkType: linkType))
+        renderTcpdumpHex(record.bytes, linkHeaderLength: line.hexDumpsWholeFrame ? 0
+                         : LinkHeaderText.headerLength(record.bytes, linkType: linkType))
         output.append(0x0A)
-        if format != .line && !ipv4.isEmpty { renderExtras(ipv4, wireLength: record.wireLength - offset) }
+        if format != .line && !ip.isEmpty { renderExtras(ip, wireLength: record.wireLength - offset) }
         if output.count >= output.flushThreshold { flush() }
     }
 
@@ -141,25 +142,25 @@ public struct PacketPrinter {
         }
     }
 
-    /// Decodes one IPv4 packet given as bytes (hex input): no timestamp on the line.
-    public mutating func printPacket(_ ipv4: UnsafeRawBufferPointer) {
+    /// Decodes one IPv4 or IPv6 packet given as bytes (hex input): no timestamp on the line.
+    public mutating func printPacket(_ ip: UnsafeRawBufferPointer) {
         statistics.packets += 1
-        guard ipv4.count >= 1, ipv4[0] >> 4 == 4 else { statistics.notIPv4 += 1; return }
-        guard TcpdumpLine.isIPv4TCP(ipv4) else { statistics.notTCP += 1; return }
+        guard ip.count >= 1, ip[0] >> 4 == 4 || ip[0] >> 4 == 6 else { statistics.notIPv4 += 1; return }
+        guard TcpdumpLine.isIPTCP(ip) else { statistics.notTCP += 1; return }
         statistics.printed += 1
-        line.renderIPv4(ipv4, wireLength: ipv4.count, into: output)
-        renderTcpdumpHex(ipv4, linkHeaderLength: 0)
+        line.renderIP(ip, wireLength: ip.count, into: output)
+        renderTcpdumpHex(ip, linkHeaderLength: 0)
         output.append(0x0A)
-        if format != .line { renderExtras(ipv4, wireLength: ipv4.count) }
+        if format != .line { renderExtras(ip, wireLength: ip.count) }
         if output.count >= output.flushThreshold { flush() }
     }
 
-    private func renderExtras(_ ipv4: UnsafeRawBufferPointer, wireLength: Int) {
+    private func renderExtras(_ ip: UnsafeRawBufferPointer, wireLength: Int) {
         if format == .diagram || format == .all {
-            HeaderDiagram.render(ipv4, wireLength: wireLength, into: output)
+            HeaderDiagram.render(ip, wireLength: wireLength, into: output)
         }
         if format == .hex || format == .all {
-            HexDump.render(ipv4, into: output)
+            HexDump.render(ip, into: output)
         }
         output.append(0x0A)
     }

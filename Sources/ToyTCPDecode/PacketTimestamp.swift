@@ -43,11 +43,11 @@ public struct TimeOfDayFormatter {
         out.append(c.0); out.append(c.1); out.append(c.2); out.append(c.3)
         out.append(c.4); out.append(c.5); out.append(c.6); out.append(c.7)
         out.append(UInt8(ascii: "."))
-        var micro = Int(t.nanoseconds) / 1000
-        if micro < 0 { micro = 0 }
-        if micro >= 1_000_000 {
-            // A corrupt record with a fraction of a second or more: tcpdump prints it as it is (%06u).
-            out.append(decimal: UInt64(micro))
+        var micro = Int(t.nanoseconds / 1000)
+        if micro < 0 || micro >= 1_000_000 {
+            // A corrupt record: tcpdump prints the (signed, from libpcap) field as `%06u`, i.e. as an
+            // unsigned 32-bit number, whatever its size.
+            TcpdumpTimestamp.appendMicroseconds(t.nanoseconds / 1000, out)
             return
         }
         // Six digits, zero-padded.

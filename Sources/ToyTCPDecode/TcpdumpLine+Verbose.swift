@@ -93,8 +93,16 @@ extension TcpdumpLine {
     /// IPv4 pseudo-header (RFC 9293 §3.1), shown only when the whole segment was captured.
     func renderChecksum(_ p: UnsafeRawBufferPointer, at t: Int, length: Int, into out: OutputBuffer) {
         let segment = UnsafeRawBufferPointer(rebasing: p[t..<(t + length)])
-        let computed = InternetChecksum.tcp(segment, source: IPv4Address(rawValue: Self.be32(p, 12)),
-                                            destination: IPv4Address(rawValue: Self.be32(p, 16)))
+        let pseudoHeader: TCPPseudoHeader
+        switch network {
+        case .ipv4:
+            pseudoHeader = TCPPseudoHeader(source: IPv4Address(rawValue: Self.be32(p, 12)),
+                                           destination: IPv4Address(rawValue: Self.be32(p, 16)))
+        case .ipv6(let finalDestination, _):
+            pseudoHeader = TCPPseudoHeader(source: IPv6Address(bytes: p, at: 8),
+                                           destination: IPv6Address(bytes: p, at: finalDestination))
+        }
+        let computed = pseudoHeader.checksum(segment)
         let carried = Self.be16(p, t + 16)
         out.append(", cksum 0x")
         out.append(hex: UInt64(carried), width: 4)

@@ -1,3 +1,5 @@
+import ToyTCPWire
+
 /// The one-line summary of an IPv4 TCP packet, byte for byte what `tcpdump -nn -r` (4.99) prints.
 ///
 /// tcpdump's rules (print-ip.c, print-tcp.c), restated here because they are the spec of this file:
@@ -26,6 +28,22 @@ public struct TcpdumpLine {
     public var quiet = false
     /// Set when the link-layer header has been printed (tcpdump `-e`): the line then has no `IP `.
     public var omitsIPLabel = false
+    /// Set by `renderIP` when tcpdump would abandon the frame's printer (an IPv6 extension header's field
+    /// read past the capture), whose `-x` dump then starts at the frame's first byte, not the network header.
+    public internal(set) var hexDumpsWholeFrame = false
+    /// Address texts already formatted (a reference: copies of the line share it, which is harmless).
+    let ipv6Text = IPv6TextCache()
+    /// The network layer of the packet being rendered (set by `renderIPv4` / `renderIPv6`).
+    var network = NetworkLayer.ipv4
+
+    /// Where the TCP printer finds the addresses of the packet it is in.
+    enum NetworkLayer {
+        case ipv4
+        /// `finalDestination`: the offset of the pseudo-header's destination (RFC 8200 §8.1);
+        /// `addressesWithPorts`: the fixed header's Next Header is TCP, so tcpdump prints `A.p > B.q`
+        /// (after extension headers it has printed `A > B: ` already and prints `p > q`).
+        case ipv6(finalDestination: Int, addressesWithPorts: Bool)
+    }
 
     public init(absolute: Bool = false) {
         self.absolute = absolute
@@ -56,6 +74,7 @@ public struct TcpdumpLine {
     /// Renders the IPv4/TCP text only (no time, no newline).
     public mutating func renderIPv4(_ p: UnsafeRawBufferPointer, wireLength: Int, into out: OutputBuffer) {
         out.reserve(1024)
+        network = .ipv4
         if !omitsIPLabel { out.append("IP ") }
         var cap = p.count
         guard cap >= 20 else { out.append(" [|ip]"); return }
@@ -108,6 +127,22 @@ public struct TcpdumpLine {
     }
 
     @inline(__always)
+    func appendSourceAddress(_ p: UnsafeRawBufferPointer, _ out: OutputBuffer) {
+        if case .ipv6 = network { appendIPv6Address(p, 8, out) } else { appendAddress(p, 12, out) }
+    }
+
+    @inline(__always)
+    func appendDestinationAddress(_ p: UnsafeRawBufferPointer, _ out: OutputBuffer) {
+        if case .ipv6 = network { appendIPv6Address(p, 24, out) } else { appendAddress(p, 16, out) }
+    }
+
+    /// The IPv6 address at `at`, in RFC 5952 text as tcpdump (`inet_ntop`) writes it.
+    @inline(__always)
+    func appendIPv6Address(_ p: UnsafeRawBufferPointer, _ at: Int, _ out: OutputBuffer) {
+        ipv6Text.append(IPv6Address(bytes: p, at: at), to: out)
+    }
+
+    @inline(__always)
     static func be16(_ p: UnsafeRawBufferPointer, _ i: Int) -> UInt16 {
         UInt16(p[i]) << 8 | UInt16(p[i + 1])
     }
@@ -123,20 +158,20 @@ public struct TcpdumpLine {
     mutating func renderTCP(_ p: UnsafeRawBufferPointer, at t: Int, captured cap: Int, length: Int,
                             fragmented: Bool = false, into out: OutputBuffer) {
         if cap < t + 4 {
-            appendAddress(p, 12, out)
+            appendSourceAddress(p, out)
             out.append(" > ")
-            appendAddress(p, 16, out)
+            appendDestinationAddress(p, out)
             out.append(": [|tcp]")
             return
         }
         let sport = Self.be16(p, t)
         let dport = Self.be16(p, t + 2)
-        appendAddress(p, 12, out)
-        out.append(0x2E)
+        var withAddresses = true
+        if case .ipv6(_, let w) = network { withAddresses = w }
+        if withAddresses { appendSourceAddress(p, out); out.append(0x2E) }
         out.append(decimal: UInt64(sport))
         out.append(" > ")
-        appendAddress(p, 16, out)
-        out.append(0x2E)
+        if withAddresses { appendDestinationAddress(p, out); out.append(0x2E) }
         out.append(decimal: UInt64(dport))
         out.append(": ")
         if cap < t + 20 { out.append(" [|tcp]"); return }
@@ -171,7 +206,8 @@ public struct TcpdumpLine {
         out.append(0x5D)
         var sackBase: UInt32 = 0
         if !absolute && flags & 0x10 != 0 {
-            let b = flows.bases(source: Self.be32(p, 12), destination: Self.be32(p, 16),
+            let b = flows.bases(source: IPAddress.source(ofPacket: p) ?? .v4(.any),
+                                destination: IPAddress.destination(ofPacket: p) ?? .v4(.any),
                                 sourcePort: sport, destinationPort: dport,
                                 sequence: seq, acknowledgment: ack, isSYN: flags & 0x02 != 0)
             seq &-= b.sequence

@@ -14,7 +14,7 @@ public struct TcpdumpTimestamp {
     public let format: TcpdumpOptions.TimeFormat
     private var timeOfDay = TimeOfDayFormatter()
     /// The previous (`-ttt`) or first (`-ttttt`) packet's time, in microseconds.
-    private var reference: Int64?
+    private var reference: (seconds: Int64, microseconds: Int64)?
     private var cachedDateSecond: Int64 = .min
     private var cachedDate: [UInt8] = []
 
@@ -42,21 +42,24 @@ public struct TcpdumpTimestamp {
             Self.appendMicroseconds(t.nanoseconds / 1000, out)
             out.append(0x20)
         case .sincePrevious, .sinceFirst:
-            let now = t.seconds &* 1_000_000 &+ t.nanoseconds / 1000
+            // tcpdump's netdissect_timevalsub on (seconds, microseconds) pairs: the fields subtract
+            // separately and borrow once, so a corrupt fraction of a second or more shows in the result.
+            let now = (seconds: t.seconds, microseconds: t.nanoseconds / 1000)
             let base = reference ?? now
             if reference == nil || format == .sincePrevious { reference = now }
-            var delta = now &- base
-            if delta < 0 {
-                out.append(UInt8(ascii: "-"))
-                delta = -delta
-            } else {
-                out.append(0x20)
+            let negative = now < base
+            let (a, b) = negative ? (base, now) : (now, base)
+            var seconds = a.0 &- b.0
+            var micro = a.1 &- b.1
+            if micro < 0 {
+                seconds -= 1
+                micro += 1_000_000
             }
-            let seconds = delta / 1_000_000
+            out.append(negative ? UInt8(ascii: "-") : 0x20)
             Self.append2(Int((seconds / 3600) % 24), out); out.append(0x3A)
             Self.append2(Int((seconds / 60) % 60), out); out.append(0x3A)
             Self.append2(Int(seconds % 60), out); out.append(0x2E)
-            Self.appendMicroseconds(delta % 1_000_000, out)
+            Self.appendMicroseconds(micro, out)
             out.append(0x20)
         }
     }
@@ -66,9 +69,10 @@ public struct TcpdumpTimestamp {
         out.append(UInt8(0x30 + v / 10)); out.append(UInt8(0x30 + v % 10))
     }
 
-    /// `%06u`: six digits, or more as they are for a corrupt fraction of a second or more.
+    /// `%06u` of tcpdump's `(unsigned)tv_usec`: six digits, or more as they are for a corrupt fraction
+    /// of a second or more; a negative one (libpcap reads the field as signed) wraps to 32 bits.
     static func appendMicroseconds(_ micro: Int64, _ out: OutputBuffer) {
-        let m = UInt64(max(micro, 0))
+        let m = UInt64(UInt32(truncatingIfNeeded: micro))
         var width = 1
         var t = m / 10
         while t > 0 { width += 1; t /= 10 }

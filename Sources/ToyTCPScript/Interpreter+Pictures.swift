@@ -37,10 +37,10 @@ struct PictureHistory {
     func packets(of tuple: FourTuple) -> [LadderPacket] {
         packets.compactMap { p in
             guard let s = FlowSegment(ipv4: p.bytes, time: p.time.nanoseconds) else { return nil }
-            let ours = s.source.address == tuple.localAddress && s.source.port == tuple.localPort
-                && s.destination.address == tuple.remoteAddress && s.destination.port == tuple.remotePort
-            let theirs = s.destination.address == tuple.localAddress && s.destination.port == tuple.localPort
-                && s.source.address == tuple.remoteAddress && s.source.port == tuple.remotePort
+            let ours = s.source.address == .v4(tuple.localAddress) && s.source.port == tuple.localPort
+                && s.destination.address == .v4(tuple.remoteAddress) && s.destination.port == tuple.remotePort
+            let theirs = s.destination.address == .v4(tuple.localAddress) && s.destination.port == tuple.localPort
+                && s.source.address == .v4(tuple.remoteAddress) && s.source.port == tuple.remotePort
             guard ours || theirs else { return nil }
             return LadderPacket(time: p.time.nanoseconds, bytes: p.bytes, leftToRight: ours,
                                 reason: p.reason?.description ?? (p.crafted ? "crafted" : nil))

@@ -35,6 +35,12 @@ public struct ByteWriter: Sendable {
     }
 
     @inlinable
+    public mutating func write(_ v: UInt64) {
+        write(UInt32(truncatingIfNeeded: v >> 32))
+        write(UInt32(truncatingIfNeeded: v))
+    }
+
+    @inlinable
     public mutating func write<C: Collection>(contentsOf c: C) where C.Element == UInt8 {
         bytes.append(contentsOf: c)
     }

@@ -119,14 +119,14 @@ public struct InternetChecksum: Sendable {
     /// IPv4 pseudo-header. A segment whose carried checksum is right sums to 0 here (`verify`).
     @inlinable
     public static func tcp(_ segment: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address) -> UInt16 {
-        // The pseudo-header summed directly (a fresh sum is at an even position): this runs twice per
-        // segment in the engine.
-        var c = InternetChecksum()
-        c.sum = UInt64(source.rawValue >> 16) &+ UInt64(source.rawValue & 0xFFFF)
-            &+ UInt64(destination.rawValue >> 16) &+ UInt64(destination.rawValue & 0xFFFF)
-            &+ 6 &+ UInt64(segment.count & 0xFFFF)
-        c.add(segment)
-        return c.value
+        TCPPseudoHeader(source: source, destination: destination).checksum(segment)
+    }
+
+    /// The TCP checksum of `segment` over the IPv6 pseudo-header (RFC 8200 §8.1; `destination` is the
+    /// final destination). 0 when the carried checksum is right.
+    @inlinable
+    public static func tcp(_ segment: UnsafeRawBufferPointer, source: IPv6Address, destination: IPv6Address) -> UInt16 {
+        TCPPseudoHeader(source: source, destination: destination).checksum(segment)
     }
 
     /// The IPv4 header checksum of `header` (with its checksum field as it is, RFC 791 §3.1): 0 when
@@ -136,6 +136,19 @@ public struct InternetChecksum: Sendable {
         var c = InternetChecksum()
         c.add(header)
         return c.value
+    }
+
+    /// Adds the IPv6 pseudo-header of RFC 8200 §8.1 (source, final destination, 32-bit upper-layer
+    /// length, three zero bytes, next header).
+    @inlinable
+    public mutating func addPseudoHeader(source: IPv6Address, destination: IPv6Address,
+                                         nextHeader: UInt8 = 6, length: Int) {
+        for half in [source.high, source.low, destination.high, destination.low] {
+            add(UInt32(truncatingIfNeeded: half >> 32))
+            add(UInt32(truncatingIfNeeded: half))
+        }
+        add(UInt32(truncatingIfNeeded: length))
+        add(UInt32(nextHeader))
     }
 
     /// Whether a TCP segment's carried checksum is correct (the sum over everything is 0xFFFF).

@@ -129,4 +129,29 @@ public struct TCPHeaderView {
                             at: baseOffset + TCPField.checksum)
         }
     }
+
+    /// Whether the carried checksum is right over `pseudoHeader` (either family).
+    @inlinable
+    public func isChecksumValid(_ pseudoHeader: TCPPseudoHeader) -> Bool {
+        pseudoHeader.checksum(bytes) == 0
+    }
+
+    /// The checksum the segment should carry over `pseudoHeader` (as `expectedChecksum(source:destination:)`).
+    @inlinable
+    public func expectedChecksum(_ pseudoHeader: TCPPseudoHeader) -> UInt16 {
+        // The sum with the carried checksum is ~(expected) + ... : remove the carried one.
+        var c = InternetChecksum()
+        c.add(~pseudoHeader.checksum(bytes))
+        c.add(~checksum)
+        return c.value
+    }
+
+    /// Throws `tcpBadChecksum` (byte 16 of the segment) unless the checksum verifies over `pseudoHeader`.
+    @inlinable
+    public func verifyChecksum(_ pseudoHeader: TCPPseudoHeader) throws(WireError) {
+        guard isChecksumValid(pseudoHeader) else {
+            throw WireError(.tcpBadChecksum(carried: checksum, expected: expectedChecksum(pseudoHeader)),
+                            at: baseOffset + TCPField.checksum)
+        }
+    }
 }

@@ -82,6 +82,11 @@ public struct TCPSegment: Hashable, Sendable {
     ///   - mode: `.compute` (default) fills in the right checksum; `.keep` writes `checksum` unchanged.
     public func emit(into w: inout ByteWriter, source: IPv4Address, destination: IPv4Address,
                      checksum mode: ChecksumMode = .compute) {
+        emit(into: &w, pseudoHeader: TCPPseudoHeader(source: source, destination: destination), checksum: mode)
+    }
+
+    /// Appends the segment's bytes with the checksum over `pseudoHeader` (IPv4 or IPv6, RFC 8200 §8.1).
+    public func emit(into w: inout ByteWriter, pseudoHeader: TCPPseudoHeader, checksum mode: ChecksumMode = .compute) {
         let start = w.count
         w.write(sourcePort)
         w.write(destinationPort)
@@ -105,7 +110,7 @@ public struct TCPSegment: Hashable, Sendable {
         w.write(contentsOf: payload)
         if mode == .compute {
             let sum = w.bytes.withUnsafeBytes { all in
-                InternetChecksum.tcp(UnsafeRawBufferPointer(rebasing: all[start...]), source: source, destination: destination)
+                pseudoHeader.checksum(UnsafeRawBufferPointer(rebasing: all[start...]))
             }
             w.set(sum, at: checksumIndex)
         }

@@ -19,6 +19,21 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case ipv4NotTCP(protocol: UInt8)
         /// A fragment (MF set or a non-zero fragment offset); toytcp does not reassemble IP fragments.
         case ipv4Fragment(fragmentOffset: Int, moreFragments: Bool)
+        /// Fewer than 40 bytes where an IPv6 header should be (RFC 8200 §3).
+        case ipv6Truncated(available: Int)
+        /// The version nibble of an IPv6 header is not 6.
+        case ipv6BadVersion(UInt8)
+        /// The payload length reaches past the bytes available after the 40-byte header.
+        case ipv6BadPayloadLength(payloadLength: Int, available: Int)
+        /// An extension header (RFC 8200 §4) whose length byte is missing (`length` -1) or whose length
+        /// reaches past the end of the payload. `type` is the protocol number that named it.
+        case ipv6ExtensionHeaderTruncated(type: UInt8, length: Int, available: Int)
+        /// The header chain ends in something other than TCP (6); `nextHeader` is that protocol number.
+        case ipv6NotTCP(nextHeader: UInt8)
+        /// A Fragment header with a non-zero offset or M set (RFC 8200 §4.5); not reassembled.
+        case ipv6Fragment(fragmentOffset: Int, moreFragments: Bool)
+        /// The first nibble is neither 4 nor 6 (nil: no byte at all), where either family may come.
+        case ipBadVersion(UInt8?)
         /// Fewer than 20 bytes where a TCP header should be.
         case tcpTruncated(available: Int)
         /// Data offset below 5 words, or reaching past the end of the segment.
@@ -27,7 +42,7 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case tcpOptionBadLength(kind: UInt8, length: Int)
         /// An option whose length byte is missing or reaches past the end of the header.
         case tcpOptionPastEnd(kind: UInt8, length: Int, remaining: Int)
-        /// The TCP checksum does not verify over the IPv4 pseudo-header.
+        /// The TCP checksum does not verify over the IPv4 or IPv6 pseudo-header.
         case tcpBadChecksum(carried: UInt16, expected: UInt16)
     }
 
@@ -62,6 +77,24 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
             return "IPv4 protocol at byte \(offset): \(proto), not TCP (6)"
         case .ipv4Fragment(let fragmentOffset, let more):
             return "IPv4 fragment at byte \(offset): offset \(fragmentOffset)\(more ? ", more fragments" : ""); fragments are not reassembled"
+        case .ipv6Truncated(let available):
+            return "IPv6 header at byte \(offset): truncated, \(available) bytes, minimum 40"
+        case .ipv6BadVersion(let v):
+            return "IPv6 version at byte \(offset): \(v), expected 6"
+        case .ipv6BadPayloadLength(let length, let available):
+            return "IPv6 payload length at byte \(offset): \(length), only \(available) bytes present"
+        case .ipv6ExtensionHeaderTruncated(let type, let length, let available):
+            if length < 0 {
+                return "IPv6 extension header at byte \(offset): \(IPv6ExtensionHeader.name(type)) (\(type)), length byte missing"
+            }
+            return "IPv6 extension header at byte \(offset): \(IPv6ExtensionHeader.name(type)) (\(type)), \(length) bytes, only \(available) bytes present"
+        case .ipv6NotTCP(let nextHeader):
+            return "IPv6 next header at byte \(offset): \(nextHeader), not TCP (6)"
+        case .ipv6Fragment(let fragmentOffset, let more):
+            return "IPv6 fragment header at byte \(offset): offset \(fragmentOffset)\(more ? ", more fragments" : ""); fragments are not reassembled"
+        case .ipBadVersion(let v):
+            guard let v else { return "IP header at byte \(offset): no bytes" }
+            return "IP version at byte \(offset): \(v), expected 4 or 6"
         case .tcpTruncated(let available):
             return "TCP header at byte \(offset): truncated, \(available) bytes, minimum 20"
         case .tcpBadDataOffset(let dataOffset, let available):

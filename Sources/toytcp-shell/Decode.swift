@@ -221,7 +221,8 @@ struct Decode: ParsableCommand {
         printer.flush()
         let s = printer.statistics
         if s.printed == 0 {
-            fail(s.notIPv4 > 0 ? "the hex is not an IPv4 packet (version nibble is not 4)" : "the packet is not TCP (IPv4 protocol is not 6)")
+            fail(s.notIPv4 > 0 ? "the hex is not an IPv4 or IPv6 packet (version nibble is not 4 or 6)"
+                              : "the packet is not TCP (IPv4 protocol, or the end of the IPv6 header chain, is not 6)")
         }
         reportSkipped(s)
     }
@@ -229,7 +230,7 @@ struct Decode: ParsableCommand {
     func reportSkipped(_ s: DecodeStatistics) {
         guard s.skipped > 0 else { return }
         var parts: [String] = []
-        if s.notIPv4 > 0 { parts.append("\(s.notIPv4) not IPv4") }
+        if s.notIPv4 > 0 { parts.append("\(s.notIPv4) neither IPv4 nor IPv6") }
         if s.notTCP > 0 { parts.append("\(s.notTCP) not TCP") }
         FileHandleOutput.standardError("toytcp-shell decode: skipped \(s.skipped) of \(s.packets) packets (\(parts.joined(separator: ", ")))")
     }

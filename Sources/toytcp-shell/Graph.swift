@@ -47,7 +47,7 @@ struct Graph: ParsableCommand {
     var ladderLimit = 300
 
     func validate() throws {
-        if let s = sender, FlowEndpoint(s) == nil { throw ValidationError("--sender takes one end like 10.0.0.1:40000.") }
+        if let s = sender, FlowEndpoint(s) == nil { throw ValidationError("--sender takes one end like 10.0.0.1:40000 or [fd00::1]:40000.") }
         if let f = from, let t = to, t <= f { throw ValidationError("--to must be later than --from.") }
         if (from ?? 0) < 0 || (to ?? 0) < 0 { throw ValidationError("--from and --to are seconds after the first packet, 0 or more.") }
         if width < 100 || width > 20000 { throw ValidationError("--width must be between 100 and 20000 pixels.") }

@@ -202,7 +202,7 @@ struct DecodeCommandTests {
         var udp = Self.handshake[0]
         udp[9] = 17
         let notTCP = try Self.run(["decode", "--hex", Self.hex(udp)])
-        #expect(notTCP == Output(status: 1, stdout: "", stderr: "toytcp-shell decode: error: the packet is not TCP (IPv4 protocol is not 6)\n"))
+        #expect(notTCP == Output(status: 1, stdout: "", stderr: "toytcp-shell decode: error: the packet is not TCP (IPv4 protocol, or the end of the IPv6 header chain, is not 6)\n"))
 
         let path = try writeHandshake()
         defer { unlink(path) }
@@ -216,7 +216,7 @@ struct DecodeCommandTests {
         #expect(truncated.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test("packets that are not IPv4 TCP are skipped and counted on stderr")
+    @Test("packets that are not IPv4 or IPv6 TCP are skipped and counted on stderr")
     func skippedCount() throws {
         let path = NSTemporaryDirectory() + "toytcp-cli-skip-\(getpid()).pcap"
         defer { unlink(path) }
@@ -225,11 +225,14 @@ struct DecodeCommandTests {
         let w = try PcapWriter(path: path)
         w.write(Self.handshake[0], seconds: 1_700_000_000, nanoseconds: 0)
         w.write(udp, seconds: 1_700_000_000, nanoseconds: 0)
-        w.write([0x60] + [UInt8](repeating: 0, count: 39), seconds: 1_700_000_000, nanoseconds: 0)
+        w.write([0x50] + [UInt8](repeating: 0, count: 39), seconds: 1_700_000_000, nanoseconds: 0)
+        // IPv6 whose chain (hop-by-hop, then UDP) does not end in TCP.
+        w.write([0x60, 0, 0, 0, 0, 8, 0, 64] + [UInt8](repeating: 0, count: 32) + [17, 0, 1, 4, 0, 0, 0, 0],
+                seconds: 1_700_000_000, nanoseconds: 0)
         try w.close()
         let r = try Self.run(["decode", path])
         #expect(r.status == 0)
         #expect(r.stdout == Self.expectedLines.split(separator: "\n")[0] + "\n")
-        #expect(r.stderr == "toytcp-shell decode: skipped 2 of 3 packets (1 not IPv4, 1 not TCP)\n")
+        #expect(r.stderr == "toytcp-shell decode: skipped 3 of 4 packets (1 neither IPv4 nor IPv6, 2 not TCP)\n")
     }
 }

@@ -126,20 +126,22 @@ struct PcapTests {
         }
     }
 
-    @Test("non-TCP and non-IPv4 packets are skipped and counted")
+    @Test("packets neither IPv4 nor IPv6, and IP not carrying TCP, are skipped and counted")
     func skipsAndCounts() throws {
         var udp = syn
         udp[9] = 17
-        let ipv6: [UInt8] = [0x60] + Array(repeating: 0, count: 39)
+        let version5: [UInt8] = [0x50] + Array(repeating: 0, count: 39)
+        // IPv6 with hop-by-hop then UDP: the chain does not end in TCP.
+        let ipv6UDP: [UInt8] = [0x60, 0, 0, 0, 0, 8, 0, 64] + Array(repeating: 0, count: 32) + [17, 0, 1, 4, 0, 0, 0, 0]
         var file = RawPcapFile(linkType: 101)
-        file.record(syn); file.record(udp); file.record(ipv6); file.record(data)
+        file.record(syn); file.record(udp); file.record(version5); file.record(ipv6UDP); file.record(data)
         let path = TestSupport.temporaryPath("skip.pcap")
         defer { unlink(path) }
         try file.write(path)
         var printer = PacketPrinter(format: .line, absolute: false) { _ in }
         try printer.printAll(from: try PcapReader(path: path))
         var expected = DecodeStatistics()
-        expected.packets = 4; expected.printed = 2; expected.notTCP = 1; expected.notIPv4 = 1
+        expected.packets = 5; expected.printed = 2; expected.notTCP = 2; expected.notIPv4 = 1
         #expect(printer.statistics == expected)
     }
 

@@ -84,3 +84,38 @@ struct RenderingTests {
         #expect(out.string == "IP 10.0.0.1.50467 > 10.0.1.1.40000: Flags [S], seq 1815885635, win 64240, options [mss 1460,sackOK,TS val 2581156742 ecr 0,nop,wscale 7], length 0")
     }
 }
+
+@Suite("IPv6 header diagram (RFC 8200 §3, issue 15)")
+struct IPv6DiagramTests {
+    /// fd00::1 > fd00:2::2 with hop-by-hop, a type 0 routing header to fd00:1::1, destination options and
+    /// an atomic fragment, carrying [P.] "hello\n" (checksum over the final destination's pseudo-header).
+    static let packet: [UInt8] = {
+        let b = IPv6Address(0xfd00, 1, 0, 0, 0, 0, 0, 1)
+        let header = IPv6Header(source: IPv6Address(0xfd00, 0, 0, 0, 0, 0, 0, 1), destination: IPv6Address(0xfd00, 2, 0, 0, 0, 0, 0, 2),
+                                trafficClass: 0xB9, flowLabel: 0x12345,
+                                extensionHeaders: [.options(type: 0, [5, 2, 0, 0]), .routing(routingType: 0, segmentsLeft: 1, addresses: [b]),
+                                                   .options(type: 60), .fragment(identification: 0x1234)])
+        let segment = TCPSegment(sourcePort: 40000, destinationPort: 80, sequenceNumber: 1001, acknowledgmentNumber: 5001,
+                                 flags: [.psh, .ack], window: 502, payload: Array("hello\n".utf8))
+        return IPv6Packet(header: header, segment: segment).bytes()
+    }()
+
+    @Test("the IPv6 box with its values, a row per extension header, the TCP box with the checksum verified")
+    func diagram() {
+        let text = HeaderDiagram.string(Self.packet)
+        for needle in ["   IPv6 fd00::1 > fd00:2::2: hop limit 64, traffic class 0xb9 (DSCP 46, ECN 1), flow label 0x12345, payload length 74\n",
+                       "   |Version| Traffic Class |              Flow Label               |\n",
+                       "   |   6   |     0xb9      |                0x12345                |\n",
+                       "   |              74               |       0       |      64       |\n",
+                       "   |                            fd00::1                            |\n",
+                       "   | routing (43), 24 bytes, type 0, segments left 1               |\n",
+                       "   | fragment (44), 8 bytes, offset 0, id 0x1234                   |\n",
+                       "(correct)", "   Checksum 0x", ": correct\n", "   Payload 6 bytes"] {
+            #expect(text.contains(needle), "missing \(needle.debugDescription) in\n\(text)")
+        }
+        var bad = Self.packet
+        bad[bad.count - 1] ^= 1
+        #expect(HeaderDiagram.string(bad).contains(": incorrect (should be 0x"))
+        #expect(HeaderDiagram.string(Array(Self.packet.prefix(39))).contains("malformed IPv6 header: IPv6 header at byte 0: truncated, 39 bytes, minimum 40"))
+    }
+}

@@ -104,17 +104,17 @@ struct TcpdumpLineTests {
     func flowTableRules() {
         var flows = FlowTable()
         // 10.0.0.1:50000 -> 10.0.1.1:40000 (reversed key: 50000 > 40000).
-        let first = flows.bases(source: 0x0A00_0001, destination: 0x0A00_0101, sourcePort: 50000, destinationPort: 40000,
+        let first = flows.bases(source: .v4(IPv4Address(rawValue: 0x0A00_0001)), destination: .v4(IPv4Address(rawValue: 0x0A00_0101)), sourcePort: 50000, destinationPort: 40000,
                                 sequence: 100, acknowledgment: 900, isSYN: false)
         #expect(first.sequence == 0 && first.acknowledgment == 0)
         #expect(first.sack == 899)
-        let same = flows.bases(source: 0x0A00_0001, destination: 0x0A00_0101, sourcePort: 50000, destinationPort: 40000,
+        let same = flows.bases(source: .v4(IPv4Address(rawValue: 0x0A00_0001)), destination: .v4(IPv4Address(rawValue: 0x0A00_0101)), sourcePort: 50000, destinationPort: 40000,
                                sequence: 150, acknowledgment: 950, isSYN: false)
         #expect(same.sequence == 100 && same.acknowledgment == 899)
-        let reply = flows.bases(source: 0x0A00_0101, destination: 0x0A00_0001, sourcePort: 40000, destinationPort: 50000,
+        let reply = flows.bases(source: .v4(IPv4Address(rawValue: 0x0A00_0101)), destination: .v4(IPv4Address(rawValue: 0x0A00_0001)), sourcePort: 40000, destinationPort: 50000,
                                 sequence: 950, acknowledgment: 150, isSYN: false)
         #expect(reply.sequence == 899 && reply.acknowledgment == 100)
-        let syn = flows.bases(source: 0x0A00_0101, destination: 0x0A00_0001, sourcePort: 40000, destinationPort: 50000,
+        let syn = flows.bases(source: .v4(IPv4Address(rawValue: 0x0A00_0101)), destination: .v4(IPv4Address(rawValue: 0x0A00_0001)), sourcePort: 40000, destinationPort: 50000,
                               sequence: 7, acknowledgment: 8, isSYN: true)
         #expect(syn.sequence == 0 && syn.acknowledgment == 0)
         #expect(flows.count == 1)
@@ -124,12 +124,12 @@ struct TcpdumpLineTests {
     func flowTableGrowth() {
         var flows = FlowTable()
         for i in 0..<5000 {
-            _ = flows.bases(source: UInt32(i), destination: 1, sourcePort: 1, destinationPort: 2,
+            _ = flows.bases(source: .v4(IPv4Address(rawValue: UInt32(i))), destination: .v4(IPv4Address(rawValue: 1)), sourcePort: 1, destinationPort: 2,
                             sequence: UInt32(i), acknowledgment: UInt32(i) + 1, isSYN: false)
         }
         #expect(flows.count == 5000)
         for i in 0..<5000 {
-            let b = flows.bases(source: UInt32(i), destination: 1, sourcePort: 1, destinationPort: 2,
+            let b = flows.bases(source: .v4(IPv4Address(rawValue: UInt32(i))), destination: .v4(IPv4Address(rawValue: 1)), sourcePort: 1, destinationPort: 2,
                                 sequence: 0, acknowledgment: 0, isSYN: false)
             #expect(b.sequence == UInt32(i))
         }

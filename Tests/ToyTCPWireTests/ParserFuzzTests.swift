@@ -155,6 +155,13 @@ struct FuzzTally {
         case .tcpOptionBadLength: (bit, name) = (9, "tcpOptionBadLength")
         case .tcpOptionPastEnd: (bit, name) = (10, "tcpOptionPastEnd")
         case .tcpBadChecksum: (bit, name) = (11, "tcpBadChecksum")
+        case .ipv6Truncated: (bit, name) = (12, "ipv6Truncated")
+        case .ipv6BadVersion: (bit, name) = (13, "ipv6BadVersion")
+        case .ipv6BadPayloadLength: (bit, name) = (14, "ipv6BadPayloadLength")
+        case .ipv6ExtensionHeaderTruncated: (bit, name) = (15, "ipv6ExtensionHeaderTruncated")
+        case .ipv6NotTCP: (bit, name) = (16, "ipv6NotTCP")
+        case .ipv6Fragment: (bit, name) = (17, "ipv6Fragment")
+        case .ipBadVersion: (bit, name) = (18, "ipBadVersion")
         }
         if seenKinds & (1 << bit) == 0 {
             seenKinds |= 1 << bit
