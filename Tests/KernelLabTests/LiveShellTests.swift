@@ -7,22 +7,28 @@ final class ShellTerminal {
     init(_ command: String) throws {
         session = "toytcp-live-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let history = LabEnvironment.temporaryDirectory.appendingPathComponent("history-\(session)").path
-        let r = try Subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "220", "-y", "60",
-                                    "TOYTCP_HISTORY=\(history) \(command)"], timeout: .seconds(10))
+        let arguments = ["tmux", "-L", tmuxSocket, "new-session", "-d", "-s", session, "-x", "220", "-y", "60",
+                         "TOYTCP_HISTORY=\(history) \(command)"]
+        var r = try Subprocess.run(arguments, timeout: .seconds(10))
+        if r.status != 0 {
+            // The previous test's session ending may have been taking the server down: once more.
+            usleep(200_000)
+            r = try Subprocess.run(arguments, timeout: .seconds(10))
+        }
         guard r.status == 0 else { throw TerminalFailed(message: "tmux new-session: \(r.stderr)") }
     }
 
     func type(_ text: String) throws {
-        _ = try Subprocess.run(["tmux", "send-keys", "-t", session, "-l", text], timeout: .seconds(10))
+        _ = try Subprocess.run(["tmux", "-L", tmuxSocket, "send-keys", "-t", session, "-l", text], timeout: .seconds(10))
     }
 
     func enter(_ line: String) throws {
         try type(line)
-        _ = try Subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], timeout: .seconds(10))
+        _ = try Subprocess.run(["tmux", "-L", tmuxSocket, "send-keys", "-t", session, "Enter"], timeout: .seconds(10))
     }
 
     func screen() -> String {
-        (try? Subprocess.run(["tmux", "capture-pane", "-p", "-J", "-t", session, "-S", "-200"], timeout: .seconds(10)).stdout) ?? ""
+        (try? Subprocess.run(["tmux", "-L", tmuxSocket, "capture-pane", "-p", "-J", "-t", session, "-S", "-200"], timeout: .seconds(10)).stdout) ?? ""
     }
 
     /// Waits (bounded) until the screen satisfies `condition`; returns whether it did.
@@ -36,7 +42,7 @@ final class ShellTerminal {
     }
 
     func close() {
-        _ = try? Subprocess.run(["tmux", "kill-session", "-t", session], timeout: .seconds(10))
+        _ = try? Subprocess.run(["tmux", "-L", tmuxSocket, "kill-session", "-t", session], timeout: .seconds(10))
     }
 
     struct TerminalFailed: Error { var message: String }
@@ -109,8 +115,11 @@ extension KernelLab {
                 } else {
                     lab.fail("no data segment followed by our ACK in the capture:\n\(lines.map(\.text).joined(separator: "\n"))")
                 }
-                let lastLine = screen.split(separator: "\n").last.map(String.init) ?? ""
-                lab.expect(lastLine.hasPrefix("toytcp \(lab.host1)"), "the prompt is not on the last line: '\(lastLine)'")
+                // Asynchronous trace output is followed by readline's redisplay of the prompt: give the
+                // loop a moment after the last trace line (the FIN's), then the prompt must be last.
+                func lastLine(_ text: String) -> String { text.split(separator: "\n").last.map(String.init) ?? "" }
+                let promptLast = terminal.waitFor(timeout: .seconds(2)) { lastLine($0).hasPrefix("toytcp \(lab.host1)") }
+                lab.expect(promptLast, "the prompt is not on the last line: '\(lastLine(terminal.screen()))'")
             }
         }
 
@@ -352,3 +361,7 @@ extension KernelLab.LiveShell {
         }
     }
 }
+
+/// This test process's own tmux server (`tmux -L`): the default server is shared with whoever else uses
+/// tmux on the machine, and a session of theirs ending can take it down under our feet.
+let tmuxSocket = "toytcp-lab-tests-\(getpid())"

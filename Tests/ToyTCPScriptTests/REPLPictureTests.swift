@@ -20,7 +20,7 @@ extension REPLTests {
         // 200 columns: the lane reaches past what a 100-column ladder would.
         let header = try #require(screen.split(separator: "\n").first { $0.contains("time (s)") })
         #expect(header.count > 150, "\(header)")
-        let coloured = try TestSupport.run("/usr/bin/tmux", ["capture-pane", "-e", "-p", "-t", t.session], timeout: 10).stdout
+        let coloured = try TestSupport.run("/usr/bin/tmux", ["-L", tmuxSocket, "capture-pane", "-e", "-p", "-t", t.session], timeout: 10).stdout
         #expect(coloured.contains("\u{1B}[32m-- S seq 0"), "SYN arrow in green on the terminal")
     }
 }

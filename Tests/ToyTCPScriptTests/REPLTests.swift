@@ -11,20 +11,26 @@ struct REPLTests {
         init(historyFile: String) throws {
             session = "toytcp-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             let command = "TOYTCP_HISTORY=\(historyFile) \(TestSupport.executable.path) --sim"
-            let r = try TestSupport.run("/usr/bin/tmux", ["new-session", "-d", "-s", session, "-x", "200", "-y", "50", command], timeout: 10)
+            let arguments = ["-L", tmuxSocket, "new-session", "-d", "-s", session, "-x", "200", "-y", "50", command]
+            var r = try TestSupport.run("/usr/bin/tmux", arguments, timeout: 10)
+            if r.status != 0 {
+                // The previous test's session ending may have been taking the server down: once more.
+                usleep(200_000)
+                r = try TestSupport.run("/usr/bin/tmux", arguments, timeout: 10)
+            }
             guard r.status == 0 else { throw TerminalError(message: "tmux new-session failed: \(r.stderr)") }
         }
 
         func keys(_ keys: String...) throws {
-            _ = try TestSupport.run("/usr/bin/tmux", ["send-keys", "-t", session] + keys, timeout: 10)
+            _ = try TestSupport.run("/usr/bin/tmux", ["-L", tmuxSocket, "send-keys", "-t", session] + keys, timeout: 10)
         }
 
         func type(_ text: String) throws {
-            _ = try TestSupport.run("/usr/bin/tmux", ["send-keys", "-t", session, "-l", text], timeout: 10)
+            _ = try TestSupport.run("/usr/bin/tmux", ["-L", tmuxSocket, "send-keys", "-t", session, "-l", text], timeout: 10)
         }
 
         func screen() throws -> String {
-            try TestSupport.run("/usr/bin/tmux", ["capture-pane", "-p", "-t", session], timeout: 10).stdout
+            try TestSupport.run("/usr/bin/tmux", ["-L", tmuxSocket, "capture-pane", "-p", "-t", session], timeout: 10).stdout
         }
 
         /// Waits (at most 10 s) until the screen satisfies `condition`; returns the screen.
@@ -46,7 +52,7 @@ struct REPLTests {
         }
 
         func close() {
-            _ = try? TestSupport.run("/usr/bin/tmux", ["kill-session", "-t", session], timeout: 10)
+            _ = try? TestSupport.run("/usr/bin/tmux", ["-L", tmuxSocket, "kill-session", "-t", session], timeout: 10)
         }
     }
 
@@ -130,3 +136,7 @@ struct REPLTests {
         #expect(!screen.contains("\n111\n"))
     }
 }
+
+/// This test process's own tmux server (`tmux -L`): the default server is shared with whoever else uses
+/// tmux on the machine, and a session of theirs ending can take it down under our feet.
+let tmuxSocket = "toytcp-script-tests-\(getpid())"
