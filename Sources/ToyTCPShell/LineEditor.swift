@@ -8,6 +8,9 @@ import CReadline
 ///
 /// History lives in `~/.toytcp_history` (or `$TOYTCP_HISTORY`); every accepted line is appended at
 /// once, so a session that is killed keeps its history too. The file is trimmed to `historyLimit` lines.
+/// Every entry point that touches readline's state is `@inline(never)`: the C shim keeps that state in
+/// `static` variables, and a copy inlined into another module (cross-module optimization in release
+/// builds) would get that module's own copies: the prompt hidden in one and never shown in the other.
 public final class LineEditor {
     public let historyPath: String
     public static let historyLimit: Int32 = 2000
@@ -15,6 +18,7 @@ public final class LineEditor {
     /// The completion in use: set by the shell, read by readline's C callback.
     nonisolated(unsafe) static var completion: Completion?
 
+    @inline(never)
     public init(completion: Completion, historyPath: String? = nil) {
         self.historyPath = historyPath ?? LineEditor.defaultHistoryPath()
         LineEditor.completion = completion
@@ -46,6 +50,7 @@ public final class LineEditor {
     /// Uses readline's callback interface and polls standard input beside `wake` (the network's
     /// observation descriptor): when `wake` is readable, `onWake` runs (it prints through
     /// `printAbovePrompt`), and the prompt is redrawn with `prompt()` and the line being typed intact.
+    @inline(never)
     public func readLine(prompt: () -> String, wake: Int32? = nil, onWake: () -> Void = {}) -> String? {
         toytcp_set_in_readline(1)
         isPrompting = true
@@ -87,12 +92,14 @@ public final class LineEditor {
 
     /// Prints `text` (one line) above the prompt while a line is being read: the prompt and the typed
     /// line are cleared first and drawn again after the next wake-up's output (`readLine` does it).
+    @inline(never)
     public func printAbovePrompt(_ text: String, _ print: (String) -> Void) {
         if isPrompting { toytcp_rl_hide() }
         print(text)
     }
 
     /// Trims the history file; call at exit.
+    @inline(never)
     public func close() {
         _ = history_truncate_file(historyPath, Self.historyLimit)
     }
