@@ -64,17 +64,20 @@ let package = Package(
         .executableTarget(name: "fileclient", dependencies: ["ToyTCPLink"], path: "examples/fileclient"),
 
         // Tests.
+        // What every test target shares: one subprocess runner, the machine's facts, the namespace pair.
+        .target(name: "ToyTCPTestSupport", path: "Tests/ToyTCPTestSupport"),
         .testTarget(name: "ToyTCPWireTests", dependencies: ["ToyTCPWire"]),
-        .testTarget(name: "ToyTCPDecodeTests", dependencies: ["ToyTCPWire", "ToyTCPDecode"]),
+        .testTarget(name: "ToyTCPDecodeTests", dependencies: ["ToyTCPTestSupport", "ToyTCPWire", "ToyTCPDecode"]),
         .testTarget(name: "ToyTCPEngineTests", dependencies: ["ToyTCPWire", "ToyTCPEngine"]),
         .testTarget(name: "ToyTCPSimTests", dependencies: [
-            "ToyTCPWire", "ToyTCPEngine", "ToyTCPSim", "ToyTCPDecode",
+            "ToyTCPTestSupport", "ToyTCPWire", "ToyTCPEngine", "ToyTCPSim", "ToyTCPDecode",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "ToyTCPScriptTests", dependencies: ["ToyTCPScript", "ToyTCPSim", "ToyTCPEngine"]),
-        .testTarget(name: "ToyTCPPacketdrillTests", dependencies: ["ToyTCPPacketdrill", "ToyTCPWire"]),
-        .testTarget(name: "ToyTCPCLITests", dependencies: ["ToyTCPWire", "ToyTCPDecode"]),
+        .testTarget(name: "ToyTCPScriptTests", dependencies: ["ToyTCPTestSupport", "ToyTCPScript", "ToyTCPSim", "ToyTCPEngine"]),
+        .testTarget(name: "ToyTCPPacketdrillTests", dependencies: ["ToyTCPTestSupport", "ToyTCPPacketdrill", "ToyTCPWire"]),
+        .testTarget(name: "ToyTCPCLITests", dependencies: ["ToyTCPTestSupport", "ToyTCPWire", "ToyTCPDecode"]),
         .testTarget(name: "KernelLabTests", dependencies: [
+            "ToyTCPTestSupport",
             "ToyTCPWire", "ToyTCPDecode", "ToyTCPEngine", "ToyTCPLink",
         ]),
     ]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ToyTCPLink
+import ToyTCPTestSupport
 
 extension KernelLab {
     @Suite("Examples: bad input is one line that says what to do, exit status 2")

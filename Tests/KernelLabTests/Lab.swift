@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ToyTCPLink
+import ToyTCPTestSupport
 
 /// A private copy of the lab for one test: namespaces `<prefix>-host1`, `-router`, `-host2` built with
 /// scripts/lab-up.sh, a tcpdump capture on host1's veth for the whole test, and teardown in `defer`.
@@ -92,10 +93,12 @@ final class Lab: @unchecked Sendable {
         return child
     }
 
-    /// Runs a command inside `ns` to completion.
+    /// Runs a command inside `ns` to completion; throws if it does not finish within `timeout`.
     func run(in ns: String, _ arguments: [String], stdin: String? = nil, timeout: Duration = .seconds(60)) throws
-        -> (status: Int32, stdout: String, stderr: String) {
-        try Subprocess.run(["ip", "netns", "exec", ns] + arguments, stdin: stdin, timeout: timeout)
+        -> Subprocess.Output {
+        let output = try Subprocess.run(["ip", "netns", "exec", ns] + arguments, stdin: stdin, timeout: timeout)
+        if output.timedOut { throw SubprocessError.timedOut(arguments.joined(separator: " "), timeout) }
+        return output
     }
 
     /// A toytcp stack running in this process, inside `ns`; stopped at teardown.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// A terminal for the shell, through tmux: what a person sees, typed as a person types.
 final class ShellTerminal {
@@ -274,7 +275,7 @@ extension KernelLab.LiveShell {
 
 extension KernelLab.LiveShell {
     /// Runs `script` with `toytcp-shell run` in host1 of `lab`; returns its output (the trace included).
-    static func runScript(_ lab: Lab, _ name: String, _ script: String) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func runScript(_ lab: Lab, _ name: String, _ script: String) throws -> Subprocess.Output {
         let path = lab.temporaryPath("\(name).ttcp")
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         return try Subprocess.run([shell(), "run", "--netns", lab.host1, path], timeout: .seconds(40))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ToyTCPDecode
+import ToyTCPTestSupport
 import ToyTCPWire
 
 /// `toytcp-shell decode` run as a program: stdout, stderr and exit status, as a user sees them.
@@ -8,17 +9,12 @@ import ToyTCPWire
 struct DecodeCommandTests {
     /// The built executable: next to the test bundle in .build/<config>/.
     static func binary() throws -> String {
-        let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
-        let path = dir.appendingPathComponent("toytcp-shell").path
+        let path = TestEnvironment.executable("toytcp-shell")
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw Missing(description: "toytcp-shell is not built next to the tests (\(path)); run `swift build` first")
+            throw SubprocessError.failed("toytcp-shell is not built next to the tests (\(path)); run `swift build` first")
         }
         return path
     }
-
-    struct Missing: Error, CustomStringConvertible { var description: String }
 
     struct Output: Equatable {
         var status: Int32
@@ -26,28 +22,11 @@ struct DecodeCommandTests {
         var stderr: String
     }
 
-    static func run(_ args: [String], stdin: Data? = nil) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try binary())
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["TZ"] = "UTC"
-        env["COLUMNS"] = "100"
-        p.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let d = stdin { input.fileHandleForWriting.write(d) }
-        try? input.fileHandleForWriting.close()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var o = Data(), e = Data()
-        group.enter(); DispatchQueue.global().async { o = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        p.waitUntilExit()
-        _ = group.wait(timeout: .now() + 30)
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    /// `toytcp-shell ARGS` in UTC with an 100-column terminal width, `stdin` as its input.
+    static func run(_ args: [String], stdin: Data = Data()) throws -> Output {
+        let r = try Subprocess.run([try binary()] + args, input: stdin, environment: ["TZ": "UTC", "COLUMNS": "100"],
+                                   timeout: .seconds(120))
+        return Output(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     static let a = IPv4Address(10, 0, 0, 1), b = IPv4Address(10, 0, 1, 1)
@@ -110,16 +89,7 @@ struct DecodeCommandTests {
         }
         let path = try writeHandshake()
         defer { unlink(path) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/tcpdump")
-        p.arguments = ["-nn", "-r", path]
-        p.environment = ["TZ": "UTC"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try Subprocess.run(["/usr/bin/tcpdump", "-nn", "-r", path], environment: ["TZ": "UTC"]).stdout
         #expect(text == Self.expectedLines)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// The time-sequence graph of a 1,000,000-packet capture draws in bounded memory: the drawing is thinned
 /// per pixel column (SequenceGraph), the packets are streamed, so peak RSS does not grow with the count.
@@ -38,25 +39,10 @@ struct GraphMemoryTests {
 }
 
 extension DecodeCommandTests {
-    /// Runs any program (bounded: killed after `timeout` seconds) and captures its output.
-    static func runTool(_ path: String, _ args: [String], timeout: Double = 300) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let dir = NSTemporaryDirectory() + "toytcp-tool-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
-        try p.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); usleep(100_000) }
-        let o = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
-        let e = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
-        return Output(status: p.isRunning ? -1 : p.terminationStatus, stdout: o, stderr: e)
+    /// Runs any program (bounded: killed after `timeout`) and captures its output.
+    static func runTool(_ path: String, _ args: [String], timeout: Duration = .seconds(300)) throws -> Output {
+        let r = try Subprocess.run([path] + args, timeout: timeout)
+        return Output(status: r.timedOut ? -1 : r.status, stdout: r.stdout, stderr: r.stderr)
     }
 }
 

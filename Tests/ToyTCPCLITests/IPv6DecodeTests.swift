@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// IPv6 in the decoder against tcpdump (issue 15), line by line with the same flags:
 /// - real kernel IPv6 TCP between two namespaces the test creates (`captureScript`: the IPv4 kernel
@@ -12,13 +13,13 @@ import Testing
 @Suite("IPv6 decode against tcpdump (issue 15)", .serialized)
 struct IPv6DecodeTests {
     static let capture: Result<String, any Error> = Result {
-        let script = KernelTraffic.temporaryPath("kernel-traffic6.sh")
+        let script = TestEnvironment.temporaryPath("kernel-traffic6.sh")
         try captureScript.write(toFile: script, atomically: true, encoding: .utf8)
         defer { unlink(script) }
-        let pcap = KernelTraffic.temporaryPath("kernel-traffic6.pcap")
-        let r = try ChildProcess.run(["/bin/bash", script, pcap, KernelTraffic.uniqueID()], timeout: 120)
+        let pcap = TestEnvironment.temporaryPath("kernel-traffic6.pcap")
+        let r = try Subprocess.run(["/bin/bash", script, pcap, TestEnvironment.uniqueID()], timeout: .seconds(120))
         guard r.status == 0, !r.timedOut else {
-            throw ChildProcess.Failure(description: "kernel-traffic6.sh failed (status \(r.status)): \(r.stderr)")
+            throw SubprocessError.failed("kernel-traffic6.sh failed (status \(r.status)): \(r.stderr)")
         }
         return pcap
     }
@@ -46,11 +47,11 @@ struct IPv6DecodeTests {
     @Test("crafted IPv6 with extension headers and cut packets, on every link type carrying IPv6",
           arguments: CraftedIPv6.linkTypes)
     func craftedExtensionHeaders(_ linkType: UInt32) throws {
-        guard KernelTraffic.which("tcpdump") != nil else {
-            if KernelTraffic.isCI { Issue.record("tcpdump is not installed") }
+        guard TestEnvironment.which("tcpdump") != nil else {
+            if TestEnvironment.isCI { Issue.record("tcpdump is not installed") }
             return
         }
-        let pcap = KernelTraffic.temporaryPath("crafted6-\(linkType).pcap")
+        let pcap = TestEnvironment.temporaryPath("crafted6-\(linkType).pcap")
         defer { unlink(pcap) }
         try CraftedIPv6.pcap(linkType: linkType).write(to: URL(fileURLWithPath: pcap))
         for flags in [[], ["-v"], ["-vv"], ["-e"], ["-q", "-e"], ["-x"], ["-XX"], ["-S"]] {
@@ -62,9 +63,9 @@ struct IPv6DecodeTests {
     func pictures() throws {
         guard KernelTraffic.available() else { return }
         let pcap = try Self.capture.get()
-        let svg = KernelTraffic.temporaryPath("g6.svg")
+        let svg = TestEnvironment.temporaryPath("g6.svg")
         defer { unlink(svg) }
-        let listing = try ChildProcess.run([try DecodeCommandTests.binary(), "graph", pcap, "--out", svg], timeout: 60)
+        let listing = try Subprocess.run([try DecodeCommandTests.binary(), "graph", pcap, "--out", svg], timeout: .seconds(60))
         #expect(listing.status == 0, "\(listing.stderr)")
         #expect(listing.stderr.contains("-[fd00::2]:40000  "), "\(listing.stderr)")
         let svgText = (try? String(contentsOfFile: svg, encoding: .utf8)) ?? ""
@@ -74,11 +75,11 @@ struct IPv6DecodeTests {
             Issue.record("no zero-window conversation listed: \(listing.stderr)")
             return
         }
-        let chosen = try ChildProcess.run([try DecodeCommandTests.binary(), "graph", pcap, "--flow", String(flow),
+        let chosen = try Subprocess.run([try DecodeCommandTests.binary(), "graph", pcap, "--flow", String(flow),
                                            "--sender", "[fd00::1]:" + String(flow.split(separator: "-")[0].split(separator: ":").last ?? ""),
-                                           "--out", svg], timeout: 60)
+                                           "--out", svg], timeout: .seconds(60))
         #expect(chosen.status == 0, "\(chosen.stderr)")
-        let ladder = try ChildProcess.run([try DecodeCommandTests.binary(), "ladder", pcap, "--flow", String(flow)], timeout: 60)
+        let ladder = try Subprocess.run([try DecodeCommandTests.binary(), "ladder", pcap, "--flow", String(flow)], timeout: .seconds(60))
         #expect(ladder.status == 0, "\(ladder.stderr)")
         #expect(ladder.stdout.contains("[fd00::1]:") || ladder.stdout.contains("fd00::1"), "\(ladder.stdout.prefix(400))")
     }
@@ -86,11 +87,11 @@ struct IPv6DecodeTests {
     @Test("a sub-second field of 2^31 or more prints as tcpdump prints it, in every -t form, micro and nano files",
           arguments: [false, true])
     func largeFraction(_ nanosecondFile: Bool) throws {
-        guard KernelTraffic.which("tcpdump") != nil else {
-            if KernelTraffic.isCI { Issue.record("tcpdump is not installed") }
+        guard TestEnvironment.which("tcpdump") != nil else {
+            if TestEnvironment.isCI { Issue.record("tcpdump is not installed") }
             return
         }
-        let pcap = KernelTraffic.temporaryPath("fraction-\(nanosecondFile).pcap")
+        let pcap = TestEnvironment.temporaryPath("fraction-\(nanosecondFile).pcap")
         defer { unlink(pcap) }
         let fractions: [UInt32] = [999_999, 1_000_000, 0x7FFF_FFFF, 0x8000_0000, 0x8000_0001, 0xFFFF_FFFF, 5, 0x9000_0000, 7]
         let records = fractions.enumerated().map { (i, f) in (seconds: UInt32(1_700_000_000 + i), fraction: f, frame: CraftedIPv6.packets()[0]) }
@@ -104,13 +105,9 @@ struct IPv6DecodeTests {
     /// fd00::1 and fd00::2 (no duplicate address detection), ip6tables for the loss, AF_INET6 sockets.
     /// usage: bash script OUT.pcap ID
     static let captureScript: String = {
-        var script = KernelTraffic.captureScript
+        var script = KernelTraffic.captureScript(tag: "dec6", addresses: ("fd00::1/64", "fd00::2/64"))
         for (old, new) in [
             ("# Real kernel TCP between two fresh namespaces", "# Real kernel TCP over IPv6 between two fresh namespaces"),
-            (#"nsa="toytcp-dect-a-$id" nsb="toytcp-dect-b-$id" va="tdta$id" vb="tdtb$id""#,
-             #"nsa="toytcp-dec6-a-$id" nsb="toytcp-dec6-b-$id" va="td6a$id" vb="td6b$id""#),
-            (#"addr add 10.0.0.1/24 dev "$va""#, #"addr add fd00::1/64 dev "$va" nodad"#),
-            (#"addr add 10.0.0.2/24 dev "$vb""#, #"addr add fd00::2/64 dev "$vb" nodad"#),
             (#"ip netns exec "$nsb" iptables -A INPUT"#, #"ip netns exec "$nsb" ip6tables -A INPUT"#),
             (#"-w "$out" tcp 2>"#, #"-w "$out" ip6 and tcp 2>"#),
             ("s = socket.socket(); s.setsockopt", "s = socket.socket(socket.AF_INET6); s.setsockopt"),

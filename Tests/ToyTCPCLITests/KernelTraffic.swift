@@ -1,59 +1,43 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// Real kernel TCP made by the tests in network namespaces they create (unique names, removed on exit):
 /// the capture the tcpdump-flag tests decode, and the live-capture run. Needs root, ip, tcpdump,
 /// ethtool, iptables, python3, nc; under CI=true a missing piece is a failure, never a skip.
 enum KernelTraffic {
-    static var isRoot: Bool { getuid() == 0 }
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-
     /// Whether the kernel tests can run here; records an issue under CI=true when they cannot.
     static func available() -> Bool {
-        guard isRoot else {
-            if isCI { Issue.record("CI=true but not root: the namespace tests cannot run") }
+        guard TestEnvironment.isRoot else {
+            if TestEnvironment.isCI { Issue.record("CI=true but not root: the namespace tests cannot run") }
             else { print("skipped: needs root to create network namespaces (CI=true requires it)") }
             return false
         }
-        for tool in ["ip", "tcpdump", "ethtool", "iptables", "python3", "nc"] where which(tool) == nil {
+        for tool in ["ip", "tcpdump", "ethtool", "iptables", "python3", "nc"] where TestEnvironment.which(tool) == nil {
             Issue.record("\(tool) is not installed (scripts/setup.sh installs it)")
             return false
         }
         return true
     }
 
-    static func which(_ tool: String) -> String? {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/sbin:/usr/bin:/sbin:/bin"
-        for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
-            return "\(dir)/\(tool)"
-        }
-        return nil
-    }
-
-    static func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.path + "/toytcp-cli-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"
-    }
-
-    /// A short id that keeps namespace and veth names unique per run (veth names are at most 15 bytes).
-    static func uniqueID() -> String {
-        String(format: "%05d", (Int(getpid()) &* 31 &+ Int.random(in: 0..<1000)) % 100_000)
-    }
-
     /// The capture of `captureScript`, made once per test run and shared by the tests that decode it.
     static let capture: Result<String, any Error> = Result {
-        let script = temporaryPath("kernel-traffic.sh")
+        let script = TestEnvironment.temporaryPath("kernel-traffic.sh")
         try captureScript.write(toFile: script, atomically: true, encoding: .utf8)
         defer { unlink(script) }
-        let pcap = temporaryPath("kernel-traffic.pcap")
-        let r = try ChildProcess.run(["/bin/bash", script, pcap, uniqueID()], timeout: 120)
+        let pcap = TestEnvironment.temporaryPath("kernel-traffic.pcap")
+        let r = try Subprocess.run(["/bin/bash", script, pcap, TestEnvironment.uniqueID()], timeout: .seconds(120))
         guard r.status == 0, !r.timedOut else {
-            throw ChildProcess.Failure(description: "kernel-traffic.sh failed (status \(r.status)): \(r.stderr)")
+            throw SubprocessError.failed("kernel-traffic.sh failed (status \(r.status)): \(r.stderr)")
         }
         return pcap
     }
 
     /// usage: bash script OUT.pcap ID
-    static let captureScript = #"""
+    static let captureScript = captureScript(tag: "dect", addresses: ("10.0.0.1/24", "10.0.0.2/24"))
+
+    /// The capture script between namespaces `toytcp-TAG-a/b-ID` with these addresses.
+    static func captureScript(tag: String, addresses: (a: String, b: String)) -> String { #"""
 # Real kernel TCP between two fresh namespaces, captured by tcpdump (Ethernet, veth): a handshake with
 # Linux's options and ECN negotiated (tcp_ecn=1 on the client), a 300 kB transfer with every 25th data
 # segment dropped at the receiver (retransmissions and SACK blocks), urgent data (URG), a receiver that
@@ -61,27 +45,9 @@ enum KernelTraffic {
 # a closed port. usage: kernel-traffic.sh OUT.pcap ID   (needs root; everything is removed on exit)
 set -euo pipefail
 out=$1 id=$2
-nsa="toytcp-dect-a-$id" nsb="toytcp-dect-b-$id" va="tdta$id" vb="tdtb$id"
+\#(NamespacePair.preamble(tag: tag, addresses: addresses))
 capture_pid=""
-cleanup() {
-  [ -n "$capture_pid" ] && kill -KILL "$capture_pid" 2>/dev/null || true
-  ip netns del "$nsa" 2>/dev/null || true
-  ip netns del "$nsb" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add "$nsa"
-ip netns add "$nsb"
-ip link add "$va" type veth peer name "$vb"
-ip link set "$va" netns "$nsa"
-ip link set "$vb" netns "$nsb"
-ip -n "$nsa" addr add 10.0.0.1/24 dev "$va"
-ip -n "$nsb" addr add 10.0.0.2/24 dev "$vb"
-for pair in "$nsa:$va" "$nsb:$vb"; do
-  ns=${pair%%:*} dev=${pair#*:}
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$dev" up
-  ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
-done
+cleanup_more() { [ -n "$capture_pid" ] && kill -KILL "$capture_pid" 2>/dev/null || true; }
 ip netns exec "$nsa" sysctl -qw net.ipv4.tcp_ecn=1
 # Loss: the receiver drops every 25th data segment of the bulk transfer (port 40000).
 ip netns exec "$nsb" iptables -A INPUT -p tcp --dport 40000 -m length --length 1000:65535 \
@@ -139,7 +105,7 @@ kill -KILL "$capture_pid" 2>/dev/null || true
 wait "$capture_pid" 2>/dev/null || true
 capture_pid=""
 rm -f "$out.log"
-"""#
+"""# }
 
     /// usage: bash script TOYTCP-SHELL WORKDIR ID
     /// Four live captures of ours on one veth inside a namespace, all entering it with --netns: one
@@ -152,29 +118,13 @@ rm -f "$out.log"
 #!/usr/bin/env bash
 set -euo pipefail
 bin=$1 work=$2 id=$3
-nsa="toytcp-decl-a-$id" nsb="toytcp-decl-b-$id" va="tdla$id" vb="tdlb$id"
+\#(NamespacePair.preamble(tag: "decl"))
 pids=()
 session="toytcp-decl-$id"
-cleanup() {
+cleanup_more() {
   tmux -L "$session" kill-server 2>/dev/null || true
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  ip netns del "$nsa" 2>/dev/null || true
-  ip netns del "$nsb" 2>/dev/null || true
 }
-trap cleanup EXIT
-ip netns add "$nsa"
-ip netns add "$nsb"
-ip link add "$va" type veth peer name "$vb"
-ip link set "$va" netns "$nsa"
-ip link set "$vb" netns "$nsb"
-ip -n "$nsa" addr add 10.0.0.1/24 dev "$va"
-ip -n "$nsb" addr add 10.0.0.2/24 dev "$vb"
-for pair in "$nsa:$va" "$nsb:$vb"; do
-  ns=${pair%%:*} dev=${pair#*:}
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$dev" up
-  ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
-done
 export TZ=UTC
 ip netns exec "$nsb" tcpdump -i "$vb" -n -U --immediate-mode -s 2000 -B 16384 -w "$work/ref.pcap" tcp 2>"$work/ref.err" >/dev/null &
 pids+=($!)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// `toytcp-shell decode -i` on a veth inside a namespace it enters with --netns, with real kernel traffic
 /// (see `KernelTraffic.liveScript`).
@@ -8,14 +9,14 @@ struct LiveCaptureTests {
     @Test("live: printed lines equal tcpdump's reading of the same traffic; -c 10 stops after ten; the diagram prints live; Ctrl-C (SIGINT, and typed in tmux) prints the counts")
     func liveCapture() throws {
         guard KernelTraffic.available() else { return }
-        guard KernelTraffic.which("tmux") != nil else { Issue.record("tmux is not installed (scripts/setup.sh)"); return }
-        let work = KernelTraffic.temporaryPath("live")
+        guard TestEnvironment.which("tmux") != nil else { Issue.record("tmux is not installed (scripts/setup.sh)"); return }
+        let work = TestEnvironment.temporaryPath("live")
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         let script = work + "/live.sh"
         try KernelTraffic.liveScript.write(toFile: script, atomically: true, encoding: .utf8)
-        let run = try ChildProcess.run(["/bin/bash", script, try DecodeCommandTests.binary(), work, KernelTraffic.uniqueID()],
-                                       timeout: 90)
+        let run = try Subprocess.run(["/bin/bash", script, try DecodeCommandTests.binary(), work, TestEnvironment.uniqueID()],
+                                       timeout: .seconds(90))
         try #require(run.status == 0 && !run.timedOut, "live.sh failed: \(run.stderr)")
         func read(_ name: String) -> String { (try? String(contentsOfFile: "\(work)/\(name)", encoding: .utf8)) ?? "" }
 
@@ -28,11 +29,11 @@ struct LiveCaptureTests {
         #expect(read("ours.err").contains(" packets received by filter\n"))
         #expect(read("ours.err").contains("\n0 packets dropped by kernel"), "the kernel dropped packets: \(read("ours.err"))")
         // What we printed live is what tcpdump prints reading what we wrote (-w) ...
-        let fromOurFile = try ChildProcess.run(["tcpdump", "-nn", "-r", "\(work)/ours.pcap"], environment: ["TZ": "UTC"], timeout: 30)
+        let fromOurFile = try Subprocess.run(["tcpdump", "-nn", "-r", "\(work)/ours.pcap"], environment: ["TZ": "UTC"], timeout: .seconds(30))
         if let diff = TcpdumpFlagsTests.firstDifference(fromOurFile.stdout, lines) { Issue.record("live vs tcpdump -r: \(diff)") }
         // ... and the same packets tcpdump captured itself (times aside: two captures stamp separately).
-        let reference = try ChildProcess.run(["tcpdump", "-nn", "-t", "-r", "\(work)/ref.pcap"], timeout: 30)
-        let ours = try ChildProcess.run(["tcpdump", "-nn", "-t", "-r", "\(work)/ours.pcap"], timeout: 30)
+        let reference = try Subprocess.run(["tcpdump", "-nn", "-t", "-r", "\(work)/ref.pcap"], timeout: .seconds(30))
+        let ours = try Subprocess.run(["tcpdump", "-nn", "-t", "-r", "\(work)/ours.pcap"], timeout: .seconds(30))
         #expect(reference.stdout.contains("Flags [S]") && reference.stdout.contains("Flags [R.]"))
         if let diff = TcpdumpFlagsTests.firstDifference(reference.stdout, ours.stdout) { Issue.record("live vs tcpdump's capture: \(diff)") }
 
@@ -54,14 +55,14 @@ struct LiveCaptureTests {
     @Test("--duration ends a capture on time, with the summary, in a namespace of its own")
     func duration() throws {
         guard KernelTraffic.available() else { return }
-        let namespace = "toytcp-decd-\(KernelTraffic.uniqueID())"
-        let add = try ChildProcess.run(["ip", "netns", "add", namespace], timeout: 10)
+        let namespace = "toytcp-decd-\(TestEnvironment.uniqueID())"
+        let add = try Subprocess.run(["ip", "netns", "add", namespace], timeout: .seconds(10))
         try #require(add.status == 0, "\(add.stderr)")
-        defer { _ = try? ChildProcess.run(["ip", "netns", "del", namespace], timeout: 10) }
-        _ = try ChildProcess.run(["ip", "-n", namespace, "link", "set", "lo", "up"], timeout: 10)
+        defer { _ = try? Subprocess.run(["ip", "netns", "del", namespace], timeout: .seconds(10)) }
+        _ = try Subprocess.run(["ip", "-n", namespace, "link", "set", "lo", "up"], timeout: .seconds(10))
         let started = Date()
-        let r = try ChildProcess.run([try DecodeCommandTests.binary(), "decode", "-i", "lo", "--netns", namespace,
-                                      "--duration", "1.5", "tcp"], timeout: 20)
+        let r = try Subprocess.run([try DecodeCommandTests.binary(), "decode", "-i", "lo", "--netns", namespace,
+                                      "--duration", "1.5", "tcp"], timeout: .seconds(20))
         let elapsed = Date().timeIntervalSince(started)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(elapsed >= 1.5 && elapsed < 10, "took \(elapsed) s")
@@ -73,13 +74,13 @@ struct LiveCaptureTests {
     func badInterfaceOrFilter() throws {
         guard KernelTraffic.available() else { return }
         let binary = try DecodeCommandTests.binary()
-        let noInterface = try ChildProcess.run([binary, "decode", "-i", "nosuch0", "tcp"], timeout: 30)
+        let noInterface = try Subprocess.run([binary, "decode", "-i", "nosuch0", "tcp"], timeout: .seconds(30))
         #expect(noInterface.status == 2)
         #expect(noInterface.stderr.contains("nosuch0") && noInterface.stderr.contains("No such device"), "\(noInterface.stderr)")
-        let badFilter = try ChildProcess.run([binary, "decode", "-i", "lo", "-c", "1", "tcp", "port"], timeout: 30)
+        let badFilter = try Subprocess.run([binary, "decode", "-i", "lo", "-c", "1", "tcp", "port"], timeout: .seconds(30))
         #expect(badFilter.status == 2)
         #expect(badFilter.stderr.contains("syntax error"), "\(badFilter.stderr)")
-        let noNamespace = try ChildProcess.run([binary, "decode", "-i", "lo", "--netns", "toytcp-no-such-ns"], timeout: 30)
+        let noNamespace = try Subprocess.run([binary, "decode", "-i", "lo", "--netns", "toytcp-no-such-ns"], timeout: .seconds(30))
         #expect(noNamespace.status == 2)
         #expect(noNamespace.stderr.contains("toytcp-no-such-ns"), "\(noNamespace.stderr)")
     }

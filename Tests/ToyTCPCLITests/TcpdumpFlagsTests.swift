@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// `toytcp-shell decode` with tcpdump's flags and filters against `tcpdump -nn` with the same arguments,
 /// line by line, on a capture of real kernel traffic (handshakes with options and ECN, data, loss with
@@ -7,11 +8,11 @@ import Testing
 @Suite("decode with tcpdump's flags against tcpdump", .serialized)
 struct TcpdumpFlagsTests {
     /// Runs tcpdump and us with the same arguments after the program name; returns both outputs.
-    static func both(_ arguments: [String]) throws -> (tcpdump: ChildProcess.Result, ours: ChildProcess.Result) {
+    static func both(_ arguments: [String]) throws -> (tcpdump: Subprocess.Output, ours: Subprocess.Output) {
         let env = ["TZ": "UTC"]
-        let reference = try ChildProcess.run([KernelTraffic.which("tcpdump") ?? "tcpdump", "-nn"] + arguments,
-                                             environment: env, timeout: 60)
-        let ours = try ChildProcess.run([try DecodeCommandTests.binary(), "decode"] + arguments, environment: env, timeout: 60)
+        let reference = try Subprocess.run([TestEnvironment.which("tcpdump") ?? "tcpdump", "-nn"] + arguments,
+                                             environment: env, timeout: .seconds(60))
+        let ours = try Subprocess.run([try DecodeCommandTests.binary(), "decode"] + arguments, environment: env, timeout: .seconds(60))
         return (reference, ours)
     }
 
@@ -73,8 +74,8 @@ struct TcpdumpFlagsTests {
         // The file as the first word (our habit) and with -r (tcpdump's); one filter also with -v -e.
         try Self.expectSame(["-r", pcap, expression])
         let (reference, _) = try Self.both(["-r", pcap, expression])
-        let ours = try ChildProcess.run([try DecodeCommandTests.binary(), "decode", pcap] + expression.split(separator: " ").map(String.init),
-                                        environment: ["TZ": "UTC"], timeout: 60)
+        let ours = try Subprocess.run([try DecodeCommandTests.binary(), "decode", pcap] + expression.split(separator: " ").map(String.init),
+                                        environment: ["TZ": "UTC"], timeout: .seconds(60))
         #expect(ours.status == 0)
         if let diff = Self.firstDifference(reference.stdout, ours.stdout) { Issue.record("decode FILE \(expression): \(diff)") }
     }
@@ -90,18 +91,18 @@ struct TcpdumpFlagsTests {
     func writeWhileReading() throws {
         guard KernelTraffic.available() else { return }
         let pcap = try KernelTraffic.capture.get()
-        let out = KernelTraffic.temporaryPath("written.pcap")
+        let out = TestEnvironment.temporaryPath("written.pcap")
         defer { unlink(out) }
         let binary = try DecodeCommandTests.binary()
-        let quiet = try ChildProcess.run([binary, "decode", "-r", pcap, "-w", out, "tcp", "port", "40002"], timeout: 60)
+        let quiet = try Subprocess.run([binary, "decode", "-r", pcap, "-w", out, "tcp", "port", "40002"], timeout: .seconds(60))
         #expect(quiet.status == 0 && quiet.stdout.isEmpty, "\(quiet.stderr)")
-        let written = try ChildProcess.run(["tcpdump", "-nn", "-r", out], environment: ["TZ": "UTC"], timeout: 60)
+        let written = try Subprocess.run(["tcpdump", "-nn", "-r", out], environment: ["TZ": "UTC"], timeout: .seconds(60))
         let (reference, _) = try Self.both(["-r", pcap, "tcp port 40002"])
         #expect(reference.stdout.split(separator: "\n").count > 20)
         if let diff = Self.firstDifference(reference.stdout, written.stdout) { Issue.record("-w: \(diff)") }
-        let printed = try ChildProcess.run([binary, "decode", "-r", pcap, "-w", out, "--print", "-c", "5", "tcp port 40002"],
-                                           environment: ["TZ": "UTC"], timeout: 60)
-        let five = try ChildProcess.run(["tcpdump", "-nn", "-r", out], environment: ["TZ": "UTC"], timeout: 60)
+        let printed = try Subprocess.run([binary, "decode", "-r", pcap, "-w", out, "--print", "-c", "5", "tcp port 40002"],
+                                           environment: ["TZ": "UTC"], timeout: .seconds(60))
+        let five = try Subprocess.run(["tcpdump", "-nn", "-r", out], environment: ["TZ": "UTC"], timeout: .seconds(60))
         #expect(printed.stdout == five.stdout)
         #expect(five.stdout.split(separator: "\n").count == 5)
     }
@@ -115,8 +116,8 @@ struct TcpdumpFlagsTests {
         #expect(ours.status == 2)
         #expect(ours.stdout.isEmpty)
         #expect(ours.stderr.contains("syntax error"), "\(ours.stderr)")
-        let unknown = try ChildProcess.run([try DecodeCommandTests.binary(), "decode", pcap, "tcp", "port", "nosuchservice"],
-                                           timeout: 30)
+        let unknown = try Subprocess.run([try DecodeCommandTests.binary(), "decode", pcap, "tcp", "port", "nosuchservice"],
+                                           timeout: .seconds(30))
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("nosuchservice"), "\(unknown.stderr)")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ToyTCPDecode
+import ToyTCPTestSupport
 
 /// Real kernel TCP between two network namespaces, captured by tcpdump: our one-line output must be
 /// identical to `tcpdump -nn -r` on the same file (issue 2, "Against tcpdump").
@@ -28,7 +29,7 @@ struct KernelCaptureTests {
         let script = TestSupport.temporaryPath("kernel-capture.sh")
         try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
         defer { unlink(script) }
-        let id = String(format: "%05d", Int(getpid()) % 100_000)
+        let id = TestEnvironment.uniqueID()
         let pcap = TestSupport.temporaryPath("kernel.pcap")
         defer { unlink(pcap) }
         let setup = try TestSupport.run(["/bin/bash", script, pcap, id], timeout: 90)
@@ -59,30 +60,11 @@ struct KernelCaptureTests {
 # closed port that the kernel answers with RST/ACK. Everything it creates is removed on exit.
 set -euo pipefail
 out=$1 id=$2
-nsa="toytcp-dec-a-$id" nsb="toytcp-dec-b-$id" va="tdca$id" vb="tdcb$id"
+\#(NamespacePair.preamble(tag: "dec"))
 capture_pid=""
 # Signals are stopped with SIGKILL: a test runner may spawn this script with SIGINT/SIGTERM blocked, and
 # the mask is inherited; tcpdump -U has written every packet by then, so nothing is lost.
-cleanup() {
-  [ -n "$capture_pid" ] && kill -KILL "$capture_pid" 2>/dev/null || true
-  ip netns del "$nsa" 2>/dev/null || true
-  ip netns del "$nsb" 2>/dev/null || true
-}
-trap cleanup EXIT
-ip netns add "$nsa"
-ip netns add "$nsb"
-ip link add "$va" type veth peer name "$vb"
-ip link set "$va" netns "$nsa"
-ip link set "$vb" netns "$nsb"
-ip -n "$nsa" addr add 10.0.0.1/24 dev "$va"
-ip -n "$nsb" addr add 10.0.0.2/24 dev "$vb"
-for pair in "$nsa:$va" "$nsb:$vb"; do
-  ns=${pair%%:*} dev=${pair#*:}
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$dev" up
-  # LAB-NOTES fact 1: without this the capture holds partial checksums and GSO super-segments.
-  ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null
-done
+cleanup_more() { [ -n "$capture_pid" ] && kill -KILL "$capture_pid" 2>/dev/null || true; }
 # `ip netns exec` execs tcpdump, so $! is tcpdump's own pid. Immediate mode sizes ring frames by the snap
 # length: a small snap length (frames are at most 1514 bytes here) and a 16 MB buffer keep the kernel
 # from dropping packets of a fast burst.

@@ -1,69 +1,19 @@
 import Foundation
 import ToyTCPDecode
+import ToyTCPTestSupport
 import ToyTCPWire
 
 /// Helpers shared by the decoder tests: temporary files, running tools, crafting packets.
 enum TestSupport {
-    /// A fresh path in the temporary directory.
-    static func temporaryPath(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.path
-        return "\(dir)/toytcp-decode-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"
-    }
+    static func temporaryPath(_ name: String) -> String { TestEnvironment.temporaryPath(name) }
+    static var isCI: Bool { TestEnvironment.isCI }
+    static var isRoot: Bool { TestEnvironment.isRoot }
+    static func which(_ tool: String) -> String? { TestEnvironment.which(tool) }
 
-    /// Whether tests that need root and kernel tools must run (CI=true) rather than skip.
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-    static var isRoot: Bool { getuid() == 0 }
-
-    /// The full path of a tool on PATH, or nil.
-    static func which(_ tool: String) -> String? {
-        for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
-            let path = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs a program to completion (bounded by `timeout` seconds) and captures its output.
+    /// Runs a program to completion (killed after `timeout` seconds) and captures its output.
     @discardableResult
-    static func run(_ argv: [String], environment: [String: String] = [:], stdin: Data? = nil,
-                    timeout: TimeInterval = 60) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let data = stdin { input.fileHandleForWriting.write(data) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes on other threads so a chatty child never blocks on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        // Grandchildren may hold the pipes open; do not wait for them forever.
-        _ = group.wait(timeout: .now() + 5)
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+    static func run(_ argv: [String], environment: [String: String] = [:], timeout: Int = 60) throws -> Subprocess.Output {
+        try Subprocess.run(argv, environment: environment, timeout: .seconds(timeout))
     }
 
     /// `tcpdump -nn -r path` (with `-S` when absolute) in UTC: the reference text.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// Crafting round trips (issue 11): every field `inject` sets is read back from the wire by tcpdump
 /// (`-nn -v`) and by tshark's fields, in a lab with its own prefix. The IP header checksum and total
@@ -31,18 +32,13 @@ struct CraftRoundTripTests {
         try Self.script.write(toFile: file, atomically: true, encoding: .utf8)
 
         // tcpdump on host1's interface, bounded by count and time.
-        let capture = Process()
-        capture.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        capture.arguments = ["ip", "netns", "exec", "\(prefix)-host1", "timeout", "20",
-                             "tcpdump", "-nn", "-U", "-c", "4", "-i", "h1-r", "-w", pcap, "tcp dst port 9999"]
-        capture.standardOutput = FileHandle.nullDevice
-        capture.standardError = FileHandle.nullDevice
-        try capture.run()
+        let capture = try Subprocess(["ip", "netns", "exec", "\(prefix)-host1", "timeout", "20",
+                                      "tcpdump", "-nn", "-U", "-c", "4", "-i", "h1-r", "-w", pcap, "tcp dst port 9999"])
+        defer { capture.kill(); capture.removeOutput() }
         usleep(1_500_000)
         let run = try TestSupport.run(TestSupport.executable.path, ["run", "--netns", "\(prefix)-host1", file], timeout: 30)
         #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
-        let deadline = Date().addingTimeInterval(20)
-        while capture.isRunning && Date() < deadline { usleep(50_000) }
+        _ = capture.wait(timeout: .seconds(20))
 
         let dump = try TestSupport.run("/usr/bin/env", ["tcpdump", "-nn", "-v", "-r", pcap], timeout: 30).stdout
         #expect(dump.contains("tos 0xbb,CE, ttl 33, id 4242, offset 0, flags [none]"), "\(dump)")

@@ -6,6 +6,7 @@ import Testing
 import ToyTCPDecode
 import ToyTCPEngine
 import ToyTCPWire
+import ToyTCPTestSupport
 @testable import ToyTCPSim
 
 /// Keeps every packet as transmitted, and which of them the link lost, as the pictures' input.
@@ -163,23 +164,11 @@ enum HeadlessBrowser {
     static func screenshot(_ file: String, width: Int, height: Int) throws -> Shot {
         let png = NSTemporaryDirectory() + "toytcp-shot-\(UUID().uuidString.prefix(8)).png"
         defer { try? FileManager.default.removeItem(atPath: png) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                             "--hide-scrollbars", "--screenshot=\(png)", "--window-size=\(width),\(height)",
-                             "file://\(file)"]
-        let errPath = png + ".err"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errPath) }
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let run = try Subprocess.run([path, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                                      "--hide-scrollbars", "--screenshot=\(png)", "--window-size=\(width),\(height)",
+                                      "file://\(file)"], timeout: .seconds(60))
         let bytes = FileManager.default.contents(atPath: png).map { [UInt8]($0) } ?? []
-        let err = FileManager.default.contents(atPath: errPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return Shot(png: bytes, stderr: err)
+        return Shot(png: bytes, stderr: run.stderr)
     }
 
     /// Console messages the page logged at error level (Chromium prints them as `CONSOLE` lines or
