@@ -101,7 +101,7 @@ public struct LadderDiagram {
         return out
     }
 
-    static func line(time: String, left: InferredTCPState?, right: InferredTCPState?, lane: String, paint: Painter) -> String {
+    static func line(time: String, left: TCPState?, right: TCPState?, lane: String, paint: Painter) -> String {
         let l = left.map { paint.apply(.bold, pad($0.rawValue, stateWidth)) } ?? String(repeating: " ", count: stateWidth)
         var text = pad(time, timeWidth, right: true) + " " + l + " " + lane
         if let r = right { text += " " + paint.apply(.bold, r.rawValue) }

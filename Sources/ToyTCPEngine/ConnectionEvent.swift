@@ -1,3 +1,5 @@
+import ToyTCPWire
+
 /// What happened to a connection, for the application and the shell (`pollEvent`).
 public enum ConnectionEvent: Hashable, Sendable {
     /// The handshake completed (ESTABLISHED reached).

@@ -1,5 +1,6 @@
 import ToyTCPEngine
 import ToyTCPScript
+import ToyTCPWire
 
 /// The prompt: the network (`sim` or the namespace) and the current connection with its state,
 /// `toytcp sim c1 ESTABLISHED> `, so a person always sees where they are; while intercept holds

@@ -1,23 +1,5 @@
 import ToyTCPWire
 
-/// A connection state (RFC 9293 §3.3.2) as the pictures infer it from segments seen on the wire, not as
-/// a stack holds it: the decoder has no TCB, only what passed the capture point.
-public enum InferredTCPState: String, Sendable, CustomStringConvertible {
-    case closed = "CLOSED"
-    case listen = "LISTEN"
-    case synSent = "SYN-SENT"
-    case synReceived = "SYN-RECEIVED"
-    case established = "ESTABLISHED"
-    case finWait1 = "FIN-WAIT-1"
-    case finWait2 = "FIN-WAIT-2"
-    case closeWait = "CLOSE-WAIT"
-    case closing = "CLOSING"
-    case lastAck = "LAST-ACK"
-    case timeWait = "TIME-WAIT"
-
-    public var description: String { rawValue }
-}
-
 /// Follows both ends of one conversation through RFC 9293's state diagram (§3.3.2, Figure 5), segment by
 /// segment, and says where each side's state changes: the labels of a ladder diagram.
 ///
@@ -30,7 +12,7 @@ public enum InferredTCPState: String, Sendable, CustomStringConvertible {
 /// (giving SYN-RECEIVED, or CLOSING, as the figures do). Lost segments change only their sender.
 public struct LadderStateInference {
     struct Side {
-        var state: InferredTCPState?
+        var state: TCPState?
         var initialSequence: SequenceNumber?
         /// The sequence number just past this side's FIN, once it sent one.
         var finEnd: SequenceNumber?
@@ -40,13 +22,13 @@ public struct LadderStateInference {
 
     /// The state changes one segment causes (nil: unchanged).
     public struct Change: Equatable, Sendable {
-        public var left: InferredTCPState?
-        public var right: InferredTCPState?
+        public var left: TCPState?
+        public var right: TCPState?
     }
 
     /// The states to print before the first segment, and the change each segment causes.
     public static func infer(_ segments: [(segment: FlowSegment, leftToRight: Bool, lost: Bool)])
-        -> (initialLeft: InferredTCPState?, initialRight: InferredTCPState?, changes: [Change]) {
+        -> (initialLeft: TCPState?, initialRight: TCPState?, changes: [Change]) {
         var sides = [Side(), Side()]   // 0: left, 1: right
         if let first = segments.first, first.segment.flags.contains(.syn), !first.segment.flags.contains(.ack) {
             let x = first.leftToRight ? 0 : 1

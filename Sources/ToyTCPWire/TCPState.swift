@@ -1,4 +1,5 @@
-/// The connection states of RFC 9293 §3.3.2, printed with the RFC's names (`SYN-SENT`).
+/// The connection states of RFC 9293 §3.3.2: the vocabulary the engine keeps in its TCBs and the decoder
+/// infers from a capture for its ladder diagrams, printed with the RFC's names (`SYN-SENT`).
 public enum TCPState: String, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     case closed = "CLOSED"
     case listen = "LISTEN"
