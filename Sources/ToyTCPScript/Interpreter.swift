@@ -317,6 +317,15 @@ public final class Interpreter {
     public func absorb() {
         for o in network.takeObservations() {
             switch o {
+            case .packet(let p) where !p.fate.wentOn:
+                // Dropped after it was seen, or before it reached us: the pictures draw it lost and
+                // `trace` says so; it is not on the wire for `record`, nor new for `expect`.
+                pictureHistory.record(p)
+                if tracing {
+                    var c = Captured(observed: p, packet: IPv4Packet.parseForMatching(p.bytes), serial: serialCounter)
+                    if relativeNumbers { c.relativeText = renderRelative(p.bytes) }
+                    output(traceLine(c))
+                }
             case .packet(let p):
                 let parsed = IPv4Packet.parseForMatching(p.bytes)
                 var c = Captured(observed: p, packet: parsed, serial: serialCounter)
@@ -370,7 +379,8 @@ public final class Interpreter {
         let dir = c.observed.direction == .outbound ? "out" : "in "
         let text = c.packet != nil ? c.text : "malformed packet, \(c.observed.bytes.count) bytes"
         let why = c.observed.reason.map { "  (\($0))" } ?? (c.observed.crafted ? "  (crafted)" : "")
-        return "\(stamp(c.observed.time)) \(dir) \(text)\(why)"
+        let fate = c.observed.fate == .passed ? "" : "  [\(c.observed.fate.rawValue)]"
+        return "\(stamp(c.observed.time)) \(dir) \(text)\(why)\(fate)"
     }
 }
 
