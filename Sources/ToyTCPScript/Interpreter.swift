@@ -234,6 +234,11 @@ public final class Interpreter {
         case .setNumbers(let relative):
             relativeNumbers = relative
             output("numbers \(relative ? "relative: seq and ack count from each side's ISN" : "absolute")")
+        case .setCrafted(let feeds):
+            network.withPort { port, _ in
+                for case let stage as CraftedConversationStage in port.stages { stage.feedsStack = feeds }
+            }
+            output("crafted \(feeds ? "feed: answers to crafted segments go to our stack too (it resets what it does not know)" : "keep: answers to crafted segments are shown, not given to our stack")")
         case .setTolerance(let d):
             tolerance = d
             output("tolerance \(format(d))")
