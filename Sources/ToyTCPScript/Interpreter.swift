@@ -351,6 +351,8 @@ public final class Interpreter {
                 handle(event, at: time)
             case .held(let p, let breakpoint):
                 announceHeld(p, breakpoint: breakpoint)
+            case let .breakpoint(n, after):
+                announceBreak(n, after: after)
             }
         }
         samplePictureVariables()

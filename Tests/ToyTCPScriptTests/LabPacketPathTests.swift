@@ -72,4 +72,22 @@ struct LabPacketPathTests {
             """)
         #expect(r.status == 0, "\(r.stderr)\n--- output:\n\(r.stdout)")
     }
+
+    @Test("break c.ooo > 0 against the kernel: true only between two segments of one command, it still stops at our duplicate ACK")
+    func breakpointWithinOneBatch() throws {
+        let r = try Self.runInLab("""
+            host2 'nc -l 10.0.1.1 9' as peer
+            sleep 300ms
+            connect 10.0.1.1 9 as c
+            break c.ooo > 0
+            inject P. to c count=2 seq=c.rcv.nxt+10-10*i "0123456789"
+            expect held . within 1s as dupack
+            assert dupack.ack == c.rcv.nxt - 20
+            continue
+            delete 1
+            recv c 20 within 1s
+            """)
+        #expect(r.status == 0, "\(r.stderr)\n--- output:\n\(r.stdout)")
+        #expect(r.stdout.contains("break 1: c.ooo > 0 (after IP 10.0.1.1.9 > 10.0.0.1."), "\(r.stdout)")
+    }
 }
