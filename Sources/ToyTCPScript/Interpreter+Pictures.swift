@@ -103,6 +103,8 @@ struct PictureHistory {
 extension Interpreter {
     /// Samples every named connection's variables (called after each absorb: after each input).
     func samplePictureVariables() {
+        // Nothing to sample: no call to the stack's thread (on the lab a round trip to its loop).
+        guard !connections.isEmpty else { return }
         let (probes, snapshots, now) = network.withStack { stack, now in
             (stack.statistics.lossProbes, connections.values.compactMap { stack.snapshot($0.id) }, now)
         }
