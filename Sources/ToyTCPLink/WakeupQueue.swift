@@ -29,20 +29,8 @@ public final class WakeupQueue<Element: Sendable>: Sendable {
 
     /// Appends (any thread) and makes the descriptor readable.
     public func append(_ item: Element) {
-        let mustSignal = state.withLock { s -> Bool in
-            s.items.append(item)
-            if s.items.count > limit {
-                let excess = s.items.count - limit / 2
-                s.items.removeFirst(excess)
-                s.dropped += excess
-            }
-            defer { s.signalled = true }
-            return !s.signalled
-        }
-        if mustSignal {
-            var one: UInt64 = 1
-            _ = write(descriptor, &one, 8)
-        }
+        appendQuietly(item)
+        signal()
     }
 
     /// Appends (any thread) without making the descriptor readable yet: the producer calls `signal()`
