@@ -17,6 +17,8 @@
 # Usage: sudo scripts/bench-lab.sh [--size MB] [--handshakes N] [--repl N] [--repl-only] [--no-repl] [--profile]
 #   --repl N         connections per side for the REPL section (default 100; under the listener backlog)
 #   --repl-only      run only section 4
+#   --repl-before DIR  section 4 also runs DIR/toytcp-shell (e.g. a release build of an older commit),
+#                    in the same run, and prints the ratio of the two REPL medians
 #   --no-repl        skip section 4
 #   TOYTCP_SCRATCH=DIR  the release build's scratch path (default .build), e.g. .build-release
 #   TOYTCP_BIN=DIR      use the binaries in DIR instead of building (fileclient, toytcp-lab-bench; the
@@ -34,11 +36,13 @@ handshakes=2000
 profile=0
 repl_connections=100
 repl_only=0
+repl_before=""
 no_repl=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --repl) repl_connections="$2"; shift 2 ;;
     --repl-only) repl_only=1; shift ;;
+    --repl-before) repl_before="$2"; shift 2 ;;
     --no-repl) no_repl=1; shift ;;
     --size) size_mb="$2"; shift 2 ;;
     --handshakes) handshakes="$2"; shift 2 ;;
@@ -142,20 +146,28 @@ print(stats(d_syn), stats(d_ack))
 '
 }
 
+# The shell BIN idle in host1 with a listener on PORT (delayed ACKs off: the kernel's quick-ACK mode
+# answers a connection's first data at once too); prints answer_delays' six figures.
+repl_delays() {
+  local shell_bin="$1" port="$2" name="$3" session="bench-repl-$$-$2"
+  tmux new-session -d -s "$session" -x 200 -y 50 "TOYTCP_HISTORY=$work/history $shell_bin/toytcp-shell --netns $h1"
+  sleep 1
+  tmux send-keys -t "$session" "set delack off" Enter "listen $port" Enter
+  sleep 0.5
+  answer_delays "$port" "$repl_connections" "$name"
+  tmux kill-session -t "$session" 2>/dev/null || true
+}
+
 repl_section() {
   echo "== the REPL idle in host1 (nothing typed): answer delays, $repl_connections kernel connections from host2 each"
-  local session="bench-repl-$$"
-  tmux new-session -d -s "$session" -x 200 -y 50 "TOYTCP_HISTORY=$work/history $bin/toytcp-shell --netns $h1"
-  sleep 1
-  # Delayed ACKs off: the kernel's quick-ACK mode answers a connection's first data at once too.
-  tmux send-keys -t "$session" "set delack off" Enter "listen 9300" Enter
-  sleep 0.5
+  if [ -n "$repl_before" ]; then
+    read -r bs_med bs_p99 bs_n ba_med ba_p99 ba_n < <(repl_delays "$repl_before" 9303 before)
+  fi
+  read -r ts_med ts_p99 ts_n ta_med ta_p99 ta_n < <(repl_delays "$bin" 9300 repl)
   ip netns exec "$h1" socat TCP-LISTEN:9301,bind=10.0.0.1,reuseaddr,fork SYSTEM:"cat >/dev/null" &
   pids+=($!)
   wait_listen "$h1" 9301
-  read -r ts_med ts_p99 ts_n ta_med ta_p99 ta_n < <(answer_delays 9300 "$repl_connections" repl)
   read -r ks_med ks_p99 ks_n ka_med ka_p99 ka_n < <(answer_delays 9301 "$repl_connections" kernel)
-  tmux kill-session -t "$session" 2>/dev/null || true
   # The same event loop without the shell (no stages, no second thread): what the REPL adds.
   ip netns exec "$h1" "$bin/echoserver" 10.0.0.1 9302 2>/dev/null &
   pids+=($!)
@@ -164,6 +176,10 @@ repl_section() {
   echo "SYN -> SYN-ACK   toytcp REPL median ${ts_med} us, p99 ${ts_p99} us ($ts_n)   kernel median ${ks_med} us, p99 ${ks_p99} us ($ks_n)   ratio $(ratio "$ts_med" "$ks_med")"
   echo "data -> ACK      toytcp REPL median ${ta_med} us, p99 ${ta_p99} us ($ta_n)   kernel median ${ka_med} us, p99 ${ka_p99} us ($ka_n)   ratio $(ratio "$ta_med" "$ka_med")"
   echo "echoserver       SYN -> SYN-ACK median ${es_med} us, p99 ${es_p99} us ($es_n); data -> ACK (delayed ACK on) median ${ea_med} us, p99 ${ea_p99} us ($ea_n)"
+  if [ -n "$repl_before" ]; then
+    echo "REPL before      SYN -> SYN-ACK median ${bs_med} us, p99 ${bs_p99} us ($bs_n); data -> ACK median ${ba_med} us, p99 ${ba_p99} us ($ba_n)   ($repl_before)"
+    echo "REPL after/before  SYN -> SYN-ACK $(ratio "$ts_med" "$bs_med"), data -> ACK $(ratio "$ta_med" "$ba_med")"
+  fi
   echo "                 (goal: toytcp median <= 50 us; tcpdump timestamps on host1's veth)"
 }
 

@@ -117,7 +117,7 @@ public final class PacketPort {
     public func release(_ id: Int, _ verdict: PacketVerdict = .pass, at now: Instant) -> Bool {
         guard let i = parked.firstIndex(where: { $0.id == id }) else { return false }
         let h = parked.remove(at: i)
-        apply(verdict, to: h.record, next: h.next, at: now)
+        apply(verdict, to: h.record, next: h.next, at: now, fromRelease: true)
         return true
     }
 
@@ -181,12 +181,19 @@ public final class PacketPort {
     }
 
     /// What a verdict does to a packet whose next stage is `next`.
-    private func apply(_ verdict: PacketVerdict, to record: PacketRecord, next: Int, at now: Instant) {
+    private func apply(_ verdict: PacketVerdict, to record: PacketRecord, next: Int, at now: Instant,
+                       fromRelease: Bool = false) {
         switch verdict {
         case .pass:
             run(record, from: next, at: now)
         case .drop:
-            return
+            // Only intercept releases with `.drop` (a stage's own drop is a filter and stays silent):
+            // every stage hears of it, so an observer that saw it arrive, or would have seen it
+            // leave, reports it as dropped.
+            guard fromRelease else { return }
+            var r = record
+            r.fate = .droppedByIntercept
+            for stage in chain { stage.dropped(r, at: now) }
         case .hold:
             parked.append(HeldPacket(id: nextHeldID, record: record, since: now, next: next))
             nextHeldID += 1
@@ -194,7 +201,10 @@ public final class PacketPort {
             delayed.append(Delayed(due: due, record: record, next: next))
         case .duplicate(let copies):
             // Bounded: a typo in `dup` must not flood the host.
-            for _ in 0...min(max(0, copies), 1000) { run(record, from: next, at: now) }
+            run(record, from: next, at: now)
+            var copy = record
+            copy.fate = .duplicate
+            for _ in 0..<min(max(0, copies), 1000) { run(copy, from: next, at: now) }
         case .replace(let bytes):
             var r = record
             r.bytes = bytes

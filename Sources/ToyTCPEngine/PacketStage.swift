@@ -22,11 +22,21 @@ public enum PacketVerdict: Sendable, Equatable {
 /// inbound one from the last to 0. So a recorder placed last sees packets as they are on the wire in
 /// both directions, and an intercept placed before it holds them before they go out or before the
 /// stack sees them. Called on the driver's thread with the packet and the driver's clock.
+///
+/// `dropped(_:at:)` tells a stage that a packet it may have seen (or would have seen next) ended its
+/// journey elsewhere: dropped by intercept, lost on a simulated link (`packet.fate` says which). An
+/// observer reports it, so a picture draws the segment as lost; most stages ignore it.
 public protocol PacketStage: AnyObject {
     func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict
+    func dropped(_ packet: PacketRecord, at now: Instant)
 }
 
-/// A stage that only looks (trace, record, `observe`): every packet passes.
+extension PacketStage {
+    public func dropped(_ packet: PacketRecord, at now: Instant) {}
+}
+
+/// A stage that only looks (trace, record, `observe`): every packet passes. It sees dropped packets
+/// too (their `fate` says what happened), after the fact.
 public final class PacketObserverStage: PacketStage {
     public let observe: (PacketRecord) -> Void
     public init(_ observe: @escaping (PacketRecord) -> Void) { self.observe = observe }
@@ -34,4 +44,5 @@ public final class PacketObserverStage: PacketStage {
         observe(packet)
         return .pass
     }
+    public func dropped(_ packet: PacketRecord, at now: Instant) { observe(packet) }
 }

@@ -170,6 +170,12 @@ extension EventLoop {
         _ = try? blockingCall { loop, _ in loop.eventObserver = observer; return .done(()) }
     }
 
+    /// Calls `observer` on the loop thread after every flush (the engine's output sent, its events
+    /// handed out): where an observer that queued quietly wakes its reader (`WakeupQueue.signal`).
+    public func setFlushObserver(_ observer: (@Sendable () -> Void)?) {
+        _ = try? blockingCall { loop, _ in loop.flushObserver = observer; return .done(()) }
+    }
+
     /// Calls `observe` on the loop thread for every packet in and out, as on the wire (a stage at the
     /// wire end of the port). It must be quick and must not call the blocking API of this loop.
     public func observePackets(_ observe: @escaping @Sendable (PacketRecord) -> Void) {

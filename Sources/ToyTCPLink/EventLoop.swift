@@ -58,6 +58,8 @@ public final class EventLoop: @unchecked Sendable {
     private var blockedPacket: [UInt8]? = nil
     private var watchingWritable = false
     var eventObserver: (@Sendable (StackEvent, Instant) -> Void)? = nil
+    /// Called at the end of every `flush`, once what the engine wanted to send has been sent.
+    var flushObserver: (@Sendable () -> Void)? = nil
     var linkStatistics = LinkStatistics()
     /// Operations waiting for an event, by what they wait on.
     var parked: [WaitKey: [ParkedOperation]] = [:]
@@ -316,6 +318,7 @@ public final class EventLoop: @unchecked Sendable {
     /// runs the operations those events woke, whose calls (more data queued, a window opened) may
     /// produce output in turn. Bounded: a few rounds settle it.
     func flush(at now: Instant) {
+        defer { flushObserver?() }
         for _ in 0..<8 {
             // The engine writes each packet (checksums included) straight into our reusable buffer.
             while blockedPacket == nil {

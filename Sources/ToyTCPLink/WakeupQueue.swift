@@ -29,15 +29,31 @@ public final class WakeupQueue<Element: Sendable>: Sendable {
 
     /// Appends (any thread) and makes the descriptor readable.
     public func append(_ item: Element) {
-        let mustSignal = state.withLock { s -> Bool in
+        appendQuietly(item)
+        signal()
+    }
+
+    /// Appends (any thread) without making the descriptor readable yet: the producer calls `signal()`
+    /// once its urgent work is done. The event loop queues what a packet caused this way and signals
+    /// after it has sent the answer, so the shell's thread is not woken, and does not take a CPU or
+    /// this queue's lock from the loop, between a segment arriving and our answer leaving.
+    public func appendQuietly(_ item: Element) {
+        state.withLock { s in
             s.items.append(item)
             if s.items.count > limit {
                 let excess = s.items.count - limit / 2
                 s.items.removeFirst(excess)
                 s.dropped += excess
             }
-            defer { s.signalled = true }
-            return !s.signalled
+        }
+    }
+
+    /// Makes the descriptor readable if entries wait and it is not readable already (one `write`).
+    public func signal() {
+        let mustSignal = state.withLock { s -> Bool in
+            guard !s.items.isEmpty, !s.signalled else { return false }
+            s.signalled = true
+            return true
         }
         if mustSignal {
             var one: UInt64 = 1

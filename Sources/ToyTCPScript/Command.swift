@@ -122,6 +122,9 @@ public enum Command: Sendable {
     case setTolerance(Duration)
     /// `set numbers relative|absolute`.
     case setNumbers(relative: Bool)
+    /// `set crafted keep|feed`: whether the answers to segments crafted from a port our stack does not
+    /// use go to our stack (`CraftedConversationStage.feedsStack`).
+    case setCrafted(feedsStack: Bool)
     case use(ConnectionRef)
     case inject(SegmentTemplate)
     case expect(SegmentTemplate, within: Duration, name: String?)

@@ -61,8 +61,8 @@ public struct CommandReference: Sendable {
               parse: { p in let r = p.connectionRef(); return .status(r.name == nil ? nil : r) }),
         .init(name: "set", usage: "set [OPTION VALUE]",
               summary: "stack options for new connections: " + StackOption.allCases.map(\.rawValue).joined(separator: " ")
-                  + "; script settings: expect strict|any, tolerance T (4ms), numbers relative|absolute",
-              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue) + ["expect", "tolerance", "numbers"],
+                  + "; script settings: expect strict|any, tolerance T (4ms), numbers relative|absolute, crafted keep|feed",
+              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue) + ["expect", "tolerance", "numbers", "crafted"],
               parse: { p throws(ScriptError) in try p.parseSet() }),
         .init(name: "use", usage: "use NAME", summary: "make NAME the current connection", example: "use c2", keywords: [],
               parse: { p throws(ScriptError) in

@@ -20,11 +20,34 @@ final class InterceptStage: PacketStage {
     var stopped = false
     /// Segment breakpoints (flags, retransmission), by number.
     var segmentBreaks: [(number: Int, condition: BreakCondition)] = []
+    /// Expression breakpoints over connection variables, evaluated before each packet this stage sees
+    /// (so against the state after the packet before it): edge-triggered, `last` is the value then.
+    var expressionBreaks: [ExpressionBreak] = []
     let notify: (PacketRecord, Int?) -> Void
+    /// An expression breakpoint fired; the packet seen before (the one after which it holds).
+    let notifyBreak: (Int, PacketRecord?) -> Void
+    private var previous: PacketRecord?
 
-    init(notify: @escaping (PacketRecord, Int?) -> Void) { self.notify = notify }
+    struct ExpressionBreak {
+        let number: Int
+        let expression: Expr
+        let scope: StackSnapshotScope
+        var last: Bool
+    }
+
+    init(notify: @escaping (PacketRecord, Int?) -> Void, notifyBreak: @escaping (Int, PacketRecord?) -> Void) {
+        self.notify = notify
+        self.notifyBreak = notifyBreak
+    }
 
     func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
+        defer { previous = packet }
+        if !expressionBreaks.isEmpty, let n = firedExpressionBreak(), !stopped {
+            // Every segment is held from here on (a crafted one still passes: intercept never holds
+            // those); this one is the first if it is ours.
+            stopped = true
+            notifyBreak(n, previous)
+        }
         guard !packet.crafted else { return .pass }
         if stopped {
             notify(packet, nil)
@@ -51,6 +74,21 @@ final class InterceptStage: PacketStage {
         }
         notify(packet, nil)
         return .hold
+    }
+
+    /// Evaluates every expression breakpoint (keeping each one's last value, also while stopped) and
+    /// returns the first that became true. A condition that cannot be evaluated here (a name the stack
+    /// does not know) counts as false.
+    private func firedExpressionBreak() -> Int? {
+        let location = SourceLocation(file: "<break>", line: 0, column: 1)
+        var fired: Int?
+        for i in expressionBreaks.indices {
+            let b = expressionBreaks[i]
+            let now = (try? b.expression.evaluate(in: b.scope, location: location, sourceLine: ""))?.truthValue ?? false
+            if now && !b.last && fired == nil { fired = b.number }
+            expressionBreaks[i].last = now
+        }
+        return fired
     }
 
     private func matches(_ condition: BreakCondition, _ packet: PacketRecord) -> Bool {

@@ -85,6 +85,15 @@ extension Interpreter {
                 // Edge-triggered: a condition already true fires when it next becomes true.
                 initial = (try? e.evaluate(in: self, location: ctx.statement.location, sourceLine: ""))?.truthValue ?? false
                 interception.hasExpressionBreaks = true
+                // Evaluated where the stack runs before every packet the stage sees, so a condition
+                // true only between two packets of one batch (the lab's loop reads many at once)
+                // still stops the session; the session also checks after each batch it absorbs.
+                let names = connections.mapValues(\.id)
+                network.withPort { port, _ in
+                    stage.expressionBreaks.append(.init(number: n, expression: e,
+                                                        scope: StackSnapshotScope(stack: port.stack, connections: names),
+                                                        last: initial))
+                }
             } else {
                 network.withPort { _, _ in stage.segmentBreaks.append((n, condition)) }
             }
@@ -105,7 +114,12 @@ extension Interpreter {
             }
             interception.breaks.remove(at: i)
             interception.hasExpressionBreaks = interception.breaks.contains { if case .expression = $0.condition { true } else { false } }
-            if let stage = interception.stage { network.withPort { _, _ in stage.segmentBreaks.removeAll { $0.number == n } } }
+            if let stage = interception.stage {
+                network.withPort { _, _ in
+                    stage.segmentBreaks.removeAll { $0.number == n }
+                    stage.expressionBreaks.removeAll { $0.number == n }
+                }
+            }
             output("deleted breakpoint \(n)")
         case let .expectHeld(template, within, name):
             try expectHeld(template, within, name, &ctx)
@@ -116,7 +130,8 @@ extension Interpreter {
     /// The stage, installed between the crafted-conversation rule and the observer the first time.
     func installInterceptStage() -> InterceptStage {
         if let stage = interception.stage { return stage }
-        let stage = InterceptStage(notify: { [weak network] in network?.observe(.held($0, breakpoint: $1)) })
+        let stage = InterceptStage(notify: { [weak network] in network?.observe(.held($0, breakpoint: $1)) },
+                                   notifyBreak: { [weak network] in network?.observe(.breakpoint($0, after: $1)) })
         network.withPort { port, _ in port.addStage(stage, at: min(1, port.stages.count)) }
         interception.stage = stage
         return stage
@@ -220,8 +235,19 @@ extension Interpreter {
         return "held \(count) for \(format(network.now - since))"
     }
 
-    /// Evaluates the expression breakpoints (after the packets and events just absorbed); one that
-    /// became true stops the session: every segment is held from now on, until `continue`.
+    /// An expression breakpoint the stage saw become true (before a packet, where the stack runs).
+    func announceBreak(_ n: Int, after: PacketRecord?) {
+        guard let i = interception.breaks.firstIndex(where: { $0.number == n }),
+              case .expression(_, let text) = interception.breaks[i].condition else { return }
+        interception.breaks[i].last = true
+        let what = after.map { " (after " + TcpdumpLine.absoluteText($0.bytes) + ")" } ?? ""
+        output("break \(n): \(text)\(what); segments are held until continue")
+    }
+
+    /// Evaluates the expression breakpoints (after the packets and events just absorbed): the
+    /// fallback for conditions the stage cannot evaluate (names the stack does not know) or that
+    /// became true after the last packet. One that became true stops the session: every segment is
+    /// held from now on, until `continue`. One the stage already saw true is left to it.
     func checkBreakpoints() {
         let location = SourceLocation(file: "<break>", line: 0, column: 1)
         for i in interception.breaks.indices {
@@ -229,9 +255,18 @@ extension Interpreter {
             let now = (try? e.evaluate(in: self, location: location, sourceLine: ""))?.truthValue ?? false
             defer { interception.breaks[i].last = now }
             guard now, !interception.breaks[i].last, let stage = interception.stage else { continue }
-            network.withPort { _, _ in stage.stopped = true }
+            let n = interception.breaks[i].number
+            let stageSawIt = network.withPort { _, _ -> Bool in
+                if let j = stage.expressionBreaks.firstIndex(where: { $0.number == n }) {
+                    if stage.expressionBreaks[j].last { return true }
+                    stage.expressionBreaks[j].last = true
+                }
+                stage.stopped = true
+                return false
+            }
+            if stageSawIt { continue }
             let after = last.map { " (after " + TcpdumpLine.absoluteText($0.observed.bytes) + ")" } ?? ""
-            output("break \(interception.breaks[i].number): \(text)\(after); segments are held until continue")
+            output("break \(n): \(text)\(after); segments are held until continue")
         }
     }
 }

@@ -17,12 +17,35 @@ struct PictureHistory {
         var lossProbes: Int
     }
 
-    var packets: [PacketRecord] = []
+    /// A packet seen, and whether it was lost afterwards (dropped by intercept, lost on the link).
+    struct Seen {
+        var record: PacketRecord
+        var lost: Bool
+    }
+
+    var packets: [Seen] = []
     var samples: [ConnectionID: [Sample]] = [:]
 
+    /// Adds a packet seen at our host; a dropped one (`fate`: dropped by intercept, lost on the link)
+    /// marks the latest copy of it seen so far as lost, or is added as lost if it never reached us (an
+    /// outbound segment intercept dropped, a peer's segment the link lost).
     mutating func record(_ p: PacketRecord) {
-        packets.append(p)
+        if p.fate.wentOn {
+            packets.append(Seen(record: p, lost: false))
+        } else if let i = packets.lastIndex(where: { !$0.lost && Self.sameSegment($0.record.bytes, p.bytes) }) {
+            packets[i].lost = true
+        } else {
+            packets.append(Seen(record: p, lost: true))
+        }
         if packets.count > Self.limit { packets.removeFirst(Self.limit / 2) }
+    }
+
+    /// The same segment between the same addresses, whatever a router did to the IPv4 header (TTL,
+    /// header checksum).
+    static func sameSegment(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count, a.count >= 20, a[12..<20] == b[12..<20] else { return false }
+        let ihl = Int(a[0] & 0x0F) * 4
+        return ihl <= a.count && a[ihl...] == b[ihl...]
     }
 
     mutating func sample(_ s: ConnectionSnapshot, lossProbes: Int, at time: Instant) {
@@ -33,9 +56,12 @@ struct PictureHistory {
         samples[s.id] = list
     }
 
-    /// The packets of one connection, as the pictures take them (left = our end).
-    func packets(of tuple: FourTuple) -> [LadderPacket] {
-        packets.compactMap { p in
+    /// The packets of one connection, as the pictures take them (left = our end); `wire: true` keeps
+    /// only those that were on our host's wire (the graph), else the lost ones are drawn as lost.
+    func packets(of tuple: FourTuple, wire: Bool = false) -> [LadderPacket] {
+        packets.compactMap { seen in
+            let p = seen.record
+            if wire && !p.fate.wentOn { return nil }
             guard let s = FlowSegment(ipv4: p.bytes, time: p.time.nanoseconds) else { return nil }
             let ours = s.source.address == .v4(tuple.localAddress) && s.source.port == tuple.localPort
                 && s.destination.address == .v4(tuple.remoteAddress) && s.destination.port == tuple.remotePort
@@ -43,7 +69,7 @@ struct PictureHistory {
                 && s.source.address == .v4(tuple.remoteAddress) && s.source.port == tuple.remotePort
             guard ours || theirs else { return nil }
             return LadderPacket(time: p.time.nanoseconds, bytes: p.bytes, leftToRight: ours,
-                                reason: p.reason?.description ?? (p.crafted ? "crafted" : nil))
+                                reason: p.reason?.description ?? (p.crafted ? "crafted" : nil), lost: seen.lost && !wire)
         }
     }
 
@@ -77,6 +103,8 @@ struct PictureHistory {
 extension Interpreter {
     /// Samples every named connection's variables (called after each absorb: after each input).
     func samplePictureVariables() {
+        // Nothing to sample: no call to the stack's thread (on the lab a round trip to its loop).
+        guard !connections.isEmpty else { return }
         let (probes, snapshots, now) = network.withStack { stack, now in
             (stack.statistics.lossProbes, connections.values.compactMap { stack.snapshot($0.id) }, now)
         }
@@ -118,7 +146,7 @@ extension Interpreter {
                _ ctx: inout Context) throws(ScriptError) {
         let e = try entry(ref, &ctx)
         let tuple = try pictureTuple(e, ref, &ctx)
-        let packets = pictureHistory.packets(of: tuple)
+        let packets = pictureHistory.packets(of: tuple, wire: true)
         let segments = packets.compactMap { FlowSegment(ipv4: $0.bytes, time: $0.time) }
         guard let first = segments.first else { throw ctx.error("no segments of \(e.name) seen yet", ref.column) }
         let local = FlowEndpoint(address: tuple.localAddress, port: tuple.localPort)

@@ -84,10 +84,20 @@ extension Interpreter: VariableScope {
         if key == "history" { return .value(.bytes(Array(historyText(e).utf8))) }
         if key == "received" { return .value(.integer(Int64(e.data.count))) }
         guard let s = e.snapshot else { return .unavailable("\(e.name) has no variables yet") }
+        return Self.snapshotField(s, name: e.name, path)
+    }
+
+    /// The fields of a connection that its snapshot holds (all but `data`, `eof`, `history`,
+    /// `received`, which the session keeps): also read where the stack lives, by breakpoints.
+    static func snapshotField(_ s: ConnectionSnapshot, name: String, _ path: [String]) -> Lookup {
+        guard path.count >= 2 else { return .unknownField(index: 1, known: Interpreter.connectionFields) }
+        let key = path[1...].joined(separator: ".")
         func n<T: BinaryInteger>(_ v: T) -> Lookup { .value(.integer(Int64(v))) }
         func q(_ v: SequenceNumber) -> Lookup { .value(.sequence(v)) }
         func us(_ d: Duration) -> Lookup { .value(.integer(d.nanosecondsClamped / 1000)) }
         switch key {
+        case "state": return .value(.state(s.state))
+        case "data", "eof", "history", "received": return .unavailable("\(name).\(key) is kept by the session, not the stack")
         case "snd.una": return q(s.snd.una)
         case "snd.nxt": return q(s.snd.nxt)
         case "snd.wnd": return n(s.snd.wnd)
@@ -102,8 +112,8 @@ extension Interpreter: VariableScope {
         case "mss": return n(s.mss)
         case "cwnd": return n(s.cwnd)
         case "ssthresh": return n(s.ssthresh)
-        case "srtt": return s.srtt.map(us) ?? .unavailable("\(e.name).srtt: no RTT sample yet")
-        case "rttvar": return s.rttvar.map(us) ?? .unavailable("\(e.name).rttvar: no RTT sample yet")
+        case "srtt": return s.srtt.map(us) ?? .unavailable("\(name).srtt: no RTT sample yet")
+        case "rttvar": return s.rttvar.map(us) ?? .unavailable("\(name).rttvar: no RTT sample yet")
         case "rto": return us(s.rto)
         case "sendq": return n(s.sendQueued)
         case "recvq": return n(s.receiveQueued)
@@ -114,8 +124,8 @@ extension Interpreter: VariableScope {
         case "sack": return .value(.boolean(s.sackEnabled))
         case "ts": return .value(.boolean(s.timestampsEnabled))
         // Urgent data (RFC 6093): the pointers while a mark is pending, and unread urgent bytes.
-        case "snd.up": return s.sendUrgentPointer.map(q) ?? .unavailable("\(e.name).snd.up: no urgent data outstanding")
-        case "rcv.up": return s.receiveUrgentPointer.map(q) ?? .unavailable("\(e.name).rcv.up: no urgent mark received")
+        case "snd.up": return s.sendUrgentPointer.map(q) ?? .unavailable("\(name).snd.up: no urgent data outstanding")
+        case "rcv.up": return s.receiveUrgentPointer.map(q) ?? .unavailable("\(name).rcv.up: no urgent mark received")
         case "urgent": return n(s.urgentUnread)
         case "ecn": return .value(.boolean(s.ecnEnabled))
         case "ece": return .value(.boolean(s.ecnEchoing))

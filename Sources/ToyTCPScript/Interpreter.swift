@@ -234,6 +234,11 @@ public final class Interpreter {
         case .setNumbers(let relative):
             relativeNumbers = relative
             output("numbers \(relative ? "relative: seq and ack count from each side's ISN" : "absolute")")
+        case .setCrafted(let feeds):
+            network.withPort { port, _ in
+                for case let stage as CraftedConversationStage in port.stages { stage.feedsStack = feeds }
+            }
+            output("crafted \(feeds ? "feed: answers to crafted segments go to our stack too (it resets what it does not know)" : "keep: answers to crafted segments are shown, not given to our stack")")
         case .setTolerance(let d):
             tolerance = d
             output("tolerance \(format(d))")
@@ -317,6 +322,15 @@ public final class Interpreter {
     public func absorb() {
         for o in network.takeObservations() {
             switch o {
+            case .packet(let p) where !p.fate.wentOn:
+                // Dropped after it was seen, or before it reached us: the pictures draw it lost and
+                // `trace` says so; it is not on the wire for `record`, nor new for `expect`.
+                pictureHistory.record(p)
+                if tracing {
+                    var c = Captured(observed: p, packet: IPv4Packet.parseForMatching(p.bytes), serial: serialCounter)
+                    if relativeNumbers { c.relativeText = renderRelative(p.bytes) }
+                    output(traceLine(c))
+                }
             case .packet(let p):
                 let parsed = IPv4Packet.parseForMatching(p.bytes)
                 var c = Captured(observed: p, packet: parsed, serial: serialCounter)
@@ -337,6 +351,8 @@ public final class Interpreter {
                 handle(event, at: time)
             case .held(let p, let breakpoint):
                 announceHeld(p, breakpoint: breakpoint)
+            case let .breakpoint(n, after):
+                announceBreak(n, after: after)
             }
         }
         samplePictureVariables()
@@ -370,7 +386,8 @@ public final class Interpreter {
         let dir = c.observed.direction == .outbound ? "out" : "in "
         let text = c.packet != nil ? c.text : "malformed packet, \(c.observed.bytes.count) bytes"
         let why = c.observed.reason.map { "  (\($0))" } ?? (c.observed.crafted ? "  (crafted)" : "")
-        return "\(stamp(c.observed.time)) \(dir) \(text)\(why)"
+        let fate = c.observed.fate == .passed ? "" : "  [\(c.observed.fate.rawValue)]"
+        return "\(stamp(c.observed.time)) \(dir) \(text)\(why)\(fate)"
     }
 }
 

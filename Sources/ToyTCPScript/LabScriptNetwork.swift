@@ -49,10 +49,13 @@ public final class LabScriptNetwork: ScriptNetwork {
         clock_gettime(CLOCK_MONOTONIC, &mono)
         realtimeOffset = (Int64(real.tv_sec) - Int64(mono.tv_sec)) * 1_000_000_000 + Int64(real.tv_nsec) - Int64(mono.tv_nsec)
         let queue = observations
-        loop.setEventObserver { event, time in queue.append(.event(event, time)) }
+        // Queued quietly and signalled once the loop has sent what a packet caused: the shell's thread
+        // wakes after our answer has left, not between the segment and the answer (README, benchmarks).
+        loop.setEventObserver { event, time in queue.appendQuietly(.event(event, time)) }
+        loop.setFlushObserver { queue.signal() }
         loop.withPort { port, _ in
             port.addStage(CraftedConversationStage(stack: port.stack), at: 0)
-            port.addStage(PacketObserverStage { queue.append(.packet($0)) })
+            port.addStage(PacketObserverStage { queue.appendQuietly(.packet($0)) })
         }
     }
 

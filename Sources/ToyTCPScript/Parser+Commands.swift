@@ -179,6 +179,12 @@ extension LineParser {
             return .setNumbers(relative: value.text == "relative")
         }
         if key.text == "tolerance" { return .setTolerance(try duration(value)) }
+        if key.text == "crafted" {
+            guard value.text == "keep" || value.text == "feed" else {
+                throw error("set crafted takes keep (answers to crafted segments are shown, not given to our stack) or feed (our stack gets them)", value.column)
+            }
+            return .setCrafted(feedsStack: value.text == "feed")
+        }
         if key.text == "expect" {
             guard value.text == "strict" || value.text == "any" else {
                 throw error("set expect takes strict (the next new segment must match) or any (the first that matches)", value.column)

@@ -7,6 +7,9 @@ public enum Observation: Sendable {
     case event(StackEvent, Instant)
     /// A segment intercept now holds (`PacketPort.held` has it); the breakpoint number if one fired.
     case held(PacketRecord, breakpoint: Int?)
+    /// Expression breakpoint `number` became true where the stack runs, after `after` (the packet seen
+    /// before): the session is stopped, every segment is held until `continue`.
+    case breakpoint(Int, after: PacketRecord?)
 }
 
 /// How a wait ended.

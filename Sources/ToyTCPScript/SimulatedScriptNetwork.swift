@@ -38,6 +38,14 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         host.observePackets { [unowned self] in observations.append(.packet($0)) }
         host.eventObserver = { [unowned self] event, time in observations.append(.event(event, time)) }
         rawHost.observePackets { [unowned self] in observations.append(.packet($0)) }
+        // Packets the links lose anywhere (`link … loss`): the pictures draw them lost, `trace` says so.
+        // Seen from our side: leaving it when sent from host1 or the raw address.
+        simulation.addTap(LinkLossObserver { [unowned self] lost in
+            var r = lost
+            let source = lost.bytes.withUnsafeBytes { (try? IPv4HeaderView(validating: $0))?.source }
+            r.direction = source == host.address || source == Self.rawSourceAddress ? .outbound : .inbound
+            observations.append(.packet(r))
+        })
     }
 
     /// The wall-clock time virtual time 0 stands for in a pcap: 2026-01-01 00:00:00 UTC. Fixed, so
@@ -179,4 +187,12 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         for id in host.stack.connectionIDs { try? host.stack.close(id, at: simulation.now) }
         _ = run(until: simulation.now + .seconds(5), interrupted: { false }) { self.host.stack.connectionIDs.isEmpty }
     }
+}
+
+/// A tap on every simulated link that reports only the packets the network drops (`fate == .lost`).
+private final class LinkLossObserver: PacketStage {
+    let report: (PacketRecord) -> Void
+    init(_ report: @escaping (PacketRecord) -> Void) { self.report = report }
+    func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict { .pass }
+    func dropped(_ packet: PacketRecord, at now: Instant) { report(packet) }
 }

@@ -61,7 +61,8 @@ public struct Completion {
             return position == 1 ? (matching(["off"]), true) : ([], false)
         case "set":
             if position == 1 { return (matching(CommandReference.named("set")?.keywords ?? []), false) }
-            let values: [String: [String]] = ["expect": ["strict", "any"], "numbers": ["relative", "absolute"], "tolerance": []]
+            let values: [String: [String]] = ["expect": ["strict", "any"], "numbers": ["relative", "absolute"], "tolerance": [],
+                                              "crafted": ["keep", "feed"]]
             return (position == 2 ? matching(values[previous] ?? ["on", "off"]) : [], false)
         case "trace":
             return (position == 1 ? matching(["on", "off"]) : [], false)

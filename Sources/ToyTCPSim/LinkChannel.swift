@@ -21,99 +21,95 @@ public struct LinkStatistics: Hashable, Sendable {
     public init() {}
 }
 
-/// One direction of a link: applies `LinkImpairments` to each packet and says when each surviving copy
-/// arrives. Pure and deterministic: the simulation's event queue does the delivering.
-public struct LinkChannel: Sendable {
-    /// A copy to deliver at `time`.
-    public struct Delivery: Sendable {
-        public var time: Instant
-        public var bytes: [UInt8]
-        /// Whether one bit of `bytes` was flipped.
-        public var corrupted: Bool
+/// Where on a link a tap stage sits.
+public enum TapPoint: Hashable, Sendable {
+    /// Where the sending node puts packets on the link (what tcpdump on the sender's interface shows).
+    case transmitted
+    /// Where the link hands them to the receiving node, after its impairments (what the receiver sees).
+    case delivered
+}
+
+/// One direction of a link as a chain of `PacketStage`s on the one packet path: taps that see packets
+/// as transmitted, the five `LinkImpairmentStage`s, taps that see them as delivered. `carry` runs a
+/// packet through them and says what became of it; the network's event queue does the waiting.
+/// Deterministic: every random choice comes from the direction's own seeded generator.
+public final class LinkChannel {
+    /// What became of a packet `carry` ran (for each copy).
+    public enum Outcome {
+        /// Reached the end of the chain: hand it to the receiving node now.
+        case arrived(PacketRecord)
+        /// Waits until `until`, then goes on from stage `next` (`carry(_:from:at:_:)`).
+        case delayed(PacketRecord, until: Instant, next: Int)
+        /// Dropped by the link (loss, full queue): `fate` is `.lost`.
+        case dropped(PacketRecord)
     }
 
-    public var impairments: LinkImpairments
-    public private(set) var statistics = LinkStatistics()
-    var generator: SeededGenerator
-    /// When the transmitter finishes serializing what is queued (bandwidth limit).
-    private var transmitterFreeAt = Instant.zero
-    /// Latest arrival of an in-order copy: jitter never reorders.
-    private var lastInOrderArrival = Instant.zero
+    let state: LinkImpairmentState
+    private(set) var stages: [any PacketStage]
+    private var transmittedTaps = 0
 
     public init(impairments: LinkImpairments = .none, generator: SeededGenerator) {
-        self.impairments = impairments
-        self.generator = generator
+        state = LinkImpairmentState(impairments: impairments, generator: generator)
+        stages = LinkImpairmentStage.Step.allCases.map { [state] in LinkImpairmentStage($0, state: state) }
     }
 
-    /// Offers one packet to the link at `now`; appends zero, one or two deliveries to `deliveries`.
-    public mutating func transmit(_ bytes: [UInt8], at now: Instant, into deliveries: inout [Delivery]) {
-        statistics.packetsOffered += 1
-        statistics.bytesOffered += bytes.count
-        var departure = now
-        // 1. Queue behind the transmitter: serialization delay, tail drop past the queue limit.
-        if let bandwidth = impairments.bandwidth, bandwidth > 0 {
-            let start = transmitterFreeAt < now ? now : transmitterFreeAt
-            let waitingNs = start.nanoseconds - now.nanoseconds
-            let waitingBytes = Int((Double(waitingNs) * Double(bandwidth) / 8e9).rounded(.up))
-            if waitingBytes + bytes.count > impairments.queueLimit && waitingBytes > 0 {
-                statistics.packetsQueueDropped += 1
-                return
-            }
-            let serializationNs = Int64((Double(bytes.count) * 8e9 / Double(bandwidth)).rounded(.up))
-            transmitterFreeAt = Instant(nanoseconds: start.nanoseconds + serializationNs)
-            departure = transmitterFreeAt
-        }
-        // 2. Loss in transit.
-        if generator.chance(impairments.lossRate) {
-            statistics.packetsLost += 1
-            return
-        }
-        // 3. Duplication.
-        let copies = generator.chance(impairments.duplicationRate) ? 2 : 1
-        if copies == 2 { statistics.packetsDuplicated += 1 }
-        for _ in 0..<copies {
-            var copy = bytes
-            // 4. Corruption: one bit of the TCP part.
-            var corrupted = false
-            if generator.chance(impairments.corruptionRate) {
-                Self.flipOneBit(&copy, using: &generator)
-                corrupted = true
-                statistics.packetsCorrupted += 1
-            }
-            // 5. Delay, jitter (order kept), reordering.
-            var arrival = departure + impairments.delay
-            let jitterNs = impairments.jitter.nanosecondsClampedForSim
-            if jitterNs > 0 {
-                arrival = Instant(nanoseconds: arrival.nanoseconds + Int64(generator.below(UInt64(jitterNs) + 1)))
-            }
-            if generator.chance(impairments.reorderRate) {
-                arrival = arrival + impairments.reorderDelay
-                statistics.packetsReordered += 1
-            } else {
-                if arrival < lastInOrderArrival { arrival = lastInOrderArrival }
-                lastInOrderArrival = arrival
-            }
-            statistics.packetsDelivered += 1
-            statistics.bytesDelivered += copy.count
-            deliveries.append(Delivery(time: arrival, bytes: copy, corrupted: corrupted))
-        }
+    public var impairments: LinkImpairments {
+        get { state.impairments }
+        set { state.impairments = newValue }
     }
 
-    /// Flips one random bit after the IPv4 header (in the TCP header or payload), so the receiver's TCP
-    /// checksum catches it (a single-bit error always changes the one's-complement sum, RFC 1071).
-    /// A packet too short to have a TCP part gets a bit flipped anywhere.
-    static func flipOneBit(_ bytes: inout [UInt8], using generator: inout SeededGenerator) {
-        guard !bytes.isEmpty else { return }
-        var start = 0
-        if bytes.count >= 20 {
-            let ihl = Int(bytes[0] & 0x0F) * 4
-            if ihl >= 20 && ihl < bytes.count { start = ihl }
-        }
-        let span = UInt64(bytes.count - start) * 8
-        let bit = Int(generator.below(span))
-        bytes[start + bit / 8] ^= UInt8(1) << UInt8(bit % 8)
-    }
+    public var statistics: LinkStatistics { state.statistics }
 
     /// Clears the counters (the shell's `stats reset`).
-    public mutating func resetStatistics() { statistics = LinkStatistics() }
+    public func resetStatistics() { state.statistics = LinkStatistics() }
+
+    /// Adds a tap stage before the impairments (`.transmitted`) or after them (`.delivered`).
+    public func addTap(_ tap: any PacketStage, at point: TapPoint) {
+        switch point {
+        case .transmitted:
+            stages.insert(tap, at: transmittedTaps)
+            transmittedTaps += 1
+        case .delivered:
+            stages.append(tap)
+        }
+    }
+
+    public func removeTap(_ tap: any PacketStage) {
+        guard let i = stages.firstIndex(where: { $0 === tap }), !(tap is LinkImpairmentStage) else { return }
+        stages.remove(at: i)
+        if i < transmittedTaps { transmittedTaps -= 1 }
+    }
+
+    /// The taps, which hear of the packets the link drops (`PacketStage.dropped`).
+    var taps: some Sequence<any PacketStage> { stages.lazy.filter { !($0 is LinkImpairmentStage) } }
+
+    /// Runs `record` through the stages from `index` at `now`; `handle` gets each copy's outcome, in
+    /// order. A `hold` verdict has no meaning on a link (intercept lives on a host's port): it passes.
+    public func carry(_ record: PacketRecord, from index: Int = 0, at now: Instant, _ handle: (Outcome) -> Void) {
+        var record = record
+        var i = index
+        while i < stages.count {
+            let verdict = stages[i].process(record, at: now)
+            i += 1
+            switch verdict {
+            case .pass, .hold:
+                continue
+            case .replace(let bytes):
+                record.bytes = bytes
+            case .drop:
+                record.fate = .lost
+                handle(.dropped(record))
+                return
+            case .delay(let until):
+                handle(.delayed(record, until: until, next: i))
+                return
+            case .duplicate(let copies):
+                carry(record, from: i, at: now, handle)
+                record.fate = .duplicate
+                for _ in 0..<min(max(0, copies), 1000) { carry(record, from: i, at: now, handle) }
+                return
+            }
+        }
+        handle(.arrived(record))
+    }
 }

@@ -3,7 +3,8 @@
 /// bit corruption and a bandwidth limit with a bounded queue.
 ///
 /// Every choice is drawn from the link direction's own `SeededGenerator`, so a run repeats exactly.
-/// The order applied to each packet offered to the link (see `LinkChannel.transmit`):
+/// The order applied to each packet offered to the link (each step a `LinkImpairmentStage` on the
+/// direction's `LinkChannel`, the one packet path):
 /// 1. **queue**: with a `bandwidth`, the packet waits for the transmitter; if the bytes already waiting
 ///    plus this packet exceed `queueLimit`, it is tail-dropped;
 /// 2. **loss**: dropped in transit with probability `lossRate`;

@@ -3,29 +3,21 @@ import ToyTCPEngine
 
 /// Writes the packets a `SimulatedNetwork` carries to a pcap file (through ToyTCPDecode's `PcapWriter`:
 /// raw IPv4 link type, nanosecond timestamps in virtual time) that tcpdump, tshark and `toytcp decode`
-/// read.
-///
-/// By default it records packets as transmitted onto each link (like tcpdump on every interface);
-/// pass `points` to record deliveries or drops instead, and `link` to record one link only.
+/// read. A tap stage on the links' packet path (`SimulatedNetwork.addTap`): it writes and passes, so a
+/// packet the link later drops is in the file as transmitted, like tcpdump on the sender's interface.
 /// This file is the only place the simulation touches a capture format.
-public final class PcapTap: PacketTap {
+public final class PcapTap: PacketStage {
     private let writer: PcapWriter
-    private let points: (CapturePoint) -> Bool
-    private let linkName: String?
 
-    public init(path: String, link: String? = nil,
-                points: @escaping (CapturePoint) -> Bool = { $0 == .transmitted }) throws(PcapError) {
+    public init(path: String) throws(PcapError) {
         writer = try PcapWriter(path: path, precision: .nanoseconds)
-        self.points = points
-        linkName = link
     }
 
     public var packetsWritten: Int { writer.packetsWritten }
 
-    public func capture(_ packet: CapturedPacket) {
-        guard points(packet.point) else { return }
-        if let linkName, packet.link?.name != linkName { return }
-        Self.write(packet.bytes, at: packet.time, to: writer)
+    public func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
+        Self.write(packet.bytes, at: now, to: writer)
+        return .pass
     }
 
     public func flush() throws(PcapError) { try writer.flush() }

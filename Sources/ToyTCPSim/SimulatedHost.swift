@@ -54,7 +54,8 @@ public final class SimulatedHost: SimulatedNode {
     }
 
     /// Calls `observe` for every packet the host sends or receives, as on its wire (a stage at the
-    /// wire end); returns the stage, for `port.removeStage`.
+    /// wire end), and for each one intercept drops afterwards (`fate == .droppedByIntercept`); returns
+    /// the stage, for `port.removeStage`.
     @discardableResult
     public func observePackets(_ observe: @escaping (PacketRecord) -> Void) -> PacketObserverStage {
         let stage = PacketObserverStage(observe)

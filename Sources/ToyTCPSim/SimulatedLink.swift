@@ -1,3 +1,5 @@
+import ToyTCPEngine
+
 /// A point-to-point link between two nodes, with one `LinkChannel` (impairments, counters) per direction.
 public final class SimulatedLink: CustomStringConvertible {
     /// `a-b` from the node names unless given.
@@ -67,6 +69,11 @@ public final class SimulatedLink: CustomStringConvertible {
     public func resetStatistics() {
         channels[0].resetStatistics()
         channels[1].resetStatistics()
+    }
+
+    /// Adds a tap stage to both directions (see `LinkChannel.addTap`).
+    func addTap(_ tap: any PacketStage, at point: TapPoint) {
+        for c in channels { c.addTap(tap, at: point) }
     }
 
     /// `host1 <-> router: host1->router perfect; router->host1 loss 10%`.

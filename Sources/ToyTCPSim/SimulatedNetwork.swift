@@ -33,7 +33,10 @@ public final class SimulatedNetwork {
     public typealias Action = (SimulatedNetwork) -> Void
 
     enum Event {
-        case deliver(to: Int, link: Int, bytes: [UInt8])
+        /// A packet a link delayed: it goes on along the link's stages from `next` (then to the far node).
+        case resume(link: Int, side: Int, next: Int, record: PacketRecord)
+        /// A packet a host sent to its own address: straight back, no link.
+        case deliver(to: Int, bytes: [UInt8])
         case action(Action)
     }
 
@@ -55,8 +58,8 @@ public final class SimulatedNetwork {
     /// node index → the last route taken (destination, link, side); link -1 when none.
     private var lastRoute: [(destination: UInt32, link: Int, side: Int)] = []
     private var events = EventQueue<Event>()
-    private var taps: [any PacketTap] = []
-    private var deliveryScratch: [LinkChannel.Delivery] = []
+    /// Tap stages on every link (`link: nil`) or on one, and where on it.
+    private var taps: [(stage: any PacketStage, point: TapPoint, link: String?)] = []
 
     public init(seed: UInt64 = 1) {
         self.seed = seed
@@ -107,6 +110,7 @@ public final class SimulatedNetwork {
                                  channels: [LinkChannel(impairments: impairments, generator: base.derived(0)),
                                             LinkChannel(impairments: impairments, generator: base.derived(1))])
         links.append(link)
+        for t in taps where t.link == nil || t.link == link.name { link.addTap(t.stage, at: t.point) }
         linksOfNode[a.nodeIndex].append(index)
         linksOfNode[b.nodeIndex].append(index)
         invalidateRoutes()
@@ -169,10 +173,20 @@ public final class SimulatedNetwork {
 
     // MARK: Taps and scheduled actions
 
-    /// Shows every packet crossing the network to `tap` (a `PcapTap`, a `RecentPacketsTap`, …).
-    public func addTap(_ tap: any PacketTap) { taps.append(tap) }
+    /// Puts a tap stage (a `PcapTap`, a `RecentPacketsTap`, an observer, …) on the packet path of
+    /// every link, or of the link called `link` (links made later included), at `point`: it sees
+    /// each packet there and passes it on. Every tap also hears, through `PacketStage.dropped`, of the
+    /// packets the network drops (`fate == .lost`): lost or queue-dropped on its link, or dropped for
+    /// want of a route or TTL anywhere.
+    public func addTap(_ tap: any PacketStage, at point: TapPoint = .transmitted, link: String? = nil) {
+        taps.append((tap, point, link))
+        for l in links where link == nil || link == l.name { l.addTap(tap, at: point) }
+    }
 
-    public func removeTap(_ tap: any PacketTap) { taps.removeAll { $0 === tap } }
+    public func removeTap(_ tap: any PacketStage) {
+        taps.removeAll { $0.stage === tap }
+        for l in links { for c in l.channels { c.removeTap(tap) } }
+    }
 
     /// Runs `action` when virtual time reaches `time` (at once on the next step if it has passed):
     /// change a link's impairments, start a transfer, take a snapshot.
@@ -186,38 +200,46 @@ public final class SimulatedNetwork {
 
     // MARK: Forwarding
 
-    /// Puts a packet sent by `node` on the link towards its destination.
+    /// Puts a packet sent by `node` on the link towards its destination: through the link direction's
+    /// stages (taps, impairments), then, when their delay is over, to the far node.
     func transmit(_ bytes: [UInt8], from node: any SimulatedNode) {
         let destination = bytes.count >= 20
             ? IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
             : IPv4Address.any
         // To itself: straight back, no link (a host connecting to its own address).
         if node.addresses.contains(destination), node is SimulatedHost {
-            events.insert(.deliver(to: node.nodeIndex, link: -1, bytes: bytes), at: now)
+            events.insert(.deliver(to: node.nodeIndex, bytes: bytes), at: now)
             return
         }
         guard let (linkIndex, side) = route(from: node.nodeIndex, to: destination) else {
             statistics.noRouteDrops += 1
-            notifyTaps(bytes, .dropped(.noRoute), link: nil, from: node, to: nil)
+            dropped(bytes)
             return
         }
+        carry(PacketRecord(time: now, direction: .outbound, bytes: bytes), on: linkIndex, side: side, from: 0)
+    }
+
+    /// Runs a packet along link `linkIndex` in direction `side` from stage `next`.
+    private func carry(_ record: PacketRecord, on linkIndex: Int, side: Int, from next: Int) {
         let link = links[linkIndex]
-        let far = link.far(from: side)
-        notifyTaps(bytes, .transmitted, link: link, from: node, to: far)
-        let before = link.channels[side].statistics
-        deliveryScratch.removeAll(keepingCapacity: true)
-        link.channels[side].transmit(bytes, at: now, into: &deliveryScratch)
-        if !taps.isEmpty {
-            let after = link.channels[side].statistics
-            if after.packetsLost > before.packetsLost {
-                notifyTaps(bytes, .dropped(.lost), link: link, from: node, to: far)
-            } else if after.packetsQueueDropped > before.packetsQueueDropped {
-                notifyTaps(bytes, .dropped(.queueFull), link: link, from: node, to: far)
+        link.channels[side].carry(record, from: next, at: now) { outcome in
+            switch outcome {
+            case .arrived(let r):
+                deliver(r.bytes, to: link.far(from: side).nodeIndex)
+            case let .delayed(r, until, next):
+                events.insert(.resume(link: linkIndex, side: side, next: next, record: r), at: until)
+            case .dropped(let r):
+                for tap in link.channels[side].taps { tap.dropped(r, at: now) }
             }
         }
-        for d in deliveryScratch {
-            events.insert(.deliver(to: far.nodeIndex, link: linkIndex, bytes: d.bytes), at: d.time)
-        }
+    }
+
+    /// A packet the network dropped off any link (no route, TTL, addressed to a router): every tap
+    /// hears of it.
+    private func dropped(_ bytes: [UInt8]) {
+        guard !taps.isEmpty else { return }
+        let record = PacketRecord(time: now, direction: .outbound, bytes: bytes, fate: .lost)
+        for t in taps { t.stage.dropped(record, at: now) }
     }
 
     /// The link and side towards `destination`: breadth-first over the topology to the node that owns
@@ -263,14 +285,9 @@ public final class SimulatedNetwork {
         return result
     }
 
-    private func deliver(_ bytes: [UInt8], to nodeIndex: Int, link linkIndex: Int) {
+    private func deliver(_ bytes: [UInt8], to nodeIndex: Int) {
         statistics.deliveries += 1
         let node = nodes[nodeIndex]
-        if !taps.isEmpty {
-            let link = linkIndex >= 0 ? links[linkIndex] : nil
-            let from: (any SimulatedNode)? = link.map { $0.a === node ? $0.b : $0.a }
-            notifyTaps(bytes, .delivered, link: link, from: from, to: node)
-        }
         if let host = node as? SimulatedHost {
             host.receive(bytes)
         } else if let router = node as? SimulatedRouter {
@@ -284,24 +301,17 @@ public final class SimulatedNetwork {
             : IPv4Address.any
         if router.addresses.contains(destination) {
             router.packetsAddressedToRouter += 1
-            notifyTaps(bytes, .dropped(.addressedToRouter), link: nil, from: nil, to: router)
+            dropped(bytes)
             return
         }
         var copy = bytes
         guard SimulatedRouter.decrementTTL(&copy) else {
             router.packetsTTLExpired += 1
-            notifyTaps(bytes, .dropped(.ttlExpired), link: nil, from: nil, to: router)
+            dropped(bytes)
             return
         }
         router.packetsForwarded += 1
         transmit(copy, from: router)
-    }
-
-    private func notifyTaps(_ bytes: [UInt8], _ point: CapturePoint, link: SimulatedLink?,
-                            from: (any SimulatedNode)?, to: (any SimulatedNode)?) {
-        guard !taps.isEmpty else { return }
-        let packet = CapturedPacket(time: now, bytes: bytes, point: point, link: link, from: from, to: to)
-        for tap in taps { tap.capture(packet) }
     }
 
     // MARK: Running
@@ -341,8 +351,10 @@ public final class SimulatedNetwork {
         statistics.steps += 1
         if let t = events.nextTime, t <= now, let (_, event) = events.popFirst() {
             switch event {
-            case let .deliver(to, link, bytes):
-                deliver(bytes, to: to, link: link)
+            case let .resume(link, side, next, record):
+                carry(record, on: link, side: side, from: next)
+            case let .deliver(to, bytes):
+                deliver(bytes, to: to)
             case let .action(action):
                 action(self)
             }

@@ -118,3 +118,27 @@ struct InterceptTests {
         #expect(out2.contains { $0 == "break 1: retransmission" } && out2.contains { $0 == "break 2: flags R" }, "\(out2.joined(separator: "\n"))")
     }
 }
+
+/// Expression breakpoints are evaluated after every packet, where the stack runs (issue 10).
+@Suite("Breakpoints on connection variables, packet by packet")
+struct PacketByPacketBreakTests {
+    @Test("break c.ooo > 0 fires when two crafted segments in one batch open and close a hole in the sequence space")
+    func conditionTrueOnlyWithinOneBatch() throws {
+        // Two segments to our stack in one command: the first 10 bytes ahead of RCV.NXT (out of
+        // order: c.ooo = 10), the second fills the hole (c.ooo = 0 again). Our duplicate ACK for the
+        // first is the packet after which the condition holds: it is held.
+        let (result, out, err) = try TestSupport.runScript("""
+            peer discard 10.0.1.1 9
+            connect 10.0.1.1 9 as c
+            break c.ooo > 0
+            inject P. to c count=2 seq=c.rcv.nxt+10-10*i "0123456789"
+            expect held . as dupack
+            assert dupack.ack == c.rcv.nxt - 20
+            continue
+            delete 1
+            recv c 20 within 1s
+            """)
+        #expect(result.failures.isEmpty, "\(err.joined(separator: "\n"))\n\(out.joined(separator: "\n"))")
+        #expect(out.contains { $0.hasPrefix("break 1: c.ooo > 0 (after IP 10.0.1.1.9 > 10.0.0.1.") }, "\(out.joined(separator: "\n"))")
+    }
+}

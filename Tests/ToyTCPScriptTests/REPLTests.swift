@@ -95,6 +95,21 @@ struct REPLTests {
         try t.waitFor("the close") { $0.contains("mylongname: ") && $0.contains("toytcp sim mylongname") }
     }
 
+    @Test("set crafted: tab completes the setting and its values, and the shell says what feed does")
+    func craftedSwitch() throws {
+        let history = historyFile()
+        defer { try? FileManager.default.removeItem(atPath: history) }
+        let t = try Terminal(historyFile: history)
+        defer { t.close() }
+        try t.waitFor("the prompt") { $0.contains("toytcp sim>") }
+        try t.type("set cra"); try t.keys("Tab")
+        try t.waitFor("crafted completed") { $0.contains("toytcp sim> set crafted") }
+        try t.type("fe"); try t.keys("Tab")
+        try t.waitFor("feed completed") { $0.contains("toytcp sim> set crafted feed") }
+        try t.keys("Enter")
+        try t.waitFor("what feed does") { $0.contains("crafted feed: answers to crafted segments go to our stack too") }
+    }
+
     @Test("history recalls a line after a restart (TOYTCP_HISTORY)")
     func historyAcrossRestart() throws {
         let history = historyFile()

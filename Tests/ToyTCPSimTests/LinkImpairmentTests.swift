@@ -12,12 +12,32 @@ func samplePacket(payload: Int = 1000, sequence: UInt32 = 1) -> [UInt8] {
     return IPv4Packet(header: header, segment: segment).bytes()
 }
 
+/// A copy a link will hand to the far node, as the tests look at it.
+struct LinkDelivery {
+    var time: Instant
+    var bytes: [UInt8]
+    /// Whether the link changed its bytes (one bit flipped).
+    var corrupted: Bool
+}
+
+extension LinkChannel {
+    /// Offers one packet at `now` to the link's stages; appends each copy the link delays until its
+    /// arrival (the network would deliver it then).
+    func transmit(_ bytes: [UInt8], at now: Instant, into deliveries: inout [LinkDelivery]) {
+        carry(PacketRecord(time: now, direction: .outbound, bytes: bytes), at: now) { outcome in
+            if case let .delayed(r, until, _) = outcome {
+                deliveries.append(LinkDelivery(time: until, bytes: r.bytes, corrupted: r.bytes != bytes))
+            }
+        }
+    }
+}
+
 /// Offers `count` packets one per `spacing` and returns every delivery.
 func offer(_ impairments: LinkImpairments, count: Int, seed: UInt64, spacing: Duration = .microseconds(10),
-           payload: Int = 1000) -> (deliveries: [(index: Int, delivery: LinkChannel.Delivery)], statistics: LinkStatistics) {
-    var channel = LinkChannel(impairments: impairments, generator: SeededGenerator(seed: seed))
-    var out: [(Int, LinkChannel.Delivery)] = []
-    var scratch: [LinkChannel.Delivery] = []
+           payload: Int = 1000) -> (deliveries: [(index: Int, delivery: LinkDelivery)], statistics: LinkStatistics) {
+    let channel = LinkChannel(impairments: impairments, generator: SeededGenerator(seed: seed))
+    var out: [(Int, LinkDelivery)] = []
+    var scratch: [LinkDelivery] = []
     let packet = samplePacket(payload: payload)
     for i in 0..<count {
         scratch.removeAll()
@@ -139,8 +159,8 @@ struct LinkImpairmentTests {
     func bandwidth() {
         // 1 Mbit/s, 1040-byte packets: 8.32 ms each. 100 packets offered at once, queue of 20 000 bytes.
         let impairments = LinkImpairments(bandwidth: 1_000_000, queueLimit: 20_000)
-        var channel = LinkChannel(impairments: impairments, generator: SeededGenerator(seed: 1))
-        var deliveries: [LinkChannel.Delivery] = []
+        let channel = LinkChannel(impairments: impairments, generator: SeededGenerator(seed: 1))
+        var deliveries: [LinkDelivery] = []
         let packet = samplePacket(payload: 1000)
         #expect(packet.count == 1040)
         for _ in 0..<100 { channel.transmit(packet, at: .zero, into: &deliveries) }
@@ -152,7 +172,7 @@ struct LinkImpairmentTests {
             #expect(d.time.nanoseconds == Int64(k + 1) * 8_320_000)
         }
         // Once the queue drains, packets flow again at the line rate.
-        var later: [LinkChannel.Delivery] = []
+        var later: [LinkDelivery] = []
         channel.transmit(packet, at: .milliseconds(1000), into: &later)
         #expect(later.first?.time == .milliseconds(1000) + .microseconds(8320))
     }

@@ -298,3 +298,66 @@ struct NetworkBehaviourTests {
         }
     }
 }
+
+/// A tap stage that keeps what it sees, and what the network told it was dropped.
+final class RecordingTap: PacketStage {
+    var seen: [(time: Instant, record: PacketRecord)] = []
+    var dropped: [PacketRecord] = []
+    func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
+        seen.append((now, packet))
+        return .pass
+    }
+    func dropped(_ packet: PacketRecord, at now: Instant) { dropped.append(packet) }
+}
+
+@Suite("One packet path on the simulated links: impairments and taps are stages")
+struct LinkStageTests {
+    @Test("A link's impairments are verdicts: drop (loss), duplicate, replace (corruption), delay until the arrival")
+    func impairmentVerdicts() {
+        let packet = samplePacket(payload: 100)
+        func verdicts(_ i: LinkImpairments) -> [String] {
+            let channel = LinkChannel(impairments: i, generator: SeededGenerator(seed: 1))
+            var out: [String] = []
+            channel.carry(PacketRecord(time: .milliseconds(1), direction: .outbound, bytes: packet), at: .milliseconds(1)) { o in
+                switch o {
+                case .arrived: out.append("arrived")
+                case let .delayed(r, until, next):
+                    out.append("delay \(until) next \(next) \(r.fate)\(r.bytes == packet ? "" : " replaced")")
+                case .dropped(let r): out.append("dropped \(r.fate)")
+                }
+            }
+            return out
+        }
+        #expect(verdicts(LinkImpairments(delay: .milliseconds(5))) == ["delay \(Instant.milliseconds(6)) next 5 passed"])
+        #expect(verdicts(LinkImpairments(lossRate: 1)) == ["dropped lost"])
+        #expect(verdicts(LinkImpairments(duplicationRate: 1)).count == 2)
+        #expect(verdicts(LinkImpairments(duplicationRate: 1)).last?.contains("duplicate") == true)
+        #expect(verdicts(LinkImpairments(corruptionRate: 1)).first?.hasSuffix("replaced") == true)
+    }
+
+    @Test("Taps sit on the links' path: as transmitted before the impairments, as delivered after the delay; drops reach them as lost")
+    func tapsAreStages() throws {
+        let net = SimulatedNetwork(seed: 9)
+        let (a, b) = try net.addPair(impairments: LinkImpairments(delay: .milliseconds(10)))
+        let sent = RecordingTap(), arrived = RecordingTap()
+        net.addTap(sent)
+        net.addTap(arrived, at: .delivered)
+        try net.links[0].setImpairments(LinkImpairments(delay: .milliseconds(10), lossRate: 1), from: b)
+        _ = try a.stack.connect(to: b.address, port: 80, at: net.now)
+        try net.run(for: .milliseconds(500))
+        // a's SYN crossed (10 ms); b's answer (a RST: nothing listens) was lost on b's direction.
+        #expect(sent.seen.count == 2)
+        #expect(sent.seen.first?.time == .zero)
+        #expect(arrived.seen.count == 1)
+        #expect(arrived.seen.first?.time == .milliseconds(10))
+        #expect(arrived.seen.first?.record.bytes == sent.seen.first?.record.bytes)
+        #expect(sent.dropped.count == 1)
+        #expect(sent.dropped.first?.fate == .lost)
+        #expect(sent.dropped.first?.bytes == sent.seen.last?.record.bytes)
+        net.removeTap(sent)
+        _ = try a.stack.connect(to: b.address, port: 81, at: net.now)
+        try net.run(for: .milliseconds(100))
+        #expect(sent.seen.count == 2)
+        #expect(arrived.seen.count == 2)
+    }
+}

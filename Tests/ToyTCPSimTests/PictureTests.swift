@@ -10,16 +10,14 @@ import ToyTCPTestSupport
 @testable import ToyTCPSim
 
 /// Keeps every packet as transmitted, and which of them the link lost, as the pictures' input.
-final class PictureTap: PacketTap {
+final class PictureTap: PacketStage {
     var packets: [LadderPacket] = []
     var lost: [[UInt8]] = []
-    func capture(_ packet: CapturedPacket) {
-        switch packet.point {
-        case .transmitted: packets.append(LadderPacket(time: packet.time.nanoseconds, bytes: packet.bytes))
-        case .dropped(.lost): lost.append(packet.bytes)
-        default: break
-        }
+    func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
+        packets.append(LadderPacket(time: now.nanoseconds, bytes: packet.bytes))
+        return .pass
     }
+    func dropped(_ packet: PacketRecord, at now: Instant) { lost.append(packet.bytes) }
 }
 
 /// The SVG's marks, read back with XMLParser: the elements of one class and their attributes.
