@@ -54,9 +54,16 @@ public final class EventLoop: @unchecked Sendable {
     private var armedDeadline: Instant? = nil
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     private var transmitWriter = ByteWriter(capacity: 65_536)
-    /// A packet `sendto` could not queue (EAGAIN), sent when the socket becomes writable.
-    private var blockedPacket: [UInt8]? = nil
+    /// Packets or frames a socket could not queue (EAGAIN), in order, sent when it becomes writable.
+    var blockedSends: [BlockedSend] = []
     private var watchingWritable = false
+    /// The segmentation-offload path (nil: off, or no AF_PACKET socket): runs of segments go out as
+    /// one GSO frame each (`SegmentRun`, `PacketSocketLink`).
+    let segmentLink: PacketSocketLink?
+    let nextHops: NextHopTable?
+    var segmentRun = SegmentRun()
+    /// The next hop of the run being gathered.
+    var currentHop: NextHop? = nil
     var eventObserver: (@Sendable (StackEvent, Instant) -> Void)? = nil
     var linkStatistics = LinkStatistics()
     /// Operations waiting for an event, by what they wait on.
@@ -91,11 +98,15 @@ public final class EventLoop: @unchecked Sendable {
     ///   - addresses: the addresses the stack answers for; default: every non-loopback IPv4 address of
     ///     this namespace (`getifaddrs`). Each must be on an interface here.
     ///   - configuration: the engine's options.
-    /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
     ///   - filtersReceivedPackets: attach `ReceiveFilter` to the raw socket, so segments for other
     ///     addresses and ports never reach the loop (off: the socket sees every local TCP segment).
+    ///   - offloadsSegmentation: send runs of consecutive segments of a flow as one GSO frame through an
+    ///     AF_PACKET socket (`SegmentRun`); the wire carries the same segments. Off: every packet goes
+    ///     through the raw IP socket. The environment variable `TOYTCP_GSO=0` turns it off too.
+    /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
     public init(addresses: [IPv4Address]? = nil, configuration: StackConfiguration = StackConfiguration(),
-                receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true) throws(LinkError) {
+                receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true,
+                offloadsSegmentation: Bool = true) throws(LinkError) {
         let available = try InterfaceAddress.usable()
         let chosen = addresses ?? available
         for address in chosen where !available.contains(address) {
@@ -104,6 +115,14 @@ public final class EventLoop: @unchecked Sendable {
         guard !chosen.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
         link = try RawSocketLink(receiveBufferSize: receiveBufferSize)
         localAddresses = chosen
+        if offloadsSegmentation && SegmentOffloadSwitch.enabled,
+           let packetLink = try? PacketSocketLink(), let table = try? NextHopTable() {
+            segmentLink = packetLink
+            nextHops = table
+        } else {
+            segmentLink = nil
+            nextHops = nil
+        }
 
         epollDescriptor = try syscallOrThrow("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         timerDescriptor = try syscallOrThrow("timerfd_create") {
@@ -318,11 +337,12 @@ public final class EventLoop: @unchecked Sendable {
     func flush(at now: Instant) {
         for _ in 0..<8 {
             // The engine writes each packet (checksums included) straight into our reusable buffer.
-            while blockedPacket == nil {
+            while blockedSends.isEmpty {
                 transmitWriter.bytes.removeAll(keepingCapacity: true)
                 guard port.pollTransmit(into: &transmitWriter, at: now) else { break }
-                transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
+                transmitWriter.bytes.withUnsafeBytes { transmit(packet: $0, at: now) }
             }
+            sendSegmentRun(at: now)
             while let event = port.pollEvent() {
                 record(event)
                 eventObserver?(event, now)
@@ -335,13 +355,18 @@ public final class EventLoop: @unchecked Sendable {
     /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
         admitSourcePort(of: packet)
+        guard blockedSends.isEmpty else {
+            // Behind what is already waiting, to keep the order.
+            blockedSends.append(.packet(Array(packet)))
+            return
+        }
         do {
             switch try link.send(packet) {
             case .done:
                 linkStatistics.packetsWritten += 1
             case .wouldBlock:
                 linkStatistics.sendBlocked += 1
-                blockedPacket = Array(packet)
+                blockedSends.append(.packet(Array(packet)))
                 setWatchingWritable(true)
             }
         } catch {
@@ -354,7 +379,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Lets answers to `packet` in: its TCP source port becomes one of ours (a connection from a
     /// chosen port, a crafted segment).
-    private func admitSourcePort(of packet: UnsafeRawBufferPointer) {
+    func admitSourcePort(of packet: UnsafeRawBufferPointer) {
         guard receiveFilter != nil,
               let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
               let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
@@ -381,18 +406,38 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func sendBlockedPacket(at now: Instant) {
-        guard let packet = blockedPacket else { setWatchingWritable(false); return }
-        let result = packet.withUnsafeBytes { try? link.send($0) }
-        if case .wouldBlock? = result { return }
-        linkStatistics.packetsWritten += 1
-        blockedPacket = nil
-        setWatchingWritable(false)
+        while let blocked = blockedSends.first {
+            let result: IOResult<Void>?
+            switch blocked {
+            case .packet(let packet):
+                result = packet.withUnsafeBytes { try? link.send($0) }
+            case .frame(let frame, let interfaceIndex, _):
+                result = frame.withUnsafeBytes { try? segmentLink?.send($0, interfaceIndex: interfaceIndex) }
+            }
+            if case .wouldBlock? = result {
+                // Now blocked on this one's socket (maybe the other one than before).
+                setWatchingWritable(false)
+                setWatchingWritable(true)
+                return
+            }
+            if result == nil { linkStatistics.sendDrops += blocked.segments } else { linkStatistics.packetsWritten += blocked.segments }
+            setWatchingWritable(false)
+            blockedSends.removeFirst()
+        }
         flush(at: now)
     }
 
-    private func setWatchingWritable(_ on: Bool) {
+    /// Watches (or stops watching) for the socket that refused the first of `blockedSends` to become
+    /// writable: the raw socket for a packet, the AF_PACKET socket for a frame (under the raw socket's
+    /// token, so either wakes `sendBlockedPacket`).
+    func setWatchingWritable(_ on: Bool) {
         guard on != watchingWritable else { return }
         watchingWritable = on
+        if case .frame? = blockedSends.first, let segmentLink {
+            try? watch(segmentLink.descriptor, token: Self.socketToken, events: on ? EPOLLOUT.rawValue : 0,
+                       op: on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL)
+            return
+        }
         let events = EPOLLIN.rawValue | (on ? EPOLLOUT.rawValue : 0)
         try? watch(link.descriptor, token: Self.socketToken, events: events, op: EPOLL_CTL_MOD)
     }
@@ -426,6 +471,7 @@ public final class EventLoop: @unchecked Sendable {
         for reservation in reservations.values { reservation.release() }
         reservations.removeAll()
         link.close()
+        segmentLink?.close()
         close(epollDescriptor)
         close(timerDescriptor)
         close(wakeDescriptor)
