@@ -17,6 +17,9 @@
 #include <linux/if_packet.h>
 #include <string.h>
 #include <errno.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <time.h>
 
 // setns(2) is declared by <sched.h> only under _GNU_SOURCE, which the Glibc module is built without.
 extern int setns(int fd, int nstype);
@@ -82,6 +85,56 @@ static inline ssize_t ctoytcp_packet_send(int fd, int index, const void *frame, 
     to.sll_protocol = htons(0x0800);
     to.sll_ifindex = index;
     return sendto(fd, frame, length, 0, (const struct sockaddr *)&to, sizeof to);
+}
+
+// Batch receive with the kernel's receive time of each packet. recvmmsg(2) and struct mmsghdr are
+// declared only under _GNU_SOURCE (which the Glibc module is built without): the system call is made
+// directly, with a struct of the same layout.
+struct ctoytcp_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+#define CTOYTCP_BATCH_MAX 64
+
+// SO_TIMESTAMPNS: every packet carries its receive time (CLOCK_REALTIME, struct timespec) as a cmsg.
+static inline int ctoytcp_enable_receive_timestamps(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+}
+
+// Receives up to `count` packets (at most CTOYTCP_BATCH_MAX) into consecutive slots of `slot` bytes,
+// without blocking. For each: its whole length (MSG_TRUNC: larger than `slot` when it was cut) and
+// its receive time in nanoseconds since 1970 (0 when the kernel gave none). Returns how many, or -1
+// (errno set; EAGAIN when none is waiting).
+static inline int ctoytcp_receive_batch(int fd, unsigned char *buffers, size_t slot, unsigned int count,
+                                        unsigned int *lengths, int64_t *stamps) {
+    struct ctoytcp_mmsghdr messages[CTOYTCP_BATCH_MAX];
+    struct iovec vectors[CTOYTCP_BATCH_MAX];
+    union { char bytes[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } control[CTOYTCP_BATCH_MAX];
+    if (count > CTOYTCP_BATCH_MAX) count = CTOYTCP_BATCH_MAX;
+    memset(messages, 0, sizeof(messages[0]) * count);
+    for (unsigned int i = 0; i < count; i++) {
+        vectors[i].iov_base = buffers + i * slot;
+        vectors[i].iov_len = slot;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_control = control[i].bytes;
+        messages[i].msg_hdr.msg_controllen = sizeof control[i].bytes;
+    }
+    long received = syscall(SYS_recvmmsg, fd, messages, count, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    if (received < 0) return -1;
+    for (long i = 0; i < received; i++) {
+        lengths[i] = messages[i].msg_len;
+        stamps[i] = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&messages[i].msg_hdr); c; c = CMSG_NXTHDR(&messages[i].msg_hdr, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                struct timespec t;
+                memcpy(&t, CMSG_DATA(c), sizeof t);
+                stamps[i] = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+            }
+        }
+    }
+    return (int)received;
 }
 
 #endif

@@ -52,7 +52,8 @@ public final class EventLoop: @unchecked Sendable {
     var loopThread: pthread_t { thread }
     var running = true
     private var armedDeadline: Instant? = nil
-    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    /// Packets are read `receiveBatch.capacity` at a time (`recvmmsg`), with their kernel receive times.
+    private let receiveBatch = ReceiveBatch(capacity: EventLoop.receiveBatchSize)
     private var transmitWriter = ByteWriter(capacity: 65_536)
     /// Packets or frames a socket could not queue (EAGAIN), in order, sent when it becomes writable.
     var blockedSends: [BlockedSend] = []
@@ -84,7 +85,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// How many packets are read before the loop sends what they caused (ACKs, data): large enough to
     /// amortise a wake-up, small enough that answers go out within microseconds.
-    private static let receiveBatch = 32
+    private static let receiveBatchSize = 32
     /// Ephemeral ports of a stack on a shared host: above the kernel's default range.
     public static let ephemeralPorts: ClosedRange<UInt16> = 61000...65535
     private static let socketToken: UInt64 = 1
@@ -129,7 +130,9 @@ public final class EventLoop: @unchecked Sendable {
             timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
         }
         wakeDescriptor = try syscallOrThrow("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
-        receiveBuffer = .allocate(byteCount: 65_536 + 1, alignment: 16)
+        // The kernel stamps each packet as it reaches the socket (SO_TIMESTAMPNS); without it (an old
+        // kernel) packets are stamped when read.
+        _ = ctoytcp_enable_receive_timestamps(link.descriptor)
 
         var configuration = configuration
         // The driver supplies the randomness (the engine stays deterministic): a fresh secret per run
@@ -164,10 +167,6 @@ public final class EventLoop: @unchecked Sendable {
             Unmanaged<EventLoop>.fromOpaque(box).release()
             throw .system(call: "pthread_create", errno: .init(rawValue: created))
         }
-    }
-
-    deinit {
-        receiveBuffer.deallocate()
     }
 
     private func watch(_ fd: CInt, token: UInt64, events: UInt32, op: Int32) throws(LinkError) {
@@ -246,42 +245,45 @@ public final class EventLoop: @unchecked Sendable {
         finish()
     }
 
-    /// Reads every waiting packet; after each batch, sends what the batch caused.
+    /// Reads every waiting packet, a batch (`recvmmsg`) at a time; after each batch, sends what the
+    /// batch caused. Each packet reaches the port stamped with the kernel's receive time (what `trace`
+    /// and `record` show: a loop held busy does not move it later); the stack handles the batch at the
+    /// time it was read, so its clock never goes back.
     private func drainSocket() {
-        var inBatch = 0
-        var now = monotonicNow()
         while true {
-            // Stamped when read, not when processed: what `trace` and `record` show.
-            let arrival = monotonicNow()
             let result: IOResult<Int>
             do {
-                result = try link.receive(into: UnsafeMutableRawBufferPointer(rebasing: receiveBuffer[0..<65_536]))
+                result = try receiveBatch.receive(from: link.descriptor)
             } catch {
                 // ENOMEM and the like: nothing to read now; the next wake-up tries again.
                 break
             }
-            guard case .done(let length) = result else { break }
-            linkStatistics.packetsRead += 1
-            guard length >= 20, length <= 65_536 else {
-                linkStatistics.packetsTruncated += 1
-                continue
+            guard case .done(let count) = result, count > 0 else { break }
+            let now = monotonicNow()
+            let wall = WallClockTime.now()
+            let wallToMonotonic = wall.seconds &* 1_000_000_000 &+ Int64(wall.nanoseconds) &- now.nanoseconds
+            var delivered = 0
+            for i in 0..<count {
+                linkStatistics.packetsRead += 1
+                let length = receiveBatch.length(i)
+                guard length >= 20, length <= ReceiveBatch.slotSize else {
+                    linkStatistics.packetsTruncated += 1
+                    continue
+                }
+                let packet = receiveBatch.packet(i)
+                guard let header = try? IPv4HeaderView(validating: packet), localAddresses.contains(header.destination) else {
+                    linkStatistics.packetsNotForUs += 1
+                    continue
+                }
+                linkStatistics.packetsDelivered += 1
+                delivered += 1
+                let arrival = receiveBatch.arrival(i, wallToMonotonic: wallToMonotonic, latest: now) ?? now
+                port.receive(packet, arrivedAt: arrival, at: now)
             }
-            let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length])
-            guard let header = try? IPv4HeaderView(validating: packet), localAddresses.contains(header.destination) else {
-                linkStatistics.packetsNotForUs += 1
-                continue
-            }
-            linkStatistics.packetsDelivered += 1
-            now = arrival
-            port.receive(packet, at: arrival)
-            inBatch += 1
-            if inBatch == Self.receiveBatch {
-                flush(at: now)
-                inBatch = 0
-                now = monotonicNow()
-            }
+            if delivered > 0 { flush(at: now) }
+            // A short batch emptied the queue; epoll wakes the loop for what comes next.
+            if count < receiveBatch.capacity { break }
         }
-        if inBatch > 0 { flush(at: now) }
     }
 
     private func runCommands() {
