@@ -15,7 +15,7 @@ extension EventLoop {
         precondition(pthread_equal(pthread_self(), loopThread) == 0,
                      "a blocking toytcp call on the event loop's own thread would wait forever")
         let waiter = CallWaiter<T>()
-        perform(timeout: timeout, onAbandon: onAbandon, body, completion: { waiter.complete($0) })
+        perform(timeout: timeout, onAbandon: onAbandon, inline: true, body, completion: { waiter.complete($0) })
         return try waiter.wait()
     }
 

@@ -42,10 +42,13 @@ extension EventLoop {
     /// `completion` with it, or with the error `body` threw, or `EngineError.timedOut` at `timeout`.
     ///
     /// `body` runs on the loop thread with the stack in hand; `completion` too (it must not block).
-    func perform<T>(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
+    ///
+    /// `inline`: the caller is blocked until `completion` runs, so when the loop is idle the call may run
+    /// on the caller's thread (`runOnCallerThread`).
+    func perform<T>(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)? = nil, inline: Bool = false,
                     _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>,
                     completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let submitted = submit { loop in
+        let command: @Sendable (EventLoop) -> Void = { loop in
             let now = monotonicNow()
             let operation = ParkedOperation(
                 deadline: timeout.map { now + $0 },
@@ -70,7 +73,8 @@ extension EventLoop {
                 })
             loop.run(operation, at: now)
         }
-        if !submitted { completion(.failure(EngineError.aborted)) }
+        if inline && runOnCallerThread(command) { return }
+        if !submit(command) { completion(.failure(EngineError.aborted)) }
     }
 
     /// Runs an operation once; parks it if it waits.
