@@ -2,9 +2,11 @@
 # Kernel-lab benchmark: toytcp against the Linux kernel on the same lab topology
 # (host1 -- router -- host2, tx checksum offload off on every veth), in one run, side by side.
 #
-#   1. bulk transfer host1 -> host2 into `nc -l >/dev/null`: toytcp fileclient vs kernel nc, same file
+#   1. bulk transfer host1 -> host2 into `nc -l >/dev/null`: toytcp fileclient vs kernel nc, same file;
+#      toytcp twice: the plain path (TOYTCP_GSO=0, a sendto per segment) and the GSO path (the default)
 #   2. handshake latency (connect-to-established): toytcp vs a C socket/connect/close loop, against the
-#      same C accept loop in host2
+#      same C accept loop in host2; toytcp with each connect handed to the loop (TOYTCP_INLINE=0) and
+#      on the caller's thread (the default), and with the application on the loop thread
 #   3. the raw-socket ceiling: how fast one thread can sendto 1500-byte packets from host1 (C), and the
 #      same through toytcp's RawSocketLink; and the link-layer alternatives (AF_PACKET sendto and a
 #      PACKET_TX_RING, both with PACKET_QDISC_BYPASS, in C) that a stack could use instead
