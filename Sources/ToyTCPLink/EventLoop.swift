@@ -16,6 +16,12 @@ import ToyTCPWire
 /// `port.pollEvent` to the operations waiting on those events. Trace, recording and intercept are
 /// stages on that port (`withPort`, `observePackets`).
 ///
+/// Output goes out through `SegmentRun`s: a run of consecutive segments of one flow is one GSO frame on
+/// an AF_PACKET socket, the rest one `sendto` each on the raw socket. Input is read a batch at a time,
+/// each packet stamped with the kernel's receive time. A blocking `connect` from a thread in the loop's
+/// namespace may do the loop's work itself while the loop sleeps (`runOnCallerThread`, under the
+/// `worker` lock).
+///
 /// On a shared host it answers only for what it owns (`StackConfiguration.resetsUnownedPorts` is
 /// turned off): kernel sockets and other toytcp processes in the namespace are left alone.
 /// Received packets are read with one reusable buffer, sent packets are emitted into another: nothing
@@ -230,28 +236,28 @@ public final class EventLoop: @unchecked Sendable {
             }
             if count < 0 { fatalError("epoll_wait: \(errno)") }
             worker.withLock { _ in
-            linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
-            linkStatistics.wakeups += 1
-            for i in 0..<Int(count) {
-                let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
-                let flags = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_events($0) }
-                switch token {
-                case Self.socketToken:
-                    if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
-                    if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
-                case Self.timerToken:
-                    var expirations: UInt64 = 0
-                    _ = read(timerDescriptor, &expirations, 8)
-                    armedDeadline = nil
-                case Self.wakeToken:
-                    var value: UInt64 = 0
-                    _ = read(wakeDescriptor, &value, 8)
-                    runCommands()
-                default:
-                    break
+                linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
+                linkStatistics.wakeups += 1
+                for i in 0..<Int(count) {
+                    let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
+                    let flags = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_events($0) }
+                    switch token {
+                    case Self.socketToken:
+                        if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
+                        if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
+                    case Self.timerToken:
+                        var expirations: UInt64 = 0
+                        _ = read(timerDescriptor, &expirations, 8)
+                        armedDeadline = nil
+                    case Self.wakeToken:
+                        var value: UInt64 = 0
+                        _ = read(wakeDescriptor, &value, 8)
+                        runCommands()
+                    default:
+                        break
+                    }
                 }
-            }
-            serviceTimers()
+                serviceTimers()
             }
         }
         worker.withLock { _ in finish() }
@@ -261,15 +267,16 @@ public final class EventLoop: @unchecked Sendable {
     /// then does what the loop would do after it: sends what it caused, reads what has arrived meanwhile
     /// (on a veth the answer to a SYN is often queued before `sendto` returns) and arms the timer. A
     /// blocking call made this way can finish without any hand-off between threads: no eventfd
-    /// wake-up of the loop, no futex wake-up of the caller (bench-lab: the median connect went from
-    /// ~75-80 to ~46 µs, the kernel's being 25-38 µs in the same minutes). The loop thread, if awake,
-    /// waits on `worker` meanwhile. False (nothing ran) when calls are queued (they run first, in
+    /// wake-up of the loop, no futex wake-up of the caller (bench-lab, README: on the quieter machine
+    /// the median connect went from 69-82 to 45-50 µs; under load 4-5 it was 10-15% slower, the loop
+    /// thread woken by the same answer waiting on the lock). The loop thread, if awake, waits on
+    /// `worker` meanwhile. False (nothing ran) when calls are queued (they run first, in
     /// order) or the loop is stopping: the caller submits as usual. `TOYTCP_INLINE=0` turns it off.
     func runOnCallerThread(_ command: @Sendable (EventLoop) -> Void) -> Bool {
         guard CallWaiterTuning.inlinesCalls, namespaceIdentity != 0,
               Self.currentNamespaceIdentity() == namespaceIdentity else { return false }
-        // Waiting for the lock (the loop is finishing a round: often a wake-up for a packet an inline
-        // call already read) costs less than handing the call over and being woken again.
+        // Waits for the loop to finish its round (often a wake-up for a packet an earlier call on the
+        // caller's thread already read): measured no worse than trying the lock once and handing over.
         guard inbox.withLock({ $0.commands.isEmpty }) else { return false }
         return worker.withLock { _ -> Bool in
             let idle = inbox.withLock { !$0.stopped && !$0.stopRequested && $0.commands.isEmpty }
