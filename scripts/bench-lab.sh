@@ -5,8 +5,7 @@
 #   1. bulk transfer host1 -> host2 into `nc -l >/dev/null`: toytcp fileclient vs kernel nc, same file;
 #      toytcp twice: the plain path (TOYTCP_GSO=0, a sendto per segment) and the GSO path (the default)
 #   2. handshake latency (connect-to-established): toytcp vs a C socket/connect/close loop, against the
-#      same C accept loop in host2; toytcp with each connect handed to the loop (TOYTCP_INLINE=0) and
-#      on the caller's thread (the default), and with the application on the loop thread
+#      same C accept loop in host2; toytcp's blocking connect and with the application on the loop thread
 #   3. the raw-socket ceiling: how fast one thread can sendto 1500-byte packets from host1 (C), and the
 #      same through toytcp's RawSocketLink; and the link-layer alternatives (AF_PACKET sendto and a
 #      PACKET_TX_RING, both with PACKET_QDISC_BYPASS, in C) that a stack could use instead
@@ -199,12 +198,8 @@ pids+=($!)
 wait_listen "$h2" 9100
 read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes") || true
 echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
-# Each blocking call handed to the loop thread (TOYTCP_INLINE=0, the way before), then the default: the
-# call runs on the caller's thread when the loop has nothing queued.
-read -r h_med h_p90 h_min h_n < <(TOYTCP_INLINE=0 ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect, handed  median ${h_med} us, p90 ${h_p90} us, min ${h_min} us ($h_n) (TOYTCP_INLINE=0)"
 read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n) (on the caller's thread)"
+echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)"
 # The same with the application on the loop thread (connect(…onLoop:)): no hand-off between threads.
 read -r l_med l_p90 l_min l_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake-loop 10.0.1.1 9100 "$handshakes" 2>/dev/null) || true
 echo "toytcp connect, on loop median ${l_med:-n/a} us, p90 ${l_p90:-n/a} us, min ${l_min:-n/a} us (${l_n:-0})"
@@ -259,7 +254,6 @@ echo "| --- | --- | --- | --- | --- |"
 echo "| bulk host1 → host2 into \`nc -l\`, $size_mb MB | $toytcp_gbps Gbit/s (fileclient) | $kernel_avg Gbit/s (nc → nc, mean of before/after) | $(ratio "$toytcp_gbps" "$kernel_avg") | ≥ 1.0 |"
 echo "| the same, plain path (\`TOYTCP_GSO=0\`: a sendto per segment) | $plain_gbps Gbit/s | $kernel_avg Gbit/s | $(ratio "$plain_gbps" "$kernel_avg") | |"
 echo "| connect-to-established, median of $handshakes | $t_med µs | $k_avg µs | $(ratio "$t_med" "$k_avg")× | ≤ 1.5× |"
-echo "| the same, each call handed to the loop thread (\`TOYTCP_INLINE=0\`) | ${h_med:-n/a} µs | $k_avg µs | $(ratio "${h_med:-0}" "$k_avg")× | |"
 echo "| the same, application on the loop thread (\`connect(…onLoop:)\`) | ${l_med:-n/a} µs | $k_avg µs | $(ratio "${l_med:-0}" "$k_avg")× | ≤ 1.5× |"
 echo "| raw-socket ceiling, one thread of sendto, 1500 B | $s_pps pkt/s (RawSocketLink) | $c_pps pkt/s (C) | $(ratio "$s_pps" "$c_pps") | ≥ 0.95 |"
 echo "| toytcp bulk / C ceiling ($c_gbps Gbit/s) | | | $(ratio "$toytcp_gbps" "$c_gbps") | ≥ 0.6 |"

@@ -53,12 +53,6 @@ final class CallWaiter<T: Sendable>: Sendable {
 enum CallWaiterTuning {
     static let spinMicroseconds = microseconds(from: "TOYTCP_SPIN_US", default: 0)
     static let loopSpinMicroseconds = microseconds(from: "TOYTCP_LOOP_SPIN_US", default: 0)
-    /// Blocking calls run on the caller's thread when the loop is idle (`EventLoop.runOnCallerThread`);
-    /// `TOYTCP_INLINE=0` turns that off (for an A/B benchmark).
-    static let inlinesCalls: Bool = {
-        guard let text = getenv("TOYTCP_INLINE") else { return true }
-        return String(cString: text) != "0"
-    }()
 
     private static func microseconds(from variable: String, default value: Int) -> Int {
         guard let text = getenv(variable), let parsed = Int(String(cString: text)), parsed >= 0 else { return value }

@@ -10,12 +10,12 @@ extension EventLoop {
     /// Runs `body` on the loop (again after each event for the key it waits on) and blocks the calling
     /// thread until it is done.
     func blockingCall<T: Sendable>(timeout: Duration? = nil,
-                                   onAbandon: (@Sendable (EventLoop) -> Void)? = nil, inline: Bool = false,
+                                   onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
                                    _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) throws -> T {
         precondition(pthread_equal(pthread_self(), loopThread) == 0,
                      "a blocking toytcp call on the event loop's own thread would wait forever")
         let waiter = CallWaiter<T>()
-        perform(timeout: timeout, onAbandon: onAbandon, inline: inline, body, completion: { waiter.complete($0) })
+        perform(timeout: timeout, onAbandon: onAbandon, body, completion: { waiter.complete($0) })
         return try waiter.wait()
     }
 
@@ -42,9 +42,7 @@ extension EventLoop {
     public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil) throws -> TCPConnection {
         let started = LoopConfined<ConnectionID?>(nil)
-        // On the caller's thread when the loop is idle: the SYN, the SYN-ACK (often queued before the
-        // SYN's sendto returns) and the ACK without a hand-off between threads (`runOnCallerThread`).
-        return try blockingCall(timeout: timeout, onAbandon: Self.abandonConnect(started), inline: true) { loop, now in
+        return try blockingCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
             try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
         }
     }

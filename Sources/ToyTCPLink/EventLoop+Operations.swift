@@ -42,13 +42,10 @@ extension EventLoop {
     /// `completion` with it, or with the error `body` threw, or `EngineError.timedOut` at `timeout`.
     ///
     /// `body` runs on the loop thread with the stack in hand; `completion` too (it must not block).
-    ///
-    /// `inline`: the caller is blocked until `completion` runs, so when the loop is idle the call may run
-    /// on the caller's thread (`runOnCallerThread`).
-    func perform<T>(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)? = nil, inline: Bool = false,
+    func perform<T>(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
                     _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>,
                     completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let command: @Sendable (EventLoop) -> Void = { loop in
+        let submitted = submit { loop in
             let now = monotonicNow()
             let operation = ParkedOperation(
                 deadline: timeout.map { now + $0 },
@@ -73,8 +70,7 @@ extension EventLoop {
                 })
             loop.run(operation, at: now)
         }
-        if inline && runOnCallerThread(command) { return }
-        if !submit(command) { completion(.failure(EngineError.aborted)) }
+        if !submitted { completion(.failure(EngineError.aborted)) }
     }
 
     /// Runs an operation once; parks it if it waits.

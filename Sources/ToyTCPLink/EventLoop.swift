@@ -18,9 +18,7 @@ import ToyTCPWire
 ///
 /// Output goes out through `SegmentRun`s: a run of consecutive segments of one flow is one GSO frame on
 /// an AF_PACKET socket, the rest one `sendto` each on the raw socket. Input is read a batch at a time,
-/// each packet stamped with the kernel's receive time. A blocking `connect` from a thread in the loop's
-/// namespace may do the loop's work itself while the loop sleeps (`runOnCallerThread`, under the
-/// `worker` lock).
+/// each packet stamped with the kernel's receive time.
 ///
 /// On a shared host it answers only for what it owns (`StackConfiguration.resetsUnownedPorts` is
 /// turned off): kernel sockets and other toytcp processes in the namespace are left alone.
@@ -41,15 +39,6 @@ public final class EventLoop: @unchecked Sendable {
         var stopRequested = false
     }
     let inbox = Mutex(Inbox())
-    /// Held by the thread doing the loop's work: the loop thread from the moment `epoll_wait` returns
-    /// until it sleeps again, or a blocking caller that found the loop asleep and does the work of its
-    /// call itself (`runOnCallerThread`). Everything "confined to the loop thread" below is confined to
-    /// the holder of this lock.
-    let worker = Mutex(())
-    /// The loop's network namespace (the inode of its `/proc/thread-self/ns/net`): a call runs on the
-    /// caller's thread only from the same namespace, since what it does may open sockets (a route
-    /// look-up, a listener's port reservation) that must belong to the loop's namespace.
-    let namespaceIdentity: UInt64
 
     // MARK: Confined to the loop thread
 
@@ -131,7 +120,6 @@ public final class EventLoop: @unchecked Sendable {
         guard !chosen.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
         link = try RawSocketLink(receiveBufferSize: receiveBufferSize)
         localAddresses = chosen
-        namespaceIdentity = Self.currentNamespaceIdentity()
         if offloadsSegmentation && SegmentOffloadSwitch.enabled,
            let packetLink = try? PacketSocketLink(), let table = try? NextHopTable() {
             segmentLink = packetLink
@@ -234,67 +222,31 @@ public final class EventLoop: @unchecked Sendable {
                     if n >= 0 || errno != EINTR { return n }
                 }
             }
+            linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
             if count < 0 { fatalError("epoll_wait: \(errno)") }
-            worker.withLock { _ in
-                linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
-                linkStatistics.wakeups += 1
-                for i in 0..<Int(count) {
-                    let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
-                    let flags = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_events($0) }
-                    switch token {
-                    case Self.socketToken:
-                        if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
-                        if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
-                    case Self.timerToken:
-                        var expirations: UInt64 = 0
-                        _ = read(timerDescriptor, &expirations, 8)
-                        armedDeadline = nil
-                    case Self.wakeToken:
-                        var value: UInt64 = 0
-                        _ = read(wakeDescriptor, &value, 8)
-                        runCommands()
-                    default:
-                        break
-                    }
+            linkStatistics.wakeups += 1
+            for i in 0..<Int(count) {
+                let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
+                let flags = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_events($0) }
+                switch token {
+                case Self.socketToken:
+                    if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
+                    if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
+                case Self.timerToken:
+                    var expirations: UInt64 = 0
+                    _ = read(timerDescriptor, &expirations, 8)
+                    armedDeadline = nil
+                case Self.wakeToken:
+                    var value: UInt64 = 0
+                    _ = read(wakeDescriptor, &value, 8)
+                    runCommands()
+                default:
+                    break
                 }
-                serviceTimers()
             }
-        }
-        worker.withLock { _ in finish() }
-    }
-
-    /// Runs `command` on the calling thread instead of the loop's when nothing is queued for the loop,
-    /// then does what the loop would do after it: sends what it caused, reads what has arrived meanwhile
-    /// (on a veth the answer to a SYN is often queued before `sendto` returns) and arms the timer. A
-    /// blocking call made this way can finish without any hand-off between threads: no eventfd
-    /// wake-up of the loop, no futex wake-up of the caller (bench-lab, README: on the quieter machine
-    /// the median connect went from 69-82 to 45-50 µs; under load 4-5 it was 10-15% slower, the loop
-    /// thread woken by the same answer waiting on the lock). The loop thread, if awake, waits on
-    /// `worker` meanwhile. False (nothing ran) when calls are queued (they run first, in
-    /// order) or the loop is stopping: the caller submits as usual. `TOYTCP_INLINE=0` turns it off.
-    func runOnCallerThread(_ command: @Sendable (EventLoop) -> Void) -> Bool {
-        guard CallWaiterTuning.inlinesCalls, namespaceIdentity != 0,
-              Self.currentNamespaceIdentity() == namespaceIdentity else { return false }
-        // Waits for the loop to finish its round (often a wake-up for a packet an earlier call on the
-        // caller's thread already read): measured no worse than trying the lock once and handing over.
-        guard inbox.withLock({ $0.commands.isEmpty }) else { return false }
-        return worker.withLock { _ -> Bool in
-            let idle = inbox.withLock { !$0.stopped && !$0.stopRequested && $0.commands.isEmpty }
-            guard idle, running else { return false }
-            linkStatistics.inlineCalls += 1
-            command(self)
-            flush(at: monotonicNow())
-            drainSocket()
             serviceTimers()
-            return true
         }
-    }
-
-    /// The inode of the calling thread's network namespace (0 if unknown).
-    static func currentNamespaceIdentity() -> UInt64 {
-        var info = stat()
-        guard stat("/proc/thread-self/ns/net", &info) == 0 else { return 0 }
-        return UInt64(info.st_ino)
+        finish()
     }
 
     /// Reads every waiting packet, a batch (`recvmmsg`) at a time; after each batch, sends what the

@@ -27,7 +27,5 @@ public struct LinkStatistics: Hashable, Sendable {
     /// in `packetsWritten`).
     public var segmentRuns = 0
     public var segmentsInRuns = 0
-    /// Blocking calls that ran on the caller's thread because the loop was idle.
-    public var inlineCalls = 0
     public init() {}
 }
