@@ -83,6 +83,17 @@ public final class PacketPort {
         run(PacketRecord(time: now, direction: .inbound, bytes: Array(bytes)), from: chain.count - 1, at: now)
     }
 
+    /// A packet from the wire that reached the host at `arrival` (a link's receive timestamp, e.g.
+    /// the kernel's SO_TIMESTAMPNS), handled by the stack at `now`: the stages (trace, record) see when
+    /// it arrived, while the stack's clock never goes back to an earlier packet's stamp.
+    public func receive(_ bytes: UnsafeRawBufferPointer, arrivedAt arrival: Instant, at now: Instant) {
+        if direct {
+            stack.handle(packet: bytes, at: now)
+            return
+        }
+        run(PacketRecord(time: arrival, direction: .inbound, bytes: Array(bytes)), from: chain.count - 1, at: now)
+    }
+
     /// A packet from the wire (or crafted and addressed to our own stack: `crafted: true`).
     public func receive(_ bytes: [UInt8], at now: Instant, crafted: Bool = false) {
         if chain.isEmpty {

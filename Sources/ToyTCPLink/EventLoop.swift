@@ -16,6 +16,10 @@ import ToyTCPWire
 /// `port.pollEvent` to the operations waiting on those events. Trace, recording and intercept are
 /// stages on that port (`withPort`, `observePackets`).
 ///
+/// Output goes out through `SegmentRun`s: a run of consecutive segments of one flow is one GSO frame on
+/// an AF_PACKET socket, the rest one `sendto` each on the raw socket. Input is read a batch at a time,
+/// each packet stamped with the kernel's receive time.
+///
 /// On a shared host it answers only for what it owns (`StackConfiguration.resetsUnownedPorts` is
 /// turned off): kernel sockets and other toytcp processes in the namespace are left alone.
 /// Received packets are read with one reusable buffer, sent packets are emitted into another: nothing
@@ -52,11 +56,19 @@ public final class EventLoop: @unchecked Sendable {
     var loopThread: pthread_t { thread }
     var running = true
     private var armedDeadline: Instant? = nil
-    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    /// Packets are read `receiveBatch.capacity` at a time (`recvmmsg`), with their kernel receive times.
+    private let receiveBatch = ReceiveBatch(capacity: EventLoop.receiveBatchSize)
     private var transmitWriter = ByteWriter(capacity: 65_536)
-    /// A packet `sendto` could not queue (EAGAIN), sent when the socket becomes writable.
-    private var blockedPacket: [UInt8]? = nil
+    /// Packets or frames a socket could not queue (EAGAIN), in order, sent when it becomes writable.
+    var blockedSends: [BlockedSend] = []
     private var watchingWritable = false
+    /// The segmentation-offload path (nil: off, or no AF_PACKET socket): runs of segments go out as
+    /// one GSO frame each (`SegmentRun`, `PacketSocketLink`).
+    let segmentLink: PacketSocketLink?
+    let nextHops: NextHopTable?
+    var segmentRun = SegmentRun()
+    /// The next hop of the run being gathered.
+    var currentHop: NextHop? = nil
     var eventObserver: (@Sendable (StackEvent, Instant) -> Void)? = nil
     /// Called at the end of every `flush`, once what the engine wanted to send has been sent.
     var flushObserver: (@Sendable () -> Void)? = nil
@@ -79,7 +91,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// How many packets are read before the loop sends what they caused (ACKs, data): large enough to
     /// amortise a wake-up, small enough that answers go out within microseconds.
-    private static let receiveBatch = 32
+    private static let receiveBatchSize = 32
     /// Ephemeral ports of a stack on a shared host: above the kernel's default range.
     public static let ephemeralPorts: ClosedRange<UInt16> = 61000...65535
     private static let socketToken: UInt64 = 1
@@ -93,11 +105,15 @@ public final class EventLoop: @unchecked Sendable {
     ///   - addresses: the addresses the stack answers for; default: every non-loopback IPv4 address of
     ///     this namespace (`getifaddrs`). Each must be on an interface here.
     ///   - configuration: the engine's options.
-    /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
     ///   - filtersReceivedPackets: attach `ReceiveFilter` to the raw socket, so segments for other
     ///     addresses and ports never reach the loop (off: the socket sees every local TCP segment).
+    ///   - offloadsSegmentation: send runs of consecutive segments of a flow as one GSO frame through an
+    ///     AF_PACKET socket (`SegmentRun`); the wire carries the same segments. Off: every packet goes
+    ///     through the raw IP socket. The environment variable `TOYTCP_GSO=0` turns it off too.
+    /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
     public init(addresses: [IPv4Address]? = nil, configuration: StackConfiguration = StackConfiguration(),
-                receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true) throws(LinkError) {
+                receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true,
+                offloadsSegmentation: Bool = true) throws(LinkError) {
         let available = try InterfaceAddress.usable()
         let chosen = addresses ?? available
         for address in chosen where !available.contains(address) {
@@ -106,13 +122,23 @@ public final class EventLoop: @unchecked Sendable {
         guard !chosen.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
         link = try RawSocketLink(receiveBufferSize: receiveBufferSize)
         localAddresses = chosen
+        if offloadsSegmentation && SegmentOffloadSwitch.enabled,
+           let packetLink = try? PacketSocketLink(), let table = try? NextHopTable() {
+            segmentLink = packetLink
+            nextHops = table
+        } else {
+            segmentLink = nil
+            nextHops = nil
+        }
 
         epollDescriptor = try syscallOrThrow("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         timerDescriptor = try syscallOrThrow("timerfd_create") {
             timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
         }
         wakeDescriptor = try syscallOrThrow("eventfd") { eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC)) }
-        receiveBuffer = .allocate(byteCount: 65_536 + 1, alignment: 16)
+        // The kernel stamps each packet as it reaches the socket (SO_TIMESTAMPNS); without it (an old
+        // kernel) packets are stamped when read.
+        _ = ctoytcp_enable_receive_timestamps(link.descriptor)
 
         var configuration = configuration
         // The driver supplies the randomness (the engine stays deterministic): a fresh secret per run
@@ -147,10 +173,6 @@ public final class EventLoop: @unchecked Sendable {
             Unmanaged<EventLoop>.fromOpaque(box).release()
             throw .system(call: "pthread_create", errno: .init(rawValue: created))
         }
-    }
-
-    deinit {
-        receiveBuffer.deallocate()
     }
 
     private func watch(_ fd: CInt, token: UInt64, events: UInt32, op: Int32) throws(LinkError) {
@@ -229,42 +251,45 @@ public final class EventLoop: @unchecked Sendable {
         finish()
     }
 
-    /// Reads every waiting packet; after each batch, sends what the batch caused.
+    /// Reads every waiting packet, a batch (`recvmmsg`) at a time; after each batch, sends what the
+    /// batch caused. Each packet reaches the port stamped with the kernel's receive time (what `trace`
+    /// and `record` show: a loop held busy does not move it later); the stack handles the batch at the
+    /// time it was read, so its clock never goes back.
     private func drainSocket() {
-        var inBatch = 0
-        var now = monotonicNow()
         while true {
-            // Stamped when read, not when processed: what `trace` and `record` show.
-            let arrival = monotonicNow()
             let result: IOResult<Int>
             do {
-                result = try link.receive(into: UnsafeMutableRawBufferPointer(rebasing: receiveBuffer[0..<65_536]))
+                result = try receiveBatch.receive(from: link.descriptor)
             } catch {
                 // ENOMEM and the like: nothing to read now; the next wake-up tries again.
                 break
             }
-            guard case .done(let length) = result else { break }
-            linkStatistics.packetsRead += 1
-            guard length >= 20, length <= 65_536 else {
-                linkStatistics.packetsTruncated += 1
-                continue
+            guard case .done(let count) = result, count > 0 else { break }
+            let now = monotonicNow()
+            let wall = WallClockTime.now()
+            let wallToMonotonic = wall.seconds &* 1_000_000_000 &+ Int64(wall.nanoseconds) &- now.nanoseconds
+            var delivered = 0
+            for i in 0..<count {
+                linkStatistics.packetsRead += 1
+                let length = receiveBatch.length(i)
+                guard length >= 20, length <= ReceiveBatch.slotSize else {
+                    linkStatistics.packetsTruncated += 1
+                    continue
+                }
+                let packet = receiveBatch.packet(i)
+                guard let header = try? IPv4HeaderView(validating: packet), localAddresses.contains(header.destination) else {
+                    linkStatistics.packetsNotForUs += 1
+                    continue
+                }
+                linkStatistics.packetsDelivered += 1
+                delivered += 1
+                let arrival = receiveBatch.arrival(i, wallToMonotonic: wallToMonotonic, latest: now) ?? now
+                port.receive(packet, arrivedAt: arrival, at: now)
             }
-            let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length])
-            guard let header = try? IPv4HeaderView(validating: packet), localAddresses.contains(header.destination) else {
-                linkStatistics.packetsNotForUs += 1
-                continue
-            }
-            linkStatistics.packetsDelivered += 1
-            now = arrival
-            port.receive(packet, at: arrival)
-            inBatch += 1
-            if inBatch == Self.receiveBatch {
-                flush(at: now)
-                inBatch = 0
-                now = monotonicNow()
-            }
+            if delivered > 0 { flush(at: now) }
+            // A short batch emptied the queue; epoll wakes the loop for what comes next.
+            if count < receiveBatch.capacity { break }
         }
-        if inBatch > 0 { flush(at: now) }
     }
 
     private func runCommands() {
@@ -321,11 +346,12 @@ public final class EventLoop: @unchecked Sendable {
         defer { flushObserver?() }
         for _ in 0..<8 {
             // The engine writes each packet (checksums included) straight into our reusable buffer.
-            while blockedPacket == nil {
+            while blockedSends.isEmpty {
                 transmitWriter.bytes.removeAll(keepingCapacity: true)
                 guard port.pollTransmit(into: &transmitWriter, at: now) else { break }
-                transmitWriter.bytes.withUnsafeBytes { write(packet: $0, at: now) }
+                transmitWriter.bytes.withUnsafeBytes { transmit(packet: $0, at: now) }
             }
+            sendSegmentRun(at: now)
             while let event = port.pollEvent() {
                 record(event)
                 eventObserver?(event, now)
@@ -338,13 +364,18 @@ public final class EventLoop: @unchecked Sendable {
     /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
         admitSourcePort(of: packet)
+        guard blockedSends.isEmpty else {
+            // Behind what is already waiting, to keep the order.
+            blockedSends.append(.packet(Array(packet)))
+            return
+        }
         do {
             switch try link.send(packet) {
             case .done:
                 linkStatistics.packetsWritten += 1
             case .wouldBlock:
                 linkStatistics.sendBlocked += 1
-                blockedPacket = Array(packet)
+                blockedSends.append(.packet(Array(packet)))
                 setWatchingWritable(true)
             }
         } catch {
@@ -357,7 +388,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Lets answers to `packet` in: its TCP source port becomes one of ours (a connection from a
     /// chosen port, a crafted segment).
-    private func admitSourcePort(of packet: UnsafeRawBufferPointer) {
+    func admitSourcePort(of packet: UnsafeRawBufferPointer) {
         guard receiveFilter != nil,
               let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
               let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
@@ -384,18 +415,38 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func sendBlockedPacket(at now: Instant) {
-        guard let packet = blockedPacket else { setWatchingWritable(false); return }
-        let result = packet.withUnsafeBytes { try? link.send($0) }
-        if case .wouldBlock? = result { return }
-        linkStatistics.packetsWritten += 1
-        blockedPacket = nil
-        setWatchingWritable(false)
+        while let blocked = blockedSends.first {
+            let result: IOResult<Void>?
+            switch blocked {
+            case .packet(let packet):
+                result = packet.withUnsafeBytes { try? link.send($0) }
+            case .frame(let frame, let interfaceIndex, _):
+                result = frame.withUnsafeBytes { try? segmentLink?.send($0, interfaceIndex: interfaceIndex) }
+            }
+            if case .wouldBlock? = result {
+                // Now blocked on this one's socket (maybe the other one than before).
+                setWatchingWritable(false)
+                setWatchingWritable(true)
+                return
+            }
+            if result == nil { linkStatistics.sendDrops += blocked.segments } else { linkStatistics.packetsWritten += blocked.segments }
+            setWatchingWritable(false)
+            blockedSends.removeFirst()
+        }
         flush(at: now)
     }
 
-    private func setWatchingWritable(_ on: Bool) {
+    /// Watches (or stops watching) for the socket that refused the first of `blockedSends` to become
+    /// writable: the raw socket for a packet, the AF_PACKET socket for a frame (under the raw socket's
+    /// token, so either wakes `sendBlockedPacket`).
+    func setWatchingWritable(_ on: Bool) {
         guard on != watchingWritable else { return }
         watchingWritable = on
+        if case .frame? = blockedSends.first, let segmentLink {
+            try? watch(segmentLink.descriptor, token: Self.socketToken, events: on ? EPOLLOUT.rawValue : 0,
+                       op: on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL)
+            return
+        }
         let events = EPOLLIN.rawValue | (on ? EPOLLOUT.rawValue : 0)
         try? watch(link.descriptor, token: Self.socketToken, events: events, op: EPOLL_CTL_MOD)
     }
@@ -429,6 +480,7 @@ public final class EventLoop: @unchecked Sendable {
         for reservation in reservations.values { reservation.release() }
         reservations.removeAll()
         link.close()
+        segmentLink?.close()
         close(epollDescriptor)
         close(timerDescriptor)
         close(wakeDescriptor)

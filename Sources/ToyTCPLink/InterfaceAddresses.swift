@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CToyTCPLinux
 import ToyTCPWire
 
 /// One IPv4 address assigned to an interface of the current network namespace.

@@ -23,5 +23,9 @@ public struct LinkStatistics: Hashable, Sendable {
     public var timerExpiries = 0
     /// Times replacing the raw socket's receive filter failed (the old one stays: fewer ports pass).
     public var filterFailures = 0
+    /// GSO frames sent on the segmentation-offload path, and the segments they carried (also counted
+    /// in `packetsWritten`).
+    public var segmentRuns = 0
+    public var segmentsInRuns = 0
     public init() {}
 }

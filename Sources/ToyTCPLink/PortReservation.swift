@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CToyTCPLinux
 import ToyTCPWire
 
 /// Claims a TCP port from the kernel of the current namespace by binding (not listening) a kernel

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CToyTCPLinux
 import ToyTCPWire
 
 /// A raw IPv4 link: whole IPv4 packets carrying TCP, sent and received through

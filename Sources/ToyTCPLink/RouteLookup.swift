@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CToyTCPLinux
 import ToyTCPWire
 
 /// The kernel's routing decision for a destination, asked without shelling out to `ip route`.

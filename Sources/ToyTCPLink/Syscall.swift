@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CToyTCPLinux
 import SystemPackage
 
 /// What a non-blocking system call did: it finished with a value, or it would have had to wait.
