@@ -602,6 +602,12 @@ extension Connection {
     /// segment at once; otherwise within the configured delay.
     private func scheduleAck(fullSized: Bool, at now: Instant) {
         guard configuration.delayedAck else { ackNow = true; return }
+        if quickAcksLeft > 0 {
+            // Quick-ACK mode at the start of the connection (Linux's tcp_in_quickack_mode).
+            quickAcksLeft -= 1
+            ackNow = true
+            return
+        }
         if fullSized { unackedSegments += 1 }
         if unackedSegments >= 2 {
             ackNow = true

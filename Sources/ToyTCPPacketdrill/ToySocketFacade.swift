@@ -42,7 +42,8 @@ final class ToySocketFacade {
     var sockets: [Int32: Socket] = [:]
     /// The script's fd numbers for the table's (the script may expect `socket` to return 4).
     var scriptFDs: [Int32: Int32] = [:]
-    let base: StackConfiguration
+    /// The configuration new sockets start with (a script's sysctls change it).
+    var base: StackConfiguration
 
     init(stack: Stack, local: IPv4Address, remote: IPv4Address) {
         self.stack = stack
@@ -271,7 +272,8 @@ final class ToySocketFacade {
         case .integer, .symbol, .or: value = try KernelSyscalls.value(a[3])
         default: throw unsupported("setsockopt value \(a.count > 3 ? a[3].description : "")")
         }
-        let created = s.connection != nil || s.listener != nil
+        // A listener's options are its future connections' (they copy them when their SYN arrives).
+        let created = s.connection != nil
         var c = s.configuration
         switch (level, name) {
         case (1, 2), (1, 15): return .done(SyscallOutcome(result: 0, errno: 0)) // SO_REUSEADDR, SO_REUSEPORT: one port, no effect
@@ -282,7 +284,7 @@ final class ToySocketFacade {
         default: throw unsupported("setsockopt(\(a[1]), \(a[2]))")
         }
         // The engine copies its configuration into a connection when it is created.
-        guard !created || c == s.configuration else { throw unsupported("setsockopt(\(a[1]), \(a[2])) on a connected or listening socket") }
+        guard !created || c == s.configuration else { throw unsupported("setsockopt(\(a[1]), \(a[2])) on a connected socket") }
         sockets[fd]?.configuration = c
         return .done(SyscallOutcome(result: 0, errno: 0))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import ToyTCPEngine
 import ToyTCPWire
 
@@ -29,8 +30,9 @@ final class ToyStackSystem: PktSystemUnderTest {
         switch event.kind {
         case .syscall(let call) where !ToySocketFacade.supported.contains(call.name):
             return "unsupported on toytcp: system call '\(call.name)'"
-        case .shell(let command) where !ToyStackSystem.harmlessCommands.contains(where: { command.hasPrefix($0) }):
-            return "unsupported on toytcp: shell command `\(command)` (it configures or inspects the kernel)"
+        case .shell(let command):
+            do { _ = try ToyStackSystem.settings(command, base: .packetdrillLinuxDefaults) } catch { return "\(error)" }
+            return nil
         case .packet(let p) where p.icmp != nil:
             return "unsupported on toytcp: inbound ICMP (the engine takes TCP segments only)"
         case .packet(let p) where p.options?.contains(where: { if case .fastOpen = $0 { return true }; if case .md5 = $0 { return true }; if case .accECN = $0 { return true }; return false }) ?? false:
@@ -40,8 +42,31 @@ final class ToyStackSystem: PktSystemUnderTest {
         }
     }
 
-    /// Commands that set the kernel's defaults, which `packetdrillLinuxDefaults` already stands for.
-    static let harmlessCommands = ["./defaults.sh", "../common/defaults.sh", "/tmp/sysctl_restore_"]
+    /// What a backtick command does to the engine's configuration: `defaults.sh` (which
+    /// `packetdrillLinuxDefaults` already stands for), the sysctl-restore script, and the sysctls the
+    /// engine has a setting for; anything else configures or inspects the kernel and is unsupported.
+    static func settings(_ command: String, base: StackConfiguration) throws(SyscallError) -> StackConfiguration {
+        var c = base
+        let steps = command.split(whereSeparator: { $0 == "\n" || $0 == ";" }).map { $0.split(separator: "#")[0].trimmingCharacters(in: .whitespaces) }
+        for step in steps where !step.isEmpty {
+            if step == "./defaults.sh" || step.hasPrefix("/tmp/sysctl_restore_") { continue }
+            let words = step.split(separator: " ").map(String.init)
+            guard words.count == 3, words[0] == "sysctl", words[1] == "-q", let eq = words[2].firstIndex(of: "=") else {
+                throw SyscallError(description: "unsupported on toytcp: shell command `\(step)` (it configures or inspects the kernel)")
+            }
+            let key = String(words[2][..<eq]), value = Int(words[2][words[2].index(after: eq)...])
+            switch (key, value) {
+            case ("net.ipv4.tcp_ecn", 0?), ("net.ipv4.tcp_ecn", 1?): c.ecn = value == 1
+            case ("net.ipv4.tcp_timestamps", let v?): c.timestamps = v != 0
+            case ("net.ipv4.tcp_sack", let v?): c.sack = v != 0
+            case ("net.ipv4.tcp_dsack", let v?): c.dsack = v != 0
+            case ("net.ipv4.tcp_syn_retries", let v?): c.synRetries = v
+            case ("net.ipv4.tcp_synack_retries", let v?): c.synAckRetries = v
+            default: throw SyscallError(description: "unsupported on toytcp: sysctl \(words[2]) (no engine setting for it)")
+            }
+        }
+        return c
+    }
 
     func setUp() throws {
         guard let local = IPv4Address(options.local), let remote = IPv4Address(options.remote) else {
@@ -56,15 +81,23 @@ final class ToyStackSystem: PktSystemUnderTest {
 
     func elapsed() -> Double { Double(now.nanoseconds) / 1e9 }
 
-    static func instant(_ t: Double) -> Instant { Instant(nanoseconds: Int64((t * 1e9).rounded())) }
+    /// The first nanosecond at or after script time `t` (so `elapsed()` is then never below `t`: a
+    /// rounding the other way would leave a waiting loop one nanosecond short for ever).
+    static func instant(_ t: Double) -> Instant {
+        var i = Instant(nanoseconds: Int64((t * 1e9).rounded(.up)))
+        while Double(i.nanoseconds) / 1e9 < t { i.nanoseconds += 1 }
+        return i
+    }
 
     /// Takes what the stack sends now and what it reports, then retries a blocked call.
     func drain() {
+        var burst: [[UInt8]] = []
         while true {
             writer.bytes.removeAll(keepingCapacity: true)
             guard port.pollTransmit(into: &writer, at: now) else { break }
-            outbound.append((writer.bytes, elapsed()))
+            burst.append(writer.bytes)
         }
+        for bytes in GSOCoalescer.merge(burst) { outbound.append((bytes, elapsed())) }
         while let e = port.pollEvent() { facade.note(e) }
         retryPending()
     }
@@ -155,7 +188,12 @@ final class ToyStackSystem: PktSystemUnderTest {
 
     func closed(scriptFD: Int32) { facade.scriptFDs[scriptFD] = nil }
 
-    func shell(_ command: String) -> (status: Int32, output: String) { (0, "") }
+    /// A sysctl changes the configuration of sockets created afterwards (as in Linux).
+    func shell(_ command: String) -> (status: Int32, output: String) {
+        guard let c = try? ToyStackSystem.settings(command, base: facade.base) else { return (1, "unsupported on toytcp: \(command)") }
+        facade.base = c
+        return (0, "")
+    }
 
     /// The TCP_INFO values the engine has (RFC 6298's RTO and RTT, the congestion window); a python
     /// block that reads another one fails with python's NameError, never passes by accident.
@@ -170,3 +208,4 @@ final class ToyStackSystem: PktSystemUnderTest {
         return values.map { "\($0.0) = \($0.1)\n" }.joined()
     }
 }
+
