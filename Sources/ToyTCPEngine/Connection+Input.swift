@@ -566,7 +566,11 @@ extension Connection {
             return
         }
         if seg.seq == rcv.nxt {
-            // In order: deliver to the receive buffer, then whatever the gap was holding.
+            // In order: deliver to the receive buffer, then whatever the gap was holding. Bytes it
+            // repeats from the out-of-order queue are duplicates (RFC 2883 §4.1.2: the first D-SACK).
+            if let dup = reassembly.firstOverlap(start: seg.seq, end: seg.seq + seg.payload.count) {
+                noteDuplicate(from: dup.left, to: dup.right)
+            }
             let taken = receiveBuffer.append(seg.payload)
             rcv.nxt = rcv.nxt + taken
             var filledGap = false

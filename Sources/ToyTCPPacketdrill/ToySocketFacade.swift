@@ -278,7 +278,10 @@ final class ToySocketFacade {
         switch (level, name) {
         case (1, 2), (1, 15): return .done(SyscallOutcome(result: 0, errno: 0)) // SO_REUSEADDR, SO_REUSEPORT: one port, no effect
         case (1, 7): c.sendBufferSize = Int(value) * 2 // SO_SNDBUF: Linux doubles it (socket(7))
-        case (1, 8): c.receiveBufferSize = Int(value) * 2 // SO_RCVBUF
+        case (1, 8):
+            // SO_RCVBUF: Linux doubles it and derives the window scale from it (tcp_select_initial_window).
+            c.receiveBufferSize = Int(value) * 2
+            c.windowScaleShift = nil
         case (6, 1): c.nagle = value == 0 // TCP_NODELAY
         case (6, 2): c.mss = UInt16(clamping: value) // TCP_MAXSEG
         default: throw unsupported("setsockopt(\(a[1]), \(a[2]))")

@@ -20,6 +20,7 @@ final class ToyStackSystem: PktSystemUnderTest {
     var result: (Result<SyscallOutcome, SyscallError>, Double)?
     var writer = ByteWriter(capacity: 2048)
     var underTest: Int32?
+    var gso = GSOCoalescer()
 
     /// How far virtual time may run on for a blocking call that nothing in the script wakes.
     static let blockingLimit: Duration = .seconds(600)
@@ -97,7 +98,7 @@ final class ToyStackSystem: PktSystemUnderTest {
             guard port.pollTransmit(into: &writer, at: now) else { break }
             burst.append(writer.bytes)
         }
-        for bytes in GSOCoalescer.merge(burst) { outbound.append((bytes, elapsed())) }
+        for bytes in gso.merge(burst) { outbound.append((bytes, elapsed())) }
         while let e = port.pollEvent() { facade.note(e) }
         retryPending()
     }
