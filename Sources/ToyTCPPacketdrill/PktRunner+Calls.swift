@@ -50,9 +50,12 @@ extension PktRunner {
         for (s, l) in o.newFDs { sut.bind(scriptFD: s, to: l, underTest: false) }
         let expected: Int64
         do { expected = try KernelSyscalls.value(call.result) } catch { throw Failure(line: line, message: "\(error)") }
+        // A new fd is observed as the script's number for it (each system numbers its own fds).
+        let returnsFD = KernelSyscalls.returnsFD.contains(call.name) && expected >= 0 && o.result >= 0
+        let shown = o.result < 0 ? "\(o.result) (\(PktSymbols.errnoName(o.errno)))" : "\(returnsFD ? expected : o.result)"
+        observe(at: t, "\(call.name)(…) = \(shown)" + (o.outputMismatch.map { " [\($0)]" } ?? ""))
         let actualText = o.result < 0 ? "\(o.result) (\(PktSymbols.errnoName(o.errno)))" : "\(o.result)"
-        observe(at: t, "\(call.name)(…) = \(actualText)" + (o.outputMismatch.map { " [\($0)]" } ?? ""))
-        if KernelSyscalls.returnsFD.contains(call.name), expected >= 0, o.result >= 0 {
+        if returnsFD {
             sut.bind(scriptFD: Int32(expected), to: Int32(o.result), underTest: call.name == "socket" || call.name.hasPrefix("accept"))
         } else if call.result != .ellipsis && o.result != expected {
             throw Failure(line: line, message: "error: \(call.name)(...) returned \(actualText) but expected \(expected)\(call.errno.map { " (\($0))" } ?? "")")

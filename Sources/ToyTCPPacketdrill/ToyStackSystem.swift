@@ -90,17 +90,20 @@ final class ToyStackSystem: PktSystemUnderTest {
         return i
     }
 
-    /// Takes what the stack sends now and what it reports, then retries a blocked call.
+    /// Retries a blocked call, takes what the stack sends now and what it reports; twice, since what
+    /// it reports (a handshake completed) can complete the call, and the call can send (a SYN, data).
     func drain() {
-        var burst: [[UInt8]] = []
-        while true {
-            writer.bytes.removeAll(keepingCapacity: true)
-            guard port.pollTransmit(into: &writer, at: now) else { break }
-            burst.append(writer.bytes)
+        for _ in 0..<2 {
+            retryPending()
+            var burst: [[UInt8]] = []
+            while true {
+                writer.bytes.removeAll(keepingCapacity: true)
+                guard port.pollTransmit(into: &writer, at: now) else { break }
+                burst.append(writer.bytes)
+            }
+            for bytes in gso.merge(burst) { outbound.append((bytes, elapsed())) }
+            while let e = port.pollEvent() { facade.note(e) }
         }
-        for bytes in gso.merge(burst) { outbound.append((bytes, elapsed())) }
-        while let e = port.pollEvent() { facade.note(e) }
-        retryPending()
     }
 
     func retryPending() {
@@ -109,7 +112,6 @@ final class ToyStackSystem: PktSystemUnderTest {
             if case .done(let o) = try facade.attempt(p.call, &p.progress, at: now) {
                 result = (.success(o), elapsed())
                 pending = nil
-                drain()
                 return
             }
             pending = p
@@ -173,7 +175,8 @@ final class ToyStackSystem: PktSystemUnderTest {
     func begin(_ call: PktSyscall) {
         result = nil
         pending = (call, ToySocketFacade.Progress(began: now))
-        retryPending()
+        // Drained even when the call blocks: what it sent (a SYN) is sent now.
+        drain()
     }
 
     var finished: (Result<SyscallOutcome, SyscallError>, Double)? {
