@@ -13,4 +13,11 @@ public struct PktObservation: Sendable, CustomStringConvertible {
     public var comparable: String {
         what.replacingOccurrences(of: #"TS val \d+ ecr \d+"#, with: "TS", options: .regularExpression)
     }
+
+    /// What kind of thing it was, without the details two systems may differ in: a segment's flags,
+    /// sequence and ACK numbers (not its window or options), a call's name (not its result).
+    public var shape: String {
+        if what.hasPrefix("> ") { return what.components(separatedBy: " win ")[0].components(separatedBy: " <")[0] }
+        return what.components(separatedBy: " = ")[0]
+    }
 }

@@ -7,9 +7,25 @@ public struct PktSideBySide {
     public var toytcp: [PktObservation]
     public var tolerance: Double
 
+    /// Observations are put in time order (stably): a blocking call is checked after the segments that
+    /// came while it was running, but it returned at its own time. Things that happened within the
+    /// tolerance of each other count as simultaneous: the kernel's order among them is scheduling
+    /// jitter (a thread returning from accept, a segment the softirq sends), so our stack's are taken
+    /// in the kernel's order where they are the same kind of thing (`PktObservation.shape`).
     public init(kernel: [PktObservation], toytcp: [PktObservation], tolerance: Double) {
-        self.kernel = kernel
-        self.toytcp = toytcp
+        func ordered(_ o: [PktObservation]) -> [PktObservation] {
+            o.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        }
+        self.kernel = ordered(kernel)
+        var ours = ordered(toytcp)
+        for i in 0..<min(self.kernel.count, ours.count) where self.kernel[i].shape != ours[i].shape {
+            let k = self.kernel[i]
+            if let j = ours[i...].firstIndex(where: { $0.shape == k.shape && abs($0.time - k.time) <= tolerance }),
+               ours[i..<j].allSatisfy({ abs($0.time - k.time) <= tolerance }) {
+                ours.insert(ours.remove(at: j), at: i)
+            }
+        }
+        self.toytcp = ours
         self.tolerance = tolerance
     }
 
