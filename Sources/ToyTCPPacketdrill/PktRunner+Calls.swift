@@ -6,7 +6,7 @@ extension PktRunner {
         let line = event.location.line
         if let endOffset = event.time.end {
             let end = (event.time.kind == .absolute ? 0 : t - event.time.start) + endOffset
-            pending = PendingSyscall(call: call, line: line, end: max(end, t))
+            pending = PendingSyscall(call: call, line: line, column: event.location.column, end: max(end, t))
             sut.begin(call)
             return
         }
@@ -37,7 +37,7 @@ extension PktRunner {
         let outcome: SyscallOutcome
         switch r {
         case .success(let o): outcome = o
-        case .failure(let e): throw Failure(line: p.line, message: "\(e)")
+        case .failure(let e): throw Failure(line: p.line, column: p.column, message: "\(e)")
         }
         try check(p.call, outcome, line: p.line, at: at)
         if abs(at - p.end) > options.tolerance {
