@@ -222,8 +222,12 @@ final class ToySocketFacade {
         let flags = a.count > 3 ? try int(a, 3) : 0
         guard flags & ~0x40 == 0 else { throw unsupported("\(call.name) flags \(a[3])") } // MSG_DONTWAIT only
         func fail(_ e: Int32) -> Attempt { .done(SyscallOutcome(result: -1, errno: e)) }
-        guard let c = s.connection, s.connect == .connected else { return fail(s.listener != nil ? 107 : 107) }
+        guard let c = s.connection else { return fail(107) } // ENOTCONN (listening or never connected)
         if a.count > 1 && KernelSyscalls.isNull(a[1]) && n > 0 { return fail(14) } // EFAULT
+        // A non-blocking connect still in its handshake: nothing to read yet (tcp_recvmsg waits).
+        if !s.dead, stack.state(of: c) == .synSent || stack.state(of: c) == .synReceived {
+            return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
+        }
         let got: [UInt8]?
         do { got = try stack.receive(c, maxLength: n, at: now) } catch {
             if s.error != 0 { sockets[fd]?.error = 0; return fail(s.error) }

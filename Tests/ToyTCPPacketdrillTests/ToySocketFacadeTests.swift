@@ -52,6 +52,23 @@ import ToyTCPPacketdrill
         #expect(status == 0, "\(output)")
     }
 
+    @Test func readDuringAndAfterANonBlockingConnect() {
+        // The script never calls connect again: the socket is readable once the handshake is done.
+        let (status, output) = runOnToyStack("nbread.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+           +0 > S 0:0(0) <...>
+           +0 read(3, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)
+          +.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>
+           +0 > . 1:1(0) ack 1
+           +0 read(3, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)
+           +0 < P. 1:101(100) ack 1 win 65535
+           +0 read(3, ..., 100) = 100
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func blockingAcceptReadAndRetransmissionInVirtualTime() {
         // accept blocks 0.2 s, read 3 s, then the SYN-ACK... and a 1 s initial RTO retransmits the
         // data twice (1 s, then 2 s later): 6 s of script time, no sleeping, exact times.
