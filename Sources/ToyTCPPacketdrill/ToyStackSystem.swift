@@ -21,6 +21,7 @@ final class ToyStackSystem: PktSystemUnderTest {
     var writer = ByteWriter(capacity: 2048)
     var underTest: Int32?
     var gso = GSOCoalescer()
+    var gsoOn = true
 
     /// How far virtual time may run on for a blocking call that nothing in the script wakes.
     static let blockingLimit: Duration = .seconds(600)
@@ -32,7 +33,7 @@ final class ToyStackSystem: PktSystemUnderTest {
         case .syscall(let call) where !ToySocketFacade.supported.contains(call.name):
             return "unsupported on toytcp: system call '\(call.name)'"
         case .shell(let command):
-            do { _ = try ToyStackSystem.settings(command, base: .packetdrillLinuxDefaults) } catch { return "\(error)" }
+            do { _ = try ToyStackSystem.settings(command, base: Settings(configuration: .packetdrillLinuxDefaults)) } catch { return "\(error)" }
             return nil
         case .packet(let p) where p.icmp != nil:
             return "unsupported on toytcp: inbound ICMP (the engine takes TCP segments only)"
@@ -43,30 +44,53 @@ final class ToyStackSystem: PktSystemUnderTest {
         }
     }
 
-    /// What a backtick command does to the engine's configuration: `defaults.sh` (which
-    /// `packetdrillLinuxDefaults` already stands for), the sysctl-restore script, and the sysctls the
-    /// engine has a setting for; anything else configures or inspects the kernel and is unsupported.
-    static func settings(_ command: String, base: StackConfiguration) throws(SyscallError) -> StackConfiguration {
-        var c = base
+    /// What a script's backtick commands can change on our side.
+    struct Settings {
+        var configuration: StackConfiguration
+        /// Show bursts as GSO super-segments (`ethtool -K tun0 tso off` turns it off, as on Linux).
+        var gso = true
+    }
+
+    /// What a backtick command does: `defaults.sh` (which `packetdrillLinuxDefaults` already stands
+    /// for), the sysctl-restore script, the sysctls the engine has a setting for (by `sysctl -q` or
+    /// `set_sysctls.py /proc/sys/net/ipv4/…`), and `ethtool -K tun0 tso/gso off`; anything else
+    /// configures or inspects the kernel and is unsupported.
+    static func settings(_ command: String, base: Settings) throws(SyscallError) -> Settings {
+        var s = base
         let steps = command.split(whereSeparator: { $0 == "\n" || $0 == ";" }).map { $0.split(separator: "#")[0].trimmingCharacters(in: .whitespaces) }
         for step in steps where !step.isEmpty {
             if step == "./defaults.sh" || step.hasPrefix("/tmp/sysctl_restore_") { continue }
             let words = step.split(separator: " ").map(String.init)
-            guard words.count == 3, words[0] == "sysctl", words[1] == "-q", let eq = words[2].firstIndex(of: "=") else {
+            if words.count >= 4, words[0] == "ethtool", words[1] == "-K", words[2] == "tun0",
+               stride(from: 3, to: words.count - 1, by: 2).allSatisfy({ ["tso", "gso"].contains(words[$0]) && words[$0 + 1] == "off" }) {
+                s.gso = false
+                continue
+            }
+            var assignments: [String] = []
+            if words.count == 3, words[0] == "sysctl", words[1] == "-q" {
+                assignments = [words[2]]
+            } else if words.count >= 2, words[0] == "./set_sysctls.py", words.dropFirst().allSatisfy({ $0.hasPrefix("/proc/sys/") }) {
+                assignments = words.dropFirst().map { String($0.dropFirst(10)).replacingOccurrences(of: "/", with: ".") }
+            } else {
                 throw SyscallError(description: "unsupported on toytcp: shell command `\(step)` (it configures or inspects the kernel)")
             }
-            let key = String(words[2][..<eq]), value = Int(words[2][words[2].index(after: eq)...])
-            switch (key, value) {
-            case ("net.ipv4.tcp_ecn", 0?), ("net.ipv4.tcp_ecn", 1?): c.ecn = value == 1
-            case ("net.ipv4.tcp_timestamps", let v?): c.timestamps = v != 0
-            case ("net.ipv4.tcp_sack", let v?): c.sack = v != 0
-            case ("net.ipv4.tcp_dsack", let v?): c.dsack = v != 0
-            case ("net.ipv4.tcp_syn_retries", let v?): c.synRetries = v
-            case ("net.ipv4.tcp_synack_retries", let v?): c.synAckRetries = v
-            default: throw SyscallError(description: "unsupported on toytcp: sysctl \(words[2]) (no engine setting for it)")
-            }
+            for a in assignments { try apply(a, to: &s.configuration) }
         }
-        return c
+        return s
+    }
+
+    static func apply(_ assignment: String, to c: inout StackConfiguration) throws(SyscallError) {
+        guard let eq = assignment.firstIndex(of: "=") else { throw SyscallError(description: "unsupported on toytcp: sysctl \(assignment)") }
+        let key = String(assignment[..<eq]), value = Int(assignment[assignment.index(after: eq)...])
+        switch (key, value) {
+        case ("net.ipv4.tcp_ecn", 0?), ("net.ipv4.tcp_ecn", 1?): c.ecn = value == 1
+        case ("net.ipv4.tcp_timestamps", let v?): c.timestamps = v != 0
+        case ("net.ipv4.tcp_sack", let v?): c.sack = v != 0
+        case ("net.ipv4.tcp_dsack", let v?): c.dsack = v != 0
+        case ("net.ipv4.tcp_syn_retries", let v?): c.synRetries = v
+        case ("net.ipv4.tcp_synack_retries", let v?): c.synAckRetries = v
+        default: throw SyscallError(description: "unsupported on toytcp: sysctl \(assignment) (no engine setting for it)")
+        }
     }
 
     func setUp() throws {
@@ -101,7 +125,7 @@ final class ToyStackSystem: PktSystemUnderTest {
                 guard port.pollTransmit(into: &writer, at: now) else { break }
                 burst.append(writer.bytes)
             }
-            for bytes in gso.merge(burst) { outbound.append((bytes, elapsed())) }
+            for bytes in gsoOn ? gso.merge(burst) : burst { outbound.append((bytes, elapsed())) }
             while let e = port.pollEvent() { facade.note(e) }
         }
     }
@@ -194,8 +218,11 @@ final class ToyStackSystem: PktSystemUnderTest {
 
     /// A sysctl changes the configuration of sockets created afterwards (as in Linux).
     func shell(_ command: String) -> (status: Int32, output: String) {
-        guard let c = try? ToyStackSystem.settings(command, base: facade.base) else { return (1, "unsupported on toytcp: \(command)") }
-        facade.base = c
+        guard let s = try? ToyStackSystem.settings(command, base: Settings(configuration: facade.base, gso: gsoOn)) else {
+            return (1, "unsupported on toytcp: \(command)")
+        }
+        facade.base = s.configuration
+        gsoOn = s.gso
         return (0, "")
     }
 
