@@ -50,8 +50,20 @@ struct PacketdrillOptions: ParsableArguments {
         return o
     }
 
-    /// Parses and runs `file` against the kernel in a private namespace, from the script's folder;
-    /// returns the exit status.
+    /// Runs each of `files` in turn (paths taken from the folder the command started in); the worst
+    /// exit status.
+    func run(files: [String]) throws -> Int32 {
+        let cwd = FileManager.default.currentDirectoryPath
+        var worst: Int32 = 0
+        for f in files {
+            let path = f.hasPrefix("/") ? f : cwd + "/" + f
+            worst = max(worst, try run(file: path))
+        }
+        return worst
+    }
+
+    /// Parses and runs `file` against the system `--stack` names, from the script's folder; returns
+    /// the exit status.
     func run(file: String) throws -> Int32 {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read '\(file)'")
