@@ -7,6 +7,11 @@ public struct PktObservation: Sendable, CustomStringConvertible {
     public var time: Double
     public var what: String
 
+    public init(time: Double, what: String) {
+        self.time = time
+        self.what = what
+    }
+
     public var description: String { String(format: "%.6f ", time) + what }
 
     /// The part that must agree between two systems: timestamp values are each system's own clock.
