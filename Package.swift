@@ -43,7 +43,9 @@ let package = Package(
         // packetdrill's .pkt language: parser, and a runner with the Linux kernel under test (tun device
         // in a private namespace, system calls on real sockets). Crafting and matching are ToyTCPScript's.
         .systemLibrary(name: "CToyTCPPacketdrill", path: "Sources/CToyTCPPacketdrill"),
-        .target(name: "ToyTCPPacketdrill", dependencies: ["ToyTCPWire", "ToyTCPDecode", "ToyTCPScript", "CToyTCPPacketdrill"]),
+        .target(name: "ToyTCPPacketdrill", dependencies: [
+            "ToyTCPWire", "ToyTCPDecode", "ToyTCPEngine", "ToyTCPScript", "CToyTCPPacketdrill",
+        ]),
         .executableTarget(name: "toytcp-shell", dependencies: [
             "ToyTCPWire", "ToyTCPDecode", "ToyTCPScript", "ToyTCPShell", "ToyTCPLink", "ToyTCPPacketdrill",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -74,7 +76,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "ToyTCPScriptTests", dependencies: ["ToyTCPTestSupport", "ToyTCPScript", "ToyTCPSim", "ToyTCPEngine"]),
-        .testTarget(name: "ToyTCPPacketdrillTests", dependencies: ["ToyTCPTestSupport", "ToyTCPPacketdrill", "ToyTCPWire"]),
+        .testTarget(name: "ToyTCPPacketdrillTests", dependencies: ["ToyTCPTestSupport", "ToyTCPPacketdrill", "ToyTCPWire", "ToyTCPEngine"]),
         .testTarget(name: "ToyTCPCLITests", dependencies: ["ToyTCPTestSupport", "ToyTCPWire", "ToyTCPDecode"]),
         .testTarget(name: "KernelLabTests", dependencies: [
             "ToyTCPTestSupport",

@@ -566,7 +566,11 @@ extension Connection {
             return
         }
         if seg.seq == rcv.nxt {
-            // In order: deliver to the receive buffer, then whatever the gap was holding.
+            // In order: deliver to the receive buffer, then whatever the gap was holding. Bytes it
+            // repeats from the out-of-order queue are duplicates (RFC 2883 §4.1.2: the first D-SACK).
+            if let dup = reassembly.firstOverlap(start: seg.seq, end: seg.seq + seg.payload.count) {
+                noteDuplicate(from: dup.left, to: dup.right)
+            }
             let taken = receiveBuffer.append(seg.payload)
             rcv.nxt = rcv.nxt + taken
             var filledGap = false
@@ -602,6 +606,12 @@ extension Connection {
     /// segment at once; otherwise within the configured delay.
     private func scheduleAck(fullSized: Bool, at now: Instant) {
         guard configuration.delayedAck else { ackNow = true; return }
+        if quickAcksLeft > 0 {
+            // Quick-ACK mode at the start of the connection (Linux's tcp_in_quickack_mode).
+            quickAcksLeft -= 1
+            ackNow = true
+            return
+        }
         if fullSized { unackedSegments += 1 }
         if unackedSegments >= 2 {
             ackNow = true

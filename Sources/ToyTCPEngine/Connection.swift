@@ -95,6 +95,8 @@ final class Connection {
     var retransmitReason: SegmentReason = .fastRetransmit
     /// Full-size segments received since our last ACK (RFC 9293 §3.8.6.3: ACK at least every second one).
     var unackedSegments = 0
+    /// Data segments still to be acknowledged at once (`StackConfiguration.quickAcks`).
+    lazy var quickAcksLeft = configuration.quickAcks
     /// A zero-window probe is due (persist timer fired).
     var probePending = false
     /// NewReno (no SACK): retransmit one segment at this sequence number next (fast retransmit, partial ACK).

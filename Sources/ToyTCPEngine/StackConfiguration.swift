@@ -31,6 +31,10 @@ public struct StackConfiguration: Hashable, Sendable {
     public var delayedAck: Bool = true
     /// How long an ACK may be delayed; at most 500 ms by RFC 9293 (MUST-40), we default to 40 ms as Linux does.
     public var delayedAckTimeout: Duration = .milliseconds(40)
+    /// Data segments acknowledged at once at the start of a connection before delayed ACKs begin
+    /// (Linux's quick-ACK mode, up to 16; RFC 9293 §3.8.6.3 and RFC 1122 §4.2.3.2 leave when to delay
+    /// to the receiver). 0, the default: every ACK may be delayed.
+    public var quickAcks: Int = 0
     /// Initial RTO (RFC 6298 (2.1)): 1 s.
     public var initialRTO: Duration = .seconds(1)
     /// Lower bound of the RTO (RFC 6298 (2.4) says 1 s; Linux uses 200 ms).

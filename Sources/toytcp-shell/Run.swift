@@ -15,6 +15,10 @@ struct Run: ParsableCommand {
     @Argument(help: "The script to run.", completion: .file(extensions: ["ttcp", "pkt"]))
     var file: String
 
+    @Argument(help: "More .pkt scripts, run one after another (exit status 1 if any failed).",
+              completion: .file(extensions: ["pkt"]))
+    var more: [String] = []
+
     @Flag(name: .long, help: "Report every failure instead of stopping at the first.")
     var keepGoing = false
 
@@ -27,8 +31,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         if packetdrill.packetdrill || file.hasSuffix(".pkt") {
-            Foundation.exit(try packetdrill.run(file: file))
+            Foundation.exit(try packetdrill.run(files: [file] + more))
         }
+        guard more.isEmpty else { throw ValidationError("only .pkt scripts can be run several at once") }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read '\(file)': check the path (scripts usually live in examples/)")
         }

@@ -19,6 +19,8 @@ struct PacketdrillOptions: ParsableArguments {
     var netmaskIP = "255.255.255.0"
     @Option(name: .customLong("tolerance_usecs"), help: "Timing tolerance in microseconds (default 4000; a script's own --tolerance_usecs line wins when larger).")
     var toleranceUsecs: Int?
+    @Option(name: .customLong("stack"), help: "System under test: kernel (default), toytcp (our engine, virtual time), or both (side by side).")
+    var stack = "kernel"
     @Option(name: .customShort("D"), help: "NAME=VALUE, replacing NAME in the script (TFO_COOKIE and CMSG_* have defaults).")
     var defines: [String] = []
 
@@ -27,6 +29,9 @@ struct PacketdrillOptions: ParsableArguments {
             guard a.hasPrefix("10.0.0.") || a.hasPrefix("10.0.1.") else {
                 throw ValidationError("--\(name) \(a): only 10.0.0.0/24 and 10.0.1.0/24 are allowed (the lab's networks)")
             }
+        }
+        guard ["kernel", "toytcp", "both"].contains(stack) else {
+            throw ValidationError("--stack \(stack): expected kernel, toytcp or both")
         }
         for d in defines where !d.contains("=") { throw ValidationError("-D \(d): expected NAME=VALUE") }
     }
@@ -45,8 +50,20 @@ struct PacketdrillOptions: ParsableArguments {
         return o
     }
 
-    /// Parses and runs `file` against the kernel in a private namespace, from the script's folder;
-    /// returns the exit status.
+    /// Runs each of `files` in turn (paths taken from the folder the command started in); the worst
+    /// exit status.
+    func run(files: [String]) throws -> Int32 {
+        let cwd = FileManager.default.currentDirectoryPath
+        var worst: Int32 = 0
+        for f in files {
+            let path = f.hasPrefix("/") ? f : cwd + "/" + f
+            worst = max(worst, try run(file: path))
+        }
+        return worst
+    }
+
+    /// Parses and runs `file` against the system `--stack` names, from the script's folder; returns
+    /// the exit status.
     func run(file: String) throws -> Int32 {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read '\(file)'")
@@ -62,10 +79,24 @@ struct PacketdrillOptions: ParsableArguments {
         }
         let folder = (file as NSString).deletingLastPathComponent
         if !folder.isEmpty { FileManager.default.changeCurrentDirectoryPath(folder) }
-        let runner = KernelRunner(script: script, options: options, output: { ConsoleOutput.line($0); ConsoleOutput.flush() })
-        let status = runner.run()
-        if status == 0 { ConsoleOutput.line("# \(name): ok (kernel)") }
-        ConsoleOutput.flush()
-        return status
+        let print: (String) -> Void = { ConsoleOutput.line($0); ConsoleOutput.flush() }
+        guard stack == "both" else {
+            let system: PktStack = stack == "toytcp" ? .toytcp : .kernel
+            let status = PktRunner(script: script, options: options, stack: system, output: print).run()
+            if status == 0 { print("# \(name): ok (\(system.rawValue))") }
+            return status
+        }
+        // Both: each run's own report, then the first point where they differ.
+        var observations: [PktStack: [PktObservation]] = [:]
+        var statuses: [PktStack: Int32] = [:]
+        for system in PktStack.allCases {
+            let runner = PktRunner(script: script, options: options, stack: system, output: { print("[\(system.rawValue)] " + $0) })
+            statuses[system] = runner.run()
+            observations[system] = runner.observations
+            print("# \(name): " + (statuses[system] == 0 ? "ok" : "FAILED") + " (\(system.rawValue))")
+        }
+        let diff = PktSideBySide(kernel: observations[.kernel] ?? [], toytcp: observations[.toytcp] ?? [], tolerance: options.tolerance)
+        for line in diff.report { print(line) }
+        return diff.firstDifference == nil && statuses[.kernel] == statuses[.toytcp] ? 0 : 1
     }
 }

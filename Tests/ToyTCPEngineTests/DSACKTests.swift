@@ -22,6 +22,20 @@ struct DSACKTests {
         return (h, id, iss)
     }
 
+    @Test("an in-order segment that also repeats queued out-of-order data reports that data as a D-SACK (RFC 2883 §4.1.2)")
+    func inOrderSegmentRepeatingQueuedData() throws {
+        // tcp_dsack_mult.pkt: 1001:3001 and 4001:5001 are queued, then 1:6001 arrives in one segment.
+        let h = Harness(testConfiguration { $0.sack = true })
+        let (_, iss) = h.establishedPassive(peerOptions: [.mss(1460), .sackPermitted])
+        h.deliver([.ack], seq: 2001, ack: iss &+ 1, payload: bytes(2000))
+        _ = h.transmit()
+        h.deliver([.ack], seq: 5001, ack: iss &+ 1, payload: bytes(1000))
+        _ = h.transmit()
+        h.deliver([.ack], seq: 1001, ack: iss &+ 1, payload: bytes(5000))
+        let s = try #require(h.expectTransmit(.ack, ack: 6001))
+        #expect(s.options.sackBlocks?.first == SACKBlock(left: 2001, right: 4001))
+    }
+
     @Test("a duplicate below RCV.NXT is reported as the first SACK block, once (RFC 2883 §4.1.1)")
     func duplicateBelowCumulativeAck() throws {
         let h = Harness(testConfiguration { $0.sack = true })

@@ -124,4 +124,36 @@ import Testing
         #expect(status == 1)
         #expect(output.contains("unsupported.pkt:2:4: unsupported system call 'frobnicate'"), "\(output)")
     }
+
+    @Test(.enabled(if: isRoot || isCI, "needs root: network namespaces and tun devices"))
+    func bothStacksSideBySideShowTheFirstDifference() throws {
+        // Both systems pass this script; they differ in the window of the ACK for the data (Linux
+        // offers its initial receive window, 1046 << 8; we the free buffer, (540000 - 1000) >> 8 = 2105), which
+        // `--stack both` points at.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pktdrill-both-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("both.pkt")
+        try FileManager.default.copyItem(atPath: Corpus.folder + "/defaults.sh", toPath: dir.appendingPathComponent("defaults.sh").path)
+        try """
+        `./defaults.sh`
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0...0.2 accept(3, ..., ...) = 4
+          +.1 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+           +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+          +.1 < . 1:1(0) ack 1 win 257
+           +0 < P. 1:1001(1000) ack 1 win 257
+           +0 > . 1:1(0) ack 1001
+           +0 read(4, ..., 1000) = 1000
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let (status, output) = try Self.run(["run", "--stack", "both", "--tolerance_usecs", "100000", file.path])
+        #expect(output.contains("# both.pkt: ok (kernel)") && output.contains("# both.pkt: ok (toytcp)"), "\(output)")
+        #expect(status == 1, "the two differ, so the exit status says so")
+        let marked = output.split(separator: "\n").filter { $0.hasPrefix("! ") }
+        #expect(marked.count == 2, "\(output)")
+        #expect(marked.first?.hasPrefix("! kernel ") == true && marked.first?.contains("> . 1:1(0) ack 1001 win ") == true, "\(output)")
+        #expect(marked.last?.hasPrefix("! toytcp ") == true && marked.last?.contains("> . 1:1(0) ack 1001 win 2105") == true, "\(output)")
+    }
 }

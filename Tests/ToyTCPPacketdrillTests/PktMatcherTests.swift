@@ -27,7 +27,7 @@ import ToyTCPWire
         let script = try PktParser(file: "t.pkt").parse(line)
         guard case .packet(let p) = script.events[0].kind else { return ["not a packet"] }
         let rel = PktPacket.relative(packet, to: PktMatcherTests.connection)
-        return (p.outboundTemplate().mismatches(rel) + p.unexpectedOptions(in: packet.segment)).map(KernelRunner.packetdrillField)
+        return (p.outboundTemplate().mismatches(rel) + p.unexpectedOptions(in: packet.segment)).map(PktRunner.packetdrillField)
     }
 
     @Test func matchingLineHasNoProblems() throws {

@@ -21,89 +21,88 @@ public struct PktRunOptions: Sendable {
     }
 }
 
-/// Runs a packetdrill script with the Linux kernel as the system under test, as packetdrill does: a
-/// tun device in a private namespace, inbound segments written to it at their time, outbound ones read
-/// from it and matched, system calls made on real sockets.
-public final class KernelRunner {
+/// Which system a script runs against (`--stack`).
+public enum PktStack: String, Sendable, CaseIterable {
+    /// The Linux kernel in a private namespace, real time (what packetdrill does).
+    case kernel
+    /// toytcp's own engine behind a BSD-socket façade, in virtual time.
+    case toytcp
+}
+
+/// Runs a packetdrill script against a system under test (`PktSystemUnderTest`): the Linux kernel as
+/// packetdrill does, or our own stack. Inbound segments are crafted from the script's template and
+/// delivered at their time, outbound ones are matched against it, system calls go to the system and
+/// their results are checked.
+public final class PktRunner {
     let script: PktScript
     var options: PktRunOptions
     let output: (String) -> Void
+    let sut: any PktSystemUnderTest
 
-    var net: KernelNamespace!
-    var calls: KernelSyscalls
     var connections: [PktConnection] = []
     var current: Int?
-    var start = 0.0
     var lastTime = 0.0
     var outboundQueue: [(packet: IPv4Packet, time: Double)] = []
     var recent: [String] = []
-    /// Kernel TS val minus the script's, from the first outbound timestamp.
+    /// The system's TS val minus the script's, from the first outbound timestamp.
     var tsOffset: UInt32?
-    var pending: PendingCall?
-    var socketUnderTest: Int32?
+    var pending: PendingSyscall?
     /// `%{ … }%` blocks with the TCP_INFO values of their time, run after the script.
     var pythonBlocks: [(line: Int, source: String)] = []
-    /// CLOCK_REALTIME - CLOCK_MONOTONIC: sniffed packets carry realtime stamps.
-    let realtimeOffset = pktd_realtime_offset()
     /// `--mss=N`: inbound segments longer than N arrive as a GSO burst of N-byte segments.
     var mss: Int?
+    /// What the system did, in order (`time what`): outbound segments and system call results, the
+    /// trace `--stack both` compares.
+    public private(set) var observations: [PktObservation] = []
 
-    struct Failure: Error { var line: Int; var message: String }
+    struct Failure: Error { var line: Int; var column: Int? = nil; var message: String }
 
-    public init(script: PktScript, options: PktRunOptions, output: @escaping (String) -> Void) {
+    /// A blocking call started and not yet checked.
+    struct PendingSyscall { var call: PktSyscall; var line: Int; var column: Int; var end: Double }
+
+    public init(script: PktScript, options: PktRunOptions, stack: PktStack = .kernel, output: @escaping (String) -> Void) {
         self.script = script
         self.options = options
         self.output = output
-        calls = KernelSyscalls(local: IPv4Address(options.local)?.rawValue ?? 0, remote: IPv4Address(options.remote)?.rawValue ?? 0)
         for (name, value, _) in script.options {
             // The script's own tolerance, or the command line's when that is larger (a slow machine's).
             if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = max(options.tolerance, v / 1e6) }
             if name == "mss", let v = Int(value) { mss = v }
         }
+        switch stack {
+        case .kernel: sut = KernelSystem(options: self.options, debug: PktRunner.debug ? output : nil)
+        case .toytcp: sut = ToyStackSystem(options: self.options)
+        }
     }
 
     /// 0 when the script passed; 1 with packetdrill's `FILE:LINE: error …` printed otherwise.
     public func run() -> Int32 {
-        for (name, _, at) in script.options where !KernelRunner.knownOptions.contains(name) {
+        for (name, _, at) in script.options where !PktRunner.knownOptions.contains(name) {
             output("\(script.file):\(at.line):\(at.column): unsupported option --\(name)")
             return 1
         }
         // Every construct is checked before anything runs: an unsupported one is never a silent pass.
         for event in script.events {
-            if case .syscall(let call) = event.kind, !KernelSyscalls.supported.contains(call.name) {
-                output("\(script.file):\(event.location.line):\(event.location.column): unsupported system call '\(call.name)'")
+            if let why = sut.unsupported(event) {
+                output("\(script.file):\(event.location.line):\(event.location.column): \(why)")
                 return 1
             }
         }
         do {
-            net = try KernelNamespace(local: options.local, remote: options.remote, gateway: options.gateway,
-                                      netmask: options.netmask)
+            try sut.setUp()
         } catch {
-            output("\(script.file): cannot set up the namespace: \(error)")
+            output("\(script.file): cannot set up the \(sut.name) run: \(error)")
             return 2
         }
-        defer {
-            for fd in calls.fds.values { close(fd) }
-            net.close()
-        }
-        // Scripts are timed to a few milliseconds: run ahead of builds and other work on a busy machine
-        // (threads started later inherit it). Needs root, which a kernel run has anyway.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -15)
-        // A write on a reset connection must fail with EPIPE, not end the run (packetdrill ignores it too).
-        signal(SIGPIPE, SIG_IGN)
-        // set_sysctls.py names its restore script after packetdrill's pid.
-        setenv("PACKETDRILL_PID", String(getpid()), 1)
-        defer { unlink("/tmp/sysctl_restore_\(getpid()).sh") }
-        start = now()
-        calls.realtimeStart = start + realtimeOffset
-        calls.tolerance = options.tolerance
+        defer { sut.tearDown() }
         do {
             for event in script.events { try handle(event) }
             try finishPending(deadline: nil)
             for (line, source) in pythonBlocks { try runPython(source, line: line) }
             return 0
         } catch let f as Failure {
-            output("\(script.file):\(f.line): \(f.message)")
+            output("\(script.file):\(f.line):" + (f.column.map { "\($0):" } ?? "") + " \(f.message)")
+            observe(at: sut.elapsed(), "script failed at line \(f.line): " + (f.message.split(separator: "\n").first.map(String.init) ?? ""))
             return 1
         } catch {
             output("\(script.file): \(error)")
@@ -111,20 +110,12 @@ public final class KernelRunner {
         }
     }
 
-    /// `struct virtio_net_hdr` (no GSO asked for on what we write).
-    static let vnetHeader = 10
     static let debug = ProcessInfo.processInfo.environment["TOYTCP_PKT_DEBUG"] != nil
     static let knownOptions: Set<String> = ["tolerance_usecs", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu"]
 
     // MARK: Time
 
-    func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-    /// Script time (seconds since the script started).
-    func elapsed() -> Double { now() - start }
+    func elapsed() -> Double { sut.elapsed() }
 
     func scriptTime(_ t: PktTime) -> Double? {
         switch t.kind {
@@ -134,57 +125,25 @@ public final class KernelRunner {
         }
     }
 
-    /// Sleeps until script time `t`, reading outbound packets meanwhile and finishing a blocking call
-    /// that returns.
+    /// Lets time pass until script time `t`, taking what the system sends and checking a blocking call
+    /// that returned meanwhile.
     func wait(until t: Double, line: Int) throws {
-        while true {
-            drainTun(timeout: 0)
-            try finishPending(deadline: 0, line: line)
-            let left = t - elapsed()
-            if left <= 0 { return }
-            if left > 0.0015 {
-                drainTun(timeout: min(left - 0.0012, 0.005))
-            } else {
-                // The last stretch slept precisely: poll's millisecond granularity would make us late.
-                var ts = timespec(tv_sec: 0, tv_nsec: Int(left * 1e9))
-                nanosleep(&ts, nil)
-            }
+        sut.pass(until: t, stopEarly: false)
+        collect()
+        try finishPending(deadline: 0, line: line)
+    }
+
+    /// Queues outbound IPv4 TCP segments addressed to the remote host.
+    func collect() {
+        for (bytes, t) in sut.takeOutbound() {
+            guard let packet = try? IPv4Packet.parse(bytes) else { continue }
+            guard packet.header.destination == IPv4Address(options.remote) else { continue }
+            outboundQueue.append((packet, t))
         }
     }
 
-    /// Reads what the kernel sent: from the AF_PACKET sniffer, timed by the kernel, when there is one
-    /// (as packetdrill does); tun0 itself is drained so its queue never fills.
-    func drainTun(timeout: Double) {
-        let watched = net.sniffer >= 0 ? net.sniffer : net.tun
-        var p = pollfd(fd: watched, events: Int16(POLLIN), revents: 0)
-        if timeout > 0 { _ = poll(&p, 1, Int32(max(1, (timeout * 1000).rounded(.down)))) }
-        var buf = [UInt8](repeating: 0, count: 70000)
-        while true {
-            let r = read(net.tun, &buf, buf.count)
-            if r <= KernelRunner.vnetHeader { break }
-            if net.sniffer >= 0 { continue }
-            // No sniffer: take the packet from tun0, behind its virtio_net_hdr, timed now.
-            let bytes = Array(buf[KernelRunner.vnetHeader..<r])
-            accept(bytes, at: elapsed())
-        }
-        guard net.sniffer >= 0 else { return }
-        while true {
-            var outgoing: Int32 = 0
-            var when = 0.0
-            let n = pktd_packet_recv(net.sniffer, &buf, buf.count, &outgoing, &when)
-            if n <= 0 { return }
-            guard outgoing != 0 else { continue }
-            let t = when > 0 ? when - realtimeOffset - start : elapsed()
-            accept(Array(buf[0..<n]), at: t)
-        }
-    }
-
-    /// Queues an outbound IPv4 TCP segment addressed to the remote host.
-    func accept(_ bytes: [UInt8], at t: Double) {
-        if KernelRunner.debug { output(String(format: "# %.6f tun0 %d bytes: ", t, bytes.count) + bytes.prefix(40).map { String($0, radix: 16) }.joined(separator: " ")) }
-        guard let packet = try? IPv4Packet.parse(bytes) else { return }
-        guard packet.header.destination == IPv4Address(options.remote) else { return }
-        outboundQueue.append((packet, t))
+    func observe(at t: Double, _ what: String) {
+        observations.append(PktObservation(time: t, what: what))
     }
 
     // MARK: Events
@@ -213,12 +172,7 @@ public final class KernelRunner {
         case .shell(let command):
             let t = scriptTime(event.time) ?? elapsed()
             try wait(until: t, line: line)
-            var text = ""
-            let began = now()
-            let status = Shell.run(Shell.withInterpreter(command)) { text += $0 }
-            // The command's own run time does not count against the script's timeline (packetdrill).
-            start += now() - began
-            calls.realtimeStart = start + realtimeOffset
+            let (status, text) = sut.shell(command)
             if !text.isEmpty { output(text.hasSuffix("\n") ? String(text.dropLast()) : text) }
             guard status == 0 else { throw Failure(line: line, message: "non-zero status \(status) from command: \(command)") }
             lastTime = t
@@ -254,8 +208,9 @@ public final class KernelRunner {
         let bytes: [UInt8]
         do { bytes = try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
         catch { throw Failure(line: line, message: "cannot build the inbound packet: \(error)") }
-        let n = writeTun(bytes, gsoSize: mss.flatMap { p.length > $0 ? $0 : nil })
-        guard n == bytes.count else { throw Failure(line: line, message: "writing to tun0 failed: \(String(cString: strerror(errno)))") }
+        guard sut.inject(bytes, gsoSize: mss.flatMap { p.length > $0 ? $0 : nil }) else {
+            throw Failure(line: line, message: "delivering the packet to the \(sut.name) failed: \(String(cString: strerror(errno)))")
+        }
         remember("< " + summary(bytes))
     }
 
@@ -287,21 +242,8 @@ public final class KernelRunner {
         let h = internetChecksum(ip)
         ip[10] = UInt8(h >> 8); ip[11] = UInt8(h & 0xFF)
         let bytes = ip + body
-        _ = writeTun(bytes)
+        _ = sut.inject(bytes, gsoSize: nil)
         remember("< icmp \(icmp.type) \(icmp.code ?? "")")
-    }
-
-    /// Writes one IP packet to tun0 behind an empty virtio_net_hdr; the packet's byte count, or -1.
-    func writeTun(_ bytes: [UInt8], gsoSize: Int? = nil) -> Int {
-        var header = [UInt8](repeating: 0, count: KernelRunner.vnetHeader)
-        if let gsoSize {
-            // VIRTIO_NET_HDR_GSO_TCPV4 with gso_size: the kernel takes it as a GRO-merged burst.
-            header[1] = 1
-            header[4] = UInt8(gsoSize & 0xFF); header[5] = UInt8(gsoSize >> 8)
-        }
-        let framed = header + bytes
-        let n = framed.withUnsafeBytes { write(net.tun, $0.baseAddress, $0.count) }
-        return n < 0 ? n : n - KernelRunner.vnetHeader
     }
 
     func internetChecksum(_ b: [UInt8]) -> UInt16 {
@@ -315,14 +257,15 @@ public final class KernelRunner {
 
     func expect(_ p: PktPacket, time: Double?, latest: Double? = nil, line: Int) throws {
         let deadline = max((latest ?? time ?? elapsed() + 10) + options.tolerance, elapsed() + options.tolerance)
-        drainTun(timeout: 0)
+        collect()
         while outboundQueue.isEmpty {
             try finishPending(deadline: 0, line: line)
-            let left = deadline - elapsed()
-            if left <= 0 { break }
-            drainTun(timeout: min(left, 0.01))
+            if elapsed() >= deadline { break }
+            sut.pass(until: deadline, stopEarly: true)
+            collect()
         }
         guard !outboundQueue.isEmpty else {
+            observe(at: elapsed(), "> nothing sent")
             let at = time.map { String(format: "%.4f", $0) } ?? "any time"
             throw Failure(line: line, message: "error handling packet: Timed out waiting for packet (expected outbound packet at \(at) sec)")
         }
@@ -334,7 +277,7 @@ public final class KernelRunner {
               connections.contains(where: { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }) {
             remember("> (earlier connection) " + summary(live.bytes()), at: t)
             if outboundQueue.isEmpty {
-                while outboundQueue.isEmpty && elapsed() < deadline { drainTun(timeout: min(deadline - elapsed(), 0.01)) }
+                while outboundQueue.isEmpty && elapsed() < deadline { sut.pass(until: deadline, stopEarly: true); collect() }
                 guard !outboundQueue.isEmpty else {
                     throw Failure(line: line, message: "error handling packet: Timed out waiting for packet")
                 }
@@ -364,11 +307,12 @@ public final class KernelRunner {
         }
         let rel = PktPacket.relative(live, to: connections[i])
         let liveLine = "> " + summary(live.bytes())
+        observe(at: t, "> " + relativeSummary(rel))
         var problems = p.outboundTemplate().mismatches(rel)
         problems += p.unexpectedOptions(in: live.segment)
         if !problems.isEmpty {
-            var lines = ["error handling packet: " + KernelRunner.packetdrillField(problems[0])]
-            lines += problems.dropFirst().map { "  also: " + KernelRunner.packetdrillField($0) }
+            var lines = ["error handling packet: " + PktRunner.packetdrillField(problems[0])]
+            lines += problems.dropFirst().map { "  also: " + PktRunner.packetdrillField($0) }
             lines.append("script packet:  " + scriptSummary(p, time: time))
             lines.append("actual packet:  " + String(format: "%.6f ", t) + relativeSummary(rel))
             lines.append("actual (absolute): " + liveLine)

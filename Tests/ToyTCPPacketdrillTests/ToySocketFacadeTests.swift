@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import ToyTCPPacketdrill
+
+/// The BSD-socket façade over our stack (`--stack toytcp`): errno values as Linux returns them and
+/// blocking calls in virtual time. These scripts pass against the kernel too (`--stack both`).
+@Suite struct ToySocketFacadeTests {
+    @Test func passiveSideErrnoValues() {
+        let (status, output) = runOnToyStack("errno_server.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 accept(3, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)
+           +0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+           +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+          +.1 < . 1:1(0) ack 1 win 257
+           +0 accept(3, ..., ...) = 4
+           +0 fcntl(4, F_GETFL) = 0x2 (flags O_RDWR)
+           +0 fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+           +0 read(4, ..., 1000) = -1 EAGAIN (Resource temporarily unavailable)
+           +0 ioctl(4, SIOCINQ, [0]) = 0
+           +0 < P. 1:101(100) ack 1 win 257
+           +0 > . 1:1(0) ack 101
+           +0 ioctl(4, SIOCINQ, [100]) = 0
+           +0 read(4, ..., 1000) = 100
+           +0 < R. 101:101(0) ack 1 win 257
+           +0 read(4, ..., 1000) = -1 ECONNRESET (Connection reset by peer)
+           +0 write(4, ..., 1000) = -1 EPIPE (Broken pipe)
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func activeSideErrnoValues() {
+        let (status, output) = runOnToyStack("errno_client.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 read(3, ..., 10) = -1 ENOTCONN (Transport endpoint is not connected)
+           +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+           +0 > S 0:0(0) <...>
+           +0 connect(3, ..., ...) = -1 EALREADY (Operation already in progress)
+          +.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>
+           +0 > . 1:1(0) ack 1
+           +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0
+           +0 connect(3, ..., ...) = 0
+           +0 connect(3, ..., ...) = -1 EISCONN (Transport endpoint is already connected)
+           +0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4
+           +0...0.1 connect(4, ..., ...) = -1 ECONNREFUSED (Connection refused)
+           +0 > S 0:0(0) <...>
+          +.1 < R. 0:0(0) ack 1 win 0
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func readDuringAndAfterANonBlockingConnect() {
+        // The script never calls connect again: the socket is readable once the handshake is done.
+        let (status, output) = runOnToyStack("nbread.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+           +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+           +0 > S 0:0(0) <...>
+           +0 read(3, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)
+          +.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>
+           +0 > . 1:1(0) ack 1
+           +0 read(3, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)
+           +0 < P. 1:101(100) ack 1 win 65535
+           +0 read(3, ..., 100) = 100
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func blockingAcceptReadAndRetransmissionInVirtualTime() {
+        // accept blocks 0.2 s, read 3 s, then the SYN-ACK... and a 1 s initial RTO retransmits the
+        // data twice (1 s, then 2 s later): 6 s of script time, no sleeping, exact times.
+        let (status, output) = runOnToyStack("blocking.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0...0.2 accept(3, ..., ...) = 4
+          +.1 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+           +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+          +.1 < . 1:1(0) ack 1 win 257
+           +0...3 read(4, ..., 1000) = 1000
+           +3 < P. 1:1001(1000) ack 1 win 257
+           +0 > . 1:1(0) ack 1001
+           +0 write(4, ..., 100) = 100
+           +0 > P. 1:101(100) ack 1001
+          +.3 > P. 1:101(100) ack 1001
+          +.6 > P. 1:101(100) ack 1001
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func aWrongErrnoIsReportedWithBothNames() {
+        let (status, output) = runOnToyStack("wrong_errno.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 read(3, ..., 10) = -1 EAGAIN (Resource temporarily unavailable)
+        """)
+        #expect(status == 1)
+        #expect(output.contains("wrong_errno.pkt:2: error: read(...) expected errno EAGAIN (11) but got ENOTCONN (107)"), "\(output)")
+    }
+
+    @Test func whatTheFacadeCannotDoIsReportedWithLineAndColumn() {
+        let (status, output) = runOnToyStack("unsupported.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
+           +0 epoll_create(1) = 4
+        """)
+        #expect(status == 1)
+        // Checked before anything runs: the epoll line, not the setsockopt one.
+        #expect(output.contains("unsupported.pkt:3:7: unsupported on toytcp: system call 'epoll_create'"), "\(output)")
+        let (status2, output2) = runOnToyStack("unsupported2.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
+        """)
+        #expect(status2 == 1)
+        #expect(output2.contains("unsupported2.pkt:2:7: unsupported on toytcp: setsockopt(SOL_TCP, TCP_CORK)"), "\(output2)")
+    }
+}
