@@ -105,7 +105,10 @@ public struct LinkChannel: Sendable {
     static func flipOneBit(_ bytes: inout [UInt8], using generator: inout SeededGenerator) {
         guard !bytes.isEmpty else { return }
         var start = 0
-        if bytes.count >= 20 {
+        if bytes[0] >> 4 == 6 {
+            // IPv6: past the 40-byte fixed header (our stacks send no extension headers).
+            if bytes.count > 40 { start = 40 }
+        } else if bytes.count >= 20 {
             let ihl = Int(bytes[0] & 0x0F) * 4
             if ihl >= 20 && ihl < bytes.count { start = ihl }
         }
