@@ -41,6 +41,8 @@ public final class EventLoop: @unchecked Sendable {
     let port: PacketPort
     var stack: Stack { port.stack }
     let link: RawSocketLink
+    /// The IPv6 sockets, open when the stack has IPv6 addresses (`RawIPv6Link`).
+    let link6: RawIPv6Link?
     /// The stack's addresses, for the cheap "is this packet for us" check (loopback traffic of the
     /// kernel reaches a raw socket too).
     private let localAddresses: [IPv4Address]
@@ -67,7 +69,7 @@ public final class EventLoop: @unchecked Sendable {
     /// How each connection ended, kept after the engine deletes the TCB so later calls can say why.
     var endings: [ConnectionID: ConnectionEnding] = [:]
     /// Source addresses by destination, from the routing table, with their expiry.
-    var routeCache: [IPv4Address: (source: IPv4Address, expiry: Instant)] = [:]
+    var routeCache: [IPAddress: (source: IPAddress, expiry: Instant)] = [:]
     /// Kernel sockets holding the ports of toytcp listeners.
     var reservations: [ListenerID: PortReservation] = [:]
     /// What the raw socket lets in (nil: everything, the kernel's default).
@@ -83,6 +85,7 @@ public final class EventLoop: @unchecked Sendable {
     private static let socketToken: UInt64 = 1
     private static let timerToken: UInt64 = 2
     private static let wakeToken: UInt64 = 3
+    private static let ipv6SocketToken: UInt64 = 4
 
     /// Opens a raw socket in the namespace of the calling thread and starts the loop's thread (which
     /// inherits that namespace).
@@ -94,15 +97,26 @@ public final class EventLoop: @unchecked Sendable {
     /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
     ///   - filtersReceivedPackets: attach `ReceiveFilter` to the raw socket, so segments for other
     ///     addresses and ports never reach the loop (off: the socket sees every local TCP segment).
+    ///   - ipv6Addresses: IPv6 addresses the stack answers for too (default none: no IPv6 sockets are
+    ///     opened); each must be on an interface here (`InterfaceAddress.usableIPv6()` lists them).
     public init(addresses: [IPv4Address]? = nil, configuration: StackConfiguration = StackConfiguration(),
-                receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true) throws(LinkError) {
+                receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true,
+                ipv6Addresses: [IPv6Address] = []) throws(LinkError) {
         let available = try InterfaceAddress.usable()
-        let chosen = addresses ?? available
+        // IPv6 only (`addresses: []` with IPv6 addresses) is allowed; no address at all is not.
+        let chosen = addresses ?? (ipv6Addresses.isEmpty ? available : [])
         for address in chosen where !available.contains(address) {
             throw .addressNotOnInterface(address, available: available)
         }
-        guard !chosen.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
+        guard !chosen.isEmpty || !ipv6Addresses.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
+        if !ipv6Addresses.isEmpty {
+            let available6 = try InterfaceAddress.usableIPv6()
+            for address in ipv6Addresses where !available6.contains(address) {
+                throw .ipv6AddressNotOnInterface(address, available: available6)
+            }
+        }
         link = try RawSocketLink(receiveBufferSize: receiveBufferSize)
+        link6 = ipv6Addresses.isEmpty ? nil : try RawIPv6Link(receiveBufferSize: receiveBufferSize)
         localAddresses = chosen
 
         epollDescriptor = try syscallOrThrow("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
@@ -124,7 +138,8 @@ public final class EventLoop: @unchecked Sendable {
         if configuration.ephemeralPorts == StackConfiguration().ephemeralPorts {
             configuration.ephemeralPorts = EventLoop.ephemeralPorts
         }
-        port = PacketPort(stack: Stack(addresses: chosen, configuration: configuration))
+        port = PacketPort(stack: Stack(addresses: chosen.map { .v4($0) } + ipv6Addresses.map { .v6($0) },
+                                       configuration: configuration))
         if filtersReceivedPackets {
             let filter = ReceiveFilter(addresses: chosen, portRange: configuration.ephemeralPorts)
             try filter.attach(to: link.descriptor)
@@ -134,6 +149,9 @@ public final class EventLoop: @unchecked Sendable {
         try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         try watch(timerDescriptor, token: Self.timerToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         try watch(wakeDescriptor, token: Self.wakeToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+        if let link6 {
+            try watch(link6.receiveDescriptor, token: Self.ipv6SocketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+        }
 
         let box = Unmanaged.passRetained(self).toOpaque()
         let created = pthread_create(&thread, nil, { context in
@@ -210,6 +228,8 @@ public final class EventLoop: @unchecked Sendable {
                 case Self.socketToken:
                     if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
                     if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
+                case Self.ipv6SocketToken:
+                    drainSocket(ipv6: true)
                 case Self.timerToken:
                     var expirations: UInt64 = 0
                     _ = read(timerDescriptor, &expirations, 8)
@@ -227,8 +247,9 @@ public final class EventLoop: @unchecked Sendable {
         finish()
     }
 
-    /// Reads every waiting packet; after each batch, sends what the batch caused.
-    private func drainSocket() {
+    /// Reads every waiting packet (of the IPv4 socket, or the IPv6 one); after each batch, sends what
+    /// the batch caused.
+    private func drainSocket(ipv6: Bool = false) {
         var inBatch = 0
         var now = monotonicNow()
         while true {
@@ -236,7 +257,8 @@ public final class EventLoop: @unchecked Sendable {
             let arrival = monotonicNow()
             let result: IOResult<Int>
             do {
-                result = try link.receive(into: UnsafeMutableRawBufferPointer(rebasing: receiveBuffer[0..<65_536]))
+                let buffer = UnsafeMutableRawBufferPointer(rebasing: receiveBuffer[0..<65_536])
+                if ipv6, let link6 { result = try link6.receive(into: buffer) } else { result = try link.receive(into: buffer) }
             } catch {
                 // ENOMEM and the like: nothing to read now; the next wake-up tries again.
                 break
@@ -248,7 +270,8 @@ public final class EventLoop: @unchecked Sendable {
                 continue
             }
             let packet = UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<length])
-            guard let header = try? IPv4HeaderView(validating: packet), localAddresses.contains(header.destination) else {
+            // IPv6: the kernel delivered it to this namespace; the stack checks the address.
+            guard ipv6 || (try? IPv4HeaderView(validating: packet)).map({ localAddresses.contains($0.destination) }) == true else {
                 linkStatistics.packetsNotForUs += 1
                 continue
             }
@@ -334,6 +357,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
+        if packet.first.map({ $0 >> 4 }) == 6 {
+            // IPv6: a full send queue (EAGAIN) counts as loss, which TCP recovers from.
+            if case .done? = try? link6?.send(packet) { linkStatistics.packetsWritten += 1 } else { linkStatistics.sendDrops += 1 }
+            return
+        }
         admitSourcePort(of: packet)
         do {
             switch try link.send(packet) {
@@ -426,6 +454,7 @@ public final class EventLoop: @unchecked Sendable {
         for reservation in reservations.values { reservation.release() }
         reservations.removeAll()
         link.close()
+        link6?.close()
         close(epollDescriptor)
         close(timerDescriptor)
         close(wakeDescriptor)
