@@ -5,9 +5,36 @@ public enum IPPacket: Hashable, Sendable {
 
     /// The TCP segment.
     public var segment: TCPSegment {
+        get {
+            switch self {
+            case .v4(let p): return p.segment
+            case .v6(let p): return p.segment
+            }
+        }
+        set {
+            switch self {
+            case .v4(var p): p.segment = newValue; self = .v4(p)
+            case .v6(var p): p.segment = newValue; self = .v6(p)
+            }
+        }
+    }
+
+    /// Whether this is an IPv6 packet.
+    public var isIPv6: Bool { if case .v6 = self { return true } else { return false } }
+
+    /// The length of the IP header(s) before the segment (IPv4 options or IPv6 extension headers included).
+    public var ipHeaderLength: Int {
         switch self {
-        case .v4(let p): return p.segment
-        case .v6(let p): return p.segment
+        case .v4(let p): return p.header.headerLength
+        case .v6(let p): return p.header.headerLength
+        }
+    }
+
+    /// The whole packet's length once emitted.
+    public var encodedLength: Int {
+        switch self {
+        case .v4(let p): return p.encodedLength
+        case .v6(let p): return p.encodedLength
         }
     }
 
