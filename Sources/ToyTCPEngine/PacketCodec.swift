@@ -31,15 +31,7 @@ enum RawSegmentParser {
         let source = ip.source, destination = ip.destination
         guard let tcp = try? TCPHeaderView(validating: ip.payload) else { return .malformed }
         guard tcp.isChecksumValid(source: source, destination: destination) else { return .badChecksum }
-        var seg = IncomingSegment(
-            seq: tcp.sequenceNumber, ack: tcp.acknowledgmentNumber, flags: tcp.flags,
-            window: tcp.window, urgentPointer: tcp.urgentPointer, payload: tcp.payload)
-        if tcp.headerLength > 20 {
-            guard seg.takeOptions(tcp.options) else { return .malformed }
-        }
-        seg.ipECN = ip.tos & 0x3
-        return .segment(source: .v4(source), destination: .v4(destination),
-                        sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort, seg)
+        return segment(tcp, source: .v4(source), destination: .v4(destination), ecn: ip.tos & 0x3)
     }
 
     /// The acceptance rules of `IPv6PacketView(validating:verifyChecksum: true)`: malformed IPv6 or an
@@ -56,15 +48,21 @@ enum RawSegmentParser {
         guard tcp.isChecksumValid(TCPPseudoHeader(source: source, destination: ip.finalDestination)) else {
             return .badChecksum
         }
+        // RFC 3168 §9.1 / RFC 8200 §7: ECN is the low two bits of the traffic class.
+        return segment(tcp, source: .v6(source), destination: .v6(ip.destination), ecn: ip.trafficClass & 0x3)
+    }
+
+    /// The segment of a checked header, its options last (RFC 9293 §3.2: a malformed list drops it).
+    @inline(__always)
+    private static func segment(_ tcp: TCPHeaderView, source: IPAddress, destination: IPAddress, ecn: UInt8) -> Result {
         var seg = IncomingSegment(
             seq: tcp.sequenceNumber, ack: tcp.acknowledgmentNumber, flags: tcp.flags,
             window: tcp.window, urgentPointer: tcp.urgentPointer, payload: tcp.payload)
         if tcp.headerLength > 20 {
             guard seg.takeOptions(tcp.options) else { return .malformed }
         }
-        // RFC 3168 §9.1 / RFC 8200 §7: ECN is the low two bits of the traffic class.
-        seg.ipECN = ip.trafficClass & 0x3
-        return .segment(source: .v6(source), destination: .v6(ip.destination),
+        seg.ipECN = ecn
+        return .segment(source: source, destination: destination,
                         sourcePort: tcp.sourcePort, destinationPort: tcp.destinationPort, seg)
     }
 }

@@ -9,14 +9,12 @@ extension KernelLab {
     struct IPv6 {
         static let host1 = IPv6Address("fd00:0:0:1::1")!
         static let host2 = IPv6Address("fd00:0:0:2::1")!
-        static let kernelData = Array(String(repeating: "from the kernel over IPv6\n", count: 2000).utf8)
-        static let toytcpData = Array(String(repeating: "from toytcp over IPv6!!!!\n", count: 3000).utf8)
 
         @Test("Active open over IPv6 to `nc -6 -l`: data both ways intact, EOF both ways, one SYN-ACK")
         func activeOpen() throws {
             Lab.run("ipv6-active-open") { lab in
                 let input = lab.temporaryPath("kernel-data")
-                try Data(Self.kernelData).write(to: URL(fileURLWithPath: input))
+                try Data(OpenClose.kernelData).write(to: URL(fileURLWithPath: input))
                 let output = lab.temporaryPath("nc-received")
                 let nc = try lab.spawn(in: lab.host2, ["nc", "-6", "-N", "-l", "fd00:0:0:2::1", "5001"], stdin: input, stdout: output)
                 try lab.waitForKernelListener(in: lab.host2, port: 5001)
@@ -26,16 +24,7 @@ extension KernelLab {
                 loop.observePackets(recorder.observe)
                 let connection = try loop.connect(to: .v6(Self.host2), port: 5001, timeout: .seconds(10))
                 lab.expect(connection.tuple.local.address == .v6(Self.host1), "local address \(connection.tuple)")
-                try connection.send(Self.toytcpData, timeout: .seconds(10))
-                let received = try connection.receiveAll(limit: 1 << 20, timeout: .seconds(10))
-                lab.expect(received == Self.kernelData,
-                           "toytcp received \(received.count) bytes, expected the kernel's \(Self.kernelData.count)")
-                try connection.close()
-                let status = nc.wait(timeout: .seconds(10))
-                lab.expect(status == 0, "nc did not see EOF and exit 0 after toytcp closed (status \(String(describing: status)))")
-                let ncReceived = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
-                lab.expect(Array(ncReceived) == Self.toytcpData,
-                           "nc received \(ncReceived.count) bytes, expected toytcp's \(Self.toytcpData.count)")
+                try OpenClose.exchange(lab, connection, nc: nc, ncOutput: output, toytcpSendsFirst: true)
                 lab.expect(recorder.synAckCount() == 1, "the kernel sent \(recorder.synAckCount()) SYN-ACKs: \(recorder.all.prefix(6))")
                 lab.expect(recorder.all.first { $0.direction == .outbound }?.isIPv6 == true, "the SYN was not IPv6")
                 let stats = try loop.statistics()
@@ -50,22 +39,13 @@ extension KernelLab {
                 let loop = try lab.stack(in: lab.host1, ipv6Addresses: [Self.host1])
                 let listener = try loop.listen(on: .v6(.any), port: 6001)
                 let input = lab.temporaryPath("kernel-data")
-                try Data(Self.kernelData).write(to: URL(fileURLWithPath: input))
+                try Data(OpenClose.kernelData).write(to: URL(fileURLWithPath: input))
                 let output = lab.temporaryPath("nc-received")
                 let nc = try lab.spawn(in: lab.host2, ["nc", "-6", "-N", "fd00:0:0:1::1", "6001"], stdin: input, stdout: output)
 
                 let connection = try listener.accept(timeout: .seconds(10))
                 lab.expect(connection.tuple.remote.address == .v6(Self.host2), "peer \(connection.tuple)")
-                let received = try connection.receiveAll(limit: 1 << 20, timeout: .seconds(10))
-                lab.expect(received == Self.kernelData,
-                           "toytcp received \(received.count) bytes, expected the kernel's \(Self.kernelData.count)")
-                try connection.send(Self.toytcpData, timeout: .seconds(10))
-                try connection.close()
-                let status = nc.wait(timeout: .seconds(10))
-                lab.expect(status == 0, "nc did not see EOF and exit 0 after toytcp closed (status \(String(describing: status)))")
-                let ncReceived = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
-                lab.expect(Array(ncReceived) == Self.toytcpData,
-                           "nc received \(ncReceived.count) bytes, expected toytcp's \(Self.toytcpData.count)")
+                try OpenClose.exchange(lab, connection, nc: nc, ncOutput: output, toytcpSendsFirst: false)
                 listener.close()
                 loop.shutdown()
             }
