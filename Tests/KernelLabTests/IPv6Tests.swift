@@ -51,6 +51,24 @@ extension KernelLab {
             }
         }
 
+        @Test("fileclient over IPv6 → kernel `nc -6 -l`, 2% random loss on the router (ip6tables): SHA-256 matches")
+        func fileOverLossyPath() throws {
+            Lab.run("ipv6-file-loss2", loss: 2) { lab in
+                let file = try lab.randomFile(size: 10_000_000)
+                defer { unlink(file.path) }
+                let output = lab.temporaryPath("received")
+                defer { unlink(output) }
+                let nc = try lab.spawn(in: lab.host2, ["nc", "-6", "-l", "fd00:0:0:2::1", "8000"], stdout: output)
+                try lab.waitForKernelListener(in: lab.host2, port: 8000)
+                let client = try lab.run(in: lab.host1, [LabEnvironment.example("fileclient"), "fd00:0:0:2::1", "8000", file.path],
+                                         timeout: .seconds(120))
+                lab.expect(client.status == 0, "fileclient exited \(client.status): \(client.stderr.suffix(300))")
+                lab.expect(nc.wait(timeout: .seconds(30)) == 0, "nc did not exit 0")
+                lab.expect(try lab.sha256(output) == file.sha256, "SHA-256 differs")
+                print("[ipv6 toytcp→kernel, loss 2%] \(client.stderr.split(separator: "\n").last ?? "")")
+            }
+        }
+
         @Test("echoserver and echoclient with IPv6 addresses against the kernel (nc -6, socat TCP6-LISTEN)")
         func echoExamples() throws {
             Lab.run("ipv6-echo") { lab in
