@@ -73,6 +73,20 @@ struct IPv6ScriptTests {
         }
     }
 
+    @Test("show draws an IPv6 segment: the IP6 line and the RFC 8200 §3 header box")
+    func showIPv6() throws {
+        let (r, out, err) = try TestSupport.runScript("""
+            peer echo fd00:0:0:2::1 8080
+            inject S [fd00:0:0:1::2]:40000 > [fd00:0:0:2::1]:8080 seq=1000 hlim=9
+            expect S. [fd00:0:0:2::1]:8080 > [fd00:0:0:1::2]:40000 within 1s as synack
+            show synack
+            """)
+        #expect(r.exitStatus == 0, "\(err)")
+        let text = out.joined(separator: "\n")
+        #expect(text.contains("IP6 fd00:0:0:2::1.8080 > fd00:0:0:1::2.40000: Flags [S.]"), "\(text)")
+        #expect(text.contains("Hop Limit") || text.contains("hop limit") || text.contains("Hop limit"), "\(text)")
+    }
+
     @Test("tcpdump's IPV6.PORT form parses like [IPV6]:PORT")
     func tcpdumpEndpointForm() throws {
         let (r, _, err) = try TestSupport.runScript("""
