@@ -46,6 +46,10 @@ lab_names
 ensure_netns() {
   lab_netns_exists "$1" || ip netns add "$1"
   ip -n "$1" link set lo up
+  # No duplicate address detection for the veths' link-local addresses either (the ULAs get nodad):
+  # neighbor discovery needs them, and while they are tentative (about 2 s) IPv6 packets wait in the
+  # neighbor queues, so the first exchange after lab-up would stall and retransmit.
+  ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 }
 
 # ensure_veth NS_A DEV_A NS_B DEV_B: a veth pair with its ends directly inside the namespaces.

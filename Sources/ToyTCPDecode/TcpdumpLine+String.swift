@@ -3,13 +3,13 @@ import ToyTCPWire
 /// One-off lines as `String`s, for tools that print a segment now and then (the script shell's `trace`,
 /// `sent`/`got` and `expect` diagnostics) rather than stream a capture through an `OutputBuffer`.
 extension TcpdumpLine {
-    /// One IPv4/TCP packet (`bytes` from the IPv4 header on, all of it captured) as `tcpdump -nn -S`
+    /// One IPv4/TCP or IPv6/TCP packet (`bytes` from the IP header on, all of it captured) as `tcpdump -nn -S`
     /// prints it: absolute sequence numbers, no time, no newline. Absolute because scripts write
     /// absolute numbers, so a diagnostic compares like with like.
     public static func absoluteText(_ packet: UnsafeRawBufferPointer) -> String {
         var line = TcpdumpLine(absolute: true)
         let out = OutputBuffer(flushThreshold: 4096)
-        line.renderIPv4(packet, wireLength: packet.count, into: out)
+        line.renderIP(packet, wireLength: packet.count, into: out)
         return out.string
     }
 

@@ -199,9 +199,10 @@ final class Connection {
         receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
         rtt = RTTEstimator(initial: configuration.initialRTO, minimum: configuration.minimumRTO,
                            maximum: configuration.maximumRTO)
-        // RFC 9293 §3.7.1 (MUST-15): without an MSS option the peer accepts 536 bytes.
-        sendMSS = min(536, Int(configuration.mss))
-        receiveMSS = min(536, Int(configuration.mss))
+        // RFC 9293 §3.7.1 (MUST-15): without an MSS option the peer accepts 536 bytes (1220 over IPv6).
+        let defaultMSS = Int(tuple.isIPv6 ? MaximumSegmentSize.ipv6Minimum : MaximumSegmentSize.ipv4Default)
+        sendMSS = min(defaultMSS, Int(configuration.mss))
+        receiveMSS = min(defaultMSS, Int(configuration.mss))
         congestion = SelectedCongestionController(configuration.congestionControl,
                                                   initialWindowSegments: configuration.initialWindowSegments,
                                                   mss: Int(configuration.mss))
@@ -333,7 +334,9 @@ final class Connection {
 
     /// Records what the peer's SYN offers (RFC 9293 §3.7.1 MSS, RFC 7323 §2.2 and §3.2, RFC 2018 §2).
     func negotiateOptions(_ seg: IncomingSegment) {
-        sendMSS = min(Int(seg.mss ?? 536), Int(configuration.mss))
+        // RFC 9293 §3.7.1 (MUST-15): without the option, 536 over IPv4 and 1220 over IPv6 (RFC 8200 §5).
+        let defaultMSS = tuple.isIPv6 ? MaximumSegmentSize.ipv6Minimum : MaximumSegmentSize.ipv4Default
+        sendMSS = min(Int(seg.mss ?? defaultMSS), Int(configuration.mss))
         sendMSS = max(sendMSS, 64)
         if configuration.windowScaling, let ws = seg.windowScale {
             windowScalingEnabled = true

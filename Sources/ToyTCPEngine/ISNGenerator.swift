@@ -35,6 +35,14 @@ struct SipHasher {
 
     mutating func add(_ word: UInt32) { add(UInt64(word)) }
 
+    /// An address of either family as 128 bits plus its family, so an IPv4 address and its IPv4-mapped
+    /// IPv6 form hash apart (they are different connections on the wire).
+    mutating func add(_ address: IPAddress) {
+        let bits = address.bits128
+        add(bits.high | (address.isIPv6 ? 0 : 1 << 63))
+        add(bits.low)
+    }
+
     consuming func finalize() -> UInt64 {
         let b = UInt64(truncatingIfNeeded: length & 0xFF) << 56 | tail
         compress(b)
@@ -61,11 +69,12 @@ struct ISNGenerator {
         k1 = secret.splitMixed(0x5DEECE66D)
     }
 
-    /// RFC 6528 §3: ISN = M + F(4-tuple, key), where M ticks every 4 µs.
+    /// RFC 6528 §3: ISN = M + F(4-tuple, key), where M ticks every 4 µs. The 4-tuple is hashed with its
+    /// whole addresses in either family (RFC 6528 §3 names "localip, remoteip", not a family).
     func isn(for tuple: FourTuple, at now: Instant) -> SequenceNumber {
         var h = SipHasher(k0: k0, k1: k1)
-        h.add(tuple.localAddress.rawValue)
-        h.add(tuple.remoteAddress.rawValue)
+        h.add(tuple.local.address)
+        h.add(tuple.remote.address)
         h.add(UInt64(tuple.localPort) << 16 | UInt64(tuple.remotePort))
         let f = UInt32(truncatingIfNeeded: h.finalize())
         let m = UInt32(truncatingIfNeeded: now.nanoseconds / 4000)
@@ -73,10 +82,10 @@ struct ISNGenerator {
     }
 
     /// RFC 6056 §3.3.3: offset = F(local address, remote address, remote port, secret key).
-    func portOffset(local: IPv4Address, remote: IPv4Address, remotePort: UInt16) -> UInt32 {
+    func portOffset(local: IPAddress, remote: IPAddress, remotePort: UInt16) -> UInt32 {
         var h = SipHasher(k0: k1, k1: k0)
-        h.add(local.rawValue)
-        h.add(remote.rawValue)
+        h.add(local)
+        h.add(remote)
         h.add(UInt32(remotePort))
         return UInt32(truncatingIfNeeded: h.finalize())
     }

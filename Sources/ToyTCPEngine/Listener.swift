@@ -10,7 +10,7 @@ import ToyTCPWire
 /// way a SYN flood costs at most `backlog` TCBs per listener.
 final class Listener {
     let id: ListenerID
-    let address: IPv4Address?
+    let address: IPAddress?
     let port: UInt16
     let backlog: Int
     /// Connections in SYN-RECEIVED from this listener.
@@ -32,7 +32,7 @@ final class Listener {
         return now - t <= SynCookieCodec.tickLength * Int(SynCookieCodec.maximumAge)
     }
 
-    init(id: ListenerID, address: IPv4Address?, port: UInt16, backlog: Int) {
+    init(id: ListenerID, address: IPAddress?, port: UInt16, backlog: Int) {
         self.id = id
         self.address = address
         self.port = port
@@ -48,7 +48,19 @@ final class Listener {
                          cookiesValidated: cookiesValidated)
     }
 
-    func matches(_ address: IPv4Address, _ port: UInt16) -> Bool {
-        port == self.port && (self.address == nil || self.address == address)
+    /// Whether a SYN to `address:port` is this listener's: its own address, its family's unspecified
+    /// address (`0.0.0.0`, `::`: every address of one family), or no address (every address of both).
+    func covers(_ address: IPAddress, _ port: UInt16) -> Bool {
+        guard port == self.port else { return false }
+        guard let mine = self.address else { return true }
+        return mine == address || (mine.isUnspecified && mine.isIPv6 == address.isIPv6)
+    }
+
+    /// Whether this listener and one on `other` (same port) would both cover some address: such a
+    /// pair is refused (`addressInUse`), so at most one listener covers any address and port.
+    func overlaps(_ other: IPAddress?) -> Bool {
+        guard let mine = address, let other else { return true }
+        guard mine.isIPv6 == other.isIPv6 else { return false }
+        return mine == other || mine.isUnspecified || other.isUnspecified
     }
 }

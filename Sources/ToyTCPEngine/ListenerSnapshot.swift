@@ -4,8 +4,9 @@ import ToyTCPWire
 /// A readable copy of one listener's queues and flood counters, for `status` and scripts.
 public struct ListenerSnapshot: Hashable, Sendable {
     public var id: ListenerID
-    /// The local address (`nil`: every address of the stack) and port.
-    public var address: IPv4Address?
+    /// The local address (`nil`: every address of the stack in both families; `0.0.0.0` or `::`: every
+    /// address of one family) and port.
+    public var address: IPAddress?
     public var port: UInt16
     /// Half-open plus accept-queue connections allowed at once.
     public var backlog: Int
@@ -21,7 +22,7 @@ public struct ListenerSnapshot: Hashable, Sendable {
     public var cookiesSent: Int
     public var cookiesValidated: Int
 
-    public init(id: ListenerID, address: IPv4Address?, port: UInt16, backlog: Int, halfOpen: Int,
+    public init(id: ListenerID, address: IPAddress?, port: UInt16, backlog: Int, halfOpen: Int,
                 acceptQueued: Int, synsDropped: Int, synAckRetransmissions: Int, cookiesSent: Int,
                 cookiesValidated: Int) {
         self.id = id; self.address = address; self.port = port; self.backlog = backlog

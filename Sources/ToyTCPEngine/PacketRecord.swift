@@ -18,7 +18,7 @@ public enum PacketDirection: String, Hashable, Sendable {
 public struct PacketRecord: Sendable {
     public var time: Instant
     public var direction: PacketDirection
-    /// The whole IPv4 packet.
+    /// The whole IP packet (IPv4 or IPv6, from its header on).
     public var bytes: [UInt8]
     /// Why our stack sent it; `nil` for inbound packets and for crafted ones.
     public var reason: SegmentReason?

@@ -1,10 +1,20 @@
 // Read first: RFC 9293 §3.10.7.1 (segments to a CLOSED port), §3.10.7.2 (LISTEN), §3.6.1 (TIME-WAIT
-// reuse; RFC 6191), RFC 6056 §3.3.3 (ephemeral ports), RFC 6528 (ISNs), RFC 4987 (SYN floods).
+// reuse; RFC 6191), RFC 6056 §3.3.3 (ephemeral ports), RFC 6528 (ISNs), RFC 4987 (SYN floods), RFC 3493
+// §5.3 (IPV6_V6ONLY: what a wildcard listener covers).
 import ToyTCPWire
 
-/// A TCP stack for one or more local IPv4 addresses: demultiplexes segments to connections by 4-tuple,
-/// owns listeners with bounded backlogs, picks ephemeral ports (RFC 6056) and ISNs (RFC 6528), and
-/// answers stray segments with RST (RFC 9293 §3.10.7.1).
+/// A TCP stack for one or more local addresses of either family (IPv4, IPv6, or both): demultiplexes
+/// segments to connections by 4-tuple, owns listeners with bounded backlogs, picks ephemeral ports
+/// (RFC 6056) and ISNs (RFC 6528), and answers stray segments with RST (RFC 9293 §3.10.7.1).
+///
+/// Families: a connection is IPv4 or IPv6 end to end, as its remote address says. Listeners are
+/// dual-stack by default: `listen(port:)` with no address takes SYNs to every address of both families
+/// (as a Linux `::` socket with `IPV6_V6ONLY` off, RFC 3493 §5.3, but without IPv4-mapped addresses:
+/// an IPv4 peer's connection stays IPv4). `0.0.0.0` takes every IPv4 address only and `::` every IPv6
+/// address only (as `IPV6_V6ONLY` on). Listeners whose addresses overlap on one port are refused as for
+/// IPv4 (no `SO_REUSEADDR`), so `0.0.0.0` and `::` may share a port but a wildcard and an address of its
+/// family may not. IPv6 connections announce an MSS 20 bytes below `configuration.mss` (the same link
+/// MTU with a 40-byte header; never below 1220, RFC 8200 §5); see `MaximumSegmentSize` for Packet Too Big.
 ///
 /// Sans-IO (see ../shared/STYLE.md): the stack owns no socket, thread or clock. Its methods fall into
 /// four groups, used in this order by whoever drives it (the event loop, the simulated network, a test):
@@ -26,8 +36,10 @@ public final class Stack {
             context.challengeAckLimit = configuration.challengeAckLimit
         }
     }
-    /// The addresses this stack answers for.
-    public private(set) var addresses: [IPv4Address]
+    /// The addresses this stack answers for, both families.
+    public private(set) var localAddresses: [IPAddress]
+    /// The IPv4 ones among `localAddresses` (for IPv4-only callers).
+    public var addresses: [IPv4Address] { localAddresses.compactMap(\.ipv4) }
     public var statistics: StackStatistics { context.statistics }
     /// Why the packet the last successful `pollTransmit` returned was sent.
     public private(set) var lastTransmitReason: SegmentReason = .newData
@@ -50,17 +62,23 @@ public final class Stack {
     private var timerHeap = TimerHeap()
     private var ipIdentification: UInt16 = 0
 
-    public init(addresses: [IPv4Address], configuration: StackConfiguration = StackConfiguration()) {
-        self.addresses = addresses
+    public init(addresses: [IPAddress], configuration: StackConfiguration = StackConfiguration()) {
+        self.localAddresses = addresses
         self.configuration = configuration
         self.context = StackContext(challengeAckLimit: configuration.challengeAckLimit)
         self.isn = ISNGenerator(secret: configuration.secret)
         self.cookies = SynCookieCodec(secret: configuration.secret)
     }
 
+    /// An IPv4-only stack.
+    public convenience init(addresses: [IPv4Address], configuration: StackConfiguration = StackConfiguration()) {
+        self.init(addresses: addresses.map { .v4($0) }, configuration: configuration)
+    }
+
     // MARK: Inputs
 
-    /// Handles one received IPv4 packet (raw bytes): parsed, checksum verified, demultiplexed.
+    /// Handles one received IPv4 or IPv6 packet (raw bytes, the version nibble says which): parsed,
+    /// checksum verified, demultiplexed.
     /// Malformed packets and bad checksums are counted in `statistics` and dropped.
     public func handle(packet bytes: UnsafeRawBufferPointer, at now: Instant) {
         context.statistics.packetsReceived += 1
@@ -86,9 +104,34 @@ public final class Stack {
         s.payload.withUnsafeBytes { payload in
             var seg = IncomingSegment(s, payload: payload)
             seg.ipECN = packet.header.tos & 0x3
-            dispatch(seg, source: packet.header.source,
-                     destination: packet.header.destination, sourcePort: s.sourcePort,
+            dispatch(seg, source: .v4(packet.header.source),
+                     destination: .v4(packet.header.destination), sourcePort: s.sourcePort,
                      destinationPort: s.destinationPort, at: now)
+        }
+    }
+
+    /// Handles one received, already-parsed IPv6 packet (its checksum is trusted).
+    public func handle(_ packet: IPv6Packet, at now: Instant) {
+        context.statistics.packetsReceived += 1
+        let s = packet.segment
+        guard packet.header.upperLayerProtocol == IPv6NextHeader.tcp else {
+            context.statistics.malformedDropped += 1
+            return
+        }
+        s.payload.withUnsafeBytes { payload in
+            var seg = IncomingSegment(s, payload: payload)
+            seg.ipECN = packet.header.ecn
+            dispatch(seg, source: .v6(packet.header.source),
+                     destination: .v6(packet.header.destination), sourcePort: s.sourcePort,
+                     destinationPort: s.destinationPort, at: now)
+        }
+    }
+
+    /// Handles one received, already-parsed packet of either family.
+    public func handle(_ packet: IPPacket, at now: Instant) {
+        switch packet {
+        case .v4(let p): handle(p, at: now)
+        case .v6(let p): handle(p, at: now)
         }
     }
 
@@ -108,12 +151,22 @@ public final class Stack {
     /// The next packet to send, or `nil` when there is nothing to send now.
     ///
     /// The packet's TCP and IP checksum fields are left 0; `IPv4Packet.emit`/`bytes()` fill them in.
+    /// IPv4 only: an IPv6 packet due now is skipped (lost); a stack with IPv6 addresses uses
+    /// `pollTransmitPacket(at:)` or `pollTransmit(into:at:)`.
     public func pollTransmit(at now: Instant) -> IPv4Packet? {
+        while let p = pollTransmitPacket(at: now) {
+            if case .v4(let v4) = p { return v4 }
+        }
+        return nil
+    }
+
+    /// The next packet to send, of either family, as a value (checksum fields left 0, as above).
+    public func pollTransmitPacket(at now: Instant) -> IPPacket? {
         guard let (tuple, seg, conn) = nextOutgoing(at: now) else { return nil }
         return makePacket(tuple, seg, conn)
     }
 
-    /// The next packet to send, written as bytes (IPv4 header and TCP segment, checksums computed) at
+    /// The next packet to send, written as bytes (IPv4 or IPv6 header and TCP segment, checksums computed) at
     /// the end of `writer`; `false` when there is nothing to send. The fast path: no intermediate values.
     public func pollTransmit(into writer: inout ByteWriter, at now: Instant) -> Bool {
         guard let (tuple, seg, conn) = nextOutgoing(at: now) else { return false }
@@ -144,16 +197,20 @@ public final class Stack {
 
     // MARK: User calls (RFC 9293 §3.10.1–3.10.6)
 
-    /// Passive OPEN: listen on `port` of `address` (`nil`: every address of the stack).
-    public func listen(address: IPv4Address? = nil, port: UInt16, backlog: Int? = nil) throws(EngineError) -> ListenerID {
-        if let address, !addresses.contains(address) { throw .addressNotAvailable }
-        for l in listeners.values where l.port == port {
-            if l.address == nil || address == nil || l.address == address { throw .addressInUse }
-        }
+    /// Passive OPEN: listen on `port` of `address`: one of the stack's addresses, `0.0.0.0` or `::` (every
+    /// address of that family), or `nil` (every address of both families; see the type's doc).
+    public func listen(address: IPAddress? = nil, port: UInt16, backlog: Int? = nil) throws(EngineError) -> ListenerID {
+        if let address, !address.isUnspecified, !localAddresses.contains(address) { throw .addressNotAvailable }
+        for l in listeners.values where l.port == port && l.overlaps(address) { throw .addressInUse }
         let id = ListenerID(rawValue: nextListenerID)
         nextListenerID += 1
         listeners[id] = Listener(id: id, address: address, port: port, backlog: backlog ?? configuration.backlog)
         return id
+    }
+
+    /// Passive OPEN on an IPv4 address (`nil`: every address of both families, as above).
+    public func listen(address: IPv4Address?, port: UInt16, backlog: Int? = nil) throws(EngineError) -> ListenerID {
+        try listen(address: address.map { IPAddress.v4($0) }, port: port, backlog: backlog)
     }
 
     /// Stops listening; connections not yet accepted are reset.
@@ -174,11 +231,13 @@ public final class Stack {
         return id
     }
 
-    /// Active OPEN: sends a SYN to `remote:port` from `local` (default: the first address) and `localPort`
-    /// (default: an ephemeral port, RFC 6056).
-    public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
+    /// Active OPEN: sends a SYN to `remote:port` from `local` (default: the stack's first address of the
+    /// remote's family) and `localPort` (default: an ephemeral port, RFC 6056). `local` must be one of the
+    /// stack's addresses, of the remote's family.
+    public func connect(to remote: IPAddress, port: UInt16, from local: IPAddress? = nil,
                         localPort: UInt16? = nil, at now: Instant) throws(EngineError) -> ConnectionID {
-        guard let localAddress = local ?? addresses.first, addresses.contains(localAddress) else {
+        guard let localAddress = local ?? localAddresses.first(where: { $0.isIPv6 == remote.isIPv6 }),
+              localAddress.isIPv6 == remote.isIPv6, localAddresses.contains(localAddress) else {
             throw .addressNotAvailable
         }
         let tuple: FourTuple
@@ -192,6 +251,12 @@ public final class Stack {
         c.open(at: now)
         afterActivity(c)
         return c.id
+    }
+
+    /// Active OPEN over IPv4 (see above).
+    public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
+                        localPort: UInt16? = nil, at now: Instant) throws(EngineError) -> ConnectionID {
+        try connect(to: .v4(remote), port: port, from: local.map { IPAddress.v4($0) }, localPort: localPort, at: now)
     }
 
     /// Queues bytes for sending; returns how many were accepted (limited by send-buffer space).
@@ -277,9 +342,9 @@ public final class Stack {
 
     // MARK: Demultiplexing
 
-    private func dispatch(_ seg: IncomingSegment, source: IPv4Address, destination: IPv4Address,
+    private func dispatch(_ seg: IncomingSegment, source: IPAddress, destination: IPAddress,
                           sourcePort: UInt16, destinationPort: UInt16, at now: Instant) {
-        guard addresses.contains(destination) else {
+        guard localAddresses.contains(destination) else {
             // Not ours (a link delivering everything it sees): neither answered nor counted as a stray.
             return
         }
@@ -320,13 +385,9 @@ public final class Stack {
         return listeners.values.contains { $0.port == port }
     }
 
-    private func listener(for address: IPv4Address, _ port: UInt16) -> Listener? {
-        var wildcard: Listener?
-        for l in listeners.values where l.port == port {
-            if l.address == address { return l }
-            if l.address == nil { wildcard = l }
-        }
-        return wildcard
+    /// The listener that takes a SYN to `address:port` (at most one covers it: see `listen`).
+    private func listener(for address: IPAddress, _ port: UInt16) -> Listener? {
+        listeners.values.first { $0.covers(address, port) }
     }
 
     /// RFC 9293 §3.10.7.1: no TCB. A RST is dropped; anything else draws a RST.
@@ -397,7 +458,7 @@ public final class Stack {
         let cookie = cookies.encode(tuple, peerISN: seg.seq, mssIndex: mssIndex, at: now)
         var s = OutgoingSegment(seq: cookie, ack: seg.seq + 1, flags: [.syn, .ack],
                                 window: UInt16(min(configuration.receiveBufferSize, Int(UInt16.max))))
-        s.mss = configuration.mss
+        s.mss = configuration(for: tuple).mss
         if configuration.timestamps, let ts = seg.timestamp {
             // Options beyond the MSS survive only in the timestamp the peer echoes.
             // The peer's shift goes into TSval; ours is derived from the configuration again later.
@@ -458,7 +519,7 @@ public final class Stack {
     private func makeConnection(_ tuple: FourTuple, at now: Instant, iss: SequenceNumber? = nil) -> Connection {
         let id = ConnectionID(rawValue: nextConnectionID)
         nextConnectionID += 1
-        let c = Connection(id: id, tuple: tuple, configuration: configuration, context: context,
+        let c = Connection(id: id, tuple: tuple, configuration: configuration(for: tuple), context: context,
                            iss: iss ?? isn.isn(for: tuple, at: now), now: now)
         connectionsByTuple[tuple] = c
         connectionsByID[id] = c
@@ -466,9 +527,18 @@ public final class Stack {
         return c
     }
 
+    /// The configuration a connection on `tuple` runs with: the stack's, with an IPv6 connection's MSS
+    /// lowered for the 20 more bytes of IPv6 header (`configuration.mss` is the IPv4 one: link MTU − 40).
+    private func configuration(for tuple: FourTuple) -> StackConfiguration {
+        guard tuple.isIPv6 else { return configuration }
+        var c = configuration
+        c.mss = MaximumSegmentSize.forLink(mtu: Int(configuration.mss) + 40, ipv6: true)
+        return c
+    }
+
     /// RFC 6056 §3.3.3 (Algorithm 3): port = min + (next_ephemeral + F(addresses, remote port, key)) mod num,
     /// trying successive ports until the 4-tuple is free.
-    private func ephemeralTuple(local: IPv4Address, remote: IPv4Address, remotePort: UInt16) throws(EngineError) -> FourTuple {
+    private func ephemeralTuple(local: IPAddress, remote: IPAddress, remotePort: UInt16) throws(EngineError) -> FourTuple {
         let range = configuration.ephemeralPorts
         let count = UInt32(range.upperBound) - UInt32(range.lowerBound) + 1
         let offset = isn.portOffset(local: local, remote: remote, remotePort: remotePort)
@@ -555,15 +625,24 @@ public final class Stack {
 
     // MARK: Packets
 
-    private func makePacket(_ tuple: FourTuple, _ s: OutgoingSegment, _ c: Connection?) -> IPv4Packet {
+    private func makePacket(_ tuple: FourTuple, _ s: OutgoingSegment, _ c: Connection?) -> IPPacket {
         ipIdentification &+= 1
         let payload = c.map { $0.sendBuffer.bytes(from: s.payloadOffset, count: s.payloadLength) } ?? []
         let segment = TCPSegment(sourcePort: tuple.localPort, destinationPort: tuple.remotePort,
                                  sequenceNumber: s.seq, acknowledgmentNumber: s.ack, flags: s.flags,
                                  window: s.window, urgentPointer: s.urgentPointer, options: s.options, payload: payload)
-        let header = IPv4Header(source: tuple.localAddress, destination: tuple.remoteAddress,
-                                tos: s.ipECN, identification: ipIdentification)
-        return IPv4Packet(header: header, segment: segment)
+        switch (tuple.local.address, tuple.remote.address) {
+        case (.v4(let local), .v4(let remote)):
+            let header = IPv4Header(source: local, destination: remote, tos: s.ipECN, identification: ipIdentification)
+            return .v4(IPv4Packet(header: header, segment: segment))
+        default:
+            let local = tuple.local.address.bits128, remote = tuple.remote.address.bits128
+            var header = IPv6Header(source: IPv6Address(high: local.high, low: local.low),
+                                    destination: IPv6Address(high: remote.high, low: remote.low))
+            header.trafficClass = s.ipECN
+            header.hopLimit = PacketEmitter.hopLimit
+            return .v6(IPv6Packet(header: header, segment: segment))
+        }
     }
 
     private func emitPacket(_ tuple: FourTuple, _ s: OutgoingSegment, _ c: Connection?, into w: inout ByteWriter) {

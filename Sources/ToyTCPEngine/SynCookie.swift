@@ -53,8 +53,8 @@ struct SynCookieCodec {
 
     private func hash(_ t: FourTuple, _ count: UInt32?, key: UInt64) -> UInt32 {
         var h = SipHasher(k0: key, k1: key ^ 0x5EED)
-        h.add(t.localAddress.rawValue)
-        h.add(t.remoteAddress.rawValue)
+        h.add(t.local.address)
+        h.add(t.remote.address)
         h.add(UInt64(t.localPort) << 16 | UInt64(t.remotePort))
         if let count { h.add(count) }
         return UInt32(truncatingIfNeeded: h.finalize())

@@ -66,6 +66,17 @@ public struct CommandLineTool: Sendable {
         return address
     }
 
+    /// The positional argument at `index` as an address of either family: `10.0.0.1`, `fd00:0:0:2::1`
+    /// or `[fd00:0:0:2::1]`.
+    public func ipAddress(at index: Int) -> IPAddress {
+        var text = Substring(arguments[index])
+        if text.hasPrefix("[") && text.hasSuffix("]") { text = text.dropFirst().dropLast() }
+        guard let address = IPAddress(text) else {
+            fail("bad address '\(arguments[index])': give an IPv4 address such as 10.0.0.1 or an IPv6 one such as fd00:0:0:2::1")
+        }
+        return address
+    }
+
     /// The positional argument at `index` as a TCP port (1...65535).
     public func port(at index: Int) -> UInt16 {
         let text = arguments[index]
@@ -76,14 +87,17 @@ public struct CommandLineTool: Sendable {
     }
 
     /// Checks root, enters `--netns` if given, and starts an event loop there. Exits with status 2
-    /// (and a line saying what to do) if any of that fails.
-    public func startLoop(configuration: StackConfiguration = StackConfiguration()) -> EventLoop {
+    /// (and a line saying what to do) if any of that fails. `for`: the address the program will use;
+    /// an IPv6 one makes the stack dual-stack (every usable address of the namespace, both families).
+    public func startLoop(configuration: StackConfiguration = StackConfiguration(), for address: IPAddress? = nil) -> EventLoop {
         guard NetworkNamespace.isRoot else {
             fail("must run as root (raw sockets need CAP_NET_RAW): sudo ip netns exec host1 \(CommandLine.arguments.joined(separator: " "))")
         }
         do {
             if let namespace { try NetworkNamespace.enter(namespace) }
-            return try EventLoop(configuration: configuration)
+            guard address?.isIPv6 == true else { return try EventLoop(configuration: configuration) }
+            return try EventLoop(addresses: try InterfaceAddress.usable(), configuration: configuration,
+                                 ipv6Addresses: try InterfaceAddress.usableIPv6())
         } catch {
             fail(error.description)
         }

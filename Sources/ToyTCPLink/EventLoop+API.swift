@@ -43,7 +43,7 @@ extension EventLoop {
                         localPort: UInt16? = nil, timeout: Duration? = nil) throws -> TCPConnection {
         let started = LoopConfined<ConnectionID?>(nil)
         return try blockingCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
-            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+            try loop.connectStep(started, remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort, at: now)
         }
     }
 
@@ -52,7 +52,7 @@ extension EventLoop {
                         localPort: UInt16? = nil, timeout: Duration? = nil) async throws -> TCPConnection {
         let started = LoopConfined<ConnectionID?>(nil)
         return try await asyncCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
-            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+            try loop.connectStep(started, remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort, at: now)
         }
     }
 
@@ -66,7 +66,7 @@ extension EventLoop {
                         onLoop completion: @escaping @Sendable (Result<TCPConnection, any Error>) -> Void) {
         let started = LoopConfined<ConnectionID?>(nil)
         perform(timeout: timeout, onAbandon: Self.abandonConnect(started), { loop, now in
-            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+            try loop.connectStep(started, remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort, at: now)
         }, completion: completion)
     }
 
@@ -76,12 +76,35 @@ extension EventLoop {
         }
     }
 
-    private func connectStep(_ started: LoopConfined<ConnectionID?>, remote: IPv4Address, port: UInt16,
-                             local: IPv4Address?, localPort: UInt16?, at now: Instant) throws -> Step<TCPConnection> {
+    /// Active OPEN over IPv6 (or IPv4: `.v4`), blocking: as `connect(to:port:from:localPort:timeout:)`.
+    /// The loop must have been opened with IPv6 addresses (`EventLoop(ipv6Addresses:)`).
+    public func connect(to remote: IPAddress, port: UInt16, from local: IPAddress? = nil,
+                        localPort: UInt16? = nil, timeout: Duration? = nil) throws -> TCPConnection {
+        let started = LoopConfined<ConnectionID?>(nil)
+        return try blockingCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
+            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+        }
+    }
+
+    /// `connect(to: IPAddress, …)`, async.
+    public func connect(to remote: IPAddress, port: UInt16, from local: IPAddress? = nil,
+                        localPort: UInt16? = nil, timeout: Duration? = nil) async throws -> TCPConnection {
+        let started = LoopConfined<ConnectionID?>(nil)
+        return try await asyncCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
+            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
+        }
+    }
+
+    private func connectStep(_ started: LoopConfined<ConnectionID?>, remote: IPAddress, port: UInt16,
+                             local: IPAddress?, localPort: UInt16?, at now: Instant) throws -> Step<TCPConnection> {
         guard let id = started.value else {
             let source = try local ?? sourceAddress(toward: remote)
-            guard stack.addresses.contains(source) else {
-                throw LinkError.addressNotOnInterface(source, available: stack.addresses)
+            guard stack.localAddresses.contains(source) else {
+                switch source {
+                case .v4(let a): throw LinkError.addressNotOnInterface(a, available: stack.addresses)
+                case .v6(let a): throw LinkError.ipv6AddressNotOnInterface(a, available: stack.localAddresses.compactMap {
+                    if case .v6(let b) = $0 { return b } else { return nil } })
+                }
             }
             let id = try stack.connect(to: remote, port: port, from: source, localPort: localPort, at: now)
             started.value = id
@@ -106,10 +129,14 @@ extension EventLoop {
     ///
     /// The answer is cached for a second: the lookup costs four system calls (socket, connect,
     /// getsockname, close), a fifth of a handshake here, and routes rarely change faster than that.
-    func sourceAddress(toward remote: IPv4Address) throws(LinkError) -> IPv4Address {
+    func sourceAddress(toward remote: IPAddress) throws(LinkError) -> IPAddress {
         let now = monotonicNow()
         if let cached = routeCache[remote], now < cached.expiry { return cached.source }
-        let source = try RouteLookup.sourceAddress(toward: remote)
+        let source: IPAddress
+        switch remote {
+        case .v4(let a): source = .v4(try RouteLookup.sourceAddress(toward: a))
+        case .v6(let a): source = .v6(try RouteLookup.sourceAddress(toward: a))
+        }
         if routeCache.count >= 1024 { routeCache.removeAll(keepingCapacity: true) }
         routeCache[remote] = (source, now + .seconds(1))
         return source
@@ -120,19 +147,35 @@ extension EventLoop {
     ///
     /// - Throws: `LinkError.portInUse`, `.addressNotOnInterface`, `EngineError.addressInUse`.
     public func listen(on address: IPv4Address? = nil, port: UInt16, backlog: Int? = nil) throws -> TCPListener {
-        try blockingCall { loop, now in .done(try loop.listenNow(address: address, port: port, backlog: backlog)) }
+        try blockingCall { loop, now in .done(try loop.listenNow(address: address.map { .v4($0) }, port: port, backlog: backlog)) }
     }
 
     /// Passive OPEN, async.
     public func listen(on address: IPv4Address? = nil, port: UInt16, backlog: Int? = nil) async throws -> TCPListener {
-        try await asyncCall { loop, now in .done(try loop.listenNow(address: address, port: port, backlog: backlog)) }
+        try await asyncCall { loop, now in .done(try loop.listenNow(address: address.map { .v4($0) }, port: port, backlog: backlog)) }
     }
 
-    private func listenNow(address: IPv4Address?, port: UInt16, backlog: Int?) throws -> TCPListener {
-        if let address, !stack.addresses.contains(address) {
-            throw LinkError.addressNotOnInterface(address, available: stack.addresses)
+    /// Passive OPEN on an address of either family, `::` (every IPv6 address of the stack) or
+    /// `0.0.0.0`, blocking; `listen(port:)` without an address covers both families (see `Stack`).
+    public func listen(on address: IPAddress?, port: UInt16, backlog: Int? = nil) throws -> TCPListener {
+        try blockingCall { loop, now in .done(try loop.listenNow(address: address, port: port, backlog: backlog)) }
+    }
+
+    /// A kernel socket holds the port (on the address, or the family's wildcard) so the kernel's own
+    /// sockets cannot take it; a listener on no address holds the IPv4 port only.
+    private func listenNow(address: IPAddress?, port: UInt16, backlog: Int?) throws -> TCPListener {
+        if let address, !address.isUnspecified, !stack.localAddresses.contains(address) {
+            switch address {
+            case .v4(let a): throw LinkError.addressNotOnInterface(a, available: stack.addresses)
+            case .v6(let a): throw LinkError.ipv6AddressNotOnInterface(a, available: (try? InterfaceAddress.usableIPv6()) ?? [])
+            }
         }
-        let reservation = try PortReservation(address: address ?? .any, port: port)
+        let reservation: PortReservation
+        switch address {
+        case .v6(let a)?: reservation = try PortReservation(address: a, port: port)
+        case .v4(let a)?: reservation = try PortReservation(address: a, port: port)
+        case nil: reservation = try PortReservation(address: IPv4Address.any, port: port)
+        }
         do {
             let id = try stack.listen(address: address, port: port, backlog: backlog)
             reservations[id] = reservation

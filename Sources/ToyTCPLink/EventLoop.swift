@@ -45,6 +45,8 @@ public final class EventLoop: @unchecked Sendable {
     let port: PacketPort
     var stack: Stack { port.stack }
     let link: RawSocketLink
+    /// The IPv6 sockets, open when the stack has IPv6 addresses (`RawIPv6Link`).
+    let link6: RawIPv6Link?
     /// The stack's addresses, for the cheap "is this packet for us" check (loopback traffic of the
     /// kernel reaches a raw socket too).
     private let localAddresses: [IPv4Address]
@@ -58,6 +60,8 @@ public final class EventLoop: @unchecked Sendable {
     private var armedDeadline: Instant? = nil
     /// Packets are read `receiveBatch.capacity` at a time (`recvmmsg`), with their kernel receive times.
     private let receiveBatch = ReceiveBatch(capacity: EventLoop.receiveBatchSize)
+    /// The IPv6 socket's receive buffer (allocated when an IPv6 packet is first read).
+    private var ipv6Buffer: [UInt8] = []
     private var transmitWriter = ByteWriter(capacity: 65_536)
     /// Packets or frames a socket could not queue (EAGAIN), in order, sent when it becomes writable.
     var blockedSends: [BlockedSend] = []
@@ -81,7 +85,7 @@ public final class EventLoop: @unchecked Sendable {
     /// How each connection ended, kept after the engine deletes the TCB so later calls can say why.
     var endings: [ConnectionID: ConnectionEnding] = [:]
     /// Source addresses by destination, from the routing table, with their expiry.
-    var routeCache: [IPv4Address: (source: IPv4Address, expiry: Instant)] = [:]
+    var routeCache: [IPAddress: (source: IPAddress, expiry: Instant)] = [:]
     /// Kernel sockets holding the ports of toytcp listeners.
     var reservations: [ListenerID: PortReservation] = [:]
     /// What the raw socket lets in (nil: everything, the kernel's default).
@@ -97,6 +101,7 @@ public final class EventLoop: @unchecked Sendable {
     private static let socketToken: UInt64 = 1
     private static let timerToken: UInt64 = 2
     private static let wakeToken: UInt64 = 3
+    private static let ipv6SocketToken: UInt64 = 4
 
     /// Opens a raw socket in the namespace of the calling thread and starts the loop's thread (which
     /// inherits that namespace).
@@ -110,17 +115,27 @@ public final class EventLoop: @unchecked Sendable {
     ///   - offloadsSegmentation: send runs of consecutive segments of a flow as one GSO frame through an
     ///     AF_PACKET socket (`SegmentRun`); the wire carries the same segments. Off: every packet goes
     ///     through the raw IP socket. The environment variable `TOYTCP_GSO=0` turns it off too.
+    ///   - ipv6Addresses: IPv6 addresses the stack answers for too (default none: no IPv6 sockets are
+    ///     opened); each must be on an interface here (`InterfaceAddress.usableIPv6()` lists them).
     /// - Throws: `LinkError` (`.notRoot`, `.addressNotOnInterface`, a failed system call).
     public init(addresses: [IPv4Address]? = nil, configuration: StackConfiguration = StackConfiguration(),
                 receiveBufferSize: Int = 8 << 20, filtersReceivedPackets: Bool = true,
-                offloadsSegmentation: Bool = true) throws(LinkError) {
+                offloadsSegmentation: Bool = true, ipv6Addresses: [IPv6Address] = []) throws(LinkError) {
         let available = try InterfaceAddress.usable()
-        let chosen = addresses ?? available
+        // IPv6 only (`addresses: []` with IPv6 addresses) is allowed; no address at all is not.
+        let chosen = addresses ?? (ipv6Addresses.isEmpty ? available : [])
         for address in chosen where !available.contains(address) {
             throw .addressNotOnInterface(address, available: available)
         }
-        guard !chosen.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
+        guard !chosen.isEmpty || !ipv6Addresses.isEmpty else { throw .addressNotOnInterface(.any, available: available) }
+        if !ipv6Addresses.isEmpty {
+            let available6 = try InterfaceAddress.usableIPv6()
+            for address in ipv6Addresses where !available6.contains(address) {
+                throw .ipv6AddressNotOnInterface(address, available: available6)
+            }
+        }
         link = try RawSocketLink(receiveBufferSize: receiveBufferSize)
+        link6 = ipv6Addresses.isEmpty ? nil : try RawIPv6Link(receiveBufferSize: receiveBufferSize)
         localAddresses = chosen
         if offloadsSegmentation && SegmentOffloadSwitch.enabled,
            let packetLink = try? PacketSocketLink(), let table = try? NextHopTable() {
@@ -152,7 +167,8 @@ public final class EventLoop: @unchecked Sendable {
         if configuration.ephemeralPorts == StackConfiguration().ephemeralPorts {
             configuration.ephemeralPorts = EventLoop.ephemeralPorts
         }
-        port = PacketPort(stack: Stack(addresses: chosen, configuration: configuration))
+        port = PacketPort(stack: Stack(addresses: chosen.map { .v4($0) } + ipv6Addresses.map { .v6($0) },
+                                       configuration: configuration))
         if filtersReceivedPackets {
             let filter = ReceiveFilter(addresses: chosen, portRange: configuration.ephemeralPorts)
             try filter.attach(to: link.descriptor)
@@ -162,6 +178,9 @@ public final class EventLoop: @unchecked Sendable {
         try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         try watch(timerDescriptor, token: Self.timerToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         try watch(wakeDescriptor, token: Self.wakeToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+        if let link6 {
+            try watch(link6.receiveDescriptor, token: Self.ipv6SocketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+        }
 
         let box = Unmanaged.passRetained(self).toOpaque()
         let created = pthread_create(&thread, nil, { context in
@@ -234,6 +253,8 @@ public final class EventLoop: @unchecked Sendable {
                 case Self.socketToken:
                     if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
                     if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
+                case Self.ipv6SocketToken:
+                    drainIPv6Socket()
                 case Self.timerToken:
                     var expirations: UInt64 = 0
                     _ = read(timerDescriptor, &expirations, 8)
@@ -290,6 +311,45 @@ public final class EventLoop: @unchecked Sendable {
             // A short batch emptied the queue; epoll wakes the loop for what comes next.
             if count < receiveBatch.capacity { break }
         }
+    }
+
+    /// Reads every waiting packet of the IPv6 socket, one `recvmsg` each (the kernel strips the IPv6
+    /// header; `RawIPv6Link` rebuilds it from the ancillary data, which `recvmmsg` slots do not carry);
+    /// sends what each batch of `receiveBatchSize` caused. Stamped when read.
+    private func drainIPv6Socket() {
+        guard let link6 else { return }
+        if ipv6Buffer.isEmpty { ipv6Buffer = [UInt8](repeating: 0, count: 65_536 + 1) }
+        var inBatch = 0
+        var now = monotonicNow()
+        while true {
+            let arrival = monotonicNow()
+            let result: IOResult<Int>
+            do {
+                result = try ipv6Buffer.withUnsafeMutableBytes { buffer in
+                    try link6.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<65_536]))
+                }
+            } catch {
+                // ENOMEM and the like: nothing to read now; the next wake-up tries again.
+                break
+            }
+            guard case .done(let length) = result else { break }
+            linkStatistics.packetsRead += 1
+            guard length >= 40, length <= 65_536 else {
+                linkStatistics.packetsTruncated += 1
+                continue
+            }
+            // The kernel delivered it to this namespace; the stack checks the address.
+            linkStatistics.packetsDelivered += 1
+            now = arrival
+            ipv6Buffer.withUnsafeBytes { port.receive(UnsafeRawBufferPointer(rebasing: $0[0..<length]), at: arrival) }
+            inBatch += 1
+            if inBatch == Self.receiveBatchSize {
+                flush(at: now)
+                inBatch = 0
+                now = monotonicNow()
+            }
+        }
+        if inBatch > 0 { flush(at: now) }
     }
 
     private func runCommands() {
@@ -363,6 +423,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
+        if packet.first.map({ $0 >> 4 }) == 6 {
+            // IPv6: a full send queue (EAGAIN) counts as loss, which TCP recovers from.
+            if case .done? = try? link6?.send(packet) { linkStatistics.packetsWritten += 1 } else { linkStatistics.sendDrops += 1 }
+            return
+        }
         admitSourcePort(of: packet)
         guard blockedSends.isEmpty else {
             // Behind what is already waiting, to keep the order.
@@ -481,6 +546,7 @@ public final class EventLoop: @unchecked Sendable {
         reservations.removeAll()
         link.close()
         segmentLink?.close()
+        link6?.close()
         close(epollDescriptor)
         close(timerDescriptor)
         close(wakeDescriptor)

@@ -18,6 +18,9 @@ public enum LinkError: Error, Hashable, Sendable, CustomStringConvertible {
     case noRoute(IPv4Address)
     /// The event loop has stopped; no more calls can be made.
     case loopStopped
+    /// The IPv6 counterparts of `addressNotOnInterface` and `noRoute`.
+    case ipv6AddressNotOnInterface(IPv6Address, available: [IPv6Address])
+    case noIPv6Route(IPv6Address)
 
     public var description: String {
         switch self {
@@ -40,6 +43,12 @@ public enum LinkError: Error, Hashable, Sendable, CustomStringConvertible {
             return "no route to \(address) from this namespace: check `ip route` (is the lab up? --netns host1?)"
         case .loopStopped:
             return "the toytcp event loop has stopped"
+        case .ipv6AddressNotOnInterface(let address, let available):
+            let list = available.isEmpty ? "none" : available.map(\.description).joined(separator: ", ")
+            return "\(address) is not an IPv6 address of any interface here (available: \(list)); "
+                + "use one of those, or run inside the right namespace (--netns host1)"
+        case .noIPv6Route(let address):
+            return "no route to \(address) from this namespace: check `ip -6 route` (is the lab up? --netns host1?)"
         }
     }
 }

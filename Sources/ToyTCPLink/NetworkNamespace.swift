@@ -97,9 +97,10 @@ extension EventLoop {
     /// Starts an event loop inside the network namespace `name` without moving the calling thread
     /// (see `NetworkNamespace.perform(in:_:)`): the loop's thread and raw socket live in `name`.
     public static func start(inNamespace name: String, addresses: [IPv4Address]? = nil,
-                             configuration: StackConfiguration = StackConfiguration()) throws -> EventLoop {
+                             configuration: StackConfiguration = StackConfiguration(),
+                             ipv6Addresses: [IPv6Address] = []) throws -> EventLoop {
         try NetworkNamespace.perform(in: name) {
-            try EventLoop(addresses: addresses, configuration: configuration)
+            try EventLoop(addresses: addresses, configuration: configuration, ipv6Addresses: ipv6Addresses)
         }
     }
 }

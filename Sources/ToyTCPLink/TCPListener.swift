@@ -5,13 +5,15 @@ import ToyTCPWire
 public struct TCPListener: Sendable, Hashable, CustomStringConvertible {
     public let loop: EventLoop
     public let id: ListenerID
-    /// The address listened on (`nil`: all of the stack's).
-    public let address: IPv4Address?
+    /// The address listened on (`nil`: all of the stack's, both families; `::` all its IPv6 ones).
+    public let address: IPAddress?
     public let port: UInt16
 
     public static func == (a: TCPListener, b: TCPListener) -> Bool { a.loop === b.loop && a.id == b.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id.rawValue) }
-    public var description: String { "\(id) \(address?.description ?? "*"):\(port)" }
+    public var description: String {
+        "\(id) \(address.map { IPEndpoint(address: $0, port: port).description } ?? "*:\(port)")"
+    }
 
     /// Waits for a connection that completed its handshake and returns it.
     public func accept(timeout: Duration? = nil) throws -> TCPConnection {

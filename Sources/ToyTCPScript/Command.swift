@@ -29,10 +29,21 @@ public struct ConnectionRef: Hashable, Sendable {
 
 /// An address and port written `10.0.1.1:7` (or tcpdump's `10.0.1.1.7`).
 public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
-    public var address: IPv4Address
+    /// The address, either family.
+    public var ip: IPAddress
     public var port: UInt16
-    public init(address: IPv4Address, port: UInt16) { self.address = address; self.port = port }
-    public var description: String { "\(address):\(port)" }
+    public init(address: IPAddress, port: UInt16) { self.ip = address; self.port = port }
+    public init(address: IPv4Address, port: UInt16) { self.init(address: .v4(address), port: port) }
+    public init(address: IPv6Address, port: UInt16) { self.init(address: .v6(address), port: port) }
+    public init(_ endpoint: IPEndpoint) { self.init(address: endpoint.address, port: endpoint.port) }
+    /// The IPv4 address, or `0.0.0.0` for an IPv6 endpoint: for IPv4-only callers written before IPv6
+    /// (code that may see IPv6 reads `ip`).
+    public var address: IPv4Address {
+        get { ip.ipv4 ?? .any }
+        set { ip = .v4(newValue) }
+    }
+    /// `10.0.0.1:80` or `[fd00::1]:80` (Wire's `IPEndpoint` text).
+    public var description: String { IPEndpoint(address: ip, port: port).description }
 }
 
 /// Bytes to send: written as a string with escapes, hex, a file, or a filler of N bytes.

@@ -14,31 +14,26 @@ final class CraftedConversationStage: PacketStage {
     unowned let stack: Stack
     /// When true, answers to crafted segments go to our stack like any packet.
     var feedsStack = false
-    private var endpoints: Set<UInt64> = []
+    /// The crafted local endpoints (either family).
+    private var endpoints: Set<IPEndpoint> = []
 
     init(stack: Stack) { self.stack = stack }
 
-    private static func key(_ address: IPv4Address, _ port: UInt16) -> UInt64 {
-        UInt64(address.rawValue) << 16 | UInt64(port)
-    }
-
     func process(_ packet: PacketRecord, at now: Instant) -> PacketVerdict {
         guard packet.crafted || !endpoints.isEmpty else { return .pass }
-        let parsed: (source: IPv4Address, sourcePort: UInt16, destination: IPv4Address, destinationPort: UInt16)? =
-            packet.bytes.withUnsafeBytes { bytes in
-                guard let view = try? IPv4PacketView(validating: bytes) else { return nil }
-                return (view.ip.source, view.tcp.sourcePort, view.ip.destination, view.tcp.destinationPort)
-            }
+        let parsed: TCPFlowKey? = packet.bytes.withUnsafeBytes { bytes in
+            (try? IPPacketView(validating: bytes))?.flowKey
+        }
         guard let p = parsed else { return .pass }
         switch packet.direction {
         case .outbound where packet.crafted:
-            if stack.addresses.contains(p.source), !stack.ownsPort(p.sourcePort) {
-                endpoints.insert(Self.key(p.source, p.sourcePort))
+            if stack.localAddresses.contains(p.source.address), !stack.ownsPort(p.source.port) {
+                endpoints.insert(p.source)
             }
             return .pass
         case .inbound where !packet.crafted:
-            guard !feedsStack, endpoints.contains(Self.key(p.destination, p.destinationPort)),
-                  !stack.ownsPort(p.destinationPort) else { return .pass }
+            guard !feedsStack, endpoints.contains(p.destination),
+                  !stack.ownsPort(p.destination.port) else { return .pass }
             return .drop
         default:
             return .pass

@@ -61,10 +61,10 @@ final class InterceptStage: PacketStage {
         guard enabled else { return .pass }
         if let direction, packet.direction != direction { return .pass }
         if template != nil || endpoints != nil {
-            guard let parsed = try? IPv4Packet.parse(packet.bytes) else { return .pass }
+            guard let parsed = try? IPPacket.parse(packet.bytes) else { return .pass }
             if let (a, b) = endpoints {
-                let src = Endpoint(address: parsed.header.source, port: parsed.segment.sourcePort)
-                let dst = Endpoint(address: parsed.header.destination, port: parsed.segment.destinationPort)
+                let src = parsed.sourceEndpoint
+                let dst = parsed.destinationEndpoint
                 guard (src == a && dst == b) || (src == b && dst == a) else { return .pass }
             }
             if let template {
@@ -98,7 +98,7 @@ final class InterceptStage: PacketStage {
             return r == .retransmissionAfterRTO || r == .fastRetransmit || r == .tailLossProbe
                 || r == .synRetry || r == .synAckRetry
         case .flags(let f):
-            guard let p = try? IPv4Packet.parse(packet.bytes) else { return false }
+            guard let p = try? IPPacket.parse(packet.bytes) else { return false }
             return p.segment.flags.isSuperset(of: f)
         case .expression:
             return false

@@ -41,8 +41,8 @@ extension Interpreter {
             if let connection {
                 let e = try entry(connection, &ctx)
                 guard let s = e.snapshot else { throw ctx.error("\(e.name) has no addresses yet", connection.column) }
-                pair = (Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort),
-                        Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort))
+                pair = (Endpoint(s.tuple.local),
+                        Endpoint(s.tuple.remote))
             }
             network.withPort { _, _ in
                 stage.direction = direction
@@ -139,7 +139,7 @@ extension Interpreter {
 
     /// Prints a newly held segment with why our stack sent it, and makes it `LAST` for `show`.
     func announceHeld(_ p: PacketRecord, breakpoint: Int?) {
-        let c = Captured(observed: p, packet: IPv4Packet.parseForMatching(p.bytes), serial: serialCounter)
+        let c = Captured(observed: p, packet: IPPacket.parseForMatching(p.bytes), serial: serialCounter)
         last = c
         if let n = breakpoint, let b = interception.breaks.first(where: { $0.number == n }) {
             output("break \(n): \(b.condition)")
@@ -177,7 +177,7 @@ extension Interpreter {
 
     /// The held packet with the fields of `change` written over it (options kept unless given).
     func edited(_ bytes: [UInt8], _ change: HeldEdit, _ ctx: inout Context) throws(ScriptError) -> [UInt8] {
-        guard let base = try? IPv4Packet.parse(bytes) else { throw ctx.error("the held packet does not parse; it can only go as it is") }
+        guard let base = try? IPPacket.parse(bytes) else { throw ctx.error("the held packet does not parse; it can only go as it is") }
         var r = try resolve(change.template, &ctx)
         var flags = base.segment.flags
         flags.formUnion(change.setFlags)
@@ -207,7 +207,7 @@ extension Interpreter {
         func scan() -> Bool {
             let held = network.withPort { port, _ in port.held }
             found = held.first { h in
-                guard let p = IPv4Packet.parseForMatching(h.record.bytes) else { return false }
+                guard let p = IPPacket.parseForMatching(h.record.bytes) else { return false }
                 return template.isCandidate(p, direction: h.record.direction) && template.mismatches(p).isEmpty
             }
             return found != nil
@@ -222,7 +222,7 @@ extension Interpreter {
             throw err
         }
         interception.current = h.id
-        let c = Captured(observed: h.record, packet: IPv4Packet.parseForMatching(h.record.bytes), serial: serialCounter)
+        let c = Captured(observed: h.record, packet: IPPacket.parseForMatching(h.record.bytes), serial: serialCounter)
         if let name { segments[name] = c }
         last = c
     }

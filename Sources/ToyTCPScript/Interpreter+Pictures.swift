@@ -63,10 +63,8 @@ struct PictureHistory {
             let p = seen.record
             if wire && !p.fate.wentOn { return nil }
             guard let s = FlowSegment(ipv4: p.bytes, time: p.time.nanoseconds) else { return nil }
-            let ours = s.source.address == .v4(tuple.localAddress) && s.source.port == tuple.localPort
-                && s.destination.address == .v4(tuple.remoteAddress) && s.destination.port == tuple.remotePort
-            let theirs = s.destination.address == .v4(tuple.localAddress) && s.destination.port == tuple.localPort
-                && s.source.address == .v4(tuple.remoteAddress) && s.source.port == tuple.remotePort
+            let ours = s.source == tuple.local && s.destination == tuple.remote
+            let theirs = s.destination == tuple.local && s.source == tuple.remote
             guard ours || theirs else { return nil }
             return LadderPacket(time: p.time.nanoseconds, bytes: p.bytes, leftToRight: ours,
                                 reason: p.reason?.description ?? (p.crafted ? "crafted" : nil), lost: seen.lost && !wire)
@@ -149,8 +147,8 @@ extension Interpreter {
         let packets = pictureHistory.packets(of: tuple, wire: true)
         let segments = packets.compactMap { FlowSegment(ipv4: $0.bytes, time: $0.time) }
         guard let first = segments.first else { throw ctx.error("no segments of \(e.name) seen yet", ref.column) }
-        let local = FlowEndpoint(address: tuple.localAddress, port: tuple.localPort)
-        let remote = FlowEndpoint(address: tuple.remoteAddress, port: tuple.remotePort)
+        let local = tuple.local
+        let remote = tuple.remote
         let flow = FlowKey(a: local, b: remote)
         let sentByUs = segments.reduce(0) { $0 + ($1.source == local ? $1.payloadLength : 0) }
         let sentByPeer = segments.reduce(0) { $0 + ($1.source == remote ? $1.payloadLength : 0) }

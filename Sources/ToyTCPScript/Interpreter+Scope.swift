@@ -12,7 +12,7 @@ extension Interpreter: VariableScope {
         "keepalive_probes", "spurious_undos", "cc",
     ]
     public static let segmentFields = [
-        "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl",
+        "seq", "ack", "win", "urg", "len", "end", "flags", "sport", "dport", "csum", "ttl", "hlim", "tclass", "flow",
         "mss", "wscale", "tsval", "tsecr", "payload", "time",
     ]
 
@@ -154,7 +154,8 @@ extension Interpreter: VariableScope {
         case "sport": return n(s.sourcePort)
         case "dport": return n(s.destinationPort)
         case "csum": return n(s.checksum)
-        case "ttl": return n(p.header.ttl)
+        // IP header fields of either family (ttl and hlim, tos and tclass read the same byte; flow is IPv6's).
+        case "ttl", "hlim", "tclass", "flow": return n(HeaderField.byName[path[1]]?.read(p) ?? 0)
         case "mss": return s.options.mss.map(n) ?? .unavailable("\(path[0]) has no mss option")
         case "wscale": return s.options.windowScale.map(n) ?? .unavailable("\(path[0]) has no wscale option")
         case "tsval": return s.options.timestamps.map { n($0.value) } ?? .unavailable("\(path[0]) has no timestamps option")

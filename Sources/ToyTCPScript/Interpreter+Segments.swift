@@ -30,8 +30,8 @@ extension Interpreter {
         case .connection(let ref, let towardUs):
             let e = try entry(ref, &ctx)
             guard let s = e.snapshot else { throw ctx.error("\(e.name) has no addresses yet", ref.column) }
-            let local = Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort)
-            let remote = Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort)
+            let local = Endpoint(s.tuple.local)
+            let remote = Endpoint(s.tuple.remote)
             if towardUs {
                 // As the peer would send it: its next byte is our RCV.NXT, it acknowledges our SND.NXT.
                 return CraftRoute(source: remote, destination: local, seq: s.rcv.nxt.rawValue, ack: s.snd.nxt.rawValue,
@@ -116,8 +116,8 @@ extension Interpreter {
         case .connection(let ref, _):
             let e = try entry(ref, &ctx)
             guard let s = e.snapshot else { throw ctx.error("\(e.name) has no addresses yet", ref.column) }
-            let local = Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort)
-            let remote = Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort)
+            let local = Endpoint(s.tuple.local)
+            let remote = Endpoint(s.tuple.remote)
             if t.direction == .outbound { r.source = local; r.destination = remote }
             else { r.source = remote; r.destination = local; r.direction = .inbound }
         case .unspecified:
@@ -132,21 +132,30 @@ extension Interpreter {
             var index: Int64 = 0
             if case .integer(let k)? = variables[Interpreter.copyIndexName] { index = k }
             let size = Int64(range.upperBound - range.lowerBound) + 1
-            route.source.address = IPv4Address(rawValue: range.lowerBound + UInt32(index % size))
+            guard !route.destination.ip.isIPv6 else { throw ctx.error("srcrange= takes IPv4 sources; this segment goes to an IPv6 address") }
+            route.source.ip = .v4(IPv4Address(rawValue: range.lowerBound + UInt32(index % size)))
         }
         var r = try resolve(t, &ctx)
         if relativeNumbers {
             r = absoluteNumbers(r, FlowDirection(source: route.source, destination: route.destination),
                                 isSYN: (t.flags ?? []).contains(.syn))
         }
-        let base = IPv4Packet(
-            header: IPv4Header(source: route.source.address, destination: route.destination.address),
-            segment: TCPSegment(sourcePort: route.source.port, destinationPort: route.destination.port,
-                                sequenceNumber: SequenceNumber(route.seq), acknowledgmentNumber: SequenceNumber(route.ack),
-                                flags: t.flags ?? [], window: route.window))
+        let segment = TCPSegment(sourcePort: route.source.port, destinationPort: route.destination.port,
+                                 sequenceNumber: SequenceNumber(route.seq), acknowledgmentNumber: SequenceNumber(route.ack),
+                                 flags: t.flags ?? [], window: route.window)
+        let base: IPPacket
+        switch (route.source.ip, route.destination.ip) {
+        case (.v4(let s), .v4(let d)):
+            base = .v4(IPv4Packet(header: IPv4Header(source: s, destination: d), segment: segment))
+        case (.v6(let s), .v6(let d)):
+            // RFC 8200 §3: hop limit 64 as Linux sends, traffic class and flow label 0 unless written.
+            base = .v6(IPv6Packet(header: IPv6Header(source: s, destination: d), segment: segment))
+        default:
+            throw ctx.error("\(route.source) > \(route.destination) mixes IPv4 and IPv6: give both ends in one family")
+        }
         do {
             let bytes = try r.bytes(base: base)
-            if relativeNumbers, (t.flags ?? []).contains(.syn), let p = IPv4Packet.parseForMatching(bytes) { learnSequenceBases(p) }
+            if relativeNumbers, (t.flags ?? []).contains(.syn), let p = IPPacket.parseForMatching(bytes) { learnSequenceBases(p) }
             return (bytes, route)
         } catch {
             throw ctx.error(error.message)
@@ -164,9 +173,9 @@ extension Interpreter {
         defer { variables[Interpreter.copyIndexName] = saved }
         if t.count != nil { variables[Interpreter.copyIndexName] = .integer(0) }
         var (bytes, route) = try craft(t, &ctx)
-        let destination = IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
+        let destination = bytes.withUnsafeBytes { IPAddress.destination(ofPacket: $0) } ?? .v4(.any)
         guard route.towardUs || network.mayCraft(to: destination) else {
-            throw ctx.error("refusing to send to \(destination): crafted segments go only to the lab (10.0.0.0/24, 10.0.1.0/24) or the simulated network")
+            throw ctx.error("refusing to send to \(destination): crafted segments go only to the lab (10.0.0.0/24, 10.0.1.0/24, fd00:0:0:1::/64, fd00:0:0:2::/64) or the simulated network")
         }
         let begin = network.now
         var sent: Int64 = 0
@@ -321,11 +330,10 @@ extension Interpreter {
 
     /// The template as it compares with `packet`: with relative numbers made absolute for the
     /// packet's conversation when `set numbers relative` is on.
-    func comparable(_ r: ResolvedTemplate, _ packet: IPv4Packet) -> ResolvedTemplate {
+    func comparable(_ r: ResolvedTemplate, _ packet: IPPacket) -> ResolvedTemplate {
         guard relativeNumbers else { return r }
         let s = packet.segment
-        let d = FlowDirection(source: Endpoint(address: packet.header.source, port: s.sourcePort),
-                              destination: Endpoint(address: packet.header.destination, port: s.destinationPort))
+        let d = FlowDirection(source: packet.sourceEndpoint, destination: packet.destinationEndpoint)
         return absoluteNumbers(r, d, isSYN: s.flags.contains(.syn), packetSeq: s.sequenceNumber.rawValue)
     }
 

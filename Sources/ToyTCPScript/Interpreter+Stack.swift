@@ -36,7 +36,7 @@ extension Interpreter {
         do {
             let port = local.flatMap { $0.port == 0 ? nil : $0.port } ?? localPort
             id = try network.withStack { (st, now) throws(EngineError) in
-                try st.connect(to: remote.address, port: remote.port, from: local?.address, localPort: port, at: now)
+                try st.connect(to: remote.ip, port: remote.port, from: local?.ip, localPort: port, at: now)
             }
         } catch {
             throw ctx.error("connect \(remote): \(error)")
@@ -61,7 +61,7 @@ extension Interpreter {
     func listen(_ local: Endpoint?, _ port: UInt16, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
         let id: ListenerID
         do {
-            id = try network.withStack { (st, _) throws(EngineError) in try st.listen(address: local?.address, port: port) }
+            id = try network.withStack { (st, _) throws(EngineError) in try st.listen(address: local?.ip, port: port) }
         } catch {
             throw ctx.error("listen \(port): \(error)")
         }
@@ -70,7 +70,7 @@ extension Interpreter {
         while name == nil, listeners[n] != nil { listenerCounter += 1; n = "l\(listenerCounter)" }
         if listeners[n] == nil { listenerOrder.append(n) }
         listeners[n] = ListenerEntry(name: n, id: id, port: port, backlog: network.withStack { st, _ in st.configuration.backlog })
-        output("\(n): listening on \(local?.address ?? network.localAddress):\(port)")
+        output("\(n): listening on \(Endpoint(address: local?.ip ?? .v4(network.localAddress), port: port))")
     }
 
     func accept(_ ref: ConnectionRef, _ within: Duration?, _ name: String?, _ ctx: inout Context) throws(ScriptError) {

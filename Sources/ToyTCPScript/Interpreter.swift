@@ -56,7 +56,7 @@ public final class Interpreter {
     /// A packet with its parse (absent for malformed ones).
     struct Captured {
         let observed: PacketRecord
-        let packet: IPv4Packet?
+        let packet: IPPacket?
         /// Position in the order packets were seen (consecutive), to tell new from old.
         let serial: Int
         /// The tcpdump line with relative numbers, rendered when it was seen (`set numbers relative`).
@@ -327,12 +327,12 @@ public final class Interpreter {
                 // `trace` says so; it is not on the wire for `record`, nor new for `expect`.
                 pictureHistory.record(p)
                 if tracing {
-                    var c = Captured(observed: p, packet: IPv4Packet.parseForMatching(p.bytes), serial: serialCounter)
+                    var c = Captured(observed: p, packet: IPPacket.parseForMatching(p.bytes), serial: serialCounter)
                     if relativeNumbers { c.relativeText = renderRelative(p.bytes) }
                     output(traceLine(c))
                 }
             case .packet(let p):
-                let parsed = IPv4Packet.parseForMatching(p.bytes)
+                let parsed = IPPacket.parseForMatching(p.bytes)
                 var c = Captured(observed: p, packet: parsed, serial: serialCounter)
                 serialCounter += 1
                 if let parsed { learnSequenceBases(parsed) }
@@ -400,11 +400,10 @@ struct FlowDirection: Hashable {
 
 extension Interpreter {
     /// Records the ISNs a SYN (and a SYN-ACK, for the other side) shows.
-    func learnSequenceBases(_ p: IPv4Packet) {
+    func learnSequenceBases(_ p: IPPacket) {
         let s = p.segment
         guard s.flags.contains(.syn) else { return }
-        let d = FlowDirection(source: Endpoint(address: p.header.source, port: s.sourcePort),
-                              destination: Endpoint(address: p.header.destination, port: s.destinationPort))
+        let d = FlowDirection(source: p.sourceEndpoint, destination: p.destinationEndpoint)
         initialSequence[d] = s.sequenceNumber.rawValue
         if s.flags.contains(.ack) { initialSequence[d.reversed] = s.acknowledgmentNumber.rawValue &- 1 }
     }
@@ -414,8 +413,8 @@ extension Interpreter {
         if let isn = initialSequence[d] { return isn }
         for e in connections.values {
             guard let s = e.snapshot else { continue }
-            let local = Endpoint(address: s.tuple.localAddress, port: s.tuple.localPort)
-            let remote = Endpoint(address: s.tuple.remoteAddress, port: s.tuple.remotePort)
+            let local = Endpoint(s.tuple.local)
+            let remote = Endpoint(s.tuple.remote)
             if d.source == local && d.destination == remote { return s.snd.iss.rawValue }
             if d.source == remote && d.destination == local { return s.rcv.irs.rawValue }
         }
@@ -433,7 +432,7 @@ extension Interpreter {
     /// A packet as tcpdump prints it without -S (relative numbers), through the session's flow table.
     func renderRelative(_ bytes: [UInt8]) -> String {
         let out = OutputBuffer(flushThreshold: 4096)
-        bytes.withUnsafeBytes { relativeRenderer.renderIPv4($0, wireLength: $0.count, into: out) }
+        bytes.withUnsafeBytes { relativeRenderer.renderIP($0, wireLength: $0.count, into: out) }
         return out.string
     }
 }

@@ -17,6 +17,8 @@ public final class LabScriptNetwork: ScriptNetwork {
     public let namespace: String?
     public let localAddress: IPv4Address
     private let addresses: [IPv4Address]
+    /// The namespace's IPv6 addresses (the lab's unique-local ones), served beside IPv4.
+    private let ipv6Addresses: [IPv6Address]
     private let loop: EventLoop
     private let observations: WakeupQueue<Observation>
     /// CLOCK_REALTIME − CLOCK_MONOTONIC at start, for pcap timestamps that line up with tcpdump's.
@@ -39,8 +41,16 @@ public final class LabScriptNetwork: ScriptNetwork {
             localAddress = first
             observations = try WakeupQueue<Observation>()
             // The loop supplies a fresh secret, answers only for what it owns, and takes ephemeral
-            // ports above the kernel's.
-            loop = try EventLoop(addresses: usable, configuration: configuration)
+            // ports above the kernel's. Dual-stack when the namespace has IPv6 addresses; IPv4 alone
+            // if the IPv6 sockets cannot be opened (IPv6 disabled).
+            let usable6 = (try? InterfaceAddress.usableIPv6()) ?? []
+            if !usable6.isEmpty, let dual = try? EventLoop(addresses: usable, configuration: configuration, ipv6Addresses: usable6) {
+                loop = dual
+                ipv6Addresses = usable6
+            } else {
+                loop = try EventLoop(addresses: usable, configuration: configuration)
+                ipv6Addresses = []
+            }
         } catch {
             throw ScriptError("\(error) (run as root with the lab up: scripts/lab-up.sh; or use --sim)", at: loc)
         }
@@ -64,16 +74,33 @@ public final class LabScriptNetwork: ScriptNetwork {
     public var kind: NetworkKind { .lab(namespace: namespace) }
     public var label: String { namespace ?? "lab" }
     public var banner: String {
-        "toytcp shell on the kernel lab\(namespace.map { " in namespace \($0)" } ?? ""), \(addresses.map(\.description).joined(separator: ", ")) (wall-clock time); "
+        "toytcp shell on the kernel lab\(namespace.map { " in namespace \($0)" } ?? ""), \((addresses.map(\.description) + ipv6Addresses.map(\.description)).joined(separator: ", ")) (wall-clock time); "
             + "for the simulated network run with --sim"
     }
     public var rawAddress: IPv4Address? { nil }
 
     /// Only the lab's subnets (and loopback): crafting never leaves the namespaces we made.
-    public func mayCraft(to address: IPv4Address) -> Bool {
-        address.isIn(network: IPv4Address(10, 0, 0, 0), prefixLength: 24)
-            || address.isIn(network: IPv4Address(10, 0, 1, 0), prefixLength: 24)
-            || address.isIn(network: IPv4Address(127, 0, 0, 0), prefixLength: 8)
+    public func mayCraft(to address: IPAddress) -> Bool { Self.isLabSubnet(address) }
+
+    /// host2's addresses in the lab (scripts/lab-up.sh), then ours.
+    public var knownAddresses: [IPAddress] {
+        [.v4(IPv4Address(10, 0, 1, 1)), .v6(IPv6Address(0xfd00, 0, 0, 2, 0, 0, 0, 1))]
+            + addresses.map { .v4($0) } + ipv6Addresses.map { .v6($0) }
+    }
+
+    /// The lab's subnets (scripts/lab-up.sh) and loopback: where crafted segments may go, and peers live.
+    static func isLabSubnet(_ address: IPAddress) -> Bool {
+        switch address {
+        case .v4(let a):
+            return a.isIn(network: IPv4Address(10, 0, 0, 0), prefixLength: 24)
+                || a.isIn(network: IPv4Address(10, 0, 1, 0), prefixLength: 24)
+                || a.isIn(network: IPv4Address(127, 0, 0, 0), prefixLength: 8)
+        case .v6(let a):
+            // The lab's unique-local subnets (scripts/lab-up.sh) and loopback.
+            return a.isIn(network: IPv6Address(0xfd00, 0, 0, 1, 0, 0, 0, 0), prefixLength: 64)
+                || a.isIn(network: IPv6Address(0xfd00, 0, 0, 2, 0, 0, 0, 0), prefixLength: 64)
+                || a == .loopback
+        }
     }
 
     public var now: Instant { monotonicNow() }

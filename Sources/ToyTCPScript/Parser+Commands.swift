@@ -118,11 +118,12 @@ extension LineParser {
 
     // MARK: Stack level
 
-    /// `connect ADDR PORT [from [ADDR:]PORT] [as NAME]` or `connect ADDR:PORT …`.
+    /// `connect ADDR PORT [from [ADDR:]PORT] [as NAME]` or `connect ADDR:PORT …`; an IPv6 ADDR is written
+    /// bare before a separate PORT (`connect fd00:0:0:2::1 7`) or bracketed with it (`[fd00:0:0:2::1]:7`).
     mutating func parseConnect() throws(ScriptError) -> Command {
-        let t = try word("an address and port (connect 10.0.1.1 7)")
+        let t = try word("an address and port (connect 10.0.1.1 7, connect [fd00:0:0:2::1]:7)")
         let remote: Endpoint
-        if t.text.contains(":") {
+        if t.text.contains(":") && !Self.isBareIPv6(t) {
             remote = try endpoint(t)
         } else {
             let a = try address(t)
@@ -135,7 +136,8 @@ extension LineParser {
             case "from":
                 index += 1
                 let f = try word("a local [ADDRESS:]PORT")
-                if f.text.contains(":") || f.text.split(separator: ".").count == 5 { local = try endpoint(f) }
+                if Self.isBareIPv6(f) { local = Endpoint(address: try address(f), port: 0) }
+                else if f.text.contains(":") || f.text.split(separator: ".").count == 5 { local = try endpoint(f) }
                 else if f.text.contains(".") { local = Endpoint(address: try address(f), port: 0) }
                 else { localPort = UInt16(try constant(f, "port", 1...65535)) }
             case "within": w = try within()
@@ -146,14 +148,15 @@ extension LineParser {
         return .connect(remote: remote, local: local, localPortOnly: localPort, within: w, name: n)
     }
 
-    /// `listen [ADDR] PORT [as NAME]` or `listen ADDR:PORT`.
+    /// `listen [ADDR] PORT [as NAME]` or `listen ADDR:PORT` (`listen [::]:80`: every IPv6 address only;
+    /// `listen 80`: every address of both families).
     mutating func parseListen() throws(ScriptError) -> Command {
         let t = try word("a port (listen 8080, or listen 10.0.0.1 8080)")
-        if t.text.contains(":") {
+        if t.text.contains(":") && !Self.isBareIPv6(t) {
             let e = try endpoint(t)
             return .listen(local: e, port: e.port, name: try asName())
         }
-        if t.text.contains(".") {
+        if t.text.contains(".") || Self.isBareIPv6(t) {
             let a = try address(t)
             let p = try word("a port")
             let port = UInt16(try constant(p, "port", 1...65535))
@@ -206,7 +209,7 @@ extension LineParser {
             throw error("unknown peer kind '\(k.text)' (echo, discard, send)", k.column)
         }
         let t = try word("an address and port")
-        if t.text.contains("."), !t.text.contains(":"), accept("connect") != nil {
+        if (t.text.contains(".") && !t.text.contains(":")) || Self.isBareIPv6(t), accept("connect") != nil {
             let a = try address(t)
             let dst = try endpoint(try word("where to connect: ADDRESS:PORT"))
             var count: Int? = nil
@@ -214,7 +217,7 @@ extension LineParser {
             return .peer(kind, Endpoint(address: a, port: 0), count: count, connectTo: dst)
         }
         let e: Endpoint
-        if t.text.contains(":") { e = try endpoint(t) } else {
+        if t.text.contains(":") && !Self.isBareIPv6(t) { e = try endpoint(t) } else {
             let a = try address(t)
             e = Endpoint(address: a, port: UInt16(try constant(try word("a port"), "port", 1...65535)))
         }

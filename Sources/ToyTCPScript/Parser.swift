@@ -163,14 +163,47 @@ struct LineParser {
         return d
     }
 
-    func address(_ t: Token) throws(ScriptError) -> IPv4Address {
-        guard let a = IPv4Address(t.text) else { throw error("'\(t.text)' is not an IPv4 address", t.column) }
+    /// An unbracketed IPv6 address (`fd00::1`): always an address, never ADDRESS:PORT.
+    static func isBareIPv6(_ t: Token) -> Bool { !t.text.hasPrefix("[") && t.text.contains(":") && IPv6Address(t.text) != nil }
+
+    /// An address of either family: `10.0.0.1`, `fd00::1` or `[fd00::1]`.
+    func address(_ t: Token) throws(ScriptError) -> IPAddress {
+        var text = Substring(t.text)
+        if text.hasPrefix("[") && text.hasSuffix("]") { text = text.dropFirst().dropLast() }
+        guard let a = IPAddress(text) else {
+            throw error("'\(t.text)' is not an IP address (e.g. 10.0.0.1 or fd00:0:0:1::1)", t.column)
+        }
         return a
     }
 
-    /// `A.B.C.D:PORT` or tcpdump's `A.B.C.D.PORT`.
+    /// `A.B.C.D:PORT`, tcpdump's `A.B.C.D.PORT`, `[IPV6]:PORT` (RFC 3986 §3.2.2) or tcpdump's `IPV6.PORT`.
     func endpoint(_ t: Token) throws(ScriptError) -> Endpoint {
         let text = t.text
+        if text.hasPrefix("[") {
+            // The brackets keep the address's colons from the port's (RFC 5952 §6).
+            guard let close = text.firstIndex(of: "]") else { throw error("'\(text)' lacks the closing ]: [IPV6]:PORT", t.column) }
+            let inner = text[text.index(after: text.startIndex)..<close]
+            guard let a = IPv6Address(inner) else { throw error("'\(inner)' is not an IPv6 address", t.column + 1) }
+            let rest = text[text.index(after: close)...]
+            let portColumn = t.column + text.distance(from: text.startIndex, to: close) + 2
+            guard rest.hasPrefix(":"), !rest.dropFirst().isEmpty else {
+                throw error("'\(text)' needs a port: [IPV6]:PORT", t.column)
+            }
+            guard let p = NumberLiteral.parse(String(rest.dropFirst())) else {
+                throw error("'\(rest.dropFirst())' is not a port number", portColumn)
+            }
+            guard (0...65535).contains(p) else { throw error("port \(p) is out of range (0...65535)", portColumn) }
+            return Endpoint(address: a, port: UInt16(p))
+        }
+        if text.filter({ $0 == ":" }).count >= 2 {
+            // Unbracketed IPv6: tcpdump's `fd00::1.80` (the port after the last dot); `fd00::1:80` is refused
+            // as ambiguous (it is also an address).
+            guard let dot = text.lastIndex(of: "."), let a = IPv6Address(text[..<dot]),
+                  let p = NumberLiteral.parse(String(text[text.index(after: dot)...])), (0...65535).contains(p) else {
+                throw error("'\(text)': write an IPv6 endpoint as [ADDRESS]:PORT, e.g. [fd00:0:0:2::1]:80", t.column)
+            }
+            return Endpoint(address: a, port: UInt16(p))
+        }
         var addressPart = Substring(text), portPart: Substring? = nil
         if let colon = text.lastIndex(of: ":") {
             addressPart = text[..<colon]

@@ -52,13 +52,17 @@ public struct ResolvedTemplate: Sendable {
     /// The packet's bytes: `base` (addresses and the connection's defaults) with every field of the
     /// template applied; options in the order written, raw ones byte for byte (a wrong length byte
     /// stays wrong); checksums right unless the template says otherwise.
-    public func bytes(base: IPv4Packet) throws(BuildError) -> [UInt8] {
+    public func bytes(base: IPPacket) throws(BuildError) -> [UInt8] {
         var p = base
         if let flags { p.segment.flags = flags }
         // Without ACK the field carries nothing (RFC 9293 §3.1): zero unless the template sets it.
         if !p.segment.flags.contains(.ack) { p.segment.acknowledgmentNumber = 0 }
         for (f, v) in fields { f.write?(&p, v) }
-        if let ipOptions { p.header.options = ipOptions }
+        if let ipOptions {
+            guard case .v4(var v4) = p else { throw BuildError(message: "ipopt is IPv4's (RFC 791 §3.1); IPv6 has extension headers") }
+            v4.header.options = ipOptions
+            p = .v4(v4)
+        }
         var w = ByteWriter(capacity: 40)
         for o in options {
             switch o {
@@ -81,12 +85,15 @@ public struct ResolvedTemplate: Sendable {
         p.segment.optionPadding = w.bytes
         if let payload { p.segment.payload = payload }
         guard p.encodedLength <= 65535 else {
-            throw BuildError(message: "the packet would be \(p.encodedLength) bytes; IPv4 allows 65535")
+            throw BuildError(message: "the packet would be \(p.encodedLength) bytes; IP allows 65535")
         }
         var bytes = p.bytes()
-        let hl = p.header.headerLength
-        ResolvedTemplate.patch(&bytes, at: 10, ipChecksum)
-        ResolvedTemplate.patch(&bytes, at: hl + 16, tcpChecksum)
+        if p.isIPv6 {
+            guard ipChecksum == nil else { throw BuildError(message: "ipcsum is IPv4's; IPv6 has no header checksum (RFC 8200 §3)") }
+        } else {
+            ResolvedTemplate.patch(&bytes, at: 10, ipChecksum)
+        }
+        ResolvedTemplate.patch(&bytes, at: p.ipHeaderLength + 16, tcpChecksum)
         return bytes
     }
 
@@ -130,10 +137,10 @@ public struct ResolvedTemplate: Sendable {
 
     /// True if the segment travels where the template looks (direction and addresses); the rest of the
     /// fields are then compared by `mismatches`.
-    public func isCandidate(_ packet: IPv4Packet, direction d: Direction) -> Bool {
+    public func isCandidate(_ packet: IPPacket, direction d: Direction) -> Bool {
         if let direction, direction != d { return false }
-        let src = Endpoint(address: packet.header.source, port: packet.segment.sourcePort)
-        let dst = Endpoint(address: packet.header.destination, port: packet.segment.destinationPort)
+        let src = packet.sourceEndpoint
+        let dst = packet.destinationEndpoint
         if let source, let destination {
             if src == source && dst == destination { return true }
             return eitherWay && src == destination && dst == source
@@ -145,7 +152,12 @@ public struct ResolvedTemplate: Sendable {
 
     /// The fields that differ, in header order, packetdrill-style (`ack: expected 1001 (0x3e9), got 1
     /// (0x1)`). Empty: it matches.
-    public func mismatches(_ packet: IPv4Packet) -> [String] {
+    /// The IPv4 forms, for callers written before IPv6 (the packetdrill runner).
+    public func bytes(base: IPv4Packet) throws(BuildError) -> [UInt8] { try bytes(base: .v4(base)) }
+    public func isCandidate(_ packet: IPv4Packet, direction d: Direction) -> Bool { isCandidate(.v4(packet), direction: d) }
+    public func mismatches(_ packet: IPv4Packet) -> [String] { mismatches(.v4(packet)) }
+
+    public func mismatches(_ packet: IPPacket) -> [String] {
         let s = packet.segment
         var out: [String] = []
         func num<T: BinaryInteger>(_ name: String, _ want: T, _ got: T) {
@@ -164,7 +176,7 @@ public struct ResolvedTemplate: Sendable {
         }
         if ipChecksum != nil || tcpChecksum != nil {
             let right = packet.bytes()
-            let hl = packet.header.headerLength
+            let hl = packet.ipHeaderLength
             func check(_ name: String, _ want: Checksum?, _ got: UInt16, _ at: Int) {
                 guard let want, at + 1 < right.count else { return }
                 let good = UInt16(right[at]) << 8 | UInt16(right[at + 1])
@@ -174,11 +186,18 @@ public struct ResolvedTemplate: Sendable {
                 case .value(let x): num(name, x, got)
                 }
             }
-            check("ipcsum", ipChecksum, packet.header.headerChecksum, 10)
+            if case .v4(let p) = packet {
+                check("ipcsum", ipChecksum, p.header.headerChecksum, 10)
+            } else if ipChecksum != nil {
+                out.append("ipcsum: expected an IPv4 header checksum, got an IPv6 packet (no header checksum)")
+            }
             check("csum", tcpChecksum, s.checksum, hl + 16)
         }
-        if let ipOptions, ipOptions != packet.header.options {
-            out.append("ipopt: expected \(ResolvedTemplate.hex(ipOptions)), got \(ResolvedTemplate.hex(packet.header.options))")
+        if let ipOptions {
+            let got: [UInt8] = if case .v4(let p) = packet { p.header.options } else { [] }
+            if ipOptions != got {
+                out.append("ipopt: expected \(ResolvedTemplate.hex(ipOptions)), got \(ResolvedTemplate.hex(got))")
+            }
         }
         let opts = s.options
         if noOptions, !opts.filter({ $0 != .nop && $0 != .eol }).isEmpty {
@@ -251,10 +270,10 @@ public struct ResolvedTemplate: Sendable {
     /// The template written as tcpdump would print a matching segment, `*` for what is left open, and
     /// the other fields as `name=value`.
     public var tcpdumpLine: String {
-        var line = "IP "
-        line += source.map { "\($0.address).\($0.port)" } ?? "*"
+        var line = source?.ip.isIPv6 == true || destination?.ip.isIPv6 == true ? "IP6 " : "IP "
+        line += source.map { "\($0.ip).\($0.port)" } ?? "*"
         line += " > "
-        line += destination.map { "\($0.address).\($0.port)" } ?? "*"
+        line += destination.map { "\($0.ip).\($0.port)" } ?? "*"
         line += ": Flags [\(flags.map { $0.description } ?? "*")]"
         let value = Dictionary(fields.map { ($0.field.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         if let seq = value["seq"] {

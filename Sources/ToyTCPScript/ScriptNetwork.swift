@@ -58,7 +58,9 @@ public protocol ScriptNetwork: AnyObject {
     /// hand-crafted segments so the stack does not reset the peer's answers (`nil`: none).
     var rawAddress: IPv4Address? { get }
     /// The addresses a crafted segment may go to (the lab or the simulated network), for the safety check.
-    func mayCraft(to address: IPv4Address) -> Bool
+    func mayCraft(to address: IPAddress) -> Bool
+    /// Addresses worth offering when completing an address: ours and the peers', both families.
+    var knownAddresses: [IPAddress] { get }
     var now: Instant { get }
 
     /// Sends what the stack queued after a user call (on the lab the loop does it by itself).

@@ -57,13 +57,13 @@ public struct HeaderField: Sendable {
     public let summary: String
     /// Words accepted in place of a number (`ecn=ce`).
     public let names: [String: Int64]
-    let read: @Sendable (IPv4Packet) -> Int64
+    let read: @Sendable (IPPacket) -> Int64
     /// `nil`: a field `inject` cannot write (it is computed, like `len`).
-    let write: (@Sendable (inout IPv4Packet, Int64) -> Void)?
+    let write: (@Sendable (inout IPPacket, Int64) -> Void)?
 
     init(_ name: String, _ range: ClosedRange<Int64>, _ summary: String, sequence: Bool = false,
-         names: [String: Int64] = [:], read: @escaping @Sendable (IPv4Packet) -> Int64,
-         write: (@Sendable (inout IPv4Packet, Int64) -> Void)?) {
+         names: [String: Int64] = [:], read: @escaping @Sendable (IPPacket) -> Int64,
+         write: (@Sendable (inout IPPacket, Int64) -> Void)?) {
         self.name = name
         self.range = range
         self.isSequence = sequence
@@ -78,24 +78,68 @@ public struct HeaderField: Sendable {
     /// ECN codepoints (RFC 3168 §5): Not-ECT 00, ECT(1) 01, ECT(0) 10, CE 11.
     public static let ecnNames: [String: Int64] = ["notect": 0, "ect1": 1, "ect0": 2, "ce": 3]
 
-    /// Every numeric field, IP header first, in header order (RFC 791 §3.1, RFC 9293 §3.1).
+    /// An IPv4-only field: reads 0 and writes nothing on an IPv6 packet.
+    static func ipv4(_ name: String, _ range: ClosedRange<Int64>, _ summary: String,
+                     read: @escaping @Sendable (IPv4Header) -> Int64,
+                     write: @escaping @Sendable (inout IPv4Header, Int64) -> Void) -> HeaderField {
+        HeaderField(name, range, summary,
+                    read: { if case .v4(let p) = $0 { return read(p.header) } else { return 0 } },
+                    write: { if case .v4(var p) = $0 { write(&p.header, $1); $0 = .v4(p) } })
+    }
+
+    /// A field of both families' headers: IPv4's TOS byte is IPv6's traffic class (RFC 8200 §7, both
+    /// DSCP << 2 | ECN), IPv4's TTL is IPv6's hop limit (RFC 8200 §3).
+    static func shared(_ name: String, _ range: ClosedRange<Int64>, _ summary: String, names: [String: Int64] = [:],
+                       v4 read4: @escaping @Sendable (IPv4Header) -> Int64,
+                       _ write4: @escaping @Sendable (inout IPv4Header, Int64) -> Void,
+                       v6 read6: @escaping @Sendable (IPv6Header) -> Int64,
+                       _ write6: @escaping @Sendable (inout IPv6Header, Int64) -> Void) -> HeaderField {
+        HeaderField(name, range, summary, names: names,
+                    read: {
+                        switch $0 {
+                        case .v4(let p): return read4(p.header)
+                        case .v6(let p): return read6(p.header)
+                        }
+                    },
+                    write: {
+                        switch $0 {
+                        case .v4(var p): write4(&p.header, $1); $0 = .v4(p)
+                        case .v6(var p): write6(&p.header, $1); $0 = .v6(p)
+                        }
+                    })
+    }
+
+    /// Every numeric field, IP header first, in header order (RFC 791 §3.1, RFC 8200 §3, RFC 9293 §3.1).
     public static let all: [HeaderField] = [
-        HeaderField("tos", 0...255, "IP type of service byte (DSCP << 2 | ECN)",
-                    read: { Int64($0.header.tos) }, write: { $0.header.tos = UInt8($1) }),
-        HeaderField("dscp", 0...63, "IP DSCP (RFC 2474), the high six bits of tos",
-                    read: { Int64($0.header.tos >> 2) }, write: { $0.header.tos = $0.header.tos & 3 | UInt8($1) << 2 }),
-        HeaderField("ecn", 0...3, "IP ECN field (RFC 3168): notect ect1 ect0 ce or 0...3", names: ecnNames,
-                    read: { Int64($0.header.tos & 3) }, write: { $0.header.tos = $0.header.tos & ~3 | UInt8($1) }),
-        HeaderField("id", 0...65535, "IP identification",
-                    read: { Int64($0.header.identification) }, write: { $0.header.identification = UInt16($1) }),
-        HeaderField("df", 0...1, "IP don't-fragment flag (default 1)",
-                    read: { $0.header.dontFragment ? 1 : 0 }, write: { $0.header.dontFragment = $1 != 0 }),
-        HeaderField("mf", 0...1, "IP more-fragments flag",
-                    read: { $0.header.moreFragments ? 1 : 0 }, write: { $0.header.moreFragments = $1 != 0 }),
-        HeaderField("frag", 0...8191, "IP fragment offset (8-byte units)",
-                    read: { Int64($0.header.fragmentOffset) }, write: { $0.header.fragmentOffset = UInt16($1) }),
-        HeaderField("ttl", 0...255, "IP time to live",
-                    read: { Int64($0.header.ttl) }, write: { $0.header.ttl = UInt8($1) }),
+        shared("tos", 0...255, "IP type of service byte, IPv6 traffic class (DSCP << 2 | ECN)",
+               v4: { Int64($0.tos) }, { $0.tos = UInt8($1) },
+               v6: { Int64($0.trafficClass) }, { $0.trafficClass = UInt8($1) }),
+        shared("tclass", 0...255, "IPv6 traffic class (RFC 8200 §7), IPv4's tos byte",
+               v4: { Int64($0.tos) }, { $0.tos = UInt8($1) },
+               v6: { Int64($0.trafficClass) }, { $0.trafficClass = UInt8($1) }),
+        shared("dscp", 0...63, "IP DSCP (RFC 2474), the high six bits of tos / traffic class",
+               v4: { Int64($0.tos >> 2) }, { $0.tos = $0.tos & 3 | UInt8($1) << 2 },
+               v6: { Int64($0.trafficClass >> 2) }, { $0.trafficClass = $0.trafficClass & 3 | UInt8($1) << 2 }),
+        shared("ecn", 0...3, "IP ECN field (RFC 3168): notect ect1 ect0 ce or 0...3", names: ecnNames,
+               v4: { Int64($0.tos & 3) }, { $0.tos = $0.tos & ~3 | UInt8($1) },
+               v6: { Int64($0.trafficClass & 3) }, { $0.trafficClass = $0.trafficClass & ~3 | UInt8($1) }),
+        HeaderField("flow", 0...0xF_FFFF, "IPv6 flow label (RFC 6437; 0 on IPv4)",
+                    read: { if case .v6(let p) = $0 { return Int64(p.header.flowLabel) } else { return 0 } },
+                    write: { if case .v6(var p) = $0 { p.header.flowLabel = UInt32($1); $0 = .v6(p) } }),
+        ipv4("id", 0...65535, "IP identification (IPv4)",
+             read: { Int64($0.identification) }, write: { $0.identification = UInt16($1) }),
+        ipv4("df", 0...1, "IP don't-fragment flag (IPv4, default 1)",
+             read: { $0.dontFragment ? 1 : 0 }, write: { $0.dontFragment = $1 != 0 }),
+        ipv4("mf", 0...1, "IP more-fragments flag (IPv4)",
+             read: { $0.moreFragments ? 1 : 0 }, write: { $0.moreFragments = $1 != 0 }),
+        ipv4("frag", 0...8191, "IP fragment offset (IPv4, 8-byte units)",
+             read: { Int64($0.fragmentOffset) }, write: { $0.fragmentOffset = UInt16($1) }),
+        shared("ttl", 0...255, "IP time to live, IPv6 hop limit",
+               v4: { Int64($0.ttl) }, { $0.ttl = UInt8($1) },
+               v6: { Int64($0.hopLimit) }, { $0.hopLimit = UInt8($1) }),
+        shared("hlim", 0...255, "IPv6 hop limit (RFC 8200 §3), IPv4's ttl",
+               v4: { Int64($0.ttl) }, { $0.ttl = UInt8($1) },
+               v6: { Int64($0.hopLimit) }, { $0.hopLimit = UInt8($1) }),
         HeaderField("sport", 0...65535, "TCP source port",
                     read: { Int64($0.segment.sourcePort) }, write: { $0.segment.sourcePort = UInt16($1) }),
         HeaderField("dport", 0...65535, "TCP destination port",

@@ -6,7 +6,7 @@ import ToyTCPWire
 enum SegmentView {
     static func render(_ bytes: [UInt8]) -> String {
         var text = ""
-        if (try? IPv4Packet.parse(bytes)) != nil { text = TcpdumpLine.absoluteText(bytes) + "\n" }
+        if (try? IPPacket.parse(bytes)) != nil { text = TcpdumpLine.absoluteText(bytes) + "\n" }
         text += HeaderDiagram.string(bytes)
         while text.hasSuffix("\n") { text.removeLast() }
         return text

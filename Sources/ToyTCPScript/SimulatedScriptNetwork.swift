@@ -19,6 +19,8 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     private var peers: [PeerApp] = []
 
     public static let rawSourceAddress = IPv4Address(10, 0, 0, 2)
+    /// The raw host's IPv6 address, beside host1's fd00:0:0:1::1.
+    public static let rawSourceAddress6 = IPv6Address(0xfd00, 0, 0, 1, 0, 0, 0, 2)
     static let linkDelay = LinkImpairments(delay: .milliseconds(5))
 
     public init(seed: UInt64 = 1, configuration: StackConfiguration = StackConfiguration()) throws(ScriptError) {
@@ -26,7 +28,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         do {
             // 5 ms each way on each link: a 20 ms round trip, so traces show time passing and RTTs.
             (host, router, peerHost) = try simulation.addLabTopology(impairments: Self.linkDelay, configuration: configuration)
-            rawHost = try simulation.addHost("raw", address: Self.rawSourceAddress)
+            rawHost = try simulation.addHost("raw", addresses: [.v4(Self.rawSourceAddress), .v6(Self.rawSourceAddress6)])
             rawHost.deliversToStack = false
             try simulation.connect(rawHost, router, impairments: Self.linkDelay)
         } catch {
@@ -72,7 +74,11 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     public var observationDescriptor: Int32? { nil }
     public var localAddress: IPv4Address { host.address }
     public var rawAddress: IPv4Address? { Self.rawSourceAddress }
-    public func mayCraft(to address: IPv4Address) -> Bool { true }
+    public func mayCraft(to address: IPAddress) -> Bool { true }
+    /// Every host's addresses, peers first (what `connect` and `inject` usually name).
+    public var knownAddresses: [IPAddress] {
+        simulation.hosts.filter { $0 !== host && $0 !== rawHost }.flatMap(\.localAddresses) + host.localAddresses
+    }
     public var now: Instant { simulation.now }
 
     public func flush() { simulation.flush() }
@@ -80,7 +86,8 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     public func transmit(_ bytes: [UInt8], observe: Bool) throws(ScriptError) {
         do {
             // From the raw address: sent by the raw host, so it crosses the network like any packet.
-            let fromRaw = bytes.count >= 20 && bytes[12] == 10 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] == 2
+            let source = bytes.withUnsafeBytes { IPAddress.source(ofPacket: $0) }
+            let fromRaw = source.map { rawHost.localAddresses.contains($0) } ?? false
             try (fromRaw ? rawHost : host).inject(bytes)
             // A flood (`count=`) must not pile up millions of packets in flight: let virtual time
             // deliver them in batches.
@@ -141,26 +148,25 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
 
     public func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String {
         let loc = SourceLocation(file: "<sim>", line: 0, column: 0)
-        guard endpoint.address != host.address, endpoint.address != Self.rawSourceAddress else {
-            throw ScriptError("\(endpoint.address) is our own side; put peers on 10.0.1.0/24 (e.g. 10.0.1.1)", at: loc)
+        guard !host.localAddresses.contains(endpoint.ip), !rawHost.localAddresses.contains(endpoint.ip) else {
+            throw ScriptError("\(endpoint.ip) is our own side; put peers on 10.0.1.0/24 (e.g. 10.0.1.1) or fd00:0:0:2::/64", at: loc)
         }
-        var target = simulation.host(for: endpoint.address)
+        var target = simulation.host(for: endpoint.ip)
         var created = ""
         if target == nil {
-            guard endpoint.address.isIn(network: IPv4Address(10, 0, 0, 0), prefixLength: 24)
-                    || endpoint.address.isIn(network: IPv4Address(10, 0, 1, 0), prefixLength: 24) else {
-                throw ScriptError("peers live in 10.0.0.0/24 or 10.0.1.0/24, not \(endpoint.address)", at: loc)
+            guard LabScriptNetwork.isLabSubnet(endpoint.ip) else {
+                throw ScriptError("peers live in 10.0.0.0/24, 10.0.1.0/24, fd00:0:0:1::/64 or fd00:0:0:2::/64, not \(endpoint.ip)", at: loc)
             }
             do {
-                let h = try simulation.addHost("peer\(simulation.hosts.count)", address: endpoint.address)
+                let h = try simulation.addHost("peer\(simulation.hosts.count)", addresses: [endpoint.ip])
                 try simulation.connect(h, router, impairments: Self.linkDelay)
                 target = h
                 created = " (new host \(h.name))"
             } catch {
-                throw ScriptError("cannot add a host at \(endpoint.address): \(error)", at: loc)
+                throw ScriptError("cannot add a host at \(endpoint.ip): \(error)", at: loc)
             }
         }
-        guard let target else { throw ScriptError("no host at \(endpoint.address)", at: loc) }
+        guard let target else { throw ScriptError("no host at \(endpoint.ip)", at: loc) }
         let app: PeerApp
         let behavior: PeerApp.Behavior
         switch kind {
@@ -169,7 +175,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
         case .send: behavior = .source(bytes: count ?? 0)
         }
         if let connectTo {
-            app = PeerApp(behavior, connectingTo: connectTo.address, port: connectTo.port)
+            app = PeerApp(behavior, connectingTo: connectTo.ip, port: connectTo.port)
         } else {
             app = PeerApp(behavior, role: .listen(port: endpoint.port))
         }
@@ -179,7 +185,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
             throw ScriptError("peer \(kind.rawValue) \(endpoint): \(error)", at: loc)
         }
         peers.append(app)
-        if let connectTo { return "peer \(kind.rawValue) on \(endpoint.address) connecting to \(connectTo)\(created)" }
+        if let connectTo { return "peer \(kind.rawValue) on \(endpoint.ip) connecting to \(connectTo)\(created)" }
         return "peer \(kind.rawValue) listening on \(endpoint)\(created)"
     }
 

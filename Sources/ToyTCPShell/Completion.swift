@@ -1,4 +1,5 @@
 import ToyTCPScript
+import ToyTCPWire
 
 /// What tab completes, from the words before the cursor: command names first; then, by command,
 /// flag letters, field and option names, connection names, listener and segment names, TCP states,
@@ -10,8 +11,12 @@ public struct Completion {
         public var listeners: [String] = []
         public var segments: [String] = []
         public var variables: [String] = []
-        public init(connections: [String] = [], listeners: [String] = [], segments: [String] = [], variables: [String] = []) {
+        /// Addresses of the network (ours and the peers'), both families.
+        public var addresses: [IPAddress] = []
+        public init(connections: [String] = [], listeners: [String] = [], segments: [String] = [], variables: [String] = [],
+                    addresses: [IPAddress] = []) {
             self.connections = connections; self.listeners = listeners; self.segments = segments; self.variables = variables
+            self.addresses = addresses
         }
     }
 
@@ -21,6 +26,11 @@ public struct Completion {
 
     /// Flag words offered where a command takes TCP flags (tcpdump's and packetdrill's spellings).
     public static let flagWords = ["S", "S.", "SA", ".", "P.", "PA", "F.", "FA", "R", "R.", "SEW", "U.", "FP."]
+
+    /// `10.0.1.1:` or `[fd00:0:0:2::1]:`: an address written so a port can follow (RFC 3986 §3.2.2).
+    static func endpointPrefix(_ address: IPAddress) -> String {
+        address.isIPv6 ? "[\(address)]:" : "\(address):"
+    }
 
     static let connectionCommands: Set<String> = ["send", "recv", "shutdown", "close", "abort", "status", "use", "wait"]
 
@@ -84,8 +94,12 @@ public struct Completion {
         case "let", "assert", "print":
             return (matching(values), false)
         case "connect":
+            // An endpoint: `10.0.1.1:` or `[fd00:0:0:2::1]:` (the port follows).
+            if position == 1 { return (matching(n.addresses.map { Completion.endpointPrefix($0) }), false) }
+            if previous == "from" { return (matching(n.addresses.map { Completion.endpointPrefix($0) }), false) }
             return (position >= 3 ? matching(["from", "within", "as"]) : [], false)
         case "listen":
+            if position == 1 { return (matching(n.addresses.map { Completion.endpointPrefix($0) } + ["[::]:", "0.0.0.0:"]), false) }
             return (position >= 2 ? matching(["as"]) : [], false)
         default:
             if Completion.connectionCommands.contains(command), position == 1 {

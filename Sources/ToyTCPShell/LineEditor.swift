@@ -125,8 +125,9 @@ public final class LineEditor {
         }
         candidates = Array(Set(candidates)).sorted()
         guard !candidates.isEmpty else { return nil }
-        // No space after `key=` or a directory, so the value can follow at once.
-        let noSpace = candidates.count == 1 && (candidates[0].hasSuffix("=") || candidates[0].hasSuffix("/"))
+        // No space after `key=`, a directory or an address (`[fd00::1]:`), so the value or port follows at once.
+        let noSpace = candidates.count == 1 && (candidates[0].hasSuffix("=") || candidates[0].hasSuffix("/")
+                                                || candidates[0].hasSuffix(":"))
         toytcp_rl_set_append_character(noSpace ? 0 : 32)
         var prefix = candidates[0]
         for c in candidates.dropFirst() {

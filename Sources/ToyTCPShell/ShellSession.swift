@@ -23,7 +23,8 @@ public final class ShellSession {
         self.interpreter = interpreter
         editor = LineEditor(completion: Completion(names: { [unowned interpreter] in
             Completion.Names(connections: interpreter.connectionNames, listeners: interpreter.listenerNames,
-                             segments: interpreter.segmentNames, variables: interpreter.variableNames)
+                             segments: interpreter.segmentNames, variables: interpreter.variableNames,
+                             addresses: interpreter.network.knownAddresses)
         }), historyPath: historyPath)
         // What the stack does while the prompt waits (trace lines, a connection failing) goes above it.
         interpreter.output = { [editor] line in editor.printAbovePrompt(line, output) }

@@ -78,13 +78,16 @@ final class LinkImpairmentStage: PacketStage {
         }
     }
 
-    /// Flips one random bit after the IPv4 header (in the TCP header or payload), so the receiver's TCP
+    /// Flips one random bit after the IP header (in the TCP header or payload), so the receiver's TCP
     /// checksum catches it (a single-bit error always changes the one's-complement sum, RFC 1071).
     /// A packet too short to have a TCP part gets a bit flipped anywhere.
     static func flipOneBit(_ bytes: inout [UInt8], using generator: inout SeededGenerator) {
         guard !bytes.isEmpty else { return }
         var start = 0
-        if bytes.count >= 20 {
+        if bytes[0] >> 4 == 6 {
+            // IPv6: past the 40-byte fixed header (our stacks send no extension headers).
+            if bytes.count > 40 { start = 40 }
+        } else if bytes.count >= 20 {
             let ihl = Int(bytes[0] & 0x0F) * 4
             if ihl >= 20 && ihl < bytes.count { start = ihl }
         }

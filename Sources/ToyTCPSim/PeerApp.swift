@@ -26,7 +26,7 @@ public final class PeerApp: SimulatedApp {
 
     public enum Role: Hashable, Sendable {
         case listen(port: UInt16)
-        case connect(address: IPv4Address, port: UInt16)
+        case connect(address: IPAddress, port: UInt16)
     }
 
     /// One connection the app serves.
@@ -79,6 +79,11 @@ public final class PeerApp: SimulatedApp {
     }
 
     public convenience init(_ behavior: Behavior, connectingTo address: IPv4Address, port: UInt16) {
+        self.init(behavior, connectingTo: .v4(address), port: port)
+    }
+
+    /// A peer that connects to `address:port` (either family) and then behaves as `behavior`.
+    public convenience init(_ behavior: Behavior, connectingTo address: IPAddress, port: UInt16) {
         self.init(behavior, role: .connect(address: address, port: port))
     }
 

@@ -15,7 +15,7 @@ import ToyTCPWire
 /// Observers, the raw host's "keep it from the stack" and the shell's trace are stages on that port.
 public final class SimulatedHost: SimulatedNode {
     public let name: String
-    public let addresses: [IPv4Address]
+    public let localAddresses: [IPAddress]
     public let nodeIndex: Int
     /// The packet path of this host: its stack and the stages between the stack and the wire.
     public let port: PacketPort
@@ -47,9 +47,9 @@ public final class SimulatedHost: SimulatedNode {
 
     private var isDraining = false
 
-    init(name: String, addresses: [IPv4Address], index: Int, configuration: StackConfiguration,
+    init(name: String, addresses: [IPAddress], index: Int, configuration: StackConfiguration,
          network: SimulatedNetwork) {
-        self.name = name; self.addresses = addresses; nodeIndex = index; self.network = network
+        self.name = name; self.localAddresses = addresses; nodeIndex = index; self.network = network
         port = PacketPort(stack: Stack(addresses: addresses, configuration: configuration))
     }
 
@@ -66,12 +66,15 @@ public final class SimulatedHost: SimulatedNode {
     /// The network's virtual time: pass it to every stack call.
     public var now: Instant { network.now }
 
-    /// The first address (what `connect` uses by default).
-    public var address: IPv4Address { addresses[0] }
+    /// The first IPv4 address (what `connect` uses by default over IPv4); `0.0.0.0` on an IPv6-only host.
+    public var address: IPv4Address { addresses.first ?? .any }
+
+    /// The first IPv6 address, if the host has one.
+    public var ipv6Address: IPv6Address? { ipv6Addresses.first }
 
     // MARK: Injection
 
-    /// Puts a raw IPv4 packet on the wire as if this host had sent it, bypassing its stack: routed by its
+    /// Puts a raw IPv4 or IPv6 packet on the wire as if this host had sent it, bypassing its stack: routed by its
     /// destination address, impaired by the links like any other packet. Bytes are sent as given (a
     /// wrong checksum stays wrong).
     public func inject(_ bytes: [UInt8]) throws(SimulationError) {
@@ -90,6 +93,11 @@ public final class SimulatedHost: SimulatedNode {
 
     /// Injects a crafted packet; checksums are computed unless `tcpChecksum` says `.keep`.
     public func inject(_ packet: IPv4Packet, tcpChecksum: TCPSegment.ChecksumMode = .compute) throws(SimulationError) {
+        try inject(packet.bytes(tcpChecksum: tcpChecksum))
+    }
+
+    /// Injects a crafted IPv6 packet; the TCP checksum is computed unless `tcpChecksum` says `.keep`.
+    public func inject(_ packet: IPv6Packet, tcpChecksum: TCPSegment.ChecksumMode = .compute) throws(SimulationError) {
         try inject(packet.bytes(tcpChecksum: tcpChecksum))
     }
 

@@ -52,11 +52,11 @@ public final class SimulatedNetwork {
     public private(set) var links: [SimulatedLink] = []
     private var nodes: [any SimulatedNode] = []
     private var linksOfNode: [[Int]] = []
-    private var addressOwner: [IPv4Address: Int] = [:]
+    private var addressOwner: [IPAddress: Int] = [:]
     /// node index → destination address → (link index, side): filled lazily, cleared on topology change.
-    private var routeCache: [[UInt32: (Int, Int)]] = []
+    private var routeCache: [[IPAddress: (Int, Int)]] = []
     /// node index → the last route taken (destination, link, side); link -1 when none.
-    private var lastRoute: [(destination: UInt32, link: Int, side: Int)] = []
+    private var lastRoute: [(destination: IPAddress, link: Int, side: Int)] = []
     private var events = EventQueue<Event>()
     /// Tap stages on every link (`link: nil`) or on one, and where on it.
     private var taps: [(stage: any PacketStage, point: TapPoint, link: String?)] = []
@@ -71,6 +71,13 @@ public final class SimulatedNetwork {
     /// with the network seed so each host picks different ISNs and ports, reproducibly).
     @discardableResult
     public func addHost(_ name: String, addresses: [IPv4Address],
+                        configuration: StackConfiguration = StackConfiguration()) throws(SimulationError) -> SimulatedHost {
+        try addHost(name, addresses: addresses.map { IPAddress.v4($0) }, configuration: configuration)
+    }
+
+    /// Adds a host with addresses of either family (a dual-stack host has both; its stack answers for all).
+    @discardableResult
+    public func addHost(_ name: String, addresses: [IPAddress],
                         configuration: StackConfiguration = StackConfiguration()) throws(SimulationError) -> SimulatedHost {
         try checkNew(name: name, addresses: addresses)
         var config = configuration
@@ -91,6 +98,12 @@ public final class SimulatedNetwork {
     /// Adds a router that owns `addresses` (one per subnet it joins).
     @discardableResult
     public func addRouter(_ name: String, addresses: [IPv4Address]) throws(SimulationError) -> SimulatedRouter {
+        try addRouter(name, addresses: addresses.map { IPAddress.v4($0) })
+    }
+
+    /// Adds a router that owns `addresses` of either family (it forwards both).
+    @discardableResult
+    public func addRouter(_ name: String, addresses: [IPAddress]) throws(SimulationError) -> SimulatedRouter {
         try checkNew(name: name, addresses: addresses)
         let router = SimulatedRouter(name: name, addresses: addresses, index: nodes.count)
         register(router)
@@ -117,32 +130,44 @@ public final class SimulatedNetwork {
         return link
     }
 
-    /// Two hosts on one link: `a` 10.0.0.1 and `b` 10.0.0.2.
+    /// Two dual-stack hosts on one link: `a` 10.0.0.1 and fd00:0:0:1::1, `b` 10.0.0.2 and fd00:0:0:1::2.
     public func addPair(impairments: LinkImpairments = .none,
                         configuration: StackConfiguration = StackConfiguration()) throws(SimulationError) -> (SimulatedHost, SimulatedHost) {
-        let a = try addHost("a", address: IPv4Address(10, 0, 0, 1), configuration: configuration)
-        let b = try addHost("b", address: IPv4Address(10, 0, 0, 2), configuration: configuration)
+        let a = try addHost("a", addresses: [.v4(IPv4Address(10, 0, 0, 1)), .v6(Self.ipv6(1, 1))], configuration: configuration)
+        let b = try addHost("b", addresses: [.v4(IPv4Address(10, 0, 0, 2)), .v6(Self.ipv6(1, 2))], configuration: configuration)
         try connect(a, b, impairments: impairments)
         return (a, b)
     }
 
-    /// The lab's topology: `host1` 10.0.0.1 — `router` (10.0.0.254, 10.0.1.254) — `host2` 10.0.1.1.
-    /// `impairments` apply to both directions of both links.
+    /// The lab's topology (scripts/lab-up.sh), dual-stack: `host1` 10.0.0.1 and fd00:0:0:1::1 —
+    /// `router` (10.0.0.254, 10.0.1.254, fd00:0:0:1::fe, fd00:0:0:2::fe) — `host2` 10.0.1.1 and
+    /// fd00:0:0:2::1. `impairments` apply to both directions of both links.
     public func addLabTopology(impairments: LinkImpairments = .none,
                                configuration: StackConfiguration = StackConfiguration()) throws(SimulationError)
         -> (host1: SimulatedHost, router: SimulatedRouter, host2: SimulatedHost) {
-        let h1 = try addHost("host1", address: IPv4Address(10, 0, 0, 1), configuration: configuration)
-        let r = try addRouter("router", addresses: [IPv4Address(10, 0, 0, 254), IPv4Address(10, 0, 1, 254)])
-        let h2 = try addHost("host2", address: IPv4Address(10, 0, 1, 1), configuration: configuration)
+        let h1 = try addHost("host1", addresses: [.v4(IPv4Address(10, 0, 0, 1)), .v6(Self.ipv6(1, 1))],
+                             configuration: configuration)
+        let r = try addRouter("router", addresses: [.v4(IPv4Address(10, 0, 0, 254)), .v4(IPv4Address(10, 0, 1, 254)),
+                                                    .v6(Self.ipv6(1, 0xFE)), .v6(Self.ipv6(2, 0xFE))])
+        let h2 = try addHost("host2", addresses: [.v4(IPv4Address(10, 0, 1, 1)), .v6(Self.ipv6(2, 1))],
+                             configuration: configuration)
         try connect(h1, r, impairments: impairments)
         try connect(r, h2, impairments: impairments)
         return (h1, r, h2)
     }
 
+    /// `fd00:0:0:SUBNET::HOST`, the lab's unique-local addressing (RFC 4193).
+    static func ipv6(_ subnet: UInt16, _ host: UInt16) -> IPv6Address {
+        IPv6Address(0xfd00, 0, 0, subnet, 0, 0, 0, host)
+    }
+
     public func node(named name: String) -> (any SimulatedNode)? { nodes.first { $0.name == name } }
     public func host(named name: String) -> SimulatedHost? { hosts.first { $0.name == name } }
     /// The host that owns `address`.
-    public func host(for address: IPv4Address) -> SimulatedHost? {
+    public func host(for address: IPv4Address) -> SimulatedHost? { host(for: .v4(address)) }
+
+    /// The host that owns `address` (either family).
+    public func host(for address: IPAddress) -> SimulatedHost? {
         addressOwner[address].flatMap { nodes[$0] as? SimulatedHost }
     }
     /// The link called `name` (`host1-router`).
@@ -152,23 +177,23 @@ public final class SimulatedNetwork {
         links.first { ($0.a === a && $0.b === b) || ($0.a === b && $0.b === a) }
     }
 
-    private func checkNew(name: String, addresses: [IPv4Address]) throws(SimulationError) {
+    private func checkNew(name: String, addresses: [IPAddress]) throws(SimulationError) {
         if nodes.contains(where: { $0.name == name }) { throw .duplicateName(name) }
         for a in addresses where addressOwner[a] != nil { throw .duplicateAddress(a) }
-        var seen = Set<IPv4Address>()
+        var seen = Set<IPAddress>()
         for a in addresses where !seen.insert(a).inserted { throw .duplicateAddress(a) }
     }
 
     private func register(_ node: any SimulatedNode) {
         nodes.append(node)
         linksOfNode.append([])
-        for a in node.addresses { addressOwner[a] = node.nodeIndex }
+        for a in node.localAddresses { addressOwner[a] = node.nodeIndex }
         invalidateRoutes()
     }
 
     private func invalidateRoutes() {
         routeCache = Array(repeating: [:], count: nodes.count)
-        lastRoute = Array(repeating: (0, -1, 0), count: nodes.count)
+        lastRoute = Array(repeating: (.v4(.any), -1, 0), count: nodes.count)
     }
 
     // MARK: Taps and scheduled actions
@@ -203,11 +228,9 @@ public final class SimulatedNetwork {
     /// Puts a packet sent by `node` on the link towards its destination: through the link direction's
     /// stages (taps, impairments), then, when their delay is over, to the far node.
     func transmit(_ bytes: [UInt8], from node: any SimulatedNode) {
-        let destination = bytes.count >= 20
-            ? IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
-            : IPv4Address.any
+        let destination = Self.destination(of: bytes)
         // To itself: straight back, no link (a host connecting to its own address).
-        if node.addresses.contains(destination), node is SimulatedHost {
+        if node.localAddresses.contains(destination), node is SimulatedHost {
             events.insert(.deliver(to: node.nodeIndex, bytes: bytes), at: now)
             return
         }
@@ -244,12 +267,12 @@ public final class SimulatedNetwork {
 
     /// The link and side towards `destination`: breadth-first over the topology to the node that owns
     /// it; an unknown destination goes out of the node's first link (a default route), as a host would.
-    private func route(from node: Int, to destination: IPv4Address) -> (Int, Int)? {
+    private func route(from node: Int, to destination: IPAddress) -> (Int, Int)? {
         // Most packets from a node go where its previous one went: skip the hash lookup for them.
         let last = lastRoute[node]
-        if last.destination == destination.rawValue && last.link >= 0 { return (last.link, last.side) }
-        if let cached = routeCache[node][destination.rawValue] {
-            lastRoute[node] = (destination.rawValue, cached.0, cached.1)
+        if last.destination == destination && last.link >= 0 { return (last.link, last.side) }
+        if let cached = routeCache[node][destination] {
+            lastRoute[node] = (destination, cached.0, cached.1)
             return cached
         }
         var result: (Int, Int)?
@@ -279,8 +302,8 @@ public final class SimulatedNetwork {
             result = (li, links[li].a.nodeIndex == node ? 0 : 1)
         }
         if let result {
-            routeCache[node][destination.rawValue] = result
-            lastRoute[node] = (destination.rawValue, result.0, result.1)
+            routeCache[node][destination] = result
+            lastRoute[node] = (destination, result.0, result.1)
         }
         return result
     }
@@ -295,17 +318,20 @@ public final class SimulatedNetwork {
         }
     }
 
+    /// The destination address of an IPv4 or IPv6 packet (Wire reads it); `0.0.0.0` when too short.
+    private static func destination(of bytes: [UInt8]) -> IPAddress {
+        bytes.withUnsafeBytes { IPAddress.destination(ofPacket: $0) } ?? .v4(.any)
+    }
+
     private func forward(_ bytes: [UInt8], by router: SimulatedRouter) {
-        let destination = bytes.count >= 20
-            ? IPv4Address(rawValue: UInt32(bytes[16]) << 24 | UInt32(bytes[17]) << 16 | UInt32(bytes[18]) << 8 | UInt32(bytes[19]))
-            : IPv4Address.any
-        if router.addresses.contains(destination) {
+        let destination = Self.destination(of: bytes)
+        if router.localAddresses.contains(destination) {
             router.packetsAddressedToRouter += 1
             dropped(bytes)
             return
         }
         var copy = bytes
-        guard SimulatedRouter.decrementTTL(&copy) else {
+        guard SimulatedRouter.decrementHopCount(&copy) else {
             router.packetsTTLExpired += 1
             dropped(bytes)
             return

@@ -8,7 +8,7 @@ public enum SimulationError: Error, Hashable, Sendable, CustomStringConvertible 
     /// A `LinkImpairments` field is out of range.
     case invalidImpairment(String)
     /// Two nodes were given the same address.
-    case duplicateAddress(IPv4Address)
+    case duplicateAddress(IPAddress)
     /// No host or router has that name.
     case unknownNode(String)
     /// A node name is used twice.

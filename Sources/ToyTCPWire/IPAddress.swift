@@ -29,6 +29,10 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     @inlinable
     public var isIPv6: Bool { if case .v6 = self { return true } else { return false } }
 
+    /// The IPv4 address, or `nil` for an IPv6 one.
+    @inlinable
+    public var ipv4: IPv4Address? { if case .v4(let a) = self { return a } else { return nil } }
+
     /// The IP version number (4 or 6) of the family.
     @inlinable
     public var version: Int { isIPv6 ? 6 : 4 }

@@ -102,8 +102,9 @@ final class Lab: @unchecked Sendable {
     }
 
     /// A toytcp stack running in this process, inside `ns`; stopped at teardown.
-    func stack(in ns: String, configuration: StackConfiguration = StackConfiguration()) throws -> EventLoop {
-        let loop = try EventLoop.start(inNamespace: ns, configuration: configuration)
+    func stack(in ns: String, configuration: StackConfiguration = StackConfiguration(),
+               ipv6Addresses: [IPv6Address] = []) throws -> EventLoop {
+        let loop = try EventLoop.start(inNamespace: ns, configuration: configuration, ipv6Addresses: ipv6Addresses)
         loops.append(loop)
         return loop
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 import ToyTCPLink
 
 extension KernelLab {
@@ -23,16 +24,7 @@ extension KernelLab {
                 loop.observePackets(recorder.observe)
                 let connection = try loop.connect(to: Lab.host2Address, port: 5001, timeout: .seconds(10))
                 lab.expect(connection.tuple.localAddress == Lab.host1Address, "local address \(connection.tuple)")
-                try connection.send(Self.toytcpData, timeout: .seconds(10))
-                let received = try connection.receiveAll(limit: 1 << 20, timeout: .seconds(10))
-                lab.expect(received == Self.kernelData,
-                           "toytcp received \(received.count) bytes, expected the kernel's \(Self.kernelData.count)")
-                try connection.close()
-                let status = nc.wait(timeout: .seconds(10))
-                lab.expect(status == 0, "nc did not see EOF and exit 0 after toytcp closed (status \(String(describing: status)))")
-                let ncReceived = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
-                lab.expect(Array(ncReceived) == Self.toytcpData,
-                           "nc received \(ncReceived.count) bytes, expected toytcp's \(Self.toytcpData.count)")
+                try Self.exchange(lab, connection, nc: nc, ncOutput: output, toytcpSendsFirst: true)
 
                 // The seed's toytcp answered the SYN-ACK ~1 s late and Linux retransmitted it.
                 let latency = recorder.synAckAnswerLatency()
@@ -55,19 +47,27 @@ extension KernelLab {
 
                 let connection = try listener.accept(timeout: .seconds(10))
                 lab.expect(connection.tuple.remoteAddress == Lab.host2Address, "peer \(connection.tuple)")
-                let received = try connection.receiveAll(limit: 1 << 20, timeout: .seconds(10))
-                lab.expect(received == Self.kernelData,
-                           "toytcp received \(received.count) bytes, expected the kernel's \(Self.kernelData.count)")
-                try connection.send(Self.toytcpData, timeout: .seconds(10))
-                try connection.close()
-                let status = nc.wait(timeout: .seconds(10))
-                lab.expect(status == 0, "nc did not see EOF and exit 0 after toytcp closed (status \(String(describing: status)))")
-                let ncReceived = (try? Data(contentsOf: URL(fileURLWithPath: output))) ?? Data()
-                lab.expect(Array(ncReceived) == Self.toytcpData,
-                           "nc received \(ncReceived.count) bytes, expected toytcp's \(Self.toytcpData.count)")
+                try Self.exchange(lab, connection, nc: nc, ncOutput: output, toytcpSendsFirst: false)
                 listener.close()
                 loop.shutdown()
             }
         }
+    }
+}
+
+extension KernelLab.OpenClose {
+    /// The data exchange of an open against `nc -N` (either family): `toytcpData` one way, `kernelData`
+    /// the other, then our close; nc must see EOF, exit 0 and have received every byte.
+    static func exchange(_ lab: Lab, _ connection: TCPConnection, nc: Subprocess, ncOutput: String,
+                         toytcpSendsFirst: Bool) throws {
+        if toytcpSendsFirst { try connection.send(toytcpData, timeout: .seconds(10)) }
+        let received = try connection.receiveAll(limit: 1 << 20, timeout: .seconds(10))
+        lab.expect(received == kernelData, "toytcp received \(received.count) bytes, expected the kernel's \(kernelData.count)")
+        if !toytcpSendsFirst { try connection.send(toytcpData, timeout: .seconds(10)) }
+        try connection.close()
+        let status = nc.wait(timeout: .seconds(10))
+        lab.expect(status == 0, "nc did not see EOF and exit 0 after toytcp closed (status \(String(describing: status)))")
+        let ncReceived = (try? Data(contentsOf: URL(fileURLWithPath: ncOutput))) ?? Data()
+        lab.expect(Array(ncReceived) == toytcpData, "nc received \(ncReceived.count) bytes, expected toytcp's \(toytcpData.count)")
     }
 }

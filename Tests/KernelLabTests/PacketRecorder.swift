@@ -11,16 +11,17 @@ final class PacketRecorder: @unchecked Sendable {
         var flags: TCPFlags
         var sequenceNumber: SequenceNumber
         var payloadLength: Int
+        var isIPv6: Bool
     }
     private let lock = NSLock()
     private var records: [Record] = []
 
     var observe: @Sendable (PacketRecord) -> Void {
         { [self] packet in
-            guard let parsed = try? IPv4Packet.parse(packet.bytes) else { return }
+            guard let parsed = try? IPPacket.parse(packet.bytes) else { return }
             let record = Record(direction: packet.direction, time: packet.time, flags: parsed.segment.flags,
                                 sequenceNumber: parsed.segment.sequenceNumber,
-                                payloadLength: parsed.segment.payload.count)
+                                payloadLength: parsed.segment.payload.count, isIPv6: parsed.source.isIPv6)
             lock.lock(); records.append(record); lock.unlock()
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 import ToyTCPEngine
 import ToyTCPLink
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ToyTCPTestSupport
 
 /// The dropped-segment marks (issue 13) and the crafted-conversation switch (issue 10) against the
 /// kernel, through `toytcp-shell run --netns` in namespaces each test creates with a unique prefix.
@@ -8,7 +9,7 @@ import Testing
                 "needs root to create network namespaces (run as root, or set CI=true to require it)"))
 struct LabPacketPathTests {
     /// Brings a lab up, runs `script` in its host1 with 100 columns, and returns (status, stdout, stderr).
-    static func runInLab(_ script: String) throws -> TestSupport.ProcessResult {
+    static func runInLab(_ script: String) throws -> Subprocess.Output {
         let root = TestSupport.packageRoot.path
         let prefix = "tlp\(getpid() % 100000)\(UInt16.random(in: 0...999))"
         let path = NSTemporaryDirectory() + "\(prefix).ttcp"

@@ -110,6 +110,23 @@ struct REPLTests {
         try t.waitFor("what feed does") { $0.contains("crafted feed: answers to crafted segments go to our stack too") }
     }
 
+    @Test("tab completes an IPv6 peer address as [ADDRESS]:; the prompt and status show the IPv6 connection")
+    func ipv6Completion() throws {
+        let history = historyFile()
+        defer { try? FileManager.default.removeItem(atPath: history) }
+        let t = try Terminal(historyFile: history)
+        defer { t.close() }
+        try t.waitFor("the prompt") { $0.contains("toytcp sim>") }
+        try t.type("peer echo fd00:0:0:2::1 7"); try t.keys("Enter")
+        try t.waitFor("the peer") { $0.contains("peer echo listening on [fd00:0:0:2::1]:7") }
+        try t.type("connect [fd00:0:0:2"); try t.keys("Tab")
+        try t.waitFor("the address completed") { $0.contains("toytcp sim> connect [fd00:0:0:2::1]:") }
+        try t.type("7 as six"); try t.keys("Enter")
+        try t.waitFor("the connection in the prompt") { $0.contains("toytcp sim six ESTABLISHED>") }
+        try t.type("status"); try t.keys("Enter")
+        try t.waitFor("status with the IPv6 tuple") { $0.contains("<-> [fd00:0:0:2::1]:7 ESTABLISHED") && $0.contains("MSS=1440") }
+    }
+
     @Test("history recalls a line after a restart (TOYTCP_HISTORY)")
     func historyAcrossRestart() throws {
         let history = historyFile()

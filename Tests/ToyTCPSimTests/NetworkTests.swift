@@ -128,7 +128,7 @@ struct NetworkTests {
     func topologyErrors() throws {
         let net = SimulatedNetwork(seed: 6)
         let lab = try net.addLabTopology()
-        #expect(throws: SimulationError.duplicateAddress(IPv4Address(10, 0, 0, 1))) {
+        #expect(throws: SimulationError.duplicateAddress(.v4(IPv4Address(10, 0, 0, 1)))) {
             try net.addHost("other", address: IPv4Address(10, 0, 0, 1))
         }
         #expect(throws: SimulationError.duplicateName("router")) {
@@ -292,7 +292,8 @@ struct NetworkBehaviourTests {
         #expect(lab.host1.stack.connectionIDs.isEmpty && lab.host2.stack.connectionIDs.isEmpty)
         #expect(client.connections.first?.bytesReceived == 10_000)
         let summary = net.summary
-        for word in ["host1 (10.0.0.1)", "router (10.0.0.254, 10.0.1.254)", "host2 (10.0.1.1)",
+        for word in ["host1 (10.0.0.1, fd00:0:0:1::1)", "router (10.0.0.254, 10.0.1.254, fd00:0:0:1::fe, fd00:0:0:2::fe)",
+                     "host2 (10.0.1.1, fd00:0:0:2::1)",
                      "link host1-router", "link router-host2", "loss 2%", "offered"] {
             #expect(summary.contains(word), "summary lacks '\(word)':\n\(summary)")
         }
@@ -359,5 +360,62 @@ struct LinkStageTests {
         try net.run(for: .milliseconds(100))
         #expect(sent.seen.count == 2)
         #expect(arrived.seen.count == 2)
+    }
+}
+
+/// The simulated network dual-stack, as the lab (scripts/lab-up.sh): IPv6 beside IPv4 on every node.
+@Suite("Simulated network over IPv6 (RFC 8200 §3)")
+struct SimulatedIPv6Tests {
+    @Test("RFC 8200 §3: the router forwards IPv6 and decrements the hop limit; an echo round trip over IPv6")
+    func echoThroughRouter() throws {
+        let net = SimulatedNetwork(seed: 3)
+        let lab = try net.addLabTopology(impairments: LinkImpairments(delay: .milliseconds(1)))
+        var hopLimits: [UInt8] = []
+        lab.host2.observePackets { r in
+            if r.direction == .inbound, r.bytes.first.map({ $0 >> 4 }) == 6 { hopLimits.append(r.bytes[7]) }
+        }
+        try lab.host2.start(PeerApp.echo())
+        let host2 = try #require(lab.host2.ipv6Address)
+        #expect(host2.description == "fd00:0:0:2::1")
+        let id = try lab.host1.stack.connect(to: .v6(host2), port: 7, at: net.now)
+        #expect(try net.runUntil(timeout: .seconds(5)) { lab.host1.stack.state(of: id) == .established })
+        #expect(lab.host1.stack.snapshot(id)?.tuple.description == "[fd00:0:0:1::1]:\(lab.host1.stack.snapshot(id)!.tuple.localPort) <-> [fd00:0:0:2::1]:7")
+        let sent = try [UInt8]("over six".utf8).withUnsafeBytes { try lab.host1.stack.send(id, $0, at: net.now) }
+        #expect(sent == 8)
+        var echoed: [UInt8] = []
+        #expect(try net.runUntil(timeout: .seconds(5)) {
+            if let r = try? lab.host1.stack.receive(id, maxLength: 100, at: net.now) { echoed += r }
+            return echoed.count == 8
+        })
+        #expect(echoed == Array("over six".utf8))
+        #expect(!hopLimits.isEmpty && hopLimits.allSatisfy { $0 == 63 }, "hop limits at host2: \(hopLimits)")
+        #expect(lab.router.packetsForwarded > 0)
+    }
+
+    @Test("RFC 8200 §3: a packet whose hop limit reaches zero at the router is dropped")
+    func hopLimitExpires() throws {
+        let net = SimulatedNetwork(seed: 4)
+        let lab = try net.addLabTopology()
+        var arrivedAtHost2: [UInt8] = []
+        lab.host2.observePackets { r in if r.direction == .inbound { arrivedAtHost2.append(r.bytes[7]) } }
+        let seg = TCPSegment(sourcePort: 1, destinationPort: 7, sequenceNumber: SequenceNumber(1),
+                             acknowledgmentNumber: SequenceNumber(0), flags: .syn, window: 1000)
+        for hopLimit: UInt8 in [1, 2] {
+            let header = IPv6Header(source: lab.host1.ipv6Address!, destination: lab.host2.ipv6Address!, hopLimit: hopLimit)
+            try lab.host1.inject(IPv6Packet(header: header, segment: seg))
+        }
+        try net.run(for: .seconds(1))
+        #expect(lab.router.packetsTTLExpired == 1)
+        #expect(lab.router.packetsForwarded >= 1)
+        #expect(arrivedAtHost2 == [1], "only the hop-limit-2 packet reached host2, with hop limit 1")
+    }
+
+    @Test("addresses of either family are unique across the network")
+    func duplicateIPv6Address() throws {
+        let net = SimulatedNetwork()
+        _ = try net.addLabTopology()
+        #expect(throws: SimulationError.duplicateAddress(.v6(IPv6Address("fd00:0:0:2::1")!))) {
+            try net.addHost("other", addresses: [.v6(IPv6Address("fd00:0:0:2::1")!)])
+        }
     }
 }

@@ -42,7 +42,7 @@ struct PatternStream {
 /// One end of a full-duplex transfer: sends `sendTotal` bytes of its pattern, half-closes, reads the
 /// peer's pattern to end of stream checking every byte and hashing it (SHA-256), then closes.
 final class TransferEndpoint: SimulatedApp {
-    enum Role { case client(IPv4Address, UInt16), server(UInt16) }
+    enum Role { case client(IPAddress, UInt16), server(UInt16) }
     let role: Role
     let sendTotal: Int
     let sendPattern: PatternStream
@@ -186,6 +186,8 @@ struct DuplexScenario {
     var impairments = LinkImpairments.none
     /// Through the lab topology (host1 — router — host2, impairments on the host1 link) or one link.
     var throughRouter = false
+    /// Run the transfer over IPv6 (the hosts are dual-stack; the client connects to B's IPv6 address).
+    var ipv6 = false
     var configuration: StackConfiguration = {
         var c = StackConfiguration()
         c.msl = .seconds(1)
@@ -265,7 +267,8 @@ func runDuplex(_ scenario: DuplexScenario) -> DuplexOutcome {
     let port: UInt16 = 5001
     let server = TransferEndpoint(role: .server(port), sendTotal: scenario.bytesBToA, sendSeed: scenario.seed &+ 2,
                                   expectTotal: scenario.bytesAToB, expectSeed: scenario.seed &+ 1)
-    let client = TransferEndpoint(role: .client(hostB.address, port), sendTotal: scenario.bytesAToB,
+    let serverAddress: IPAddress = scenario.ipv6 ? .v6(hostB.ipv6Address!) : .v4(hostB.address)
+    let client = TransferEndpoint(role: .client(serverAddress, port), sendTotal: scenario.bytesAToB,
                                   sendSeed: scenario.seed &+ 1, expectTotal: scenario.bytesBToA, expectSeed: scenario.seed &+ 2)
     if scenario.checkInvariants {
         func check(_ net: SimulatedNetwork) {

@@ -1,6 +1,7 @@
 // echoclient ADDR PORT: sends standard input (any bytes) to an echo server and writes the echo to stdout.
 //
 //   sudo ip netns exec host1 .build/release/echoclient 10.0.1.1 7
+//   sudo ip netns exec host1 .build/release/echoclient fd00:0:0:2::1 7
 import ToyTCPLink
 #if canImport(Glibc)
 import Glibc
@@ -9,13 +10,13 @@ import Glibc
 let tool = CommandLineTool(
     name: "echoclient", usage: "[--netns NS] ADDR PORT", positionalCount: 2,
     help: """
-    Connects to ADDR:PORT with toytcp, sends standard input as it is (any bytes) and writes what comes back.
+    Connects to ADDR:PORT with toytcp (ADDR IPv4 or IPv6), sends standard input as it is (any bytes) and writes what comes back.
     At the end of the input it closes its side and prints anything still arriving until the server closes.
       --netns NS   enter network namespace NS first (as `ip netns exec NS` would)
     """)
-let address = tool.address(at: 0)
+let address = tool.ipAddress(at: 0)
 let port = tool.port(at: 1)
-let loop = tool.startLoop()
+let loop = tool.startLoop(for: address)
 
 let connection: TCPConnection
 do {

@@ -2,18 +2,19 @@
 //
 //   sudo ip netns exec host1 .build/release/echoserver 10.0.0.1 7
 //   sudo .build/release/echoserver --netns host1 10.0.0.1 7
+//   sudo .build/release/echoserver --netns host1 fd00:0:0:1::1 7
 import ToyTCPLink
 
 let tool = CommandLineTool(
     name: "echoserver", usage: "[--netns NS] ADDR PORT", positionalCount: 2,
     help: """
     Listens on ADDR:PORT with toytcp (a user-space TCP over a raw socket) and echoes every byte back.
-    ADDR must be an address of an interface in the namespace. Runs until killed.
+    ADDR (IPv4 or IPv6) must be an address of an interface in the namespace. Runs until killed.
       --netns NS   enter network namespace NS first (as `ip netns exec NS` would)
     """)
-let address = tool.address(at: 0)
+let address = tool.ipAddress(at: 0)
 let port = tool.port(at: 1)
-let loop = tool.startLoop()
+let loop = tool.startLoop(for: address)
 
 let listener: TCPListener
 do {
@@ -21,11 +22,11 @@ do {
 } catch {
     tool.fail(error)
 }
-tool.log("listening on \(address):\(port)")
+tool.log("listening on \(IPEndpoint(address: address, port: port))")
 
 /// Echoes one connection until the peer closes it, then closes our side.
 func echo(_ connection: TCPConnection) async {
-    let peer = "\(connection.tuple.remoteAddress):\(connection.tuple.remotePort)"
+    let peer = "\(connection.tuple.remote)"
     tool.log("accepted \(peer)")
     var total = 0
     do {

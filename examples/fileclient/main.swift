@@ -10,11 +10,11 @@ import ToyTCPLink
 let tool = CommandLineTool(
     name: "fileclient", usage: "[--netns NS] ADDR PORT FILE", positionalCount: 3,
     help: """
-    Connects to ADDR:PORT with toytcp, sends the contents of FILE, closes its side and waits until the
+    Connects to ADDR:PORT (ADDR IPv4 or IPv6) with toytcp, sends the contents of FILE, closes its side and waits until the
     receiver has everything and closes too; then prints the throughput.
       --netns NS   enter network namespace NS first (as `ip netns exec NS` would)
     """)
-let address = tool.address(at: 0)
+let address = tool.ipAddress(at: 0)
 let port = tool.port(at: 1)
 let path = tool.arguments[2]
 let file = open(path, O_RDONLY | O_CLOEXEC)
@@ -29,7 +29,7 @@ let size = Int(info.st_size)
 // A send buffer of several chunks keeps the loop sending while this thread reads the next chunk.
 var configuration = StackConfiguration()
 configuration.sendBufferSize = 4 << 20
-let loop = tool.startLoop(configuration: configuration)
+let loop = tool.startLoop(configuration: configuration, for: address)
 
 /// A one-line progress bar, redrawn in place at most every 100 ms.
 struct ProgressBar {

@@ -9,24 +9,24 @@ import ToyTCPLink
 let tool = CommandLineTool(
     name: "fileserver", usage: "[--netns NS] ADDR PORT OUT", positionalCount: 3,
     help: """
-    Listens on ADDR:PORT with toytcp, accepts one connection, writes everything it receives to the file
+    Listens on ADDR:PORT (ADDR IPv4 or IPv6) with toytcp, accepts one connection, writes everything it receives to the file
     OUT until the sender closes, then closes and prints the byte count and throughput.
       --netns NS   enter network namespace NS first (as `ip netns exec NS` would)
     """)
-let address = tool.address(at: 0)
+let address = tool.ipAddress(at: 0)
 let port = tool.port(at: 1)
 let outPath = tool.arguments[2]
 let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
 guard out >= 0 else {
     tool.fail("cannot write '\(outPath)': \(String(cString: strerror(errno))); give a writable file path")
 }
-let loop = tool.startLoop()
+let loop = tool.startLoop(for: address)
 
 do {
     let listener = try loop.listen(on: address, port: port)
-    tool.log("listening on \(address):\(port), writing to \(outPath)")
+    tool.log("listening on \(IPEndpoint(address: address, port: port)), writing to \(outPath)")
     let connection = try listener.accept()
-    tool.log("receiving from \(connection.tuple.remoteAddress):\(connection.tuple.remotePort)")
+    tool.log("receiving from \(connection.tuple.remote)")
     let start = monotonicNow()
     var total = 0
     while let chunk = try connection.receive(maxLength: 1 << 20) {
