@@ -52,3 +52,14 @@ public enum LinkError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension LinkError {
+    /// Whether a failed send only lost the packet on its way, which TCP recovers from like any loss:
+    /// ENOBUFS (the device queue is full), EHOSTUNREACH/ENETUNREACH/EPERM (no route, or a filter),
+    /// EMSGSIZE (larger than the path allows). The raw links count these and go on.
+    var isPacketLostOnTheWay: Bool {
+        guard case .system(_, let errno) = self else { return false }
+        return errno == .noBufferSpace || errno == .noRouteToHost || errno == .networkUnreachable
+            || errno == .notPermitted || errno == .messageTooLong
+    }
+}

@@ -103,9 +103,7 @@ public final class RawIPv6Link {
                 }
             }
         } catch {
-            if case .system(_, let errno) = error,
-               errno == .noBufferSpace || errno == .noRouteToHost || errno == .networkUnreachable
-                || errno == .notPermitted || errno == .messageTooLong {
+            if error.isPacketLostOnTheWay {
                 sendDrops += 1
                 return .done(())
             }

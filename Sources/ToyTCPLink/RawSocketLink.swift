@@ -82,14 +82,9 @@ public final class RawSocketLink {
                 }
             }
         } catch {
-            if case .system(_, let errno) = error {
-                // ENOBUFS: the device queue is full; EHOSTUNREACH/ENETUNREACH/EPERM (a filter): the
-                // packet is lost on the way, which TCP recovers from like any loss.
-                if errno == .noBufferSpace || errno == .noRouteToHost || errno == .networkUnreachable
-                    || errno == .notPermitted || errno == .messageTooLong {
-                    sendDrops += 1
-                    return .done(())
-                }
+            if error.isPacketLostOnTheWay {
+                sendDrops += 1
+                return .done(())
             }
             throw error
         }
