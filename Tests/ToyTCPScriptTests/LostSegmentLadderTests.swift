@@ -56,7 +56,7 @@ struct LostSegmentLadderTests {
             ladder c
             """)
         let expected = """
-              time (s) 10.0.0.1:35900                                                               10.0.1.1:7
+              time (s) 10.0.0.1:37779                                                               10.0.1.1:7
                        CLOSED       |                                                             | LISTEN
               0.000000 SYN-SENT     |-- S seq 0 win 65535 mss 1460 ws 5 (SYN) ------------------->| SYN-RECEIVED
               0.020000 ESTABLISHED  |<------------------ S. seq 0 ack 1 win 65535 mss 1460 ws 5 --|
@@ -86,7 +86,7 @@ struct LostSegmentLadderTests {
             ladder c
             """)
         let expected = """
-              time (s) 10.0.0.1:35900                                                               10.0.1.1:7
+              time (s) 10.0.0.1:37779                                                               10.0.1.1:7
                        CLOSED       |                                                             | LISTEN
               0.000000 SYN-SENT     |-- S seq 0 win 65535 mss 1460 ws 5 (SYN) ------------------->| SYN-RECEIVED
               0.020000 ESTABLISHED  |<------------------ S. seq 0 ack 1 win 65535 mss 1460 ws 5 --|
