@@ -49,8 +49,7 @@ public final class PacketPort {
     }
 
     private var delayed: [Delayed] = []
-    private var outbox: [[UInt8]] = []
-    private var outboxHead = 0
+    private var outbox = FIFOQueue<[UInt8]>()
     private var scratch = ByteWriter(capacity: 2048)
     private var nextHeldID = 1
 
@@ -69,7 +68,7 @@ public final class PacketPort {
 
     public func removeStage(_ stage: any PacketStage) {
         chain.removeAll { $0 === stage }
-        direct = chain.isEmpty && outboxHead == outbox.count
+        direct = chain.isEmpty && outbox.isEmpty
     }
 
     // MARK: Inputs
@@ -232,14 +231,5 @@ public final class PacketPort {
         }
     }
 
-    private func takeOutbox() -> [UInt8]? {
-        guard outboxHead < outbox.count else { return nil }
-        let bytes = outbox[outboxHead]
-        outboxHead += 1
-        if outboxHead == outbox.count {
-            outbox.removeAll(keepingCapacity: true)
-            outboxHead = 0
-        }
-        return bytes
-    }
+    private func takeOutbox() -> [UInt8]? { outbox.pop() }
 }

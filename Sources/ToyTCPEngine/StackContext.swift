@@ -4,7 +4,7 @@ import ToyTCPWire
 /// What every connection of a stack shares: the event queue, the counters, the global challenge-ACK
 /// budget, and RSTs that answer a segment but belong to no connection's send sequence.
 final class StackContext {
-    var events = EventQueue()
+    var events = FIFOQueue<StackEvent>()
     var statistics = StackStatistics()
     /// RSTs (and other one-off replies) waiting for `pollTransmit`: (tuple from our side, segment).
     var replies: [(FourTuple, OutgoingSegment)] = []
@@ -32,26 +32,5 @@ final class StackContext {
         s.payloadLength = 0
         s.reason = .reset
         replies.append((tuple, s))
-    }
-}
-
-/// A FIFO of stack events that keeps its storage (no allocation once warm).
-struct EventQueue {
-    private var items: [StackEvent] = []
-    private var head = 0
-
-    var isEmpty: Bool { head == items.count }
-
-    mutating func append(_ e: StackEvent) { items.append(e) }
-
-    mutating func pop() -> StackEvent? {
-        guard head < items.count else { return nil }
-        let e = items[head]
-        head += 1
-        if head == items.count {
-            items.removeAll(keepingCapacity: true)
-            head = 0
-        }
-        return e
     }
 }

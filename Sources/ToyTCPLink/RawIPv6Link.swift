@@ -88,31 +88,12 @@ public final class RawIPv6Link {
     /// Sends one whole IPv6 packet (header included) to its destination address (bytes 24..<40).
     /// `.wouldBlock` when the send queue is full; ENOBUFS and unreachable destinations count as drops.
     public func send(_ packet: UnsafeRawBufferPointer) throws(LinkError) -> IOResult<Void> {
-        guard packet.count >= 40, let base = packet.baseAddress else { return .done(()) }
+        guard packet.count >= 40 else { return .done(()) }
         var to = sockaddr_in6()
         to.sin6_family = sa_family_t(AF_INET6)
         // sin6_port stays 0: with IPPROTO_RAW the header's Next Header is what counts.
         withUnsafeMutableBytes(of: &to.sin6_addr) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[24..<40])) }
-        let result: IOResult<Int>
-        do throws(LinkError) {
-            result = try syscall("sendto") {
-                withUnsafePointer(to: &to) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(sendDescriptor, base, packet.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                    }
-                }
-            }
-        } catch {
-            if error.isPacketLostOnTheWay {
-                sendDrops += 1
-                return .done(())
-            }
-            throw error
-        }
-        switch result {
-        case .done: return .done(())
-        case .wouldBlock: return .wouldBlock
-        }
+        return try sendPacket(sendDescriptor, packet, to: to, drops: &sendDrops)
     }
 
     /// Receives one TCP segment and writes it into `buffer` as a whole IPv6 packet (a rebuilt 40-byte

@@ -72,26 +72,7 @@ public final class RawSocketLink {
         var to = sockaddr_in()
         to.sin_family = sa_family_t(AF_INET)
         memcpy(&to.sin_addr, base + 16, 4)
-        let result: IOResult<Int>
-        do throws(LinkError) {
-            result = try syscall("sendto") {
-                withUnsafePointer(to: &to) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(descriptor, base, packet.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-            }
-        } catch {
-            if error.isPacketLostOnTheWay {
-                sendDrops += 1
-                return .done(())
-            }
-            throw error
-        }
-        switch result {
-        case .done: return .done(())
-        case .wouldBlock: return .wouldBlock
-        }
+        return try sendPacket(descriptor, packet, to: to, drops: &sendDrops)
     }
 
     /// Receives one packet into `buffer`; returns its length, or `.wouldBlock` when none is waiting.

@@ -72,3 +72,31 @@ func socketAddress(_ address: UInt32, port: UInt16) -> sockaddr_in {
     sa.sin_addr = in_addr(s_addr: address.bigEndian)
     return sa
 }
+
+/// `sendto` of one whole IP packet (header included) on a raw socket, to `address` (a `sockaddr_in` or
+/// `sockaddr_in6`: the kernel routes on it). `.wouldBlock` when the send queue is full (EAGAIN: try
+/// again when the descriptor is writable); a packet lost on the way (`isPacketLostOnTheWay`) is counted
+/// in `drops` and reads as sent, as TCP recovers from it like any loss.
+func sendPacket<Address>(_ descriptor: CInt, _ packet: UnsafeRawBufferPointer, to address: Address,
+                         drops: inout Int) throws(LinkError) -> IOResult<Void> {
+    guard let base = packet.baseAddress else { return .done(()) }
+    var to = address
+    let result: IOResult<Int>
+    do throws(LinkError) {
+        result = try syscall("sendto") {
+            withUnsafePointer(to: &to) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(descriptor, base, packet.count, 0, $0, socklen_t(MemoryLayout<Address>.size))
+                }
+            }
+        }
+    } catch {
+        guard error.isPacketLostOnTheWay else { throw error }
+        drops += 1
+        return .done(())
+    }
+    switch result {
+    case .done: return .done(())
+    case .wouldBlock: return .wouldBlock
+    }
+}
