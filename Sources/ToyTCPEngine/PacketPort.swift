@@ -172,22 +172,11 @@ public final class PacketPort {
     /// stack when inbound), then delivers it at the end of the chain.
     private func run(_ record: PacketRecord, from index: Int, at now: Instant) {
         var record = record
-        var i = index
-        let step = record.direction == .outbound ? 1 : -1
-        while i >= 0 && i < chain.count {
-            let verdict = chain[i].process(record, at: now)
-            i += step
-            switch verdict {
-            case .pass:
-                continue
-            case .replace(let bytes):
-                record.bytes = bytes
-            default:
-                apply(verdict, to: record, next: i, at: now)
-                return
-            }
+        if let (verdict, next) = walkStages(chain, &record, from: index, step: record.direction == .outbound ? 1 : -1, at: now) {
+            apply(verdict, to: record, next: next, at: now)
+        } else {
+            deliver(record, at: now)
         }
-        deliver(record, at: now)
     }
 
     /// What a verdict does to a packet whose next stage is `next`.

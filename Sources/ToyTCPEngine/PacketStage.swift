@@ -31,6 +31,28 @@ public protocol PacketStage: AnyObject {
     func dropped(_ packet: PacketRecord, at now: Instant)
 }
 
+/// Runs `record` through `stages` from `index`, stepping by `step` (+1 towards the wire, -1 towards
+/// the stack), and applies the verdicts every chain treats alike: `.pass` goes on, `.replace` swaps the
+/// bytes and goes on. Returns the first other verdict with the index of the stage after the one that
+/// gave it, or nil when the packet went past the chain's end. The one walk for the host's port
+/// (`PacketPort`) and the simulated link's direction (`LinkChannel`), which differ only in what they do
+/// with that verdict.
+@inlinable
+public func walkStages(_ stages: [any PacketStage], _ record: inout PacketRecord, from index: Int, step: Int,
+                       at now: Instant) -> (verdict: PacketVerdict, next: Int)? {
+    var i = index
+    while i >= 0 && i < stages.count {
+        let verdict = stages[i].process(record, at: now)
+        i += step
+        switch verdict {
+        case .pass: continue
+        case .replace(let bytes): record.bytes = bytes
+        default: return (verdict, i)
+        }
+    }
+    return nil
+}
+
 extension PacketStage {
     public func dropped(_ packet: PacketRecord, at now: Instant) {}
 }

@@ -88,14 +88,11 @@ public final class LinkChannel {
     public func carry(_ record: PacketRecord, from index: Int = 0, at now: Instant, _ handle: (Outcome) -> Void) {
         var record = record
         var i = index
-        while i < stages.count {
-            let verdict = stages[i].process(record, at: now)
-            i += 1
+        while let (verdict, next) = walkStages(stages, &record, from: i, step: 1, at: now) {
+            i = next
             switch verdict {
-            case .pass, .hold:
+            case .pass, .hold, .replace:
                 continue
-            case .replace(let bytes):
-                record.bytes = bytes
             case .drop:
                 record.fate = .lost
                 handle(.dropped(record))
