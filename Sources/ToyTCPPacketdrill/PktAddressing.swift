@@ -1,4 +1,5 @@
 import Glibc
+import ToyTCPEngine
 import ToyTCPScript
 import ToyTCPWire
 
@@ -182,5 +183,16 @@ extension PktIPVersion {
         case .v6(let a)?: return a.high >> 56 == 0xFD
         case nil: return false
         }
+    }
+}
+
+extension StackConfiguration {
+    /// `packetdrillLinuxDefaults` on a link of `mtu` bytes: the engine's `mss` is the IPv4 one (MTU − 40,
+    /// RFC 9293 §3.7.1) and an IPv6 connection announces 20 bytes less (RFC 8200's 40-byte header), so
+    /// upstream's IPv6 `--mtu=1520` gives the 1460 the scripts expect in both families, as Linux does.
+    static func packetdrill(mtu: Int) -> StackConfiguration {
+        var c = packetdrillLinuxDefaults
+        c.mss = UInt16(clamping: mtu - 40)
+        return c
     }
 }
