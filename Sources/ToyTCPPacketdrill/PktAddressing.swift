@@ -196,3 +196,51 @@ extension StackConfiguration {
         return c
     }
 }
+
+extension PktRunner {
+    /// ICMPv6 types and codes by packetdrill's names (RFC 4443 §3): `unreachable` (type 1) with its
+    /// codes, `packet_too_big` (type 2, code 0, the MTU), `time_exceeded` (3) and `parameter_problem` (4).
+    static let icmpv6Types: [String: UInt8] = ["unreachable": 1, "packet_too_big": 2, "time_exceeded": 3, "parameter_problem": 4]
+    static let icmpv6UnreachableCodes: [String: UInt8] = [
+        "no_route": 0, "admin_prohibited": 1, "beyond_scope": 2, "address_unreachable": 3, "port_unreachable": 4,
+    ]
+
+    /// An inbound ICMPv6 error about a segment the system sent on connection `c` (local -> remote, the
+    /// script's relative sequence number): the quoted packet is its IPv6 header and the first 8 bytes of
+    /// TCP (ports and sequence number, what `tcp_v6_err` reads), the checksum over the ICMPv6
+    /// pseudo-header (RFC 4443 §2.3, RFC 8200 §8.1).
+    static func icmpv6Bytes(_ icmp: PktICMP, on c: PktConnection) throws -> [UInt8] {
+        guard case .v6(let local) = c.local.ip, case .v6(let remote) = c.remote.ip else {
+            throw Failure(line: 0, message: "icmpv6 on an IPv4 connection")
+        }
+        guard let type = icmpv6Types[icmp.type] else { throw Failure(line: 0, message: "icmp type '\(icmp.type)' is not supported in IPv6") }
+        var code: UInt8 = 0
+        if type == 1, let name = icmp.code {
+            guard let c = icmpv6UnreachableCodes[name] else { throw Failure(line: 0, message: "icmp code '\(name)' is not supported in IPv6") }
+            code = c
+        }
+        let quoted = IPv6Packet(header: IPv6Header(source: local, destination: remote),
+                                segment: TCPSegment(sourcePort: c.local.port, destinationPort: c.remote.port,
+                                                    sequenceNumber: SequenceNumber(icmp.seq &+ (c.localISN ?? 0)),
+                                                    flags: [.ack], window: 0, payload: [UInt8](repeating: 0, count: icmp.length)))
+        // Type 2 carries the MTU in its 4-byte field; the others carry 0 (or the pointer, left 0).
+        let mtu = type == 2 ? (icmp.mtu ?? 1280) : 0
+        var body: [UInt8] = [type, code, 0, 0, UInt8(mtu >> 24 & 0xFF), UInt8(mtu >> 16 & 0xFF), UInt8(mtu >> 8 & 0xFF), UInt8(mtu & 0xFF)]
+        body += quoted.bytes().prefix(48)
+        var pseudo = remote.bytes + local.bytes
+        pseudo += [UInt8(body.count >> 24 & 0xFF), UInt8(body.count >> 16 & 0xFF), UInt8(body.count >> 8 & 0xFF), UInt8(body.count & 0xFF), 0, 0, 0, 58]
+        let sum = PktRunner.onesComplementSum(pseudo + body)
+        body[2] = UInt8(sum >> 8); body[3] = UInt8(sum & 0xFF)
+        let outer = IPv6Header(source: remote, destination: local, upperLayerProtocol: 58, hopLimit: 255)
+        var w = ByteWriter(capacity: 40 + body.count)
+        outer.emit(into: &w, payloadLength: body.count)
+        return w.bytes + body
+    }
+
+    /// The Internet checksum (RFC 1071) of `b` (Wire's `InternetChecksum`).
+    static func onesComplementSum(_ b: [UInt8]) -> UInt16 {
+        var c = InternetChecksum()
+        b.withUnsafeBytes { c.add($0) }
+        return c.value
+    }
+}

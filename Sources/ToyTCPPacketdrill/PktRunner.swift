@@ -226,6 +226,13 @@ public final class PktRunner {
 
     func injectICMP(_ p: PktPacket, line: Int) throws {
         guard let icmp = p.icmp, let c = currentConnection else { throw Failure(line: line, message: "icmp with no connection") }
+        if c.local.ip.isIPv6 {
+            do { _ = sut.inject(try PktRunner.icmpv6Bytes(icmp, on: c), gsoSize: nil) } catch let f as Failure {
+                throw Failure(line: line, message: f.message)
+            }
+            remember("< icmp6 \(icmp.type) \(icmp.code ?? "")")
+            return
+        }
         let codes: [String: UInt8] = ["net_unreachable": 0, "host_unreachable": 1, "protocol_unreachable": 2,
                                       "port_unreachable": 3, "frag_needed": 4, "source_route_failed": 5]
         guard icmp.type == "unreachable" else { throw Failure(line: line, message: "icmp type '\(icmp.type)' is not supported") }
@@ -256,14 +263,7 @@ public final class PktRunner {
         remember("< icmp \(icmp.type) \(icmp.code ?? "")")
     }
 
-    func internetChecksum(_ b: [UInt8]) -> UInt16 {
-        var s: UInt32 = 0
-        var i = 0
-        while i + 1 < b.count { s += UInt32(b[i]) << 8 | UInt32(b[i + 1]); i += 2 }
-        if i < b.count { s += UInt32(b[i]) << 8 }
-        while s >> 16 != 0 { s = (s & 0xFFFF) + (s >> 16) }
-        return ~UInt16(s)
-    }
+    func internetChecksum(_ b: [UInt8]) -> UInt16 { PktRunner.onesComplementSum(b) }
 
     func expect(_ p: PktPacket, time: Double?, latest: Double? = nil, line: Int) throws {
         let deadline = max((latest ?? time ?? elapsed() + 10) + options.tolerance, elapsed() + options.tolerance)

@@ -91,6 +91,29 @@ import Testing
         #expect(output.contains("actual (absolute): > 10.0.0.1."), "\(output)")
     }
 
+    @Test(.enabled(if: enabled, "needs root: network namespaces and tun devices"))
+    func icmpv6PacketTooBigShrinksTheKernelsSegments() throws {
+        // The first half of tcp_advmss_pmtu_ipv6.pkt: an ICMPv6 Packet Too Big (RFC 4443 §3.2) quoting the
+        // 1460-byte segment makes the kernel send it again as 1220 + 240 (MTU 1280 - 60).
+        let (status, output) = try KernelCorpusTests.runScript(named: "ptb.pkt", """
+        --tolerance_usecs=100000
+        `ethtool -K tun0 tso off`
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 < S 0:0(0) win 65535 <mss 1460,sackOK,nop,nop,nop,wscale 8>
+           +0 > S. 0:0(0) ack 1 <mss 1460,...>
+          +.1 < . 1:1(0) ack 1 win 257
+           +0 accept(3, ..., ...) = 4
+           +0 write(4, ..., 1460) = 1460
+           +0 > P. 1:1461(1460) ack 1
+           +0 < icmp packet_too_big mtu 1280 [1:1461(1460)]
+           +0 > . 1:1221(1220) ack 1
+           +0 > P. 1221:1461(240) ack 1
+        """, arguments: ["--ip_version=ipv6"])
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func addressesOutsideTheLabAreRefused() throws {
         let (status, output) = try KernelCorpusTests.run(["run", "--ip_version=ipv6", "--remote_ip", "2001:db8::1", "x.pkt"])
         #expect(status != 0)
