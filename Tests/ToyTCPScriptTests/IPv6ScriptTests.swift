@@ -27,6 +27,28 @@ struct IPv6ScriptTests {
         #expect(out.contains { $0.contains("l6: listening on [fd00:0:0:1::1]:8080") }, "\(out)")
     }
 
+    @Test("listen PORT (no address) takes both families and says so: both of host1's addresses")
+    func listenOnNoAddressTakesBothFamilies() throws {
+        let (r, out, err) = try TestSupport.runScript("""
+            listen 9300 as l
+            peer send fd00:0:0:2::1 connect [fd00:0:0:1::1]:9300 10
+            accept l within 2s as six
+            peer send 10.0.1.1 connect 10.0.0.1:9300 10
+            accept l within 2s as four
+            """)
+        #expect(r.exitStatus == 0, "\(err)")
+        #expect(out.contains("l: listening on 10.0.0.1:9300 and [fd00:0:0:1::1]:9300"), "\(out)")
+        #expect(out.contains { $0.hasPrefix("six: [fd00:0:0:1::1]:9300 <-> [fd00:0:0:2::1]:") }, "\(out)")
+        #expect(out.contains { $0.hasPrefix("four: 10.0.0.1:9300 <-> 10.0.1.1:") }, "\(out)")
+    }
+
+    @Test("the simulated network's banner names host1's and host2's IPv6 addresses too")
+    func simulatedBannerNamesIPv6() throws {
+        let banner = try SimulatedScriptNetwork(seed: 1).banner
+        #expect(banner.contains("you are host1 10.0.0.1 and fd00:0:0:1::1"), "\(banner)")
+        #expect(banner.contains("host2 10.0.1.1 and fd00:0:0:2::1"), "\(banner)")
+    }
+
     @Test("inject sets hlim, tclass and flow; expect reads them back (the router lowered the hop limit)")
     func ipv6HeaderFields() throws {
         let (r, out, err) = try TestSupport.runScript("""
