@@ -49,13 +49,17 @@ struct IPv6ScriptTests {
         #expect(banner.contains("host2 10.0.1.1 and fd00:0:0:2::1"), "\(banner)")
     }
 
-    @Test("inject sets hlim, tclass and flow; expect reads them back (the router lowered the hop limit)")
+    @Test("inject sets hlim, tclass and flow; expect reads them back (the router lowered the hop limit; each flow has its own label, RFC 6437)")
     func ipv6HeaderFields() throws {
         let (r, out, err) = try TestSupport.runScript("""
             peer echo fd00:0:0:2::1 8080
             inject S [fd00:0:0:1::2]:40000 > [fd00:0:0:2::1]:8080 seq=1000 mss=1440 hlim=9 tclass=0xb8 flow=0x54321
-            expect S. [fd00:0:0:2::1]:8080 > [fd00:0:0:1::2]:40000 ack=1001 hlim=63 tclass=0 flow=0 within 1s as synack
-            assert synack.mss == 1440
+            expect S. [fd00:0:0:2::1]:8080 > [fd00:0:0:1::2]:40000 ack=1001 hlim=63 tclass=0 within 1s as synack
+            assert synack.mss == 1440 && synack.flow != 0
+            inject R [fd00:0:0:1::2]:40000 > [fd00:0:0:2::1]:8080 seq=1001
+            inject S [fd00:0:0:1::2]:40001 > [fd00:0:0:2::1]:8080 seq=5000
+            expect S. [fd00:0:0:2::1]:8080 > [fd00:0:0:1::2]:40001 ack=5001 within 1s as other
+            assert other.flow != synack.flow
             """)
         #expect(r.exitStatus == 0, "\(err) \(out)")
         #expect(out.contains { $0.hasPrefix("sent IP6 fd00:0:0:1::2.40000 > fd00:0:0:2::1.8080: Flags [S], seq 1000") }, "\(out)")
