@@ -10,7 +10,10 @@
 # The measurement is meant for a release build (`swift build -c release --product toytcp-shell`);
 # --bin picks another binary.
 #
-#   scripts/packetdrill-report.sh [--expected-only] [--toytcp-only] [--bin PATH] [--corpus DIR] [SCRIPT.pkt…]
+# --ip_version ipv6 (or ipv4-mapped-ipv6) runs every script in that family, as upstream's runner's second
+# pass does (a script's own --ip_version line still wins).
+#
+#   scripts/packetdrill-report.sh [--expected-only] [--toytcp-only] [--ip_version V] [--bin PATH] [--corpus DIR] [SCRIPT.pkt…]
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin="$here/.build/release/toytcp-shell"
@@ -19,11 +22,14 @@ corpus="$here/../shared/packetdrill/linux-selftests"
 reasons="$here/Tests/ToyTCPPacketdrillTests/toytcp-expected.txt"
 expected_only=0
 kernel=1
+family=()
 scripts=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --expected-only) expected_only=1 ;;
         --toytcp-only) kernel=0 ;;
+        --ip_version) family=(--ip_version "$2"); shift ;;
+        --ip_version=*) family=("$1") ;;
         --bin) bin=$2; shift ;;
         --corpus) corpus=$2; shift ;;
         *) scripts+=("$1") ;;
@@ -43,7 +49,7 @@ now() { date +%s.%N; }
 run_one() {
     local t0 t1 rc
     t0=$(now)
-    timeout 120 "$bin" run "$@" > /dev/null 2>&1; rc=$?
+    timeout 120 "$bin" run "${family[@]}" "$@" > /dev/null 2>&1; rc=$?
     t1=$(date +%s.%N)
     printf '%s %.3f\n' "$([ $rc = 0 ] && echo pass || echo FAIL)" "$(echo "$t1 - $t0" | bc)"
 }
@@ -79,12 +85,12 @@ echo "Linux-only behaviour (not copied) among the toytcp failures: $(grep -c $'\
 # itself takes); then all scripts in one process (`run --stack toytcp A.pkt B.pkt …`): virtual time
 # alone, without 151 process start-ups.
 t0=$(now)
-for s in "${scripts[@]}"; do timeout 120 "$bin" run --stack toytcp "$corpus/$s" > /dev/null 2>&1; done
+for s in "${scripts[@]}"; do timeout 120 "$bin" run "${family[@]}" --stack toytcp "$corpus/$s" > /dev/null 2>&1; done
 t1=$(now)
 loop=$(echo "$t1 - $t0" | bc)
 paths=(); for s in "${scripts[@]}"; do paths+=("$corpus/$s"); done
 t0=$(now)
-timeout 600 "$bin" run --stack toytcp "${paths[@]}" > /dev/null 2>&1
+timeout 600 "$bin" run "${family[@]}" --stack toytcp "${paths[@]}" > /dev/null 2>&1
 t1=$(now)
 one=$(echo "$t1 - $t0" | bc)
 build=$(basename "$(dirname "$bin")")

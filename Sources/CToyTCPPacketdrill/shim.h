@@ -98,7 +98,7 @@ static inline ssize_t pktd_recvmsg(int fd, void *buf, size_t len, int flags, int
 
 /// sendmsg with `iovcount` iovecs of the given lengths (zero-filled) and an optional destination.
 static inline ssize_t pktd_sendmsg(int fd, const size_t *lengths, int iovcount, int flags,
-                                   const struct sockaddr_in *to) {
+                                   const struct sockaddr *to, socklen_t tolen) {
     struct iovec iov[64];
     static unsigned char zeros[1 << 20];
     if (iovcount > 64) iovcount = 64;
@@ -110,30 +110,10 @@ static inline ssize_t pktd_sendmsg(int fd, const size_t *lengths, int iovcount, 
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = iovcount ? iov : NULL;
     msg.msg_iovlen = iovcount;
-    if (to) { msg.msg_name = (void *)to; msg.msg_namelen = sizeof *to; }
+    if (to) { msg.msg_name = (void *)to; msg.msg_namelen = tolen; }
     return sendmsg(fd, &msg, flags);
 }
 
-static inline struct sockaddr_in pktd_sockaddr(uint32_t address_host_order, uint16_t port) {
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(address_host_order);
-    return a;
-}
-static inline int pktd_bind(int fd, uint32_t address, uint16_t port) {
-    struct sockaddr_in a = pktd_sockaddr(address, port);
-    return bind(fd, (struct sockaddr *)&a, sizeof a);
-}
-static inline int pktd_connect(int fd, uint32_t address, uint16_t port) {
-    struct sockaddr_in a = pktd_sockaddr(address, port);
-    return connect(fd, (struct sockaddr *)&a, sizeof a);
-}
-static inline ssize_t pktd_sendto(int fd, const void *buf, size_t len, int flags, uint32_t address, uint16_t port) {
-    struct sockaddr_in a = pktd_sockaddr(address, port);
-    return sendto(fd, buf, len, flags, (struct sockaddr *)&a, sizeof a);
-}
 static inline int pktd_connect_unspec(int fd) {
     struct sockaddr a;
     memset(&a, 0, sizeof a);

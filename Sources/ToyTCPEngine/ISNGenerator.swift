@@ -81,6 +81,18 @@ struct ISNGenerator {
         return SequenceNumber(f &+ m)
     }
 
+    /// RFC 6437 §3: the IPv6 flow label of a flow, a 20-bit value from a keyed hash of its 4-tuple (the
+    /// transport protocol is always TCP here), so that labels are uniformly spread and not predictable,
+    /// and the same on every packet of the flow. Another key arrangement than the ISN's and the port
+    /// offset's, so the label reveals neither.
+    func flowLabel(for tuple: FourTuple) -> UInt32 {
+        var h = SipHasher(k0: k0 ^ k1, k1: k1 &+ 0x6437)
+        h.add(tuple.local.address)
+        h.add(tuple.remote.address)
+        h.add(UInt64(tuple.localPort) << 16 | UInt64(tuple.remotePort))
+        return UInt32(truncatingIfNeeded: h.finalize()) & 0xF_FFFF
+    }
+
     /// RFC 6056 §3.3.3: offset = F(local address, remote address, remote port, secret key).
     func portOffset(local: IPAddress, remote: IPAddress, remotePort: UInt16) -> UInt32 {
         var h = SipHasher(k0: k1, k1: k0)

@@ -73,8 +73,9 @@ enum PacketEmitter {
     /// The hop limit of our IPv6 packets, as Linux's default `net.ipv6.conf.*.hop_limit` (RFC 8200 §3).
     static let hopLimit: UInt8 = 64
 
+    /// `flowLabel`: the IPv6 flow label of the connection (`ISNGenerator.flowLabel`); unused for IPv4.
     static func emit(tuple: FourTuple, segment s: OutgoingSegment, payloadFrom buffer: ByteRing?,
-                     identification: UInt16, into w: inout ByteWriter) {
+                     identification: UInt16, flowLabel: UInt32 = 0, into w: inout ByteWriter) {
         let start = w.count
         let tcpLength = 20 + s.optionsLength + s.payloadLength
         switch (tuple.local.address, tuple.remote.address) {
@@ -89,11 +90,11 @@ enum PacketEmitter {
             w.write(local.rawValue)
             w.write(remote.rawValue)
         default:
-            // IPv6 header (RFC 8200 §3): version 6, traffic class = ECN (DSCP 0), flow label 0 (RFC 6437
-            // allows 0: "no label"), payload length, next header TCP, hop limit; no extension headers.
+            // IPv6 header (RFC 8200 §3): version 6, traffic class = ECN (DSCP 0), the flow's label (RFC
+            // 6437 §3), payload length, next header TCP, hop limit; no extension headers.
             // A mixed pair cannot arise (the stack only pairs addresses of one family).
             let local = tuple.local.address.bits128, remote = tuple.remote.address.bits128
-            w.write(UInt32(6) << 28 | UInt32(s.ipECN) << 20)
+            w.write(UInt32(6) << 28 | UInt32(s.ipECN) << 20 | flowLabel & 0xF_FFFF)
             w.write(UInt16(truncatingIfNeeded: tcpLength))
             w.write(UInt8(6)); w.write(hopLimit)
             w.write(local.high); w.write(local.low)

@@ -640,6 +640,7 @@ public final class Stack {
             var header = IPv6Header(source: IPv6Address(high: local.high, low: local.low),
                                     destination: IPv6Address(high: remote.high, low: remote.low))
             header.trafficClass = s.ipECN
+            header.flowLabel = isn.flowLabel(for: tuple)
             header.hopLimit = PacketEmitter.hopLimit
             return .v6(IPv6Packet(header: header, segment: segment))
         }
@@ -647,6 +648,7 @@ public final class Stack {
 
     private func emitPacket(_ tuple: FourTuple, _ s: OutgoingSegment, _ c: Connection?, into w: inout ByteWriter) {
         ipIdentification &+= 1
-        PacketEmitter.emit(tuple: tuple, segment: s, payloadFrom: c?.sendBuffer, identification: ipIdentification, into: &w)
+        PacketEmitter.emit(tuple: tuple, segment: s, payloadFrom: c?.sendBuffer, identification: ipIdentification,
+                           flowLabel: tuple.isIPv6 ? isn.flowLabel(for: tuple) : 0, into: &w)
     }
 }

@@ -162,7 +162,8 @@ extension EventLoop {
     }
 
     /// A kernel socket holds the port (on the address, or the family's wildcard) so the kernel's own
-    /// sockets cannot take it; a listener on no address holds the IPv4 port only.
+    /// sockets cannot take it; a listener on no address takes both families (see `Stack.listen`), so it
+    /// holds the port on `0.0.0.0` and, when the stack has IPv6 addresses, on `::` too.
     private func listenNow(address: IPAddress?, port: UInt16, backlog: Int?) throws -> TCPListener {
         if let address, !address.isUnspecified, !stack.localAddresses.contains(address) {
             switch address {
@@ -170,11 +171,16 @@ extension EventLoop {
             case .v6(let a): throw LinkError.ipv6AddressNotOnInterface(a, available: (try? InterfaceAddress.usableIPv6()) ?? [])
             }
         }
-        let reservation: PortReservation
+        var reservation: PortReservation
         switch address {
         case .v6(let a)?: reservation = try PortReservation(address: a, port: port)
         case .v4(let a)?: reservation = try PortReservation(address: a, port: port)
-        case nil: reservation = try PortReservation(address: IPv4Address.any, port: port)
+        case nil:
+            reservation = try PortReservation(address: IPv4Address.any, port: port)
+            if stack.localAddresses.contains(where: \.isIPv6) {
+                do { reservation.alsoHeld = try PortReservation(address: IPv6Address.any, port: port).descriptor }
+                catch { reservation.release(); throw error }
+            }
         }
         do {
             let id = try stack.listen(address: address, port: port, backlog: backlog)

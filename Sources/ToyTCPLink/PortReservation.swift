@@ -14,6 +14,8 @@ import ToyTCPWire
 /// listener; the kernel's RST for it is dropped by the lab's filter.
 struct PortReservation {
     let descriptor: CInt
+    /// The IPv6 half of a listener on no address (`::`, IPV6_V6ONLY), or -1.
+    var alsoHeld: CInt = -1
 
     init(address: IPv4Address, port: UInt16) throws(LinkError) {
         descriptor = try syscallOrThrow("socket") {
@@ -43,5 +45,8 @@ struct PortReservation {
         }
     }
 
-    func release() { close(descriptor) }
+    func release() {
+        close(descriptor)
+        if alsoHeld >= 0 { close(alsoHeld) }
+    }
 }

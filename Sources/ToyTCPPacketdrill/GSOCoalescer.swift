@@ -8,7 +8,7 @@ import ToyTCPWire
 /// Merged: new data (never a retransmission: Linux retransmits segment by segment) sent at the same
 /// instant, on the same connection, in sequence order with nothing between them, carrying no flag but
 /// ACK and PSH, with the same ACK and window. The super-segment has the first one's header and options
-/// and PSH if any of them had it.
+/// and PSH if any of them had it. Either family: Linux offloads TCPv4 and TCPv6 alike (TUN_F_TSO4/6).
 struct GSOCoalescer {
     /// Linux's `GSO_LEGACY_MAX_SIZE`: 65536 bytes of IP packet.
     static let maximumPacket = 65536
@@ -18,13 +18,13 @@ struct GSOCoalescer {
 
     mutating func merge(_ packets: [[UInt8]]) -> [[UInt8]] {
         var out: [[UInt8]] = []
-        var open: IPv4Packet?
+        var open: IPPacket?
         func flush() {
             if let p = open { out.append(p.bytes()) }
             open = nil
         }
         for bytes in packets {
-            guard let p = try? IPv4Packet.parse(bytes), isNewData(p.segment), GSOCoalescer.mergeable(p.segment) else {
+            guard let p = try? IPPacket.parse(bytes), isNewData(p.segment), GSOCoalescer.mergeable(p.segment) else {
                 flush()
                 out.append(bytes)
                 continue
@@ -56,8 +56,8 @@ struct GSOCoalescer {
         !s.payload.isEmpty && s.flags.subtracting([.ack, .psh]).isEmpty && s.flags.contains(.ack)
     }
 
-    static func continues(_ a: IPv4Packet, with b: IPv4Packet) -> Bool {
-        a.header.source == b.header.source && a.header.destination == b.header.destination
+    static func continues(_ a: IPPacket, with b: IPPacket) -> Bool {
+        a.source == b.source && a.destination == b.destination
             && a.segment.sourcePort == b.segment.sourcePort && a.segment.destinationPort == b.segment.destinationPort
             && a.segment.sequenceNumber + a.segment.payload.count == b.segment.sequenceNumber
             && a.segment.acknowledgmentNumber == b.segment.acknowledgmentNumber && a.segment.window == b.segment.window

@@ -43,10 +43,7 @@ final class KernelNamespace {
             _ = pktd_setns_net(original)
             throw SetupError(description: "cannot create tun0 (/dev/net/tun)")
         }
-        let prefix = KernelNamespace.prefixLength(netmask)
-        let route = gateway == local ? "ip route add default dev tun0" : "ip route add default via \(gateway) dev tun0 onlink"
-        let setup = "ip link set lo up && ip link set tun0 mtu \(mtu) up && ip addr add \(local)/\(prefix) dev tun0 && \(route)"
-            + " && sysctl -q -w net.ipv6.conf.tun0.disable_ipv6=1 2>/dev/null; true"
+        let setup = KernelNamespace.tunSetup(local: local, gateway: gateway, netmask: netmask, mtu: mtu)
         guard Shell.run(setup) == 0 else {
             close()
             throw SetupError(description: "configuring tun0 failed: \(setup)")

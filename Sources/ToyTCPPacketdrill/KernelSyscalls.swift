@@ -15,8 +15,11 @@ struct SyscallError: Error, CustomStringConvertible { var description: String }
 /// System calls of a script run on real kernel sockets: script fds are mapped to live ones, `...`
 /// buffers are zero-filled, addresses are the run's (bind: local:8080, connect/sendto: remote:8080).
 struct KernelSyscalls: Sendable {
-    var local: UInt32
-    var remote: UInt32
+    /// local:8080 and remote:8080 in the run's family (`PktAddressing.swift`).
+    var local: PktSocketAddress
+    var remote: PktSocketAddress
+    /// What `socket(..., …)` means by `...`: AF_INET, or AF_INET6 in an IPv6 or IPv4-mapped run.
+    var family: Int32 = AF_INET
     var fds: [Int32: Int32] = [:]
     /// CLOCK_REALTIME of script time 0, and the tolerance: SCM_TIMESTAMPING values are script times.
     var realtimeStart = 0.0
@@ -63,10 +66,11 @@ struct KernelSyscalls: Sendable {
         switch call.name {
         case "socket":
             var domain = try intArg(a, 0)
-            if a[0] == .ellipsis { domain = 2 }
+            if a[0] == .ellipsis { domain = Int64(family) }
             r = Int(socket(Int32(domain), Int32(try intArg(a, 1)), Int32(try intArg(a, 2))))
         case "bind":
-            r = Int(pktd_bind(try fdArg(a, 0), local, KernelSyscalls.port))
+            let fd = try fdArg(a, 0)
+            r = Int(local.withSockaddr { Glibc.bind(fd, $0, $1) })
         case "listen":
             r = Int(listen(try fdArg(a, 0), Int32(try intArg(a, 1))))
         case "accept", "accept4":
@@ -74,7 +78,8 @@ struct KernelSyscalls: Sendable {
         case "connect":
             // `connect(fd, AF_UNSPEC, ...)` disconnects (tcp_disconnect).
             let unspec = a.count > 1 && a[1] == .symbol("AF_UNSPEC")
-            r = Int(unspec ? pktd_connect_unspec(try fdArg(a, 0)) : pktd_connect(try fdArg(a, 0), remote, KernelSyscalls.port))
+            let fd = try fdArg(a, 0)
+            r = Int(unspec ? pktd_connect_unspec(fd) : remote.withSockaddr { Glibc.connect(fd, $0, $1) })
         case "read", "write", "send", "recv", "sendto", "recvfrom":
             let fd = try fdArg(a, 0)
             let n = Int(try intArg(a, 2))
@@ -90,7 +95,7 @@ struct KernelSyscalls: Sendable {
                 case "recv", "recvfrom": return Glibc.recv(fd, p, n, flags)
                 default:
                     // sendto with `...` for the address: connected sockets ignore it; MSG_FASTOPEN uses it.
-                    return pktd_sendto(fd, p, n, flags, remote, KernelSyscalls.port)
+                    return remote.withSockaddr { Glibc.sendto(fd, p, n, flags, $0, $1) }
                 }
             }
         case "sendmsg":
@@ -103,10 +108,10 @@ struct KernelSyscalls: Sendable {
                 }
             }
             let flags = Int32(try intArg(a, 2))
-            var to = pktd_sockaddr(remote, KernelSyscalls.port)
             let named = a[1].field("msg_name") != nil && a[1].field("msg_name") != .ellipsis
             r = lengths.withUnsafeBufferPointer { l in
-                named ? pktd_sendmsg(fd, l.baseAddress, Int32(l.count), flags, &to) : pktd_sendmsg(fd, l.baseAddress, Int32(l.count), flags, nil)
+                named ? remote.withSockaddr { pktd_sendmsg(fd, l.baseAddress, Int32(l.count), flags, $0, $1) }
+                      : pktd_sendmsg(fd, l.baseAddress, Int32(l.count), flags, nil, 0)
             }
         case "recvmsg":
             let fd = try fdArg(a, 0)

@@ -22,7 +22,10 @@ final class KernelSystem: PktSystemUnderTest {
     init(options: PktRunOptions, debug: ((String) -> Void)?) {
         self.options = options
         self.debug = debug
-        calls = KernelSyscalls(local: addressValue(options.local), remote: addressValue(options.remote))
+        let v = options.ipVersion
+        calls = KernelSyscalls(local: PktSocketAddress(options.wireLocal, port: KernelSyscalls.port, version: v),
+                               remote: PktSocketAddress(options.wireRemote, port: KernelSyscalls.port, version: v),
+                               family: v.socketFamily)
     }
 
     func unsupported(_ event: PktEvent) -> String? {
@@ -33,8 +36,8 @@ final class KernelSystem: PktSystemUnderTest {
     }
 
     func setUp() throws {
-        net = try KernelNamespace(local: options.local, remote: options.remote, gateway: options.gateway,
-                                  netmask: options.netmask)
+        net = try KernelNamespace(local: options.wireLocal?.description ?? options.local, remote: options.remote,
+                                  gateway: options.gateway, netmask: options.netmask, mtu: options.mtu)
         // Scripts are timed to a few milliseconds: run ahead of builds and other work on a busy machine
         // (threads started later inherit it). Needs root, which a kernel run has anyway.
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -15)
@@ -128,8 +131,9 @@ final class KernelSystem: PktSystemUnderTest {
     func inject(_ bytes: [UInt8], gsoSize: Int?) -> Bool {
         var header = [UInt8](repeating: 0, count: KernelSystem.vnetHeader)
         if let gsoSize {
-            // VIRTIO_NET_HDR_GSO_TCPV4 with gso_size: the kernel takes it as a GRO-merged burst.
-            header[1] = 1
+            // VIRTIO_NET_HDR_GSO_TCPV4 (1) or _TCPV6 (4) with gso_size: the kernel takes it as a
+            // GRO-merged burst.
+            header[1] = bytes.first.map { $0 >> 4 } == 6 ? 4 : 1
             header[4] = UInt8(gsoSize & 0xFF); header[5] = UInt8(gsoSize >> 8)
         }
         let framed = header + bytes
@@ -249,6 +253,3 @@ enum TCPInfoLayout {
         return out
     }()
 }
-
-/// An address as the C shims take it (host order); 0 if `text` is not an IPv4 address.
-func addressValue(_ text: String) -> UInt32 { IPv4Address(text)?.rawValue ?? 0 }

@@ -118,7 +118,7 @@ extension PktPacket {
     }
 
     /// A copy of a live packet with sequence numbers relative to the connection's ISNs.
-    static func relative(_ p: IPv4Packet, to c: PktConnection) -> IPv4Packet {
+    static func relative(_ p: IPPacket, to c: PktConnection) -> IPPacket {
         var q = p
         let l = c.localISN ?? 0
         let synOffset = p.segment.flags.contains(.syn) ? c.scriptLocalISN : 0
@@ -168,9 +168,7 @@ extension PktPacket {
             }
         }
         t.payload = [UInt8](repeating: 0, count: length)
-        let base = IPv4Packet(header: IPv4Header(source: c.remote.address, destination: c.local.address),
-                              segment: TCPSegment(sourcePort: c.remote.port, destinationPort: c.local.port))
-        return try t.bytes(base: base)
+        return try t.bytes(base: PktConnection.inboundBase(from: c.remote, to: c.local))
     }
 }
 

@@ -6,10 +6,16 @@ import ToyTCPWire
 
 /// How a kernel run is set up: packetdrill's command-line options.
 public struct PktRunOptions: Sendable {
-    public var local = "10.0.0.1"
-    public var remote = "10.0.1.1"
-    public var gateway = "10.0.0.254"
-    public var netmask = "255.255.255.0"
+    /// `--ip_version`; the addresses, netmask and MTU default to the family's (`PktIPVersion`).
+    public var ipVersion: PktIPVersion = .ipv4
+    public var local: String { get { given.local ?? ipVersion.defaultLocal } set { given.local = newValue } }
+    public var remote: String { get { given.remote ?? ipVersion.defaultRemote } set { given.remote = newValue } }
+    public var gateway: String { get { given.gateway ?? ipVersion.defaultGateway } set { given.gateway = newValue } }
+    public var netmask: String { get { given.netmask ?? ipVersion.defaultNetmask } set { given.netmask = newValue } }
+    /// tun0's MTU (`--mtu`).
+    public var mtu: Int { get { given.mtu ?? ipVersion.defaultMTU } set { given.mtu = newValue } }
+    /// What the command line set; the rest follows `ipVersion`.
+    var given = PktGivenAddresses()
     /// Seconds either side of a scripted time (packetdrill's `--tolerance_usecs`, default 4000).
     public var tolerance = 0.004
     public var defines: [String: String] = [:]
@@ -17,7 +23,7 @@ public struct PktRunOptions: Sendable {
 
     /// `-D` values the Linux scripts expect, for these addresses, under the user's own.
     public var allDefines: [String: String] {
-        PacketdrillDefaults.defines(local: local, remote: remote).merging(defines) { _, user in user }
+        PacketdrillDefaults.defines(local: local, remote: remote, ipVersion: ipVersion).merging(defines) { _, user in user }
     }
 }
 
@@ -42,7 +48,7 @@ public final class PktRunner {
     var connections: [PktConnection] = []
     var current: Int?
     var lastTime = 0.0
-    var outboundQueue: [(packet: IPv4Packet, time: Double)] = []
+    var outboundQueue: [(packet: IPPacket, time: Double)] = []
     var recent: [String] = []
     /// The system's TS val minus the script's, from the first outbound timestamp.
     var tsOffset: UInt32?
@@ -68,6 +74,7 @@ public final class PktRunner {
             // The script's own tolerance, or the command line's when that is larger (a slow machine's).
             if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = max(options.tolerance, v / 1e6) }
             if name == "mss", let v = Int(value) { mss = v }
+            if name == "mtu", let v = Int(value) { self.options.mtu = v }
         }
         switch stack {
         case .kernel: sut = KernelSystem(options: self.options, debug: PktRunner.debug ? output : nil)
@@ -133,11 +140,11 @@ public final class PktRunner {
         try finishPending(deadline: 0, line: line)
     }
 
-    /// Queues outbound IPv4 TCP segments addressed to the remote host.
+    /// Queues outbound TCP segments (IPv4 or IPv6, as the run's wire) addressed to the remote host.
     func collect() {
         for (bytes, t) in sut.takeOutbound() {
-            guard let packet = try? IPv4Packet.parse(bytes) else { continue }
-            guard packet.header.destination == IPv4Address(options.remote) else { continue }
+            guard let packet = try? IPPacket.parse(bytes) else { continue }
+            guard packet.destination == options.wireRemote else { continue }
             outboundQueue.append((packet, t))
         }
     }
@@ -195,8 +202,11 @@ public final class PktRunner {
         let flags = p.tcpFlags
         if flags.contains(.syn) && !flags.contains(.ack), currentConnection.map({ $0.clientSide || $0.sawInboundNonSYN }) ?? true {
             // A new passive connection: the next remote port.
-            let l = Endpoint(address: IPv4Address(options.local)!, port: KernelSyscalls.port)
-            let r = Endpoint(address: IPv4Address(options.remote)!, port: UInt16(40000 + connections.count))
+            guard let local = options.wireLocal, let remote = options.wireRemote else {
+                throw Failure(line: line, message: "--local_ip \(options.local) or --remote_ip \(options.remote) is not an address")
+            }
+            let l = Endpoint(address: local, port: KernelSyscalls.port)
+            let r = Endpoint(address: remote, port: UInt16(40000 + connections.count))
             connections.append(PktConnection(local: l, remote: r))
             current = connections.count - 1
         }
@@ -216,6 +226,13 @@ public final class PktRunner {
 
     func injectICMP(_ p: PktPacket, line: Int) throws {
         guard let icmp = p.icmp, let c = currentConnection else { throw Failure(line: line, message: "icmp with no connection") }
+        if c.local.ip.isIPv6 {
+            do { _ = sut.inject(try PktRunner.icmpv6Bytes(icmp, on: c), gsoSize: nil) } catch let f as Failure {
+                throw Failure(line: line, message: f.message)
+            }
+            remember("< icmp6 \(icmp.type) \(icmp.code ?? "")")
+            return
+        }
         let codes: [String: UInt8] = ["net_unreachable": 0, "host_unreachable": 1, "protocol_unreachable": 2,
                                       "port_unreachable": 3, "frag_needed": 4, "source_route_failed": 5]
         guard icmp.type == "unreachable" else { throw Failure(line: line, message: "icmp type '\(icmp.type)' is not supported") }
@@ -246,14 +263,7 @@ public final class PktRunner {
         remember("< icmp \(icmp.type) \(icmp.code ?? "")")
     }
 
-    func internetChecksum(_ b: [UInt8]) -> UInt16 {
-        var s: UInt32 = 0
-        var i = 0
-        while i + 1 < b.count { s += UInt32(b[i]) << 8 | UInt32(b[i + 1]); i += 2 }
-        if i < b.count { s += UInt32(b[i]) << 8 }
-        while s >> 16 != 0 { s = (s & 0xFFFF) + (s >> 16) }
-        return ~UInt16(s)
-    }
+    func internetChecksum(_ b: [UInt8]) -> UInt16 { PktRunner.onesComplementSum(b) }
 
     func expect(_ p: PktPacket, time: Double?, latest: Double? = nil, line: Int) throws {
         let deadline = max((latest ?? time ?? elapsed() + 10) + options.tolerance, elapsed() + options.tolerance)
@@ -287,8 +297,8 @@ public final class PktRunner {
         // The connection it belongs to, by live ports; a SYN from a new port starts a client one.
         var index = connections.firstIndex { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }
         if index == nil {
-            let l = Endpoint(address: live.header.source, port: live.segment.sourcePort)
-            let r = Endpoint(address: live.header.destination, port: live.segment.destinationPort)
+            let l = Endpoint(address: live.source, port: live.segment.sourcePort)
+            let r = Endpoint(address: live.destination, port: live.segment.destinationPort)
             var c = PktConnection(local: l, remote: r)
             c.clientSide = true
             connections.append(c)
@@ -349,11 +359,11 @@ public final class PktRunner {
     }
 
     func summary(_ bytes: [UInt8]) -> String {
-        guard let p = try? IPv4Packet.parse(bytes) else { return "(\(bytes.count) bytes, not TCP)" }
-        return "\(p.header.source).\(p.segment.sourcePort) > \(p.header.destination).\(p.segment.destinationPort): " + relativeSummary(p)
+        guard let p = try? IPPacket.parse(bytes) else { return "(\(bytes.count) bytes, not TCP)" }
+        return "\(p.source).\(p.segment.sourcePort) > \(p.destination).\(p.segment.destinationPort): " + relativeSummary(p)
     }
 
-    func relativeSummary(_ p: IPv4Packet) -> String {
+    func relativeSummary(_ p: IPPacket) -> String {
         let s = p.segment
         var f = ""
         for (flag, ch) in [(TCPFlags.syn, "S"), (.fin, "F"), (.rst, "R"), (.psh, "P"), (.urg, "U"), (.ece, "E"), (.cwr, "W"), (.ack, ".")] where s.flags.contains(flag) { f += ch }

@@ -21,9 +21,11 @@ protocol PktSystemUnderTest: AnyObject {
     /// stack's timers), gathering what the system sends. With `stopEarly`, returns as soon as a
     /// packet was sent or the started call returned.
     func pass(until t: Double, stopEarly: Bool)
-    /// IPv4 packets the system sent since the last call, with the script time each was sent at.
+    /// IP packets (IPv4 or IPv6, the run's wire family) the system sent since the last call, with the
+    /// script time each was sent at.
     func takeOutbound() -> [(bytes: [UInt8], time: Double)]
-    /// Delivers an IPv4 packet to the system now; `gsoSize`: a GRO-merged burst of that segment size.
+    /// Delivers an IP packet (either family) to the system now; `gsoSize`: a GRO-merged burst of that
+    /// segment size.
     /// False when it could not be delivered.
     func inject(_ bytes: [UInt8], gsoSize: Int?) -> Bool
     /// Runs a system call to completion (a blocking call blocks in the system's own time).

@@ -37,15 +37,16 @@ final class ToySocketFacade {
     }
 
     let stack: Stack
-    let local: IPv4Address
-    let remote: IPv4Address
+    /// The wire's addresses, either family (an IPv4-mapped run's are IPv4).
+    let local: IPAddress
+    let remote: IPAddress
     var sockets: [Int32: Socket] = [:]
     /// The script's fd numbers for the table's (the script may expect `socket` to return 4).
     var scriptFDs: [Int32: Int32] = [:]
     /// The configuration new sockets start with (a script's sysctls change it).
     var base: StackConfiguration
 
-    init(stack: Stack, local: IPv4Address, remote: IPv4Address) {
+    init(stack: Stack, local: IPAddress, remote: IPAddress) {
         self.stack = stack
         self.local = local
         self.remote = remote

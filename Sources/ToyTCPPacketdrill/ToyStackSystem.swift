@@ -45,10 +45,10 @@ final class ToyStackSystem: PktSystemUnderTest {
     }
 
     func setUp() throws {
-        guard let local = IPv4Address(options.local), let remote = IPv4Address(options.remote) else {
+        guard let local = options.wireLocal, let remote = options.wireRemote, local.isIPv6 == remote.isIPv6 else {
             throw SyscallError(description: "bad --local_ip or --remote_ip")
         }
-        let stack = Stack(addresses: [local], configuration: .packetdrillLinuxDefaults)
+        let stack = Stack(addresses: [local], configuration: .packetdrill(mtu: options.mtu))
         port = PacketPort(stack: stack)
         facade = ToySocketFacade(stack: stack, local: local, remote: remote)
     }

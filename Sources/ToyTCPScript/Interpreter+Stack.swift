@@ -70,7 +70,10 @@ extension Interpreter {
         while name == nil, listeners[n] != nil { listenerCounter += 1; n = "l\(listenerCounter)" }
         if listeners[n] == nil { listenerOrder.append(n) }
         listeners[n] = ListenerEntry(name: n, id: id, port: port, backlog: network.withStack { st, _ in st.configuration.backlog })
-        output("\(n): listening on \(Endpoint(address: local?.ip ?? .v4(network.localAddress), port: port))")
+        // No address: every address of our host, both families (Stack.listen), each said.
+        let addresses = local.map { [$0.ip] } ?? network.withStack { st, _ in st.localAddresses }
+        let on = (addresses.isEmpty ? [.v4(network.localAddress)] : addresses).map { Endpoint(address: $0, port: port).description }
+        output("\(n): listening on \(on.joined(separator: " and "))")
     }
 
     func accept(_ ref: ConnectionRef, _ within: Duration?, _ name: String?, _ ctx: inout Context) throws(ScriptError) {

@@ -57,7 +57,7 @@ public final class SimulatedScriptNetwork: ScriptNetwork {
     public var kind: NetworkKind { .simulated }
     public var label: String { "sim" }
     public var banner: String {
-        "toytcp shell on the simulated network (virtual time): you are host1 10.0.0.1, peers go on host2 10.0.1.1 (peer echo 10.0.1.1 7); "
+        "toytcp shell on the simulated network (virtual time): you are host1 10.0.0.1 and fd00:0:0:1::1, peers go on host2 10.0.1.1 and fd00:0:0:2::1 (peer echo 10.0.1.1 7); "
             + "for the kernel lab run as root with the lab up (scripts/lab-up.sh) or pass --netns host1"
     }
     public func withPort<T, E: Error>(_ body: (PacketPort, Instant) throws(E) -> T) throws(E) -> T {

@@ -9,14 +9,18 @@ struct PacketdrillOptions: ParsableArguments {
     @Flag(name: .customLong("packetdrill"), help: "Read the script as packetdrill's .pkt language (the default for .pkt files).")
     var packetdrill = false
 
-    @Option(name: .customLong("local_ip"), help: "Address of the stack under test (default 10.0.0.1).")
-    var localIP = "10.0.0.1"
-    @Option(name: .customLong("remote_ip"), help: "Address the script's segments come from (default 10.0.1.1).")
-    var remoteIP = "10.0.1.1"
-    @Option(name: .customLong("gateway_ip"), help: "Gateway on tun0 (default 10.0.0.254).")
-    var gatewayIP = "10.0.0.254"
-    @Option(name: .customLong("netmask_ip"), help: "Netmask of the local address (default 255.255.255.0).")
-    var netmaskIP = "255.255.255.0"
+    @Option(name: .customLong("ip_version"), help: "ipv4 (default), ipv6 or ipv4-mapped-ipv6 (AF_INET6 sockets, IPv4 on the wire); a script's own --ip_version line wins.")
+    var ipVersion = "ipv4"
+    @Option(name: .customLong("local_ip"), help: "Address of the stack under test (default 10.0.0.1; IPv6: fd00:0:0:1::1).")
+    var localIP: String?
+    @Option(name: .customLong("remote_ip"), help: "Address the script's segments come from (default 10.0.1.1; IPv6: fd00:0:0:2::1).")
+    var remoteIP: String?
+    @Option(name: .customLong("gateway_ip"), help: "Gateway on tun0 (default 10.0.0.254; IPv6: fd00:0:0:1::fe).")
+    var gatewayIP: String?
+    @Option(name: .customLong("netmask_ip"), help: "Netmask of the local address (default 255.255.255.0; IPv6: a prefix length, 64).")
+    var netmaskIP: String?
+    @Option(name: .customLong("mtu"), help: "tun0's MTU (default 1500; IPv6: 1520, as upstream's runner passes it).")
+    var mtu: Int?
     @Option(name: .customLong("tolerance_usecs"), help: "Timing tolerance in microseconds (default 4000; a script's own --tolerance_usecs line wins when larger).")
     var toleranceUsecs: Int?
     @Option(name: .customLong("stack"), help: "System under test: kernel (default), toytcp (our engine, virtual time), or both (side by side).")
@@ -25,11 +29,19 @@ struct PacketdrillOptions: ParsableArguments {
     var defines: [String] = []
 
     func validate() throws {
+        guard let version = PktIPVersion(rawValue: ipVersion) else {
+            throw ValidationError("--ip_version \(ipVersion): expected ipv4, ipv6 or ipv4-mapped-ipv6")
+        }
         for (name, a) in [("local_ip", localIP), ("remote_ip", remoteIP)] {
-            guard a.hasPrefix("10.0.0.") || a.hasPrefix("10.0.1.") else {
-                throw ValidationError("--\(name) \(a): only 10.0.0.0/24 and 10.0.1.0/24 are allowed (the lab's networks)")
+            guard let a else { continue }
+            guard PktIPVersion.isLabAddress(a) else {
+                throw ValidationError("--\(name) \(a): only 10.0.0.0/24 and 10.0.1.0/24 and, in IPv6, unique-local fd00::/8 are allowed (the lab's networks)")
+            }
+            guard version.accepts(a) else {
+                throw ValidationError("--\(name) \(a): not an address of --ip_version \(ipVersion)" + (version.wireIsIPv6 ? "" : " (IPv4 on the wire)"))
             }
         }
+        if let mtu, !(1280...65535).contains(mtu) { throw ValidationError("--mtu \(mtu): expected 1280 to 65535") }
         guard ["kernel", "toytcp", "both"].contains(stack) else {
             throw ValidationError("--stack \(stack): expected kernel, toytcp or both")
         }
@@ -38,10 +50,12 @@ struct PacketdrillOptions: ParsableArguments {
 
     var runOptions: PktRunOptions {
         var o = PktRunOptions()
-        o.local = localIP
-        o.remote = remoteIP
-        o.gateway = gatewayIP
-        o.netmask = netmaskIP
+        o.ipVersion = PktIPVersion(rawValue: ipVersion) ?? .ipv4
+        if let localIP { o.local = localIP }
+        if let remoteIP { o.remote = remoteIP }
+        if let gatewayIP { o.gateway = gatewayIP }
+        if let netmaskIP { o.netmask = netmaskIP }
+        if let mtu { o.mtu = mtu }
         if let toleranceUsecs { o.tolerance = Double(toleranceUsecs) / 1e6 }
         for d in defines {
             let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
@@ -68,11 +82,12 @@ struct PacketdrillOptions: ParsableArguments {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ValidationError("cannot read '\(file)'")
         }
-        let options = runOptions
+        let text = String(decoding: data, as: UTF8.self)
+        let options = runOptions.forScript(text)
         let name = (file as NSString).lastPathComponent
         let script: PktScript
         do {
-            script = try PktParser(file: name, defines: options.allDefines).parse(String(decoding: data, as: UTF8.self))
+            script = try PktParser(file: name, defines: options.allDefines).parse(text)
         } catch {
             ConsoleOutput.error(error.description)
             return 1

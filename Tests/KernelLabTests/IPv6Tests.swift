@@ -51,6 +51,30 @@ extension KernelLab {
             }
         }
 
+        @Test("A listener on no address accepts both families and holds the port from the kernel in both")
+        func listenerOnNoAddressHoldsBothFamilies() throws {
+            Lab.run("ipv6-listen-any") { lab in
+                let loop = try lab.stack(in: lab.host1, addresses: [IPv4Address("10.0.0.1")!], ipv6Addresses: [Self.host1])
+                let listener = try loop.listen(port: 9300)
+                // A kernel socket of either family cannot take the port while our listener has it.
+                for (family, address) in [("AF_INET6", "fd00:0:0:1::1"), ("AF_INET", "10.0.0.1")] {
+                    let bind = try lab.run(in: lab.host1, ["python3", "-c",
+                        "import socket; s = socket.socket(socket.\(family)); s.bind(('\(address)', 9300))"], timeout: .seconds(10))
+                    lab.expect(bind.status != 0 && bind.stderr.contains("Address already in use"),
+                               "a kernel \(family) socket could bind \(address):9300 under our listener (status \(bind.status))")
+                }
+                for (flag, address, peer) in [("-6", "fd00:0:0:1::1", IPAddress.v6(Self.host2)), ("-4", "10.0.0.1", IPAddress("10.0.1.1")!)] {
+                    let nc = try lab.spawn(in: lab.host2, ["nc", flag, "-N", address, "9300"], stdin: "/dev/null")
+                    let connection = try listener.accept(timeout: .seconds(10))
+                    lab.expect(connection.tuple.remote.address == peer, "nc \(flag): peer \(connection.tuple)")
+                    try connection.close()
+                    _ = nc.wait(timeout: .seconds(10))
+                }
+                listener.close()
+                loop.shutdown()
+            }
+        }
+
         @Test("fileclient over IPv6 → kernel `nc -6 -l`, 2% random loss on the router (ip6tables): SHA-256 matches")
         func fileOverLossyPath() throws {
             Lab.run("ipv6-file-loss2", loss: 2) { lab in

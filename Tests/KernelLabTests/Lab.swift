@@ -102,9 +102,10 @@ final class Lab: @unchecked Sendable {
     }
 
     /// A toytcp stack running in this process, inside `ns`; stopped at teardown.
-    func stack(in ns: String, configuration: StackConfiguration = StackConfiguration(),
+    /// `addresses: nil` with IPv6 addresses gives an IPv6-only stack; name the IPv4 ones for dual stack.
+    func stack(in ns: String, addresses: [IPv4Address]? = nil, configuration: StackConfiguration = StackConfiguration(),
                ipv6Addresses: [IPv6Address] = []) throws -> EventLoop {
-        let loop = try EventLoop.start(inNamespace: ns, configuration: configuration, ipv6Addresses: ipv6Addresses)
+        let loop = try EventLoop.start(inNamespace: ns, addresses: addresses, configuration: configuration, ipv6Addresses: ipv6Addresses)
         loops.append(loop)
         return loop
     }

@@ -256,6 +256,32 @@ struct IPv6EngineTests {
         #expect(Set(isns).count == 3, "\(isns)")
     }
 
+    @Test("RFC 6437 §3: each IPv6 flow gets its own pseudo-random 20-bit flow label, the same on every packet of it, both wire forms")
+    func flowLabelPerConnection() throws {
+        let h = IPv6Harness()
+        let now = h.now
+        // Two connections to the same peer from different local ports: two flows.
+        let a = try h.stack.connect(to: .v6(peer6), port: 80, at: now)
+        let b = try h.stack.connect(to: .v6(peer6), port: 80, at: now)
+        var labels: [UInt16: Set<UInt32>] = [:]
+        // The byte form (pollTransmit(into:)) for the SYNs …
+        while let p = h.transmit() { labels[p.segment.sourcePort, default: []].insert(p.header.flowLabel) }
+        // … and the value form after a retransmission timeout.
+        h.now = now + .seconds(3)
+        h.stack.handleTimeout(at: h.now)
+        while case .v6(let p)? = h.stack.pollTransmitPacket(at: h.now) { labels[p.segment.sourcePort, default: []].insert(p.header.flowLabel) }
+        let ports = [a, b].compactMap { h.stack.snapshot($0)?.tuple.localPort }
+        #expect(ports.count == 2 && labels.count == 2, "\(labels)")
+        let perFlow = ports.compactMap { labels[$0] }
+        #expect(perFlow.allSatisfy { $0.count == 1 }, "one label per flow on every packet: \(labels)")
+        let values = perFlow.compactMap(\.first)
+        #expect(values.count == 2 && values[0] != values[1], "flows differ: \(values)")
+        #expect(values.allSatisfy { $0 != 0 && $0 <= 0xF_FFFF }, "\(values)")
+        // Keyed: the same flow under another secret gets another label (RFC 6437 §3: not predictable).
+        let t = try #require(h.stack.snapshot(a)?.tuple)
+        #expect(ISNGenerator(secret: 1).flowLabel(for: t) != ISNGenerator(secret: 2).flowLabel(for: t))
+    }
+
     @Test("the value form: pollTransmitPacket gives an IPv6 packet; handle(IPv6Packet) takes one")
     func valueForm() throws {
         let h = IPv6Harness()

@@ -29,13 +29,13 @@ import Testing
     }
 
     /// Writes `text` as `name` in a fresh folder and runs it.
-    static func runScript(named name: String, _ text: String) throws -> (status: Int32, output: String) {
+    static func runScript(named name: String, _ text: String, arguments: [String] = []) throws -> (status: Int32, output: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pktdrill-test-\(getpid())-\(name)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent(name)
         try text.write(to: file, atomically: true, encoding: .utf8)
-        return try run(["run", file.path])
+        return try run(["run"] + arguments + [file.path])
     }
 
     /// The failure line packetdrill users know (`FILE.pkt:LINE: error …`) out of a run's output.

@@ -26,7 +26,7 @@ import ToyTCPWire
     func problems(_ line: String, _ packet: IPv4Packet) throws -> [String] {
         let script = try PktParser(file: "t.pkt").parse(line)
         guard case .packet(let p) = script.events[0].kind else { return ["not a packet"] }
-        let rel = PktPacket.relative(packet, to: PktMatcherTests.connection)
+        let rel = PktPacket.relative(.v4(packet), to: PktMatcherTests.connection)
         return (p.outboundTemplate().mismatches(rel) + p.unexpectedOptions(in: packet.segment)).map(PktRunner.packetdrillField)
     }
 

@@ -27,13 +27,39 @@ struct IPv6ScriptTests {
         #expect(out.contains { $0.contains("l6: listening on [fd00:0:0:1::1]:8080") }, "\(out)")
     }
 
-    @Test("inject sets hlim, tclass and flow; expect reads them back (the router lowered the hop limit)")
+    @Test("listen PORT (no address) takes both families and says so: both of host1's addresses")
+    func listenOnNoAddressTakesBothFamilies() throws {
+        let (r, out, err) = try TestSupport.runScript("""
+            listen 9300 as l
+            peer send fd00:0:0:2::1 connect [fd00:0:0:1::1]:9300 10
+            accept l within 2s as six
+            peer send 10.0.1.1 connect 10.0.0.1:9300 10
+            accept l within 2s as four
+            """)
+        #expect(r.exitStatus == 0, "\(err)")
+        #expect(out.contains("l: listening on 10.0.0.1:9300 and [fd00:0:0:1::1]:9300"), "\(out)")
+        #expect(out.contains { $0.hasPrefix("six: [fd00:0:0:1::1]:9300 <-> [fd00:0:0:2::1]:") }, "\(out)")
+        #expect(out.contains { $0.hasPrefix("four: 10.0.0.1:9300 <-> 10.0.1.1:") }, "\(out)")
+    }
+
+    @Test("the simulated network's banner names host1's and host2's IPv6 addresses too")
+    func simulatedBannerNamesIPv6() throws {
+        let banner = try SimulatedScriptNetwork(seed: 1).banner
+        #expect(banner.contains("you are host1 10.0.0.1 and fd00:0:0:1::1"), "\(banner)")
+        #expect(banner.contains("host2 10.0.1.1 and fd00:0:0:2::1"), "\(banner)")
+    }
+
+    @Test("inject sets hlim, tclass and flow; expect reads them back (the router lowered the hop limit; each flow has its own label, RFC 6437)")
     func ipv6HeaderFields() throws {
         let (r, out, err) = try TestSupport.runScript("""
             peer echo fd00:0:0:2::1 8080
             inject S [fd00:0:0:1::2]:40000 > [fd00:0:0:2::1]:8080 seq=1000 mss=1440 hlim=9 tclass=0xb8 flow=0x54321
-            expect S. [fd00:0:0:2::1]:8080 > [fd00:0:0:1::2]:40000 ack=1001 hlim=63 tclass=0 flow=0 within 1s as synack
-            assert synack.mss == 1440
+            expect S. [fd00:0:0:2::1]:8080 > [fd00:0:0:1::2]:40000 ack=1001 hlim=63 tclass=0 within 1s as synack
+            assert synack.mss == 1440 && synack.flow != 0
+            inject R [fd00:0:0:1::2]:40000 > [fd00:0:0:2::1]:8080 seq=1001
+            inject S [fd00:0:0:1::2]:40001 > [fd00:0:0:2::1]:8080 seq=5000
+            expect S. [fd00:0:0:2::1]:8080 > [fd00:0:0:1::2]:40001 ack=5001 within 1s as other
+            assert other.flow != synack.flow
             """)
         #expect(r.exitStatus == 0, "\(err) \(out)")
         #expect(out.contains { $0.hasPrefix("sent IP6 fd00:0:0:1::2.40000 > fd00:0:0:2::1.8080: Flags [S], seq 1000") }, "\(out)")
