@@ -51,6 +51,8 @@ public final class PktRunner {
     var pythonBlocks: [(line: Int, source: String)] = []
     /// `--mss=N`: inbound segments longer than N arrive as a GSO burst of N-byte segments.
     var mss: Int?
+    /// `--strict_segments`: each outbound segment is matched alone (no aggregation: PktRunner+Fragments).
+    var strictSegments = false
     /// What the system did, in order (`time what`): outbound segments and system call results, the
     /// trace `--stack both` compares.
     public private(set) var observations: [PktObservation] = []
@@ -68,6 +70,7 @@ public final class PktRunner {
             // The script's own tolerance, or the command line's when that is larger (a slow machine's).
             if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = max(options.tolerance, v / 1e6) }
             if name == "mss", let v = Int(value) { mss = v }
+            if name == "strict_segments" { strictSegments = true }
         }
         switch stack {
         case .kernel: sut = KernelSystem(options: self.options, debug: PktRunner.debug ? output : nil)
@@ -111,7 +114,7 @@ public final class PktRunner {
     }
 
     static let debug = ProcessInfo.processInfo.environment["TOYTCP_PKT_DEBUG"] != nil
-    static let knownOptions: Set<String> = ["tolerance_usecs", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu"]
+    static let knownOptions: Set<String> = ["tolerance_usecs", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu", "strict_segments"]
 
     // MARK: Time
 
@@ -284,6 +287,7 @@ public final class PktRunner {
             }
             (live, t) = outboundQueue.removeFirst()
         }
+        (live, t) = try aggregate(live, at: t, toPayload: p.length, deadline: deadline, line: line)
         // The connection it belongs to, by live ports; a SYN from a new port starts a client one.
         var index = connections.firstIndex { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }
         if index == nil {
