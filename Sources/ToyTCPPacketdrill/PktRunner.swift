@@ -12,6 +12,11 @@ public struct PktRunOptions: Sendable {
     public var netmask = "255.255.255.0"
     /// Seconds either side of a scripted time (packetdrill's `--tolerance_usecs`, default 4000).
     public var tolerance = 0.004
+    /// Percent of the time since the previous event that an event may be off by, when that is more
+    /// than `tolerance` (packetdrill's `--tolerance_percent`, default 12.5: the worst case of the
+    /// kernel's timer wheel since Linux 4.8, commit 500462a9de65 "timers: Switch to a non-cascading
+    /// wheel"; at HZ=250 a 1 s RTO fires up to 32 ms late).
+    public var tolerancePercent = 12.5
     public var defines: [String: String] = [:]
     public init() {}
 
@@ -69,6 +74,7 @@ public final class PktRunner {
         for (name, value, _) in script.options {
             // The script's own tolerance, or the command line's when that is larger (a slow machine's).
             if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = max(options.tolerance, v / 1e6) }
+            if name == "tolerance_percent", let v = Double(value) { self.options.tolerancePercent = max(options.tolerancePercent, v) }
             if name == "mss", let v = Int(value) { mss = v }
             if name == "strict_segments" { strictSegments = true }
         }
@@ -114,11 +120,18 @@ public final class PktRunner {
     }
 
     static let debug = ProcessInfo.processInfo.environment["TOYTCP_PKT_DEBUG"] != nil
-    static let knownOptions: Set<String> = ["tolerance_usecs", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu", "strict_segments"]
+    static let knownOptions: Set<String> = ["tolerance_usecs", "tolerance_percent", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu", "strict_segments"]
 
     // MARK: Time
 
     func elapsed() -> Double { sut.elapsed() }
+
+    /// How far an event expected at `time` may be off: `--tolerance_usecs`, or `--tolerance_percent` of
+    /// the time since the previous event when that is more (packetdrill's `verify_time`).
+    func tolerance(at time: Double?) -> Double {
+        guard let time else { return options.tolerance }
+        return max(options.tolerance, options.tolerancePercent / 100 * (time - lastTime))
+    }
 
     func scriptTime(_ t: PktTime) -> Double? {
         switch t.kind {
@@ -259,7 +272,8 @@ public final class PktRunner {
     }
 
     func expect(_ p: PktPacket, time: Double?, latest: Double? = nil, line: Int) throws {
-        let deadline = max((latest ?? time ?? elapsed() + 10) + options.tolerance, elapsed() + options.tolerance)
+        let tolerance = tolerance(at: time)
+        let deadline = max((latest ?? time ?? elapsed() + 10) + tolerance, elapsed() + options.tolerance)
         collect()
         while outboundQueue.isEmpty {
             try finishPending(deadline: 0, line: line)
@@ -326,8 +340,8 @@ public final class PktRunner {
             lines += HeaderDiagram.string(live.bytes()).split(separator: "\n").map { "  " + $0 }
             throw Failure(line: line, message: lines.joined(separator: "\n"))
         }
-        if let time, t < time - options.tolerance || t > (latest ?? time) + options.tolerance {
-            throw Failure(line: line, message: String(format: "error handling packet: timing error: expected outbound packet at %.6f sec but happened at %.6f sec; tolerance %.6f sec", time, t, options.tolerance))
+        if let time, t < time - tolerance || t > (latest ?? time) + tolerance {
+            throw Failure(line: line, message: String(format: "error handling packet: timing error: expected outbound packet at %.6f sec but happened at %.6f sec; tolerance %.6f sec", time, t, tolerance))
         }
         remember(liveLine, at: t)
         // Later relative times count from when it really came (packetdrill's adjust_relative_event_times).
