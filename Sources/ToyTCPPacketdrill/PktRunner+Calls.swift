@@ -86,6 +86,9 @@ extension PktRunner {
         let indent = lines.dropFirst().filter { !$0.trimmed.isEmpty }.map { $0.prefix { $0 == " " || $0 == "\t" }.count }.min() ?? 0
         let body = ([lines.first?.trimmed ?? ""] + lines.dropFirst().map { String($0.dropFirst(min(indent, $0.prefix { $0 == " " || $0 == "\t" }.count))) })
             .joined(separator: "\n")
+            // A block may end in a line continuation (`assert …;\` before `}%` in tcp-info-rwnd-limited):
+            // in packetdrill's file the block's own newline and the next line follow it; here an empty line.
+            + "\n\n"
         return prelude + "exec(compile(" + PktRunner.pythonString(body) + ", " + PktRunner.pythonString("\(script.file):\(line)") + ", 'exec'))\n"
     }
 

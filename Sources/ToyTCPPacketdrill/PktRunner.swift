@@ -67,7 +67,18 @@ public final class PktRunner {
     /// A blocking call started and not yet checked.
     struct PendingSyscall { var call: PktSyscall; var line: Int; var column: Int; var end: Double }
 
-    public init(script: PktScript, options: PktRunOptions, stack: PktStack = .kernel, output: @escaping (String) -> Void) {
+    public convenience init(script: PktScript, options: PktRunOptions, stack: PktStack = .kernel, output: @escaping (String) -> Void) {
+        self.init(script: script, options: options, output: output) { options in
+            switch stack {
+            case .kernel: KernelSystem(options: options, debug: PktRunner.debug ? output : nil)
+            case .toytcp: ToyStackSystem(options: options)
+            }
+        }
+    }
+
+    /// `system` builds the system under test from the options the script's own lines completed.
+    init(script: PktScript, options: PktRunOptions, output: @escaping (String) -> Void,
+         system: (PktRunOptions) -> any PktSystemUnderTest) {
         self.script = script
         self.options = options
         self.output = output
@@ -78,10 +89,7 @@ public final class PktRunner {
             if name == "mss", let v = Int(value) { mss = v }
             if name == "strict_segments" { strictSegments = true }
         }
-        switch stack {
-        case .kernel: sut = KernelSystem(options: self.options, debug: PktRunner.debug ? output : nil)
-        case .toytcp: sut = ToyStackSystem(options: self.options)
-        }
+        sut = system(self.options)
     }
 
     /// 0 when the script passed; 1 with packetdrill's `FILE:LINE: error …` printed otherwise.

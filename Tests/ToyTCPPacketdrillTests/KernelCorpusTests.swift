@@ -49,14 +49,7 @@ import Testing
 
     /// Scripts of EXPECTED-PASS.txt that still fail here, each with why (README: packetdrill scripts).
     /// The goal is an empty list; a listed script that passes is reported so it can be taken off.
-    static let knownFailures: [String: String] = {
-        let synRTO = "reconnect SYN after connect(AF_UNSPEC) retransmitted after ~0.44 s, script expects 1 s"
-        return [
-            "tcp_fastopen_server_reset-after-disconnect.pkt": synRTO,
-            "tcp_fastopen_server_trigger-rst-reconnect.pkt": synRTO,
-            "tcp_tcp_info_tcp-info-rwnd-limited.pkt": "tcpi_rwnd_limited outside the script's range",
-        ]
-    }()
+    static let knownFailures: [String: String] = [:]
 
     @Test(.enabled(if: isRoot || isCI, "needs root: network namespaces and tun devices"))
     func expectedPassScriptsPassAgainstTheKernel() throws {
