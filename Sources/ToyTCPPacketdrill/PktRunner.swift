@@ -177,11 +177,14 @@ public final class PktRunner {
         switch event.kind {
         case .packet(let p) where p.inbound:
             let t = scriptTime(event.time) ?? elapsed()
+            // Crafted before the wait, so that it goes in at its time, not after our crafting.
+            let bytes = try inboundBytes(p, line: line)
             try wait(until: t, line: line)
             // When this process runs late (a busy machine), later times count from when the segment
             // really went in, so the kernel is timed against the stimulus it got, not our lateness.
             let actual = elapsed()
-            try inject(p, line: line)
+            if PktRunner.debug { output(String(format: "# %.6f inbound line %d, due at %.6f (%.3f ms late)", actual, line, t, (actual - t) * 1000)) }
+            try deliver(bytes, gsoSize: p.icmp == nil ? mss.flatMap { p.length > $0 ? $0 : nil } : nil, line: line)
             lastTime = max(t, actual)
         case .packet(let p):
             let latest = event.time.latest.map { (event.time.kind == .absolute ? 0 : lastTime) + $0 }
@@ -214,8 +217,10 @@ public final class PktRunner {
 
     var currentConnection: PktConnection? { current.map { connections[$0] } }
 
-    func inject(_ p: PktPacket, line: Int) throws {
-        if p.icmp != nil { try injectICMP(p, line: line); return }
+    /// The IP packet for inbound line `p`, on its connection (a SYN with no connection, or after a
+    /// closed one, starts a passive one).
+    func inboundBytes(_ p: PktPacket, line: Int) throws -> [UInt8] {
+        if p.icmp != nil { return try icmpBytes(p, line: line) }
         let flags = p.tcpFlags
         if flags.contains(.syn) && !flags.contains(.ack), currentConnection.map({ $0.clientSide || $0.sawInboundNonSYN }) ?? true {
             // A new passive connection: the next remote port.
@@ -229,16 +234,20 @@ public final class PktRunner {
         }
         if !flags.contains(.syn) || flags.contains(.ack) { connections[i].sawInboundNonSYN = true }
         if flags.contains(.syn) { connections[i].remoteISN = p.seq }
-        let bytes: [UInt8]
-        do { bytes = try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
+        do { return try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
         catch { throw Failure(line: line, message: "cannot build the inbound packet: \(error)") }
-        guard sut.inject(bytes, gsoSize: mss.flatMap { p.length > $0 ? $0 : nil }) else {
-            throw Failure(line: line, message: "delivering the packet to the \(sut.name) failed: \(String(cString: strerror(errno)))")
-        }
-        remember("< " + summary(bytes))
     }
 
-    func injectICMP(_ p: PktPacket, line: Int) throws {
+    /// Writes an inbound packet to the system now.
+    func deliver(_ bytes: [UInt8], gsoSize: Int?, line: Int) throws {
+        guard sut.inject(bytes, gsoSize: gsoSize) else {
+            throw Failure(line: line, message: "delivering the packet to the \(sut.name) failed: \(String(cString: strerror(errno)))")
+        }
+        let isICMP = bytes.count > 21 && bytes[9] == 1
+        remember("< " + (isICMP ? "icmp type \(bytes[20]) code \(bytes[21])" : summary(bytes)))
+    }
+
+    func icmpBytes(_ p: PktPacket, line: Int) throws -> [UInt8] {
         guard let icmp = p.icmp, let c = currentConnection else { throw Failure(line: line, message: "icmp with no connection") }
         let codes: [String: UInt8] = ["net_unreachable": 0, "host_unreachable": 1, "protocol_unreachable": 2,
                                       "port_unreachable": 3, "frag_needed": 4, "source_route_failed": 5]
@@ -265,9 +274,7 @@ public final class PktRunner {
         }
         let h = internetChecksum(ip)
         ip[10] = UInt8(h >> 8); ip[11] = UInt8(h & 0xFF)
-        let bytes = ip + body
-        _ = sut.inject(bytes, gsoSize: nil)
-        remember("< icmp \(icmp.type) \(icmp.code ?? "")")
+        return ip + body
     }
 
     func internetChecksum(_ b: [UInt8]) -> UInt16 {
