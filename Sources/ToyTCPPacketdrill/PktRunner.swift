@@ -65,7 +65,7 @@ public final class PktRunner {
     struct Failure: Error { var line: Int; var column: Int? = nil; var message: String }
 
     /// A blocking call started and not yet checked.
-    struct PendingSyscall { var call: PktSyscall; var line: Int; var column: Int; var end: Double }
+    struct PendingSyscall { var call: PktSyscall; var line: Int; var column: Int; var start: Double; var end: Double }
 
     public convenience init(script: PktScript, options: PktRunOptions, stack: PktStack = .kernel, output: @escaping (String) -> Void) {
         self.init(script: script, options: options, output: output) { options in

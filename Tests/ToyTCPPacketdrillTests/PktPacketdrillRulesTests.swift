@@ -12,6 +12,9 @@ final class ReplaySystem: PktSystemUnderTest {
     var toSend: [(bytes: [UInt8], time: Double)]
     var sent: [(bytes: [UInt8], time: Double)] = []
     var injected: [[UInt8]] = []
+    /// When a started (blocking) call returns 0.
+    var callReturnsAt: Double?
+    var started = false
 
     init(sending: [(IPv4Packet, Double)]) { toSend = sending.map { ($0.0.bytes(), $0.1) } }
 
@@ -20,7 +23,7 @@ final class ReplaySystem: PktSystemUnderTest {
     func tearDown() {}
     func elapsed() -> Double { now }
     func pass(until t: Double, stopEarly: Bool) {
-        let next = toSend.first?.time ?? .infinity
+        let next = min(toSend.first?.time ?? .infinity, started ? callReturnsAt ?? .infinity : .infinity)
         now = max(now, stopEarly ? min(t, next) : t)
         while let p = toSend.first, p.time <= now { sent.append(toSend.removeFirst()) }
     }
@@ -31,8 +34,12 @@ final class ReplaySystem: PktSystemUnderTest {
     }
     func inject(_ bytes: [UInt8], gsoSize: Int?) -> Bool { injected.append(bytes); return true }
     func run(_ call: PktSyscall) throws(SyscallError) -> SyscallOutcome { throw SyscallError(description: "no calls here") }
-    func begin(_ call: PktSyscall) {}
-    var finished: (Result<SyscallOutcome, SyscallError>, Double)? { nil }
+    func begin(_ call: PktSyscall) { started = true }
+    var finished: (Result<SyscallOutcome, SyscallError>, Double)? {
+        guard started, let at = callReturnsAt, at <= now else { return nil }
+        started = false
+        return (.success(SyscallOutcome(result: 0, errno: 0)), at)
+    }
     func bind(scriptFD: Int32, to live: Int32, underTest: Bool) {}
     func closed(scriptFD: Int32) {}
     func tcpInfoPrelude() -> String { "" }
@@ -61,10 +68,15 @@ final class ReplaySystem: PktSystemUnderTest {
 
     """
 
-    static func run(_ text: String, sending: [(IPv4Packet, Double)], options: PktRunOptions = PktRunOptions()) throws -> (Int32, String) {
+    static func run(_ text: String, sending: [(IPv4Packet, Double)], options: PktRunOptions = PktRunOptions(),
+                    callReturnsAt: Double? = nil) throws -> (Int32, String) {
         let script = try PktParser(file: "t.pkt").parse(text)
         var out = ""
-        let runner = PktRunner(script: script, options: options, output: { out += $0 + "\n" }) { _ in ReplaySystem(sending: sending) }
+        let runner = PktRunner(script: script, options: options, output: { out += $0 + "\n" }) { _ in
+            let system = ReplaySystem(sending: sending)
+            system.callReturnsAt = callReturnsAt
+            return system
+        }
         return (runner.run(), out)
     }
 
@@ -118,6 +130,17 @@ final class ReplaySystem: PktSystemUnderTest {
         // 12.5% of +0 is nothing: a segment 10 ms late after +0 is still late.
         let late = Self.opening + [(Self.segment([.ack, .psh], seq: 1, length: 100), 0.010)]
         #expect(try Self.run(Self.handshake + "   +0 > P. 1:101(100) ack 1\n", sending: late).0 == 1)
+    }
+
+    @Test func aBlockingCallsReturnIsTimedWithinThePercentageOfItsWait() throws {
+        // packetdrill's run_system_call.c: the share counts from the call's start.
+        let text = "0...1 read(3, ..., 1000) = 0\n"
+        #expect(try Self.run(text, sending: [], callReturnsAt: 1.05).0 == 0)
+        var flat = PktRunOptions()
+        flat.tolerancePercent = 0
+        let (status, out) = try Self.run(text, sending: [], options: flat, callReturnsAt: 1.05)
+        #expect(status == 1)
+        #expect(out.contains("expected system call to return at 1.000000 sec but happened at 1.050000 sec; tolerance 0.004000 sec"), "\(out)")
     }
 
     @Test func aPythonBlockMayEndInALineContinuation() throws {
