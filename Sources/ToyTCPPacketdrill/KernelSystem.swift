@@ -38,9 +38,15 @@ final class KernelSystem: PktSystemUnderTest {
     func setUp() throws {
         net = try KernelNamespace(local: options.wireLocal?.description ?? options.local, remote: options.remote,
                                   gateway: options.gateway, netmask: options.netmask, mtu: options.mtu)
-        // Scripts are timed to a few milliseconds: run ahead of builds and other work on a busy machine
-        // (threads started later inherit it). Needs root, which a kernel run has anyway.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -15)
+        // Scripts are timed to a few milliseconds: run ahead of builds and other work on a busy machine,
+        // as packetdrill does (run.c set_scheduling_priority: SCHED_RR at the lowest real-time priority
+        // when there is more than one CPU; threads and commands started later inherit it). The kernel's
+        // handling of what we write to tun0 runs in our thread, so it is on time too. Needs root, which
+        // a kernel run has anyway; where it is refused, a high nice value at least.
+        var rr = sched_param(sched_priority: sched_get_priority_min(SCHED_RR))
+        if sysconf(Int32(_SC_NPROCESSORS_ONLN)) <= 1 || sched_setscheduler(0, SCHED_RR, &rr) != 0 {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -15)
+        }
         // A write on a reset connection must fail with EPIPE, not end the run (packetdrill ignores it too).
         signal(SIGPIPE, SIG_IGN)
         // set_sysctls.py names its restore script after packetdrill's pid.
@@ -93,6 +99,9 @@ final class KernelSystem: PktSystemUnderTest {
         return outbound
     }
 
+    /// Where packets are read into (one buffer for the run: no allocation in the waiting loop).
+    var buf = [UInt8](repeating: 0, count: 70000)
+
     /// `struct virtio_net_hdr` (no GSO asked for on what we write).
     static let vnetHeader = 10
 
@@ -102,7 +111,6 @@ final class KernelSystem: PktSystemUnderTest {
         let watched = net.sniffer >= 0 ? net.sniffer : net.tun
         var p = pollfd(fd: watched, events: Int16(POLLIN), revents: 0)
         if timeout > 0 { _ = poll(&p, 1, Int32(max(1, (timeout * 1000).rounded(.down)))) }
-        var buf = [UInt8](repeating: 0, count: 70000)
         while true {
             let r = read(net.tun, &buf, buf.count)
             if r <= KernelSystem.vnetHeader { break }

@@ -18,6 +18,11 @@ public struct PktRunOptions: Sendable {
     var given = PktGivenAddresses()
     /// Seconds either side of a scripted time (packetdrill's `--tolerance_usecs`, default 4000).
     public var tolerance = 0.004
+    /// Percent of the time since the previous event that an event may be off by, when that is more
+    /// than `tolerance` (packetdrill's `--tolerance_percent`, default 12.5: the worst case of the
+    /// kernel's timer wheel since Linux 4.8, commit 500462a9de65 "timers: Switch to a non-cascading
+    /// wheel"; at HZ=250 a 1 s RTO fires up to 32 ms late).
+    public var tolerancePercent = 12.5
     public var defines: [String: String] = [:]
     public init() {}
 
@@ -57,6 +62,8 @@ public final class PktRunner {
     var pythonBlocks: [(line: Int, source: String)] = []
     /// `--mss=N`: inbound segments longer than N arrive as a GSO burst of N-byte segments.
     var mss: Int?
+    /// `--strict_segments`: each outbound segment is matched alone (no aggregation: PktRunner+Fragments).
+    var strictSegments = false
     /// What the system did, in order (`time what`): outbound segments and system call results, the
     /// trace `--stack both` compares.
     public private(set) var observations: [PktObservation] = []
@@ -64,22 +71,32 @@ public final class PktRunner {
     struct Failure: Error { var line: Int; var column: Int? = nil; var message: String }
 
     /// A blocking call started and not yet checked.
-    struct PendingSyscall { var call: PktSyscall; var line: Int; var column: Int; var end: Double }
+    struct PendingSyscall { var call: PktSyscall; var line: Int; var column: Int; var start: Double; var end: Double }
 
-    public init(script: PktScript, options: PktRunOptions, stack: PktStack = .kernel, output: @escaping (String) -> Void) {
+    public convenience init(script: PktScript, options: PktRunOptions, stack: PktStack = .kernel, output: @escaping (String) -> Void) {
+        self.init(script: script, options: options, output: output) { options in
+            switch stack {
+            case .kernel: KernelSystem(options: options, debug: PktRunner.debug ? output : nil)
+            case .toytcp: ToyStackSystem(options: options)
+            }
+        }
+    }
+
+    /// `system` builds the system under test from the options the script's own lines completed.
+    init(script: PktScript, options: PktRunOptions, output: @escaping (String) -> Void,
+         system: (PktRunOptions) -> any PktSystemUnderTest) {
         self.script = script
         self.options = options
         self.output = output
         for (name, value, _) in script.options {
             // The script's own tolerance, or the command line's when that is larger (a slow machine's).
             if name == "tolerance_usecs", let v = Double(value) { self.options.tolerance = max(options.tolerance, v / 1e6) }
+            if name == "tolerance_percent", let v = Double(value) { self.options.tolerancePercent = max(options.tolerancePercent, v) }
             if name == "mss", let v = Int(value) { mss = v }
             if name == "mtu", let v = Int(value) { self.options.mtu = v }
+            if name == "strict_segments" { strictSegments = true }
         }
-        switch stack {
-        case .kernel: sut = KernelSystem(options: self.options, debug: PktRunner.debug ? output : nil)
-        case .toytcp: sut = ToyStackSystem(options: self.options)
-        }
+        sut = system(self.options)
     }
 
     /// 0 when the script passed; 1 with packetdrill's `FILE:LINE: error …` printed otherwise.
@@ -118,11 +135,18 @@ public final class PktRunner {
     }
 
     static let debug = ProcessInfo.processInfo.environment["TOYTCP_PKT_DEBUG"] != nil
-    static let knownOptions: Set<String> = ["tolerance_usecs", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu"]
+    static let knownOptions: Set<String> = ["tolerance_usecs", "tolerance_percent", "ip_version", "mss", "send_omit_free", "tcp_ts_tick_usecs", "mtu", "strict_segments"]
 
     // MARK: Time
 
     func elapsed() -> Double { sut.elapsed() }
+
+    /// How far an event expected at `time` may be off: `--tolerance_usecs`, or `--tolerance_percent` of
+    /// the time since the previous event when that is more (packetdrill's `verify_time`).
+    func tolerance(at time: Double?) -> Double {
+        guard let time else { return options.tolerance }
+        return max(options.tolerance, options.tolerancePercent / 100 * (time - lastTime))
+    }
 
     func scriptTime(_ t: PktTime) -> Double? {
         switch t.kind {
@@ -160,11 +184,14 @@ public final class PktRunner {
         switch event.kind {
         case .packet(let p) where p.inbound:
             let t = scriptTime(event.time) ?? elapsed()
+            // Crafted before the wait, so that it goes in at its time, not after our crafting.
+            let bytes = try inboundBytes(p, line: line)
             try wait(until: t, line: line)
             // When this process runs late (a busy machine), later times count from when the segment
             // really went in, so the kernel is timed against the stimulus it got, not our lateness.
             let actual = elapsed()
-            try inject(p, line: line)
+            if PktRunner.debug { output(String(format: "# %.6f inbound line %d, due at %.6f (%.3f ms late)", actual, line, t, (actual - t) * 1000)) }
+            try deliver(bytes, gsoSize: p.icmp == nil ? mss.flatMap { p.length > $0 ? $0 : nil } : nil, line: line)
             lastTime = max(t, actual)
         case .packet(let p):
             let latest = event.time.latest.map { (event.time.kind == .absolute ? 0 : lastTime) + $0 }
@@ -197,8 +224,10 @@ public final class PktRunner {
 
     var currentConnection: PktConnection? { current.map { connections[$0] } }
 
-    func inject(_ p: PktPacket, line: Int) throws {
-        if p.icmp != nil { try injectICMP(p, line: line); return }
+    /// The IP packet for inbound line `p`, on its connection (a SYN with no connection, or after a
+    /// closed one, starts a passive one).
+    func inboundBytes(_ p: PktPacket, line: Int) throws -> [UInt8] {
+        if p.icmp != nil { return try icmpBytes(p, line: line) }
         let flags = p.tcpFlags
         if flags.contains(.syn) && !flags.contains(.ack), currentConnection.map({ $0.clientSide || $0.sawInboundNonSYN }) ?? true {
             // A new passive connection: the next remote port.
@@ -215,23 +244,36 @@ public final class PktRunner {
         }
         if !flags.contains(.syn) || flags.contains(.ack) { connections[i].sawInboundNonSYN = true }
         if flags.contains(.syn) { connections[i].remoteISN = p.seq }
-        let bytes: [UInt8]
-        do { bytes = try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
+        do { return try p.inboundBytes(on: connections[i], tsOffset: tsOffset ?? 0) }
         catch { throw Failure(line: line, message: "cannot build the inbound packet: \(error)") }
-        guard sut.inject(bytes, gsoSize: mss.flatMap { p.length > $0 ? $0 : nil }) else {
-            throw Failure(line: line, message: "delivering the packet to the \(sut.name) failed: \(String(cString: strerror(errno)))")
-        }
-        remember("< " + summary(bytes))
     }
 
-    func injectICMP(_ p: PktPacket, line: Int) throws {
+    /// Writes an inbound packet to the system now.
+    func deliver(_ bytes: [UInt8], gsoSize: Int?, line: Int) throws {
+        guard sut.inject(bytes, gsoSize: gsoSize) else {
+            throw Failure(line: line, message: "delivering the packet to the \(sut.name) failed: \(String(cString: strerror(errno)))")
+        }
+        remember("< " + (PktRunner.icmpSummary(bytes) ?? summary(bytes)))
+    }
+
+    /// `icmp type T code C` (`icmp6 …` for ICMPv6) for an ICMP packet we write, nil for anything else.
+    static func icmpSummary(_ bytes: [UInt8]) -> String? {
+        guard let first = bytes.first else { return nil }
+        if first >> 4 == 4, bytes.count > 21, bytes[9] == 1 {
+            let at = Int(first & 0x0F) * 4
+            guard bytes.count > at + 1 else { return nil }
+            return "icmp type \(bytes[at]) code \(bytes[at + 1])"
+        }
+        if first >> 4 == 6, bytes.count > 41, bytes[6] == 58 { return "icmp6 type \(bytes[40]) code \(bytes[41])" }
+        return nil
+    }
+
+    func icmpBytes(_ p: PktPacket, line: Int) throws -> [UInt8] {
         guard let icmp = p.icmp, let c = currentConnection else { throw Failure(line: line, message: "icmp with no connection") }
         if c.local.ip.isIPv6 {
-            do { _ = sut.inject(try PktRunner.icmpv6Bytes(icmp, on: c), gsoSize: nil) } catch let f as Failure {
+            do { return try PktRunner.icmpv6Bytes(icmp, on: c) } catch let f as Failure {
                 throw Failure(line: line, message: f.message)
             }
-            remember("< icmp6 \(icmp.type) \(icmp.code ?? "")")
-            return
         }
         let codes: [String: UInt8] = ["net_unreachable": 0, "host_unreachable": 1, "protocol_unreachable": 2,
                                       "port_unreachable": 3, "frag_needed": 4, "source_route_failed": 5]
@@ -258,15 +300,14 @@ public final class PktRunner {
         }
         let h = internetChecksum(ip)
         ip[10] = UInt8(h >> 8); ip[11] = UInt8(h & 0xFF)
-        let bytes = ip + body
-        _ = sut.inject(bytes, gsoSize: nil)
-        remember("< icmp \(icmp.type) \(icmp.code ?? "")")
+        return ip + body
     }
 
     func internetChecksum(_ b: [UInt8]) -> UInt16 { PktRunner.onesComplementSum(b) }
 
     func expect(_ p: PktPacket, time: Double?, latest: Double? = nil, line: Int) throws {
-        let deadline = max((latest ?? time ?? elapsed() + 10) + options.tolerance, elapsed() + options.tolerance)
+        let tolerance = tolerance(at: time)
+        let deadline = max((latest ?? time ?? elapsed() + 10) + tolerance, elapsed() + options.tolerance)
         collect()
         while outboundQueue.isEmpty {
             try finishPending(deadline: 0, line: line)
@@ -294,6 +335,7 @@ public final class PktRunner {
             }
             (live, t) = outboundQueue.removeFirst()
         }
+        (live, t) = try aggregate(live, at: t, toPayload: p.length, deadline: deadline, line: line)
         // The connection it belongs to, by live ports; a SYN from a new port starts a client one.
         var index = connections.firstIndex { $0.local.port == live.segment.sourcePort && $0.remote.port == live.segment.destinationPort }
         if index == nil {
@@ -332,8 +374,8 @@ public final class PktRunner {
             lines += HeaderDiagram.string(live.bytes()).split(separator: "\n").map { "  " + $0 }
             throw Failure(line: line, message: lines.joined(separator: "\n"))
         }
-        if let time, t < time - options.tolerance || t > (latest ?? time) + options.tolerance {
-            throw Failure(line: line, message: String(format: "error handling packet: timing error: expected outbound packet at %.6f sec but happened at %.6f sec; tolerance %.6f sec", time, t, options.tolerance))
+        if let time, t < time - tolerance || t > (latest ?? time) + tolerance {
+            throw Failure(line: line, message: String(format: "error handling packet: timing error: expected outbound packet at %.6f sec but happened at %.6f sec; tolerance %.6f sec", time, t, tolerance))
         }
         remember(liveLine, at: t)
         // Later relative times count from when it really came (packetdrill's adjust_relative_event_times).

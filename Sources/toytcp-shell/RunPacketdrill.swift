@@ -23,6 +23,8 @@ struct PacketdrillOptions: ParsableArguments {
     var mtu: Int?
     @Option(name: .customLong("tolerance_usecs"), help: "Timing tolerance in microseconds (default 4000; a script's own --tolerance_usecs line wins when larger).")
     var toleranceUsecs: Int?
+    @Option(name: .customLong("tolerance_percent"), help: "Timing tolerance as a percentage of the time since the previous event, when more than --tolerance_usecs (default 12.5, as packetdrill).")
+    var tolerancePercent: Double?
     @Option(name: .customLong("stack"), help: "System under test: kernel (default), toytcp (our engine, virtual time), or both (side by side).")
     var stack = "kernel"
     @Option(name: .customShort("D"), help: "NAME=VALUE, replacing NAME in the script (TFO_COOKIE and CMSG_* have defaults).")
@@ -57,6 +59,7 @@ struct PacketdrillOptions: ParsableArguments {
         if let netmaskIP { o.netmask = netmaskIP }
         if let mtu { o.mtu = mtu }
         if let toleranceUsecs { o.tolerance = Double(toleranceUsecs) / 1e6 }
+        if let tolerancePercent { o.tolerancePercent = tolerancePercent }
         for d in defines {
             let parts = d.split(separator: "=", maxSplits: 1).map(String.init)
             o.defines[parts[0]] = parts.count > 1 ? parts[1] : ""

@@ -49,22 +49,7 @@ import Testing
 
     /// Scripts of EXPECTED-PASS.txt that still fail here, each with why (README: packetdrill scripts).
     /// The goal is an empty list; a listed script that passes is reported so it can be taken off.
-    static let knownFailures: [String: String] = {
-        let tso = "kernel builds 2-MSS TSO bursts after a 10 ms handshake RTT; packetdrill sees 10 MSS"
-        let synRTO = "reconnect SYN after connect(AF_UNSPEC) retransmitted after ~0.44 s, script expects 1 s"
-        return [
-            "tcp_eor_no-coalesce-large.pkt": tso,
-            "tcp_eor_no-coalesce-small.pkt": tso,
-            "tcp_eor_no-coalesce-subsequent.pkt": tso,
-            "tcp_fast_recovery_prr-ss-ack-below-snd_una-cubic.pkt": tso,
-            "tcp_slow_start_slow-start-app-limited.pkt": tso,
-            "tcp_timestamping_client-only-last-byte.pkt": tso,
-            "tcp_nagle_sendmsg_msg_more.pkt": tso,
-            "tcp_fastopen_server_reset-after-disconnect.pkt": synRTO,
-            "tcp_fastopen_server_trigger-rst-reconnect.pkt": synRTO,
-            "tcp_tcp_info_tcp-info-rwnd-limited.pkt": "tcpi_rwnd_limited outside the script's range",
-        ]
-    }()
+    static let knownFailures: [String: String] = [:]
 
     @Test(.enabled(if: isRoot || isCI, "needs root: network namespaces and tun devices"))
     func expectedPassScriptsPassAgainstTheKernel() throws {
