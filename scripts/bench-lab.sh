@@ -78,7 +78,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-for f in accept_server handshake_client rawsend ringsend; do
+for f in accept_server handshake_client rawsend ringsend floor_responder; do
   gcc -O2 -o "$work/$f" "scripts/bench-lab/$f.c"
 done
 scripts/lab-up.sh --prefix "$prefix" >/dev/null
@@ -174,9 +174,25 @@ repl_section() {
   pids+=($!)
   sleep 0.5
   read -r es_med es_p99 es_n ea_med ea_p99 ea_n < <(answer_delays 9302 "$repl_connections" echoserver)
+  # The floor: a C raw-socket responder with no TCP in it (scripts/bench-lab/floor_responder.c),
+  # asleep in epoll_wait like our loop, then busy-polling: what any user-space answer costs here.
+  ip netns exec "$h1" "$work/floor_responder" 9304 sleep 600 2>/dev/null &
+  local floor_pid=$!
+  pids+=($floor_pid)
+  sleep 0.3
+  read -r fs_med fs_p99 fs_n fa_med fa_p99 fa_n < <(answer_delays 9304 "$repl_connections" floor-sleep)
+  kill "$floor_pid" 2>/dev/null || true
+  ip netns exec "$h1" "$work/floor_responder" 9305 busy 600 2>/dev/null &
+  floor_pid=$!
+  pids+=($floor_pid)
+  sleep 0.3
+  read -r fb_med fb_p99 fb_n fba_med fba_p99 fba_n < <(answer_delays 9305 "$repl_connections" floor-busy)
+  kill "$floor_pid" 2>/dev/null || true
   echo "SYN -> SYN-ACK   toytcp REPL median ${ts_med} us, p99 ${ts_p99} us ($ts_n)   kernel median ${ks_med} us, p99 ${ks_p99} us ($ks_n)   ratio $(ratio "$ts_med" "$ks_med")"
   echo "data -> ACK      toytcp REPL median ${ta_med} us, p99 ${ta_p99} us ($ta_n)   kernel median ${ka_med} us, p99 ${ka_p99} us ($ka_n)   ratio $(ratio "$ta_med" "$ka_med")"
   echo "echoserver       SYN -> SYN-ACK median ${es_med} us, p99 ${es_p99} us ($es_n); data -> ACK (delayed ACK on) median ${ea_med} us, p99 ${ea_p99} us ($ea_n)"
+  echo "floor, sleeping  SYN -> SYN-ACK median ${fs_med} us, p99 ${fs_p99} us ($fs_n); data -> ACK median ${fa_med} us, p99 ${fa_p99} us ($fa_n)   (C raw socket asleep in epoll_wait, no TCP; REPL/floor $(ratio "$ts_med" "$fs_med"))"
+  echo "floor, busy-poll SYN -> SYN-ACK median ${fb_med} us, p99 ${fb_p99} us ($fb_n); data -> ACK median ${fba_med} us, p99 ${fba_p99} us ($fba_n)   (the same, epoll_wait(..., 0) in a loop)"
   if [ -n "$repl_before" ]; then
     echo "REPL before      SYN -> SYN-ACK median ${bs_med} us, p99 ${bs_p99} us ($bs_n); data -> ACK median ${ba_med} us, p99 ${ba_p99} us ($ba_n)   ($repl_before)"
     echo "REPL after/before  SYN -> SYN-ACK $(ratio "$ts_med" "$bs_med"), data -> ACK $(ratio "$ta_med" "$ba_med")"
