@@ -43,16 +43,14 @@ final class CallWaiter<T: Sendable>: Sendable {
     }
 }
 
-/// How long a thread spins before it sleeps: the caller waiting for a result (`CallWaiter`) and the
-/// loop before `epoll_wait` blocks (`EventLoop.run`). Spinning only pays while another CPU does the
+/// How long the caller waiting for a result (`CallWaiter`) spins before it sleeps (the loop's own
+/// spinning is `EventLoop.WaitPolicy`). Spinning only pays while another CPU does the
 /// work being waited for. Off by default: on the 2-vCPU guest shared with builds, a 50 µs spin of the
 /// caller cut the handshake's fastest connect by ~10 µs but raised its median by 15-90% (the spinning
 /// thread takes the CPU the loop and the kernel's softirq need); see README, lab benchmark.
-/// Settable for benchmarks, read once at start: `TOYTCP_SPIN_US`, `TOYTCP_LOOP_SPIN_US`
-/// (microseconds, 0: never spin).
+/// Settable for benchmarks, read once at start: `TOYTCP_SPIN_US` (microseconds, 0: never spin).
 enum CallWaiterTuning {
     static let spinMicroseconds = microseconds(from: "TOYTCP_SPIN_US", default: 0)
-    static let loopSpinMicroseconds = microseconds(from: "TOYTCP_LOOP_SPIN_US", default: 0)
 
     private static func microseconds(from variable: String, default value: Int) -> Int {
         guard let text = getenv(variable), let parsed = Int(String(cString: text)), parsed >= 0 else { return value }

@@ -77,6 +77,10 @@ public final class EventLoop: @unchecked Sendable {
     /// Called at the end of every `flush`, once what the engine wanted to send has been sent.
     var flushObserver: (@Sendable () -> Void)? = nil
     var linkStatistics = LinkStatistics()
+    /// How the loop waits when it has nothing to do (`setWaitPolicy`).
+    var waitPolicy: WaitPolicy = .sleep
+    /// The loop thread's SCHED_FIFO priority, nil: the normal scheduler (`setRealTime`).
+    var realTimePriority: Int32? = nil
     /// Operations waiting for an event, by what they wait on.
     var parked: [WaitKey: [ParkedOperation]] = [:]
     var parkedWithDeadline = 0
@@ -226,23 +230,9 @@ public final class EventLoop: @unchecked Sendable {
         // timerfd expiries are otherwise delayed by the default 50 µs timer slack.
         _ = ctoytcp_set_timer_slack(1)
         var events = [epoll_event](repeating: epoll_event(), count: 8)
-        let spin = Int64(CallWaiterTuning.loopSpinMicroseconds) * 1000
         while running {
             let sleepStart = monotonicNow()
-            let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                if spin > 0 {
-                    // Poll before sleeping: the next call or packet often comes within microseconds.
-                    let deadline = monotonicNow().nanoseconds + spin
-                    repeat {
-                        let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), 0)
-                        if n > 0 || (n < 0 && errno != EINTR) { return n }
-                    } while monotonicNow().nanoseconds < deadline
-                }
-                while true {
-                    let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), -1)
-                    if n >= 0 || errno != EINTR { return n }
-                }
-            }
+            let count = events.withUnsafeMutableBufferPointer { waitForEvents(epollDescriptor, into: $0) }
             linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
             if count < 0 { fatalError("epoll_wait: \(errno)") }
             linkStatistics.wakeups += 1
