@@ -62,6 +62,21 @@ extension EventLoop {
         }
     }
 
+    /// How a thread blocked in a call (`connect`, `send`, `execute`, …) waits for the loop's answer.
+    public enum CallerWait: String, Hashable, Sendable, CaseIterable {
+        /// Asleep on a semaphore at once: the loop's answer costs a futex wake and a context switch.
+        case sleep
+        /// Spins while the loop is awake working on the call, sleeps once the loop sleeps (the
+        /// default; `CallWaiter`). A result that comes while the loop is still awake (a SYN-ACK inside
+        /// the SYN's `sendto` on veth) reaches the caller with no system call on either side.
+        case adaptive
+    }
+
+    /// Changes how blocked callers wait for the loop (see `CallerWait`); for calls made from now on.
+    public func setCallerWait(_ wait: CallerWait) {
+        adaptiveCallerWait.store(wait == .adaptive, ordering: .relaxed)
+    }
+
     /// Changes how the loop waits (see `WaitPolicy`); takes effect before the loop waits again.
     /// - Throws: `LinkError.loopStopped`; `.invalidLoopSetting` for a spin longer than 1 s, or
     ///   busy-polling on a real-time thread (it would starve every other thread of its CPU).
@@ -86,27 +101,45 @@ extension EventLoop {
     /// Waits for events as `waitPolicy` says; returns what `epoll_wait` returned (< 0 only for an error
     /// other than EINTR). Counts blocking waits and empty polls in `linkStatistics`.
     func waitForEvents(_ epoll: CInt, into buffer: UnsafeMutableBufferPointer<epoll_event>) -> Int32 {
+        // One poll first whatever the policy: what the last round caused (the SYN-ACK a SYN's sendto
+        // brought back on veth) is handled without the loop ever looking asleep to a waiting caller.
+        let deadline: Instant?
         switch waitPolicy {
-        case .sleep:
-            break
-        case .spinThenSleep(let spin):
-            let deadline = monotonicNow() + spin
-            repeat {
-                let n = epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), 0)
-                if n > 0 || (n < 0 && errno != EINTR) { return n }
-                linkStatistics.emptyPolls += 1
-            } while monotonicNow() < deadline
-        case .busyPoll:
-            while true {
-                let n = epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), 0)
-                if n > 0 || (n < 0 && errno != EINTR) { return n }
-                linkStatistics.emptyPolls += 1
-            }
+        case .sleep: deadline = nil
+        case .spinThenSleep(let spin): deadline = monotonicNow() + spin
+        case .busyPoll: deadline = .init(nanoseconds: .max)
         }
+        repeat {
+            let n = epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), 0)
+            if n > 0 || (n < 0 && errno != EINTR) { return n }
+            // Commands queued while the loop was awake come without an eventfd write.
+            if commandsWaiting.load(ordering: .acquiring) { return 0 }
+            if deadline != nil { linkStatistics.emptyPolls += 1 }
+        } while deadline.map { monotonicNow() < $0 } ?? false
+        guard prepareToSleep() else { return 0 }
+        defer { wake() }
         while true {
             linkStatistics.blockingWaits += 1
             let n = epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), -1)
             if n >= 0 || errno != EINTR { return n }
         }
+    }
+
+    /// Marks the loop asleep unless commands wait (then it runs them instead): from here on a new
+    /// command writes the eventfd. Under the inbox's lock, so a command is either seen here or wakes
+    /// the loop.
+    private func prepareToSleep() -> Bool {
+        let asleep = inbox.withLock { inbox -> Bool in
+            guard inbox.commands.isEmpty else { return false }
+            inbox.sleeping = true
+            return true
+        }
+        if asleep { loopSleeping.store(true, ordering: .releasing) }
+        return asleep
+    }
+
+    private func wake() {
+        loopSleeping.store(false, ordering: .releasing)
+        inbox.withLock { $0.sleeping = false }
     }
 }

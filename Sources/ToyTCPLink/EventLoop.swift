@@ -35,10 +35,23 @@ public final class EventLoop: @unchecked Sendable {
     struct Inbox {
         var commands: [@Sendable (EventLoop) -> Void] = []
         var wakePending = false
+        /// The loop has decided to block in `epoll_wait` (with no command waiting): only then does a
+        /// new command need the eventfd; an awake loop looks at the inbox before it sleeps.
+        var sleeping = false
         var stopped = false
         var stopRequested = false
     }
     let inbox = Mutex(Inbox())
+    /// Commands were queued without writing the eventfd (the loop was awake): a polling loop checks
+    /// this flag instead of waiting for the eventfd.
+    let commandsWaiting = Atomic<Bool>(false)
+    /// A copy of `Inbox.sleeping` callers may read without the lock: a blocked caller spins while the
+    /// loop works on its call and sleeps once the loop sleeps (`CallWaiter`, `CallerWait.adaptive`).
+    let loopSleeping = Atomic<Bool>(false)
+    /// How blocked callers wait for the loop (`setCallerWait`).
+    let adaptiveCallerWait = Atomic<Bool>(true)
+    /// Blocking calls whose caller went to sleep on its semaphore (`LinkStatistics.callerSleeps`).
+    let callerSleeps = Atomic<Int>(0)
 
     // MARK: Confined to the loop thread
 
@@ -212,11 +225,13 @@ public final class EventLoop: @unchecked Sendable {
         let mustWake = inbox.withLock { inbox -> Bool? in
             if inbox.stopped { return nil }
             inbox.commands.append(command)
-            if inbox.wakePending { return false }
+            // An awake loop takes the command before it sleeps: no eventfd write, no epoll wake-up.
+            guard inbox.sleeping, !inbox.wakePending else { return false }
             inbox.wakePending = true
             return true
         }
         guard let mustWake else { return false }
+        if !mustWake { commandsWaiting.store(true, ordering: .releasing) }
         if mustWake {
             var one: UInt64 = 1
             _ = Glibc.write(wakeDescriptor, &one, 8)
@@ -257,6 +272,7 @@ public final class EventLoop: @unchecked Sendable {
                     break
                 }
             }
+            if commandsWaiting.load(ordering: .acquiring) { runCommands() }
             serviceTimers()
         }
         finish()
@@ -343,6 +359,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runCommands() {
+        commandsWaiting.store(false, ordering: .relaxed)
         let commands = inbox.withLock { inbox -> [@Sendable (EventLoop) -> Void] in
             inbox.wakePending = false
             let taken = inbox.commands

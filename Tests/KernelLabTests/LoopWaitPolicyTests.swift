@@ -83,6 +83,31 @@ extension KernelLab {
             }
         }
 
+        @Test("Adaptive caller wait: most blocking connects to a kernel listener are answered while the loop is awake, so the caller never sleeps; asleep at once, every one sleeps")
+        func adaptiveCallerWait() throws {
+            Lab.run("caller-wait") { lab in
+                _ = try lab.spawn(in: lab.host2, ["socat", "TCP-LISTEN:7122,bind=10.0.1.1,reuseaddr,fork", "SYSTEM:true"])
+                try lab.waitForKernelListener(in: lab.host2, port: 7122)
+                let loop = try lab.stack(in: lab.host1)
+                func connects(_ count: Int) throws -> Int {
+                    let before = try loop.statistics().link.callerSleeps
+                    for _ in 0..<count {
+                        try loop.connect(to: IPv4Address(10, 0, 1, 1), port: 7122, timeout: .seconds(5)).abort()
+                    }
+                    // The statistics call itself may sleep once.
+                    return try loop.statistics().link.callerSleeps - before
+                }
+                loop.setCallerWait(.sleep)
+                let asleep = try connects(40)
+                lab.expect(asleep >= 80, "asleep at once: only \(asleep) of 80 connect and abort calls slept")
+                loop.setCallerWait(.adaptive)
+                let adaptive = try connects(40)
+                // The SYN-ACK comes back inside the SYN's sendto on veth: the loop has the answer
+                // before it would sleep. A loaded machine may preempt the loop now and then.
+                lab.expect(adaptive < 40, "adaptive: \(adaptive) of 80 connect and abort calls slept")
+            }
+        }
+
         /// [policy, real-time priority] as the kernel reports for one of our threads
         /// (`/proc/self/task/ID/stat`, fields 41 and 40).
         static func scheduling(of thread: Int32) -> [Int]? {
