@@ -25,9 +25,10 @@
 #                    in the same run, and prints the ratio of the two REPL medians
 #   --repl-modes "M …"  section 4 also runs the REPL with its event loop set otherwise, one run per mode, in
 #                    order: busy-poll (`set loop busy-poll`), realtime (`set loop-priority realtime`),
-#                    spin:DURATION (`set loop spin DURATION`); default "busy-poll realtime", "" for none
-#   --handshake-only run only section 2 (kernel, toytcp with the caller's adaptive wait and asleep at
-#                    once, on the loop thread, kernel again): the quick A/B of the connect hand-off
+#                    spin:DURATION (`set loop spin DURATION`), or several joined by commas
+#                    (spin:200us,realtime); default "busy-poll realtime", "" for none
+#   --handshake-only run only section 2 (kernel, toytcp with the caller asleep and with its adaptive
+#                    wait, on the loop thread, kernel again): the quick A/B of the connect hand-off
 #   --no-repl        skip section 4
 #   TOYTCP_SCRATCH=DIR  the release build's scratch path (default .build), e.g. .build-release
 #   TOYTCP_BIN=DIR      use the binaries in DIR instead of building (fileclient, toytcp-lab-bench; the
@@ -60,7 +61,7 @@ while [ $# -gt 0 ]; do
     --size) size_mb="$2"; shift 2 ;;
     --handshakes) handshakes="$2"; shift 2 ;;
     --profile) profile=1; shift ;;
-    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-lab: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -166,7 +167,9 @@ repl_delays() {
   local shell_bin="$1" port="$2" name="$3" setup="${4:-}" session="bench-repl-$$-$2"
   tmux new-session -d -s "$session" -x 200 -y 50 "TOYTCP_HISTORY=$work/history $shell_bin/toytcp-shell --netns $h1"
   sleep 1
-  [ -z "$setup" ] || tmux send-keys -t "$session" "$setup" Enter
+  local command
+  IFS=';' read -ra commands <<< "$setup"
+  for command in "${commands[@]}"; do tmux send-keys -t "$session" "${command# }" Enter; done
   tmux send-keys -t "$session" "set delack off" Enter "listen $port" Enter
   sleep 0.5
   answer_delays "$port" "$repl_connections" "$name"
@@ -182,12 +185,18 @@ repl_section() {
   # The same REPL with its event loop set otherwise (EventLoop.WaitPolicy, real-time thread), in turn.
   local mode_rows=() mode port=9310 setup
   for mode in $repl_modes; do
-    case "$mode" in
-      busy-poll) setup="set loop busy-poll" ;;
-      realtime) setup="set loop-priority realtime" ;;
-      spin:*) setup="set loop spin ${mode#spin:}" ;;
-      *) echo "bench-lab: unknown REPL mode '$mode' (busy-poll, realtime, spin:DURATION)" >&2; continue ;;
-    esac
+    setup=""
+    local part parts
+    IFS=',' read -ra parts <<< "$mode"
+    for part in "${parts[@]}"; do
+      case "$part" in
+        busy-poll) setup+="set loop busy-poll;" ;;
+        realtime) setup+="set loop-priority realtime;" ;;
+        spin:*) setup+="set loop spin ${part#spin:};" ;;
+        *) echo "bench-lab: unknown REPL mode '$part' (busy-poll, realtime, spin:DURATION, joined by commas)" >&2; continue 2 ;;
+      esac
+    done
+    setup="${setup%;}"
     read -r ms_med ms_p99 ms_n ma_med ma_p99 ma_n < <(repl_delays "$bin" "$port" "repl-$mode" "$setup")
     mode_rows+=("$mode|$setup|$ms_med|$ms_p99|$ms_n|$ma_med|$ma_p99|$ma_n")
     port=$((port + 1))
@@ -267,10 +276,10 @@ wait_listen "$h2" 9100
 read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes") || true
 echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
 read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)   (caller waits adaptively: spins while the loop works on its call)"
-# A/B of the caller's wait, back to back: asleep on its semaphore at once (the old hand-off).
-read -r ts_med2 ts_p902 ts_min2 ts_n2 < <(TOYTCP_CALLER_WAIT=sleep ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect(), caller asleep at once  median ${ts_med2} us, p90 ${ts_p902} us, min ${ts_min2} us ($ts_n2)   (adaptive/sleep $(ratio "$t_med" "$ts_med2"))"
+echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)   (the caller sleeps on its semaphore: EventLoop.CallerWait.sleep, the default)"
+# A/B of the caller's wait, back to back: spinning while the loop works on its call.
+read -r ts_med2 ts_p902 ts_min2 ts_n2 < <(TOYTCP_CALLER_WAIT=adaptive ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
+echo "toytcp connect(), adaptive caller wait  median ${ts_med2} us, p90 ${ts_p902} us, min ${ts_min2} us ($ts_n2)   (adaptive/sleep $(ratio "$ts_med2" "$t_med"))"
 # The same with the application on the loop thread (connect(…onLoop:)): no hand-off between threads.
 read -r l_med l_p90 l_min l_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake-loop 10.0.1.1 9100 "$handshakes" 2>/dev/null) || true
 echo "toytcp connect, on loop median ${l_med:-n/a} us, p90 ${l_p90:-n/a} us, min ${l_min:-n/a} us (${l_n:-0})"
@@ -329,7 +338,7 @@ echo "| --- | --- | --- | --- | --- |"
 echo "| bulk host1 → host2 into \`nc -l\`, $size_mb MB | $toytcp_gbps Gbit/s (fileclient) | $kernel_avg Gbit/s (nc → nc, mean of before/after) | $(ratio "$toytcp_gbps" "$kernel_avg") | ≥ 1.0 |"
 echo "| the same, plain path (\`TOYTCP_GSO=0\`: a sendto per segment) | $plain_gbps Gbit/s | $kernel_avg Gbit/s | $(ratio "$plain_gbps" "$kernel_avg") | |"
 echo "| connect-to-established, median of $handshakes | $t_med µs | $k_avg µs | $(ratio "$t_med" "$k_avg")× | ≤ 1.5× |"
-echo "| the same, caller asleep at once (\`TOYTCP_CALLER_WAIT=sleep\`, the old hand-off) | ${ts_med2:-n/a} µs | $k_avg µs | $(ratio "${ts_med2:-0}" "$k_avg")× | |"
+echo "| the same, the caller spinning while the loop works on its call (\`TOYTCP_CALLER_WAIT=adaptive\`) | ${ts_med2:-n/a} µs | $k_avg µs | $(ratio "${ts_med2:-0}" "$k_avg")× | |"
 echo "| the same, application on the loop thread (\`connect(…onLoop:)\`) | ${l_med:-n/a} µs | $k_avg µs | $(ratio "${l_med:-0}" "$k_avg")× | ≤ 1.5× |"
 echo "| raw-socket ceiling, one thread of sendto, 1500 B | $s_pps pkt/s (RawSocketLink) | $c_pps pkt/s (C) | $(ratio "$s_pps" "$c_pps") | ≥ 0.95 |"
 echo "| toytcp bulk / C ceiling ($c_gbps Gbit/s) | | | $(ratio "$toytcp_gbps" "$c_gbps") | ≥ 0.6 |"

@@ -7,13 +7,16 @@ import Synchronization
 /// A one-shot rendezvous between the loop thread, which delivers a call's result, and the application
 /// thread blocked in that call.
 ///
-/// The waiter spins while the loop works on its call and sleeps on the semaphore only once the loop
-/// has gone to sleep (`EventLoop.CallerWait.adaptive`): a blocking `connect` on the lab is usually
+/// By default the waiter sleeps on the semaphore at once (`EventLoop.CallerWait.sleep`). With
+/// `.adaptive` it spins while the loop works on its call and sleeps only once the loop has gone to
+/// sleep: a blocking `connect` on the lab is usually
 /// answered while the loop is still awake (the SYN-ACK comes back inside the SYN's `sendto` on veth),
 /// and a caller asleep there pays a futex wait, a futex wake on the loop's side and a context switch
 /// (~10% of the samples of a handshake's profile). A caller never spins against a sleeping loop that
 /// has its call: it would take a CPU for a result that needs a packet to arrive first. Before the
-/// loop has taken the call (it is being woken) the caller spins too, at most `spinLimit`.
+/// loop has taken the call (it is being woken) the caller spins too, at most `spinLimit`. Measured
+/// on the shared 2-vCPU machine it made the median connect 1.4-1.7× slower (the fastest ones faster),
+/// so it is not the default (README, lab benchmark).
 final class CallWaiter<T: Sendable>: Sendable {
     private let result = Mutex<Result<T, any Error>?>(nil)
     private let isComplete = Atomic<Bool>(false)
@@ -57,6 +60,10 @@ final class CallWaiter<T: Sendable>: Sendable {
                 }
             }
             if monotonicNow() >= deadline { return false }
+            // Let the loop (or the kernel's softirq) have this CPU if they are waiting for one: on
+            // a machine with fewer free CPUs than runnable threads a pure spin delays the very work
+            // it waits for. Returns at once when nobody else wants the CPU.
+            sched_yield()
         }
     }
 }

@@ -64,11 +64,13 @@ extension EventLoop {
 
     /// How a thread blocked in a call (`connect`, `send`, `execute`, …) waits for the loop's answer.
     public enum CallerWait: String, Hashable, Sendable, CaseIterable {
-        /// Asleep on a semaphore at once: the loop's answer costs a futex wake and a context switch.
+        /// Asleep on a semaphore at once (the default): the loop's answer costs a futex wake and a
+        /// context switch.
         case sleep
-        /// Spins while the loop is awake working on the call, sleeps once the loop sleeps (the
-        /// default; `CallWaiter`). A result that comes while the loop is still awake (a SYN-ACK inside
-        /// the SYN's `sendto` on veth) reaches the caller with no system call on either side.
+        /// Spins while the loop is awake working on the call, sleeps once the loop sleeps
+        /// (`CallWaiter`). A result that comes while the loop is still awake (a SYN-ACK inside the
+        /// SYN's `sendto` on veth) reaches the caller with no system call on either side. Measured
+        /// slower on a machine with fewer free CPUs than runnable threads (README, lab benchmark).
         case adaptive
     }
 

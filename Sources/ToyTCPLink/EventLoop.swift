@@ -49,7 +49,7 @@ public final class EventLoop: @unchecked Sendable {
     /// loop works on its call and sleeps once the loop sleeps (`CallWaiter`, `CallerWait.adaptive`).
     let loopSleeping = Atomic<Bool>(false)
     /// How blocked callers wait for the loop (`setCallerWait`).
-    let adaptiveCallerWait = Atomic<Bool>(true)
+    let adaptiveCallerWait = Atomic<Bool>(false)
     /// Blocking calls whose caller went to sleep on its semaphore (`LinkStatistics.callerSleeps`).
     let callerSleeps = Atomic<Int>(0)
 
