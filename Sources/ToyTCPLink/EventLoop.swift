@@ -107,6 +107,8 @@ public final class EventLoop: @unchecked Sendable {
     var reservations: [ListenerID: PortReservation] = [:]
     /// What the raw socket lets in (nil: everything, the kernel's default).
     private(set) var receiveFilter: ReceiveFilter?
+    /// The IPv6 receive socket's filter (nil: no IPv6 socket, or unfiltered).
+    private(set) var receiveFilter6: ReceiveFilter?
     /// The last source port admitted, so sending a run of segments checks the set once.
     private var lastAdmittedPort: UInt16 = 0
 
@@ -190,6 +192,11 @@ public final class EventLoop: @unchecked Sendable {
             let filter = ReceiveFilter(addresses: chosen, portRange: configuration.ephemeralPorts)
             try filter.attach(to: link.descriptor)
             receiveFilter = filter
+            if let link6 {
+                let filter6 = ReceiveFilter(ipv6Addresses: ipv6Addresses, portRange: configuration.ephemeralPorts)
+                try filter6.attach(to: link6.receiveDescriptor)
+                receiveFilter6 = filter6
+            }
         }
 
         try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
@@ -431,6 +438,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
         if packet.first.map({ $0 >> 4 }) == 6 {
+            admitSourcePort(of: packet)
             // IPv6: a full send queue (EAGAIN) counts as loss, which TCP recovers from.
             if case .done? = try? link6?.send(packet) { linkStatistics.packetsWritten += 1 } else { linkStatistics.sendDrops += 1 }
             return
@@ -461,10 +469,17 @@ public final class EventLoop: @unchecked Sendable {
     /// Lets answers to `packet` in: its TCP source port becomes one of ours (a connection from a
     /// chosen port, a crafted segment).
     func admitSourcePort(of packet: UnsafeRawBufferPointer) {
-        guard receiveFilter != nil,
-              let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
-              let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
-        let port = tcp.sourcePort
+        guard receiveFilter != nil else { return }
+        let port: UInt16
+        if packet.first.map({ $0 >> 4 }) == 6 {
+            // IPv6 without extension headers (what the stack and the shell send): TCP at byte 40.
+            guard packet.count >= 60, packet[6] == 6 else { return }
+            port = UInt16(packet[40]) << 8 | UInt16(packet[41])
+        } else {
+            guard let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
+                  let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
+            port = tcp.sourcePort
+        }
         guard port != lastAdmittedPort else { return }
         lastAdmittedPort = port
         admit([port])
@@ -478,12 +493,14 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func admit(_ ports: [UInt16]) {
-        guard var filter = receiveFilter else { return }
-        let before = filter
-        for port in ports where !filter.admits(port: port) { filter.ports.insert(port) }
-        guard filter != before else { return }
-        receiveFilter = filter
-        do { try filter.attach(to: link.descriptor) } catch { linkStatistics.filterFailures += 1 }
+        if let filter = receiveFilter, let wider = filter.admitting(ports) {
+            receiveFilter = wider
+            do { try wider.attach(to: link.descriptor) } catch { linkStatistics.filterFailures += 1 }
+        }
+        if let filter = receiveFilter6, let link6, let wider = filter.admitting(ports) {
+            receiveFilter6 = wider
+            do { try wider.attach(to: link6.receiveDescriptor) } catch { linkStatistics.filterFailures += 1 }
+        }
     }
 
     private func sendBlockedPacket(at now: Instant) {
