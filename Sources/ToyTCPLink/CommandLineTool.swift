@@ -23,7 +23,7 @@ public struct CommandLineTool: Sendable {
 
     /// The event-loop options every example takes, for `--help`.
     static let loopOptionsHelp = """
-        Event loop options (how fast an idle program answers; see the README, "The live REPL on the lab"):
+        Event loop options (how fast an idle program answers; README, "How the event loop waits"):
           --busy-poll            the loop polls instead of sleeping: answers fastest, takes a CPU all the time
           --loop-spin DURATION   the loop polls this long after its last work (1ns to 1s, e.g. 200us), then sleeps
           --realtime             the loop's thread runs under SCHED_FIFO priority 10 (needs root)
