@@ -11,7 +11,10 @@
 #      PACKET_TX_RING, both with PACKET_QDISC_BYPASS, in C) that a stack could use instead
 #   4. the shell's REPL sitting idle at its prompt in host1 (its stack on the event loop): the delay from
 #      a kernel client's SYN reaching host1 to the SYN-ACK leaving it, and from its data to our ACK
-#      (tcpdump timestamps on host1's veth), median and p99, beside the kernel's own listener
+#      (tcpdump timestamps on host1's veth), median and p99, beside the kernel's own listener; the REPL
+#      again with its loop busy-polling and on a real-time thread (--repl-modes); and the floor: a C
+#      raw-socket responder with no TCP (scripts/bench-lab/floor_responder.c), asleep in epoll_wait and
+#      busy-polling, what any user-space answer costs on this machine
 #
 # At the end it prints issue 16's table (toytcp, kernel, ratio, goal) and the machine's load.
 #
@@ -20,6 +23,12 @@
 #   --repl-only      run only section 4
 #   --repl-before DIR  section 4 also runs DIR/toytcp-shell (e.g. a release build of an older commit),
 #                    in the same run, and prints the ratio of the two REPL medians
+#   --repl-modes "M …"  section 4 also runs the REPL with its event loop set otherwise, one run per mode, in
+#                    order: busy-poll (`set loop busy-poll`), realtime (`set loop-priority realtime`),
+#                    spin:DURATION (`set loop spin DURATION`), or several joined by commas
+#                    (spin:200us,realtime); default "busy-poll realtime", "" for none
+#   --handshake-only run only section 2 (kernel, toytcp with the caller asleep and with its adaptive
+#                    wait, on the loop thread, kernel again): the quick A/B of the connect hand-off
 #   --no-repl        skip section 4
 #   TOYTCP_SCRATCH=DIR  the release build's scratch path (default .build), e.g. .build-release
 #   TOYTCP_BIN=DIR      use the binaries in DIR instead of building (fileclient, toytcp-lab-bench; the
@@ -38,17 +47,21 @@ profile=0
 repl_connections=100
 repl_only=0
 repl_before=""
+repl_modes="busy-poll realtime"
+handshake_only=0
 no_repl=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --repl) repl_connections="$2"; shift 2 ;;
     --repl-only) repl_only=1; shift ;;
     --repl-before) repl_before="$2"; shift 2 ;;
+    --repl-modes) repl_modes="$2"; shift 2 ;;
+    --handshake-only) handshake_only=1; shift ;;
     --no-repl) no_repl=1; shift ;;
     --size) size_mb="$2"; shift 2 ;;
     --handshakes) handshakes="$2"; shift 2 ;;
     --profile) profile=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-lab: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -78,7 +91,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-for f in accept_server handshake_client rawsend ringsend; do
+for f in accept_server handshake_client rawsend ringsend floor_responder; do
   gcc -O2 -o "$work/$f" "scripts/bench-lab/$f.c"
 done
 scripts/lab-up.sh --prefix "$prefix" >/dev/null
@@ -149,10 +162,14 @@ print(stats(d_syn), stats(d_ack))
 
 # The shell BIN idle in host1 with a listener on PORT (delayed ACKs off: the kernel's quick-ACK mode
 # answers a connection's first data at once too); prints answer_delays' six figures.
+# An optional fourth argument is a shell command typed first (e.g. `set loop busy-poll`).
 repl_delays() {
-  local shell_bin="$1" port="$2" name="$3" session="bench-repl-$$-$2"
+  local shell_bin="$1" port="$2" name="$3" setup="${4:-}" session="bench-repl-$$-$2"
   tmux new-session -d -s "$session" -x 200 -y 50 "TOYTCP_HISTORY=$work/history $shell_bin/toytcp-shell --netns $h1"
   sleep 1
+  local command
+  IFS=';' read -ra commands <<< "$setup"
+  for command in "${commands[@]}"; do tmux send-keys -t "$session" "${command# }" Enter; done
   tmux send-keys -t "$session" "set delack off" Enter "listen $port" Enter
   sleep 0.5
   answer_delays "$port" "$repl_connections" "$name"
@@ -165,6 +182,25 @@ repl_section() {
     read -r bs_med bs_p99 bs_n ba_med ba_p99 ba_n < <(repl_delays "$repl_before" 9303 before)
   fi
   read -r ts_med ts_p99 ts_n ta_med ta_p99 ta_n < <(repl_delays "$bin" 9300 repl)
+  # The same REPL with its event loop set otherwise (EventLoop.WaitPolicy, real-time thread), in turn.
+  local mode_rows=() mode port=9310 setup
+  for mode in $repl_modes; do
+    setup=""
+    local part parts
+    IFS=',' read -ra parts <<< "$mode"
+    for part in "${parts[@]}"; do
+      case "$part" in
+        busy-poll) setup+="set loop busy-poll;" ;;
+        realtime) setup+="set loop-priority realtime;" ;;
+        spin:*) setup+="set loop spin ${part#spin:};" ;;
+        *) echo "bench-lab: unknown REPL mode '$part' (busy-poll, realtime, spin:DURATION, joined by commas)" >&2; continue 2 ;;
+      esac
+    done
+    setup="${setup%;}"
+    read -r ms_med ms_p99 ms_n ma_med ma_p99 ma_n < <(repl_delays "$bin" "$port" "repl-$mode" "$setup")
+    mode_rows+=("$mode|$setup|$ms_med|$ms_p99|$ms_n|$ma_med|$ma_p99|$ma_n")
+    port=$((port + 1))
+  done
   ip netns exec "$h1" socat TCP-LISTEN:9301,bind=10.0.0.1,reuseaddr,fork SYSTEM:"cat >/dev/null" &
   pids+=($!)
   wait_listen "$h1" 9301
@@ -174,9 +210,31 @@ repl_section() {
   pids+=($!)
   sleep 0.5
   read -r es_med es_p99 es_n ea_med ea_p99 ea_n < <(answer_delays 9302 "$repl_connections" echoserver)
+  # The floor: a C raw-socket responder with no TCP in it (scripts/bench-lab/floor_responder.c),
+  # asleep in epoll_wait like our loop, then busy-polling: what any user-space answer costs here.
+  ip netns exec "$h1" "$work/floor_responder" 9304 sleep 600 2>/dev/null &
+  local floor_pid=$!
+  pids+=($floor_pid)
+  sleep 0.3
+  read -r fs_med fs_p99 fs_n fa_med fa_p99 fa_n < <(answer_delays 9304 "$repl_connections" floor-sleep)
+  kill "$floor_pid" 2>/dev/null || true
+  ip netns exec "$h1" "$work/floor_responder" 9305 busy 600 2>/dev/null &
+  floor_pid=$!
+  pids+=($floor_pid)
+  sleep 0.3
+  read -r fb_med fb_p99 fb_n fba_med fba_p99 fba_n < <(answer_delays 9305 "$repl_connections" floor-busy)
+  kill "$floor_pid" 2>/dev/null || true
   echo "SYN -> SYN-ACK   toytcp REPL median ${ts_med} us, p99 ${ts_p99} us ($ts_n)   kernel median ${ks_med} us, p99 ${ks_p99} us ($ks_n)   ratio $(ratio "$ts_med" "$ks_med")"
   echo "data -> ACK      toytcp REPL median ${ta_med} us, p99 ${ta_p99} us ($ta_n)   kernel median ${ka_med} us, p99 ${ka_p99} us ($ka_n)   ratio $(ratio "$ta_med" "$ka_med")"
   echo "echoserver       SYN -> SYN-ACK median ${es_med} us, p99 ${es_p99} us ($es_n); data -> ACK (delayed ACK on) median ${ea_med} us, p99 ${ea_p99} us ($ea_n)"
+  local row
+  for row in "${mode_rows[@]}"; do
+    IFS='|' read -r mode setup ms_med ms_p99 ms_n ma_med ma_p99 ma_n <<< "$row"
+    printf '%-16s SYN -> SYN-ACK median %s us, p99 %s us (%s); data -> ACK median %s us, p99 %s us (%s)   (`%s`; SYN /kernel %s, /sleeping REPL %s)\n' \
+      "REPL $mode" "$ms_med" "$ms_p99" "$ms_n" "$ma_med" "$ma_p99" "$ma_n" "$setup" "$(ratio "$ms_med" "$ks_med")" "$(ratio "$ms_med" "$ts_med")"
+  done
+  echo "floor, sleeping  SYN -> SYN-ACK median ${fs_med} us, p99 ${fs_p99} us ($fs_n); data -> ACK median ${fa_med} us, p99 ${fa_p99} us ($fa_n)   (C raw socket asleep in epoll_wait, no TCP; REPL/floor $(ratio "$ts_med" "$fs_med"))"
+  echo "floor, busy-poll SYN -> SYN-ACK median ${fb_med} us, p99 ${fb_p99} us ($fb_n); data -> ACK median ${fba_med} us, p99 ${fba_p99} us ($fba_n)   (the same, epoll_wait(..., 0) in a loop)"
   if [ -n "$repl_before" ]; then
     echo "REPL before      SYN -> SYN-ACK median ${bs_med} us, p99 ${bs_p99} us ($bs_n); data -> ACK median ${ba_med} us, p99 ${ba_p99} us ($ba_n)   ($repl_before)"
     echo "REPL after/before  SYN -> SYN-ACK $(ratio "$ts_med" "$bs_med"), data -> ACK $(ratio "$ta_med" "$ba_med")"
@@ -189,6 +247,7 @@ if [ "$repl_only" = 1 ]; then
   exit 0
 fi
 
+if [ "$handshake_only" = 0 ]; then
 bytes=$((size_mb * 1000000))
 file="/dev/shm/toytcp-bench-$$"
 head -c "$bytes" /dev/urandom > "$file"
@@ -208,6 +267,8 @@ echo "kernel nc -> nc (again) $kernel2_gbps Gbit/s"
 kernel_avg=$(awk -v a="$kernel_gbps" -v b="$kernel2_gbps" 'BEGIN { printf "%.2f", (a + b) / 2 }')
 echo "ratio toytcp / kernel   $(ratio "$toytcp_gbps" "$kernel_avg")   (goal >= 1.0; kernel = mean of the runs before and after; plain path $(ratio "$plain_gbps" "$kernel_avg"))"
 
+fi
+
 echo "== handshake latency (connect-to-established), $handshakes connections each, C accept loop in host2"
 ip netns exec "$h2" "$work/accept_server" 10.0.1.1 9100 2>/dev/null &
 pids+=($!)
@@ -215,7 +276,10 @@ wait_listen "$h2" 9100
 read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes") || true
 echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
 read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)"
+echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)   (the caller sleeps on its semaphore: EventLoop.CallerWait.sleep, the default)"
+# A/B of the caller's wait, back to back: spinning while the loop works on its call.
+read -r ts_med2 ts_p902 ts_min2 ts_n2 < <(TOYTCP_CALLER_WAIT=adaptive ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
+echo "toytcp connect(), adaptive caller wait  median ${ts_med2} us, p90 ${ts_p902} us, min ${ts_min2} us ($ts_n2)   (adaptive/sleep $(ratio "$ts_med2" "$t_med"))"
 # The same with the application on the loop thread (connect(…onLoop:)): no hand-off between threads.
 read -r l_med l_p90 l_min l_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake-loop 10.0.1.1 9100 "$handshakes" 2>/dev/null) || true
 echo "toytcp connect, on loop median ${l_med:-n/a} us, p90 ${l_p90:-n/a} us, min ${l_min:-n/a} us (${l_n:-0})"
@@ -223,6 +287,10 @@ read -r k2_med k2_p90 k2_min k2_n < <(ip netns exec "$h1" "$work/handshake_clien
 echo "kernel connect() again  median ${k2_med} us, p90 ${k2_p90} us, min ${k2_min} us ($k2_n)"
 k_avg=$(awk -v a="$k_med" -v b="$k2_med" 'BEGIN { printf "%.1f", (a + b) / 2 }')
 echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_avg")   (medians; kernel = mean of the runs before and after; goal <= 1.5)"
+if [ "$handshake_only" = 1 ]; then
+  echo "(load$(uptime | sed 's/.*load average//'))"
+  exit 0
+fi
 # A separate, captured run (tcpdump competes for the CPUs, so the timed runs above are not captured):
 # the capture timestamps on host1's veth give how fast toytcp answers each SYN-ACK (the seed's
 # toytcp took ~1 s, and Linux retransmitted the SYN-ACK).
@@ -270,6 +338,7 @@ echo "| --- | --- | --- | --- | --- |"
 echo "| bulk host1 → host2 into \`nc -l\`, $size_mb MB | $toytcp_gbps Gbit/s (fileclient) | $kernel_avg Gbit/s (nc → nc, mean of before/after) | $(ratio "$toytcp_gbps" "$kernel_avg") | ≥ 1.0 |"
 echo "| the same, plain path (\`TOYTCP_GSO=0\`: a sendto per segment) | $plain_gbps Gbit/s | $kernel_avg Gbit/s | $(ratio "$plain_gbps" "$kernel_avg") | |"
 echo "| connect-to-established, median of $handshakes | $t_med µs | $k_avg µs | $(ratio "$t_med" "$k_avg")× | ≤ 1.5× |"
+echo "| the same, the caller spinning while the loop works on its call (\`TOYTCP_CALLER_WAIT=adaptive\`) | ${ts_med2:-n/a} µs | $k_avg µs | $(ratio "${ts_med2:-0}" "$k_avg")× | |"
 echo "| the same, application on the loop thread (\`connect(…onLoop:)\`) | ${l_med:-n/a} µs | $k_avg µs | $(ratio "${l_med:-0}" "$k_avg")× | ≤ 1.5× |"
 echo "| raw-socket ceiling, one thread of sendto, 1500 B | $s_pps pkt/s (RawSocketLink) | $c_pps pkt/s (C) | $(ratio "$s_pps" "$c_pps") | ≥ 0.95 |"
 echo "| toytcp bulk / C ceiling ($c_gbps Gbit/s) | | | $(ratio "$toytcp_gbps" "$c_gbps") | ≥ 0.6 |"

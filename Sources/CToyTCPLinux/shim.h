@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <pthread.h>
+#include <sched.h>
 
 // setns(2) is declared by <sched.h> only under _GNU_SOURCE, which the Glibc module is built without.
 extern int setns(int fd, int nstype);
@@ -29,6 +31,16 @@ extern int setns(int fd, int nstype);
 static inline int ctoytcp_set_timer_slack(unsigned long nanoseconds) {
     return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
 }
+
+// The calling thread's scheduling: SCHED_FIFO at `priority` (1-99), or back to the normal scheduler
+// (SCHED_OTHER) with 0. Returns 0 or an errno (EPERM without CAP_SYS_NICE).
+static inline int ctoytcp_set_thread_realtime(int priority) {
+    struct sched_param parameter = { .sched_priority = priority };
+    return pthread_setschedparam(pthread_self(), priority > 0 ? SCHED_FIFO : SCHED_OTHER, &parameter);
+}
+
+// The calling thread's kernel id (gettid), as /proc/self/task/ names it.
+static inline int ctoytcp_thread_id(void) { return (int)syscall(SYS_gettid); }
 
 // epoll_event is packed on x86-64; these keep Swift from having to know its layout.
 static inline struct epoll_event ctoytcp_epoll_event(uint32_t events, uint64_t data) {

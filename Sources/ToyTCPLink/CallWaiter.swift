@@ -7,14 +7,24 @@ import Synchronization
 /// A one-shot rendezvous between the loop thread, which delivers a call's result, and the application
 /// thread blocked in that call.
 ///
-/// The waiter can spin (`CallWaiterTuning`) before it sleeps on the semaphore: a connect is answered
-/// within tens of microseconds, and a thread that sleeps pays a futex wait, a futex wake on the loop's
-/// side and a context switch (bench-lab's profile of the handshake: ~10% of the samples were futex
-/// calls). While the waiter spins, the loop's `signal` finds nobody asleep and makes no system call.
+/// By default the waiter sleeps on the semaphore at once (`EventLoop.CallerWait.sleep`). With
+/// `.adaptive` it spins while the loop works on its call and sleeps only once the loop has gone to
+/// sleep: a blocking `connect` on the lab is usually
+/// answered while the loop is still awake (the SYN-ACK comes back inside the SYN's `sendto` on veth),
+/// and a caller asleep there pays a futex wait, a futex wake on the loop's side and a context switch
+/// (~10% of the samples of a handshake's profile). A caller never spins against a sleeping loop that
+/// has its call: it would take a CPU for a result that needs a packet to arrive first. Before the
+/// loop has taken the call (it is being woken) the caller spins too, at most `spinLimit`. Measured
+/// on the shared 2-vCPU machine it made the median connect 1.4-1.7× slower (the fastest ones faster),
+/// so it is not the default (README, lab benchmark).
 final class CallWaiter<T: Sendable>: Sendable {
     private let result = Mutex<Result<T, any Error>?>(nil)
     private let isComplete = Atomic<Bool>(false)
+    /// Set by the loop when it first runs the call.
+    private let isStarted = Atomic<Bool>(false)
     private let semaphore = DispatchSemaphore(value: 0)
+    /// Bounds a spin whatever the loop does (a loop busy with a long batch, a starved CPU).
+    static var spinLimit: Duration { .milliseconds(1) }
 
     func complete(_ value: Result<T, any Error>) {
         result.withLock { $0 = value }
@@ -22,41 +32,39 @@ final class CallWaiter<T: Sendable>: Sendable {
         semaphore.signal()
     }
 
-    func wait() throws -> T {
-        if !spin() { semaphore.wait() }
+    /// Called on the loop each time it runs the call.
+    func markStarted() {
+        isStarted.store(true, ordering: .releasing)
+    }
+
+    /// Waits for the result: spinning while `loop` works on the call (when `adaptive`), then asleep.
+    func wait(on loop: EventLoop, adaptive: Bool) throws -> T {
+        if !adaptive || !spinWhileLoopWorks(loop) {
+            loop.callerSleeps.add(1, ordering: .relaxed)
+            semaphore.wait()
+        }
         let value = result.withLock { $0 }
         guard let value else { fatalError("CallWaiter woken without a result") }
         return try value.get()
     }
 
-    /// True if the result arrived within the spin limit.
-    private func spin() -> Bool {
-        let limit = CallWaiterTuning.spinMicroseconds
-        guard limit > 0 else { return false }
-        let deadline = monotonicNow() + .microseconds(limit)
+    /// True if the result arrived while spinning; false once the loop sleeps with the call in hand (or
+    /// the spin limit passed): then the caller must sleep.
+    private func spinWhileLoopWorks(_ loop: EventLoop) -> Bool {
+        let deadline = monotonicNow() + Self.spinLimit
         while true {
             for _ in 0..<64 {
                 if isComplete.load(ordering: .acquiring) { return true }
+                if isStarted.load(ordering: .acquiring) && loop.loopSleeping.load(ordering: .acquiring) {
+                    return isComplete.load(ordering: .acquiring)
+                }
             }
             if monotonicNow() >= deadline { return false }
+            // Let the loop (or the kernel's softirq) have this CPU if they are waiting for one: on
+            // a machine with fewer free CPUs than runnable threads a pure spin delays the very work
+            // it waits for. Returns at once when nobody else wants the CPU.
+            sched_yield()
         }
-    }
-}
-
-/// How long a thread spins before it sleeps: the caller waiting for a result (`CallWaiter`) and the
-/// loop before `epoll_wait` blocks (`EventLoop.run`). Spinning only pays while another CPU does the
-/// work being waited for. Off by default: on the 2-vCPU guest shared with builds, a 50 µs spin of the
-/// caller cut the handshake's fastest connect by ~10 µs but raised its median by 15-90% (the spinning
-/// thread takes the CPU the loop and the kernel's softirq need); see README, lab benchmark.
-/// Settable for benchmarks, read once at start: `TOYTCP_SPIN_US`, `TOYTCP_LOOP_SPIN_US`
-/// (microseconds, 0: never spin).
-enum CallWaiterTuning {
-    static let spinMicroseconds = microseconds(from: "TOYTCP_SPIN_US", default: 0)
-    static let loopSpinMicroseconds = microseconds(from: "TOYTCP_LOOP_SPIN_US", default: 0)
-
-    private static func microseconds(from variable: String, default value: Int) -> Int {
-        guard let text = getenv(variable), let parsed = Int(String(cString: text)), parsed >= 0 else { return value }
-        return min(parsed, 10_000)
     }
 }
 

@@ -16,6 +16,18 @@ public struct CommandLineTool: Sendable {
     public private(set) var arguments: [String] = []
     /// `--netns NAME`: the network namespace to enter before anything else.
     public private(set) var namespace: String? = nil
+    /// `--busy-poll` or `--loop-spin DURATION`: how the event loop waits (`EventLoop.WaitPolicy`).
+    public private(set) var waitPolicy: EventLoop.WaitPolicy = .sleep
+    /// `--realtime`: the event loop's thread under SCHED_FIFO (`EventLoop.setRealTime`).
+    public private(set) var realTime = false
+
+    /// The event-loop options every example takes, for `--help`.
+    static let loopOptionsHelp = """
+        Event loop options (how fast an idle program answers; README, "How the event loop waits"):
+          --busy-poll            the loop polls instead of sleeping: answers fastest, takes a CPU all the time
+          --loop-spin DURATION   the loop polls this long after its last work (1ns to 1s, e.g. 200us), then sleeps
+          --realtime             the loop's thread runs under SCHED_FIFO priority 10 (needs root)
+        """
 
     /// Parses `CommandLine.arguments`: exactly `positionalCount` positional arguments, `--netns NAME`
     /// anywhere, `-h`/`--help`. Exits with status 2 on anything else.
@@ -26,18 +38,30 @@ public struct CommandLineTool: Sendable {
         while let arg = args.popFirst() {
             switch arg {
             case "-h", "--help":
-                print("usage: \(name) \(usage)\n\n\(help)")
+                print("usage: \(name) \(usage)\n\n\(help)\n\n\(Self.loopOptionsHelp)")
                 exit(0)
             case "--netns":
                 guard let value = args.popFirst() else { fail("--netns needs a namespace name, e.g. --netns host1") }
                 namespace = value
             case _ where arg.hasPrefix("--netns="):
                 namespace = String(arg.dropFirst("--netns=".count))
+            case "--busy-poll":
+                waitPolicy = .busyPoll
+            case "--loop-spin":
+                guard let value = args.popFirst(), let policy = EventLoop.WaitPolicy(["spin", value]) else {
+                    fail("--loop-spin needs a duration from 1ns to 1s with its unit, e.g. --loop-spin 200us")
+                }
+                waitPolicy = policy
+            case "--realtime":
+                realTime = true
             case _ where arg.hasPrefix("-") && arg.count > 1:
                 fail("unknown option '\(arg)'; usage: \(name) \(usage)")
             default:
                 arguments.append(arg)
             }
+        }
+        if waitPolicy == .busyPoll && realTime {
+            fail("--busy-poll with --realtime would starve every other thread of the loop's CPU: pick one")
         }
         guard arguments.count == positionalCount else {
             fail("expected \(positionalCount) arguments, got \(arguments.count); usage: \(name) \(usage)")
@@ -93,14 +117,26 @@ public struct CommandLineTool: Sendable {
         guard NetworkNamespace.isRoot else {
             fail("must run as root (raw sockets need CAP_NET_RAW): sudo ip netns exec host1 \(CommandLine.arguments.joined(separator: " "))")
         }
+        let loop: EventLoop
         do {
             if let namespace { try NetworkNamespace.enter(namespace) }
-            guard address?.isIPv6 == true else { return try EventLoop(configuration: configuration) }
-            return try EventLoop(addresses: try InterfaceAddress.usable(), configuration: configuration,
-                                 ipv6Addresses: try InterfaceAddress.usableIPv6())
+            if address?.isIPv6 == true {
+                loop = try EventLoop(addresses: try InterfaceAddress.usable(), configuration: configuration,
+                                     ipv6Addresses: try InterfaceAddress.usableIPv6())
+            } else {
+                loop = try EventLoop(configuration: configuration)
+            }
         } catch {
             fail(error.description)
         }
+        do {
+            if waitPolicy != .sleep { try loop.setWaitPolicy(waitPolicy) }
+            if realTime { try loop.setRealTime(priority: 10) }
+        } catch {
+            loop.stop()
+            fail(error)
+        }
+        return loop
     }
 
     /// Reports a failed call: bad input (`LinkError`) exits 2, a failed connection (`EngineError`) 1.

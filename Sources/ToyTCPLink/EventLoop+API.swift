@@ -15,8 +15,12 @@ extension EventLoop {
         precondition(pthread_equal(pthread_self(), loopThread) == 0,
                      "a blocking toytcp call on the event loop's own thread would wait forever")
         let waiter = CallWaiter<T>()
-        perform(timeout: timeout, onAbandon: onAbandon, body, completion: { waiter.complete($0) })
-        return try waiter.wait()
+        let adaptive = adaptiveCallerWait.load(ordering: .relaxed)
+        perform(timeout: timeout, onAbandon: onAbandon, { loop, now in
+            if adaptive { waiter.markStarted() }
+            return try body(loop, now)
+        }, completion: { waiter.complete($0) })
+        return try waiter.wait(on: self, adaptive: adaptive)
     }
 
     /// The async form of `blockingCall`: suspends instead of blocking a thread.
@@ -243,6 +247,7 @@ extension EventLoop {
         try blockingCall { loop, _ in
             var link = loop.linkStatistics
             link.sendDrops += loop.link.sendDrops
+            link.callerSleeps = loop.callerSleeps.load(ordering: .relaxed)
             return .done((link, loop.stack.statistics))
         }
     }

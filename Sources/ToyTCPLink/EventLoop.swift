@@ -35,10 +35,23 @@ public final class EventLoop: @unchecked Sendable {
     struct Inbox {
         var commands: [@Sendable (EventLoop) -> Void] = []
         var wakePending = false
+        /// The loop has decided to block in `epoll_wait` (with no command waiting): only then does a
+        /// new command need the eventfd; an awake loop looks at the inbox before it sleeps.
+        var sleeping = false
         var stopped = false
         var stopRequested = false
     }
     let inbox = Mutex(Inbox())
+    /// Commands were queued without writing the eventfd (the loop was awake): a polling loop checks
+    /// this flag instead of waiting for the eventfd.
+    let commandsWaiting = Atomic<Bool>(false)
+    /// A copy of `Inbox.sleeping` callers may read without the lock: a blocked caller spins while the
+    /// loop works on its call and sleeps once the loop sleeps (`CallWaiter`, `CallerWait.adaptive`).
+    let loopSleeping = Atomic<Bool>(false)
+    /// How blocked callers wait for the loop (`setCallerWait`).
+    let adaptiveCallerWait = Atomic<Bool>(false)
+    /// Blocking calls whose caller went to sleep on its semaphore (`LinkStatistics.callerSleeps`).
+    let callerSleeps = Atomic<Int>(0)
 
     // MARK: Confined to the loop thread
 
@@ -77,6 +90,10 @@ public final class EventLoop: @unchecked Sendable {
     /// Called at the end of every `flush`, once what the engine wanted to send has been sent.
     var flushObserver: (@Sendable () -> Void)? = nil
     var linkStatistics = LinkStatistics()
+    /// How the loop waits when it has nothing to do (`setWaitPolicy`).
+    var waitPolicy: WaitPolicy = .sleep
+    /// The loop thread's SCHED_FIFO priority, nil: the normal scheduler (`setRealTime`).
+    var realTimePriority: Int32? = nil
     /// Operations waiting for an event, by what they wait on.
     var parked: [WaitKey: [ParkedOperation]] = [:]
     var parkedWithDeadline = 0
@@ -90,6 +107,8 @@ public final class EventLoop: @unchecked Sendable {
     var reservations: [ListenerID: PortReservation] = [:]
     /// What the raw socket lets in (nil: everything, the kernel's default).
     private(set) var receiveFilter: ReceiveFilter?
+    /// The IPv6 receive socket's filter (nil: no IPv6 socket, or unfiltered).
+    private(set) var receiveFilter6: ReceiveFilter?
     /// The last source port admitted, so sending a run of segments checks the set once.
     private var lastAdmittedPort: UInt16 = 0
 
@@ -173,6 +192,11 @@ public final class EventLoop: @unchecked Sendable {
             let filter = ReceiveFilter(addresses: chosen, portRange: configuration.ephemeralPorts)
             try filter.attach(to: link.descriptor)
             receiveFilter = filter
+            if let link6 {
+                let filter6 = ReceiveFilter(ipv6Addresses: ipv6Addresses, portRange: configuration.ephemeralPorts)
+                try filter6.attach(to: link6.receiveDescriptor)
+                receiveFilter6 = filter6
+            }
         }
 
         try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
@@ -208,11 +232,13 @@ public final class EventLoop: @unchecked Sendable {
         let mustWake = inbox.withLock { inbox -> Bool? in
             if inbox.stopped { return nil }
             inbox.commands.append(command)
-            if inbox.wakePending { return false }
+            // An awake loop takes the command before it sleeps: no eventfd write, no epoll wake-up.
+            guard inbox.sleeping, !inbox.wakePending else { return false }
             inbox.wakePending = true
             return true
         }
         guard let mustWake else { return false }
+        if !mustWake { commandsWaiting.store(true, ordering: .releasing) }
         if mustWake {
             var one: UInt64 = 1
             _ = Glibc.write(wakeDescriptor, &one, 8)
@@ -226,23 +252,9 @@ public final class EventLoop: @unchecked Sendable {
         // timerfd expiries are otherwise delayed by the default 50 µs timer slack.
         _ = ctoytcp_set_timer_slack(1)
         var events = [epoll_event](repeating: epoll_event(), count: 8)
-        let spin = Int64(CallWaiterTuning.loopSpinMicroseconds) * 1000
         while running {
             let sleepStart = monotonicNow()
-            let count = events.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                if spin > 0 {
-                    // Poll before sleeping: the next call or packet often comes within microseconds.
-                    let deadline = monotonicNow().nanoseconds + spin
-                    repeat {
-                        let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), 0)
-                        if n > 0 || (n < 0 && errno != EINTR) { return n }
-                    } while monotonicNow().nanoseconds < deadline
-                }
-                while true {
-                    let n = epoll_wait(epollDescriptor, buffer.baseAddress, Int32(buffer.count), -1)
-                    if n >= 0 || errno != EINTR { return n }
-                }
-            }
+            let count = events.withUnsafeMutableBufferPointer { waitForEvents(epollDescriptor, into: $0) }
             linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
             if count < 0 { fatalError("epoll_wait: \(errno)") }
             linkStatistics.wakeups += 1
@@ -267,6 +279,7 @@ public final class EventLoop: @unchecked Sendable {
                     break
                 }
             }
+            if commandsWaiting.load(ordering: .acquiring) { runCommands() }
             serviceTimers()
         }
         finish()
@@ -353,6 +366,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runCommands() {
+        commandsWaiting.store(false, ordering: .relaxed)
         let commands = inbox.withLock { inbox -> [@Sendable (EventLoop) -> Void] in
             inbox.wakePending = false
             let taken = inbox.commands
@@ -424,6 +438,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Writes one packet to the raw socket (what the port let out).
     func write(packet: UnsafeRawBufferPointer, at now: Instant) {
         if packet.first.map({ $0 >> 4 }) == 6 {
+            admitSourcePort(of: packet)
             // IPv6: a full send queue (EAGAIN) counts as loss, which TCP recovers from.
             if case .done? = try? link6?.send(packet) { linkStatistics.packetsWritten += 1 } else { linkStatistics.sendDrops += 1 }
             return
@@ -454,10 +469,17 @@ public final class EventLoop: @unchecked Sendable {
     /// Lets answers to `packet` in: its TCP source port becomes one of ours (a connection from a
     /// chosen port, a crafted segment).
     func admitSourcePort(of packet: UnsafeRawBufferPointer) {
-        guard receiveFilter != nil,
-              let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
-              let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
-        let port = tcp.sourcePort
+        guard receiveFilter != nil else { return }
+        let port: UInt16
+        if packet.first.map({ $0 >> 4 }) == 6 {
+            // IPv6 without extension headers (what the stack and the shell send): TCP at byte 40.
+            guard packet.count >= 60, packet[6] == 6 else { return }
+            port = UInt16(packet[40]) << 8 | UInt16(packet[41])
+        } else {
+            guard let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
+                  let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
+            port = tcp.sourcePort
+        }
         guard port != lastAdmittedPort else { return }
         lastAdmittedPort = port
         admit([port])
@@ -471,12 +493,14 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func admit(_ ports: [UInt16]) {
-        guard var filter = receiveFilter else { return }
-        let before = filter
-        for port in ports where !filter.admits(port: port) { filter.ports.insert(port) }
-        guard filter != before else { return }
-        receiveFilter = filter
-        do { try filter.attach(to: link.descriptor) } catch { linkStatistics.filterFailures += 1 }
+        if let filter = receiveFilter, let wider = filter.admitting(ports) {
+            receiveFilter = wider
+            do { try wider.attach(to: link.descriptor) } catch { linkStatistics.filterFailures += 1 }
+        }
+        if let filter = receiveFilter6, let link6, let wider = filter.admitting(ports) {
+            receiveFilter6 = wider
+            do { try wider.attach(to: link6.receiveDescriptor) } catch { linkStatistics.filterFailures += 1 }
+        }
     }
 
     private func sendBlockedPacket(at now: Instant) {

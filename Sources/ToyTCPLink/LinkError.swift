@@ -21,6 +21,9 @@ public enum LinkError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The IPv6 counterparts of `addressNotOnInterface` and `noRoute`.
     case ipv6AddressNotOnInterface(IPv6Address, available: [IPv6Address])
     case noIPv6Route(IPv6Address)
+    /// A setting of the event loop that cannot be applied (`EventLoop.setWaitPolicy`, `setRealTime`);
+    /// the text says why and what to do.
+    case invalidLoopSetting(String)
 
     public var description: String {
         switch self {
@@ -49,6 +52,8 @@ public enum LinkError: Error, Hashable, Sendable, CustomStringConvertible {
                 + "use one of those, or run inside the right namespace (--netns host1)"
         case .noIPv6Route(let address):
             return "no route to \(address) from this namespace: check `ip -6 route` (is the lab up? --netns host1?)"
+        case .invalidLoopSetting(let why):
+            return why
         }
     }
 }

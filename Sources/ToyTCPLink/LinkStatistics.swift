@@ -16,7 +16,14 @@ public struct LinkStatistics: Hashable, Sendable {
     public var sendBlocked = 0
     /// Wake-ups of the loop (epoll returns).
     public var wakeups = 0
-    /// Time the loop spent asleep in `epoll_wait` (the rest of its life it was working or waiting
+    /// Calls of `epoll_wait` that could block (the loop went to sleep, `EventLoop.WaitPolicy`).
+    public var blockingWaits = 0
+    /// Polls (`epoll_wait` with a zero timeout) that found nothing: the loop spinning instead of sleeping.
+    public var emptyPolls = 0
+    /// Blocking calls whose caller slept until the loop woke it (the rest got their result while
+    /// spinning, `EventLoop.CallerWait.adaptive`): each costs a futex wake and a context switch.
+    public var callerSleeps = 0
+    /// Time the loop spent waiting for events (asleep in `epoll_wait`, or polling) (the rest of its life it was working or waiting
     /// for a CPU): tells a loop starved of work from one starved of CPU.
     public var idleNanoseconds: Int64 = 0
     /// Timer expiries handled (`Stack.handleTimeout`).

@@ -1,4 +1,5 @@
 import ToyTCPEngine
+import ToyTCPLink
 import ToyTCPWire
 
 /// One parsed line: what to do and where it was written.
@@ -104,6 +105,13 @@ public enum StackOption: String, Hashable, Sendable, CaseIterable {
     }
 }
 
+/// A setting of the lab's event loop (`set loop …`, `set loop-priority …`).
+public enum LoopSetting: Hashable, Sendable {
+    case wait(EventLoop.WaitPolicy)
+    /// SCHED_FIFO at this priority, nil: the normal scheduler.
+    case realTime(priority: Int32?)
+}
+
 /// A peer application started on the simulated network.
 public enum PeerKind: String, Hashable, Sendable, CaseIterable {
     /// Echoes every byte back.
@@ -136,6 +144,9 @@ public enum Command: Sendable {
     /// `set crafted keep|feed`: whether the answers to segments crafted from a port our stack does not
     /// use go to our stack (`CraftedConversationStage.feedsStack`).
     case setCrafted(feedsStack: Bool)
+    /// `set loop sleep|busy-poll|spin T`, `set loop-priority realtime [N]|normal`: how the lab's event
+    /// loop waits and is scheduled (a setting of the loop, not of the stack).
+    case setLoop(LoopSetting, column: Int)
     case use(ConnectionRef)
     case inject(SegmentTemplate)
     case expect(SegmentTemplate, within: Duration, name: String?)

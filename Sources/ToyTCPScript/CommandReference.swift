@@ -61,8 +61,8 @@ public struct CommandReference: Sendable {
               parse: { p in let r = p.connectionRef(); return .status(r.name == nil ? nil : r) }),
         .init(name: "set", usage: "set [OPTION VALUE]",
               summary: "stack options for new connections: " + StackOption.allCases.map(\.rawValue).joined(separator: " ")
-                  + "; script settings: expect strict|any, tolerance T (4ms), numbers relative|absolute, crafted keep|feed",
-              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue) + ["expect", "tolerance", "numbers", "crafted"],
+                  + "; script settings: expect strict|any, tolerance T (4ms), numbers relative|absolute, crafted keep|feed; the lab's event loop: loop sleep|busy-poll|spin T (how it waits: busy-poll answers fastest and takes a CPU), loop-priority realtime [N]|normal (SCHED_FIFO, root)",
+              example: "set wscale off", keywords: StackOption.allCases.map(\.rawValue) + ["expect", "tolerance", "numbers", "crafted", "loop", "loop-priority"],
               parse: { p throws(ScriptError) in try p.parseSet() }),
         .init(name: "use", usage: "use NAME", summary: "make NAME the current connection", example: "use c2", keywords: [],
               parse: { p throws(ScriptError) in

@@ -295,7 +295,8 @@ extension Interpreter {
     func set(_ option: StackOption?, _ value: String?, _ column: Int, _ ctx: inout Context) throws(ScriptError) {
         var c = network.withStack { st, _ in st.configuration }
         guard let option, let value else {
-            output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments) cc=\(c.congestionControl.rawValue) ecn=\(c.ecn ? "on" : "off") dsack=\(c.dsack ? "on" : "off") prr=\(c.proportionalRateReduction ? "on" : "off") rack=\(c.rack ? "on" : "off") keepalive=\(c.keepalive.map { "\(format($0.idle)),\(format($0.interval)),\($0.count)" } ?? "off") syn-defense=\(c.synFloodDefense.rawValue) synack-retries=\(c.synAckRetries) backlog=\(c.backlog)")
+            output("mss=\(c.mss) window=\(c.receiveBufferSize) wscale=\(c.windowScaling ? (c.windowScaleShift.map(String.init) ?? "on") : "off") sack=\(c.sack ? "on" : "off") timestamps=\(c.timestamps ? "on" : "off") nagle=\(c.nagle ? "on" : "off") delack=\(c.delayedAck ? "on" : "off") delack-timeout=\(format(c.delayedAckTimeout)) rto-initial=\(format(c.initialRTO)) rto-min=\(format(c.minimumRTO)) rto-max=\(format(c.maximumRTO)) syn-retries=\(c.synRetries) sndbuf=\(c.sendBufferSize) initcwnd=\(c.initialWindowSegments) cc=\(c.congestionControl.rawValue) ecn=\(c.ecn ? "on" : "off") dsack=\(c.dsack ? "on" : "off") prr=\(c.proportionalRateReduction ? "on" : "off") rack=\(c.rack ? "on" : "off") keepalive=\(c.keepalive.map { "\(format($0.idle)),\(format($0.interval)),\($0.count)" } ?? "off") syn-defense=\(c.synFloodDefense.rawValue) synack-retries=\(c.synAckRetries) backlog=\(c.backlog)"
+                + ((try? network.configureLoop(nil))?.map { " " + $0 } ?? ""))
             return
         }
         func bool() throws(ScriptError) -> Bool {
@@ -358,6 +359,16 @@ extension Interpreter {
         }
         network.withStack { st, _ in st.configuration = c }
         output("\(option.rawValue) = \(value) (for connections opened from now on)")
+    }
+
+    /// `set loop …`, `set loop-priority …`: the lab's event loop (EventLoop.WaitPolicy, setRealTime).
+    func setLoop(_ setting: LoopSetting, _ column: Int, _ ctx: inout Context) throws(ScriptError) {
+        let shown: String?
+        do { shown = try network.configureLoop(setting) } catch { throw ctx.error("\(error)", column) }
+        guard let shown else {
+            throw ctx.error("set loop applies to the kernel lab's event loop (toytcp-shell --netns host1); the simulated network has none", column)
+        }
+        output(shown)
     }
 
     func waitState(_ ref: ConnectionRef, _ state: TCPState, _ within: Duration, _ ctx: inout Context) throws(ScriptError) {

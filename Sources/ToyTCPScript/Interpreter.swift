@@ -234,6 +234,7 @@ public final class Interpreter {
         case .setNumbers(let relative):
             relativeNumbers = relative
             output("numbers \(relative ? "relative: seq and ack count from each side's ISN" : "absolute")")
+        case let .setLoop(setting, column): try setLoop(setting, column, &ctx)
         case .setCrafted(let feeds):
             network.withPort { port, _ in
                 for case let stage as CraftedConversationStage in port.stages { stage.feedsStack = feeds }

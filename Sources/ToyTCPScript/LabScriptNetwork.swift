@@ -71,6 +71,16 @@ public final class LabScriptNetwork: ScriptNetwork {
 
     deinit { loop.stop() }
 
+    public func configureLoop(_ setting: LoopSetting?) throws -> String? {
+        switch setting {
+        case .wait(let policy)?: try loop.setWaitPolicy(policy)
+        case .realTime(let priority)?: try loop.setRealTime(priority: priority)
+        case nil: break
+        }
+        let priority = try loop.currentRealTimePriority().map { "realtime \($0)" } ?? "normal"
+        return "loop=\(try loop.currentWaitPolicy()) loop-priority=\(priority)"
+    }
+
     public var kind: NetworkKind { .lab(namespace: namespace) }
     public var label: String { namespace ?? "lab" }
     public var banner: String {

@@ -1,3 +1,4 @@
+import ToyTCPLink
 import ToyTCPEngine
 import ToyTCPWire
 
@@ -187,6 +188,27 @@ extension LineParser {
                 throw error("set crafted takes keep (answers to crafted segments are shown, not given to our stack) or feed (our stack gets them)", value.column)
             }
             return .setCrafted(feedsStack: value.text == "feed")
+        }
+        if key.text == "loop" {
+            // `spin` takes its duration as a third word: `set loop spin 200us`.
+            var words = [value.text]
+            if value.text == "spin" { words.append(try word("how long to spin before sleeping (e.g. 200us)").text) }
+            guard let policy = EventLoop.WaitPolicy(words) else {
+                throw error("set loop takes sleep, busy-poll or spin DURATION (1ns to 1s, e.g. spin 200us), not '\(words.joined(separator: " "))'", value.column)
+            }
+            return .setLoop(.wait(policy), column: value.column)
+        }
+        if key.text == "loop-priority" {
+            switch value.text {
+            case "normal": return .setLoop(.realTime(priority: nil), column: value.column)
+            case "realtime":
+                // An optional SCHED_FIFO priority; 10 by default.
+                var priority: Int32 = 10
+                if let p = next() { priority = Int32(try constant(p, "priority", 1...99)) }
+                return .setLoop(.realTime(priority: priority), column: value.column)
+            default:
+                throw error("set loop-priority takes realtime [1-99] (SCHED_FIFO, needs root) or normal, not '\(value.text)'", value.column)
+            }
         }
         if key.text == "expect" {
             guard value.text == "strict" || value.text == "any" else {

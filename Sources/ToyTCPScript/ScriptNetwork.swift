@@ -89,9 +89,16 @@ public protocol ScriptNetwork: AnyObject {
     func startPeer(_ kind: PeerKind, at endpoint: Endpoint, count: Int?, connectTo: Endpoint?) throws(ScriptError) -> String
     /// Closes everything cleanly (connections closed, sockets released).
     func shutdown()
+    /// Applies a setting of the event loop our stack runs on (`set loop …`) and returns how the loop
+    /// now waits and is scheduled (`loop=sleep loop-priority=normal`); with `nil` only returns it.
+    /// `nil` result: this network has no event loop (the simulated one).
+    func configureLoop(_ setting: LoopSetting?) throws -> String?
 }
 
 extension ScriptNetwork {
+    /// No event loop (the simulated network moves virtual time itself).
+    public func configureLoop(_ setting: LoopSetting?) throws -> String? { nil }
+
     /// Runs `body` with our stack and the network's clock, where the stack lives (see `withPort`).
     public func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T {
         try withPort { (port, now) throws(E) -> T in try body(port.stack, now) }

@@ -72,7 +72,8 @@ public struct Completion {
         case "set":
             if position == 1 { return (matching(CommandReference.named("set")?.keywords ?? []), false) }
             let values: [String: [String]] = ["expect": ["strict", "any"], "numbers": ["relative", "absolute"], "tolerance": [],
-                                              "crafted": ["keep", "feed"]]
+                                              "crafted": ["keep", "feed"], "loop": ["sleep", "busy-poll", "spin"],
+                                              "loop-priority": ["realtime", "normal"]]
             return (position == 2 ? matching(values[previous] ?? ["on", "off"]) : [], false)
         case "trace":
             return (position == 1 ? matching(["on", "off"]) : [], false)

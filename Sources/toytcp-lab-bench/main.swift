@@ -2,7 +2,9 @@
 //
 //   toytcp-lab-bench handshake ADDR PORT COUNT   connect-to-established latency, COUNT connections
 //                                                (each aborted at once, as the C client's SO_LINGER 0
-//                                                close): prints "median_us p90_us min_us count"
+//                                                close): prints "median_us p90_us min_us count";
+//                                                TOYTCP_CALLER_WAIT=sleep|adaptive picks how the
+//                                                blocked caller waits (EventLoop.CallerWait)
 //   toytcp-lab-bench handshake-loop ADDR PORT COUNT  the same, with each connect made and its
 //                                                completion run on the loop thread (no thread hand-off)
 //   toytcp-lab-bench rawsend DST COUNT           one thread sends COUNT 1500-byte packets through
@@ -13,7 +15,7 @@ import Glibc
 import Dispatch
 import ToyTCPLink
 
-let tool = CommandLineTool(name: "toytcp-lab-bench", usage: "[--netns NS] handshake|handshake-loop ADDR PORT COUNT | rawsend DST COUNT",
+let tool = CommandLineTool(name: "toytcp-lab-bench", usage: "[--netns NS] [--busy-poll | --loop-spin T] [--realtime] handshake|handshake-loop ADDR PORT COUNT | rawsend DST COUNT",
                            positionalCount: CommandLine.arguments.contains("rawsend") ? 3 : 4,
                            help: "The toytcp side of scripts/bench-lab.sh.")
 
@@ -30,6 +32,13 @@ case "handshake":
     let port = tool.port(at: 2)
     guard let count = Int(tool.arguments[3]), count > 0, count <= 100_000 else { tool.fail("COUNT: 1...100000") }
     let loop = tool.startLoop()
+    // The bench's A/B of the caller's wait (EventLoop.CallerWait): TOYTCP_CALLER_WAIT=sleep|adaptive.
+    if let text = getenv("TOYTCP_CALLER_WAIT") {
+        guard let wait = EventLoop.CallerWait(rawValue: String(cString: text)) else {
+            tool.fail("TOYTCP_CALLER_WAIT takes sleep or adaptive")
+        }
+        loop.setCallerWait(wait)
+    }
     var samples: [Double] = []
     samples.reserveCapacity(count)
     for _ in 0..<count {

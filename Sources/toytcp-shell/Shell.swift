@@ -1,4 +1,5 @@
 import ArgumentParser
+import ToyTCPLink
 import ToyTCPScript
 import ToyTCPShell
 
@@ -13,8 +14,48 @@ struct NetworkOptions: ParsableArguments {
     @Option(name: .long, help: "Seed of the simulated network (runs repeat exactly).")
     var seed: UInt64 = 1
 
+    @Flag(name: .long, help: "Lab: the event loop busy-polls instead of sleeping (answers fastest; takes a CPU while the shell runs). In the shell: set loop busy-poll.")
+    var busyPoll = false
+
+    @Option(name: .long, help: ArgumentHelp("Lab: the event loop polls this long after its last work before it sleeps (1ns to 1s). In the shell: set loop spin 200us.", valueName: "duration"))
+    var loopSpin: String?
+
+    @Flag(name: .long, help: "Lab: the event loop's thread runs under SCHED_FIFO (needs root). In the shell: set loop-priority realtime.")
+    var realtime = false
+
     func validate() throws {
         if sim && netns != nil { throw ValidationError("--sim and --netns exclude each other: pick one network") }
+        if sim && (busyPoll || loopSpin != nil || realtime) {
+            throw ValidationError("--busy-poll, --loop-spin and --realtime set the kernel lab's event loop; the simulated network (--sim) has none")
+        }
+        if busyPoll && loopSpin != nil { throw ValidationError("--busy-poll and --loop-spin exclude each other: pick one") }
+        if busyPoll && realtime {
+            throw ValidationError("--busy-poll with --realtime would starve every other thread of the loop's CPU: pick one")
+        }
+        if let loopSpin, EventLoop.WaitPolicy(["spin", loopSpin]) == nil {
+            throw ValidationError("--loop-spin takes a duration from 1ns to 1s with its unit, e.g. 200us, not '\(loopSpin)'")
+        }
+    }
+
+    /// The loop settings the flags ask for, in the order to apply them.
+    private var loopSettings: [LoopSetting] {
+        var settings: [LoopSetting] = []
+        if busyPoll { settings.append(.wait(.busyPoll)) }
+        if let loopSpin, let policy = EventLoop.WaitPolicy(["spin", loopSpin]) { settings.append(.wait(policy)) }
+        if realtime { settings.append(.realTime(priority: 10)) }
+        return settings
+    }
+
+    /// Applies `--busy-poll`, `--loop-spin`, `--realtime` to the network's event loop.
+    private func configureLoop(of network: ScriptNetwork) throws -> ScriptNetwork {
+        for setting in loopSettings {
+            let shown: String?
+            do { shown = try network.configureLoop(setting) } catch { throw ValidationError("\(error)") }
+            if shown == nil {
+                throw ValidationError("--busy-poll, --loop-spin and --realtime set the kernel lab's event loop; this session runs on the simulated network (use --netns host1)")
+            }
+        }
+        return network
     }
 
     /// Opens the network: for a script, its `# network: sim|lab` line decides when no flag does.
@@ -23,10 +64,10 @@ struct NetworkOptions: ParsableArguments {
         if !simulated, netns == nil, let text, NetworkChoice.scriptWantsSimulation(text) { simulated = true }
         do {
             if !simulated, netns == nil, let text, NetworkChoice.scriptWantsLab(text) {
-                return try NetworkChoice.open(simulated: false, namespace: "host1", seed: seed)
+                return try configureLoop(of: NetworkChoice.open(simulated: false, namespace: "host1", seed: seed))
             }
-            return try NetworkChoice.open(simulated: simulated, namespace: netns, seed: seed)
-        } catch {
+            return try configureLoop(of: NetworkChoice.open(simulated: simulated, namespace: netns, seed: seed))
+        } catch let error as ScriptError {
             throw ValidationError(error.message)
         }
     }

@@ -105,5 +105,33 @@ extension KernelLab {
                 greeter.kill()
             }
         }
+
+        @Test("The IPv6 receive filter: a kernel connection to an IPv6 port of our address that toytcp does not own never reaches the loop; our IPv6 listener's still does")
+        func ipv6ReceiveFilterKeepsOthersOut() throws {
+            Lab.run("recv-filter6") { lab in
+                let ours = IPv6Address("fd00:0:0:1::1")!
+                let loop = try lab.stack(in: lab.host1, ipv6Addresses: [ours])
+                let before = try loop.statistics().link
+                // A kernel transfer to [fd00:0:0:1::1]:5567, a port toytcp does not own: ~70 segments,
+                // each copied to a raw IPv6 TCP socket without a filter.
+                let sink = try lab.spawn(in: lab.host1, ["nc", "-6", "-l", "fd00:0:0:1::1", "5567"], stdout: lab.temporaryPath("sink6"))
+                try lab.waitForKernelListener(in: lab.host1, port: 5567)
+                let (input, _) = try lab.randomFile(size: 100_000)
+                let client = try lab.run(in: lab.host2, ["nc", "-6", "-N", "fd00:0:0:1::1", "5567"], stdin: input, timeout: .seconds(20))
+                lab.expect(client.status == 0, "kernel nc exited \(client.status): \(client.stderr)")
+                _ = sink.wait(timeout: .seconds(5))
+                let after = try loop.statistics().link
+                lab.expect(after.packetsRead == before.packetsRead,
+                           "the loop read \(after.packetsRead - before.packetsRead) IPv6 packets of a kernel connection it does not own")
+                // Our own IPv6 listener's port passes: a kernel client's data arrives.
+                let listener = try loop.listen(on: .v6(ours), port: 5568)
+                let greeter = try lab.spawn(in: lab.host2, ["sh", "-c", "printf hello | nc -6 -N fd00:0:0:1::1 5568"])
+                let connection = try listener.accept(timeout: .seconds(5))
+                let received = try connection.receiveAll(limit: 100, timeout: .seconds(5))
+                lab.expect(received == Array("hello".utf8), "our IPv6 listener received \(received)")
+                lab.expect(after.filterFailures == 0, "filter replacements failed: \(after.filterFailures)")
+                greeter.kill()
+            }
+        }
     }
 }
