@@ -469,18 +469,8 @@ public final class EventLoop: @unchecked Sendable {
     /// Lets answers to `packet` in: its TCP source port becomes one of ours (a connection from a
     /// chosen port, a crafted segment).
     func admitSourcePort(of packet: UnsafeRawBufferPointer) {
-        guard receiveFilter != nil else { return }
-        let port: UInt16
-        if packet.first.map({ $0 >> 4 }) == 6 {
-            // IPv6 without extension headers (what the stack and the shell send): TCP at byte 40.
-            guard packet.count >= 60, packet[6] == 6 else { return }
-            port = UInt16(packet[40]) << 8 | UInt16(packet[41])
-        } else {
-            guard let ip = try? IPv4HeaderView(validating: packet), ip.protocol == 6, !ip.isFragment,
-                  let tcp = try? TCPHeaderView(validating: ip.payload) else { return }
-            port = tcp.sourcePort
-        }
-        guard port != lastAdmittedPort else { return }
+        guard receiveFilter != nil, let port = try? IPPacketView(validating: packet).tcp.sourcePort,
+              port != lastAdmittedPort else { return }
         lastAdmittedPort = port
         admit([port])
     }
