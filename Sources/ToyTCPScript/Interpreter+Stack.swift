@@ -61,7 +61,7 @@ extension Interpreter {
     func listen(_ local: Endpoint?, _ port: UInt16, _ name: String?, _ ctx: inout Context) throws(ScriptError) {
         let id: ListenerID
         do {
-            id = try network.withStack { (st, _) throws(EngineError) in try st.listen(address: local?.ip, port: port) }
+            id = try network.listen(address: local?.ip, port: port)
         } catch {
             throw ctx.error("listen \(port): \(error)")
         }

@@ -71,6 +71,12 @@ public final class LabScriptNetwork: ScriptNetwork {
 
     deinit { loop.stop() }
 
+    /// The event loop's listen: the stack's, with the port held from the kernel (`PortReservation`)
+    /// for as long as the loop runs.
+    public func listen(address: IPAddress?, port: UInt16) throws -> ListenerID {
+        try loop.listen(on: address, port: port).id
+    }
+
     public func configureLoop(_ setting: LoopSetting?) throws -> String? {
         switch setting {
         case .wait(let policy)?: try loop.setWaitPolicy(policy)

@@ -93,11 +93,20 @@ public protocol ScriptNetwork: AnyObject {
     /// now waits and is scheduled (`loop=sleep loop-priority=normal`); with `nil` only returns it.
     /// `nil` result: this network has no event loop (the simulated one).
     func configureLoop(_ setting: LoopSetting?) throws -> String?
+    /// Passive OPEN on our stack (RFC 9293 §3.10.1) on `address` (`nil`: every address of our host,
+    /// both families). On the lab the port is held in the kernel too, so no kernel socket of the
+    /// namespace can take it while we listen: a toytcp process answers only for ports it holds.
+    func listen(address: IPAddress?, port: UInt16) throws -> ListenerID
 }
 
 extension ScriptNetwork {
     /// No event loop (the simulated network moves virtual time itself).
     public func configureLoop(_ setting: LoopSetting?) throws -> String? { nil }
+
+    /// No kernel here to hold the port in: the stack's own listen.
+    public func listen(address: IPAddress?, port: UInt16) throws -> ListenerID {
+        try withStack { (st, _) throws(EngineError) in try st.listen(address: address, port: port) }
+    }
 
     /// Runs `body` with our stack and the network's clock, where the stack lives (see `withPort`).
     public func withStack<T, E: Error>(_ body: (Stack, Instant) throws(E) -> T) throws(E) -> T {

@@ -201,6 +201,34 @@ extension KernelLab {
             }
         }
 
+        @Test("`listen` in the REPL holds its port from the kernel in both families: a kernel socket in host1 cannot bind it")
+        func replListenerHoldsTheKernelPort() throws {
+            Lab.run("live-listen-holds-port", rstFilter: nil) { lab in
+                let terminal = try ShellTerminal("\(Self.shell()) --netns \(lab.host1)")
+                defer { terminal.close() }
+                try lab.require(terminal.waitFor { $0.contains("toytcp \(lab.host1)>") }, "no prompt:\n\(terminal.screen())")
+                try terminal.enter("listen 9301")
+                try lab.require(terminal.waitFor { $0.contains("listening on 10.0.0.1:9301") }, "listen failed:\n\(terminal.screen())")
+                // Without the hold, a kernel listener could take the port and both would answer its SYNs.
+                let bind = """
+                    import socket, sys
+                    for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                        s = socket.socket(family, socket.SOCK_STREAM)
+                        if family == socket.AF_INET6: s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                        try:
+                            s.bind((address, 9301)); print(address, "bound")
+                        except OSError as e:
+                            print(address, e.strerror)
+                    """
+                let r = try lab.run(in: lab.host1, ["python3", "-c", bind], timeout: .seconds(10))
+                lab.expect(r.stdout.contains("0.0.0.0 Address already in use"), "a kernel socket bound the REPL's port: \(r.stdout)\(r.stderr)")
+                lab.expect(r.stdout.contains(":: Address already in use"), "a kernel IPv6 socket bound the REPL's port: \(r.stdout)\(r.stderr)")
+                // A port the shell does not listen on stays free for the kernel.
+                let other = try lab.run(in: lab.host1, ["python3", "-c", bind.replacingOccurrences(of: "9301", with: "9302")], timeout: .seconds(10))
+                lab.expect(other.stdout.contains("0.0.0.0 bound"), "\(other.stdout)\(other.stderr)")
+            }
+        }
+
         @Test("Binary data through echoclient and echoserver: 3 MB of random bytes come back with the same SHA-256")
         func binaryEcho() throws {
             Lab.run("live-binary-echo", rstFilter: nil) { lab in
