@@ -23,6 +23,12 @@ final class ToySocketFacade {
         var dead = false
         var readShut = false
         var writeShut = false
+        /// TCP_INQ: `recvmsg` returns a TCP_CM_INQ control message.
+        var inq = false
+        /// SO_ZEROCOPY: lets MSG_ZEROCOPY sends through (their completions are not modelled).
+        var zerocopy = false
+        /// TCP_CORK: only full segments go out until it is cleared (or TCP_NODELAY is set).
+        var corked = false
     }
 
     enum ConnectStage { case none, connecting, connected }
@@ -55,7 +61,7 @@ final class ToySocketFacade {
     /// The calls the façade knows; any other is "unsupported on toytcp" before the script starts.
     static let supported: Set<String> = [
         "socket", "bind", "listen", "accept", "accept4", "connect", "read", "write", "send", "recv", "sendto",
-        "recvfrom", "close", "shutdown", "setsockopt", "getsockopt", "fcntl", "ioctl", "poll",
+        "recvfrom", "sendmsg", "recvmsg", "close", "shutdown", "setsockopt", "getsockopt", "fcntl", "ioctl", "poll",
     ]
 
     // MARK: Events
@@ -138,6 +144,10 @@ final class ToySocketFacade {
             return try read(call, at: now)
         case "write", "send", "sendto":
             return try write(call, &progress, at: now)
+        case "sendmsg":
+            return try sendmsg(call, &progress, at: now)
+        case "recvmsg":
+            return try recvmsg(call, at: now)
         case "close":
             guard let fd = try socket(a), let s = sockets.removeValue(forKey: fd) else { return fail(9) }
             if let l = s.listener { stack.closeListener(l, at: now) }
@@ -154,7 +164,7 @@ final class ToySocketFacade {
             }
             return ok(0)
         case "setsockopt":
-            return try setsockopt(a)
+            return try setsockopt(a, at: now)
         case "getsockopt":
             return try getsockopt(a)
         case "fcntl":
@@ -197,6 +207,7 @@ final class ToySocketFacade {
                 let id = try stack.connect(to: remote, port: KernelSyscalls.port, from: local, at: now)
                 sockets[fd]?.connection = id
                 sockets[fd]?.connect = .connecting
+                if s.corked { try? stack.configureSending(id, corked: true, at: now) }
             } catch { return result(ToySocketFacade.errno(error)) }
             return s.nonBlocking ? result(115) : .wouldBlock // EINPROGRESS
         case .connecting:
@@ -217,13 +228,19 @@ final class ToySocketFacade {
 
     func read(_ call: PktSyscall, at now: Instant) throws(SyscallError) -> Attempt {
         let a = call.arguments
-        guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
         let n = Int(try int(a, 2))
-        let flags = a.count > 3 ? try int(a, 3) : 0
-        guard flags & ~0x40 == 0 else { throw unsupported("\(call.name) flags \(a[3])") } // MSG_DONTWAIT only
+        return try receive(a, length: n, nullBuffer: a.count > 1 && KernelSyscalls.isNull(a[1]),
+                           flags: a.count > 3 ? try int(a, 3) : 0, name: call.name, at: now)
+    }
+
+    /// `tcp_recvmsg` for `read`, `recv`, `recvfrom` and `recvmsg`: `length` bytes into one buffer.
+    func receive(_ a: [PktExpr], length n: Int, nullBuffer: Bool, flags: Int64, name: String,
+                 at now: Instant) throws(SyscallError) -> Attempt {
+        guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
+        guard flags & ~ToySocketFacade.receiveFlags == 0 else { throw unsupported("\(name) flags \(flags)") }
         func fail(_ e: Int32) -> Attempt { .done(SyscallOutcome(result: -1, errno: e)) }
         guard let c = s.connection else { return fail(107) } // ENOTCONN (listening or never connected)
-        if a.count > 1 && KernelSyscalls.isNull(a[1]) && n > 0 { return fail(14) } // EFAULT
+        if nullBuffer && n > 0 { return fail(14) } // EFAULT
         // A non-blocking connect still in its handshake: nothing to read yet (tcp_recvmsg waits).
         if !s.dead, stack.state(of: c) == .synSent || stack.state(of: c) == .synReceived {
             return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
@@ -241,23 +258,29 @@ final class ToySocketFacade {
 
     func write(_ call: PktSyscall, _ progress: inout Progress, at now: Instant) throws(SyscallError) -> Attempt {
         let a = call.arguments
+        return try send(a, length: Int(try int(a, 2)), nullBuffer: a.count > 1 && KernelSyscalls.isNull(a[1]),
+                        flags: a.count > 3 ? try int(a, 3) : 0, &progress, at: now)
+    }
+
+    /// `tcp_sendmsg` for `write`, `send`, `sendto` (its address is ignored on a connected socket) and
+    /// `sendmsg`: `length` bytes, blocking until all are queued unless non-blocking.
+    func send(_ a: [PktExpr], length n: Int, nullBuffer: Bool, flags: Int64, _ progress: inout Progress,
+              at now: Instant) throws(SyscallError) -> Attempt {
         guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
-        let n = Int(try int(a, 2))
-        let flags = a.count > 3 ? try int(a, 3) : 0
-        // MSG_DONTWAIT and MSG_NOSIGNAL; sendto's address is ignored on a connected socket.
-        guard flags & ~(0x40 | 0x4000) == 0 else { throw unsupported("\(call.name) flags \(a[3])") }
+        guard flags & ~ToySocketFacade.sendFlags == 0 else { throw unsupported("send flags \(flags)") }
         func fail(_ e: Int32) -> Attempt { .done(SyscallOutcome(result: -1, errno: e)) }
         if s.error != 0 { sockets[fd]?.error = 0; return fail(s.error) }
         if s.writeShut || s.dead { return fail(32) } // EPIPE
         guard let c = s.connection, s.connect != .none else { return fail(32) }
-        if a.count > 1 && KernelSyscalls.isNull(a[1]) && n > 0 { return fail(14) } // EFAULT
+        if nullBuffer && n > 0 { return fail(14) } // EFAULT
         // tcp_sendmsg waits for the handshake to complete (sk_stream_wait_connect).
         if stack.state(of: c) == .synSent || stack.state(of: c) == .synReceived {
             return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
         }
         let bytes = [UInt8](repeating: 0, count: n - progress.written)
         let taken: Int
-        do { taken = try bytes.withUnsafeBytes { b throws(EngineError) in try stack.send(c, b, at: now) } } catch {
+        let more = flags & 0x8000 != 0 // MSG_MORE
+        do { taken = try bytes.withUnsafeBytes { b throws(EngineError) in try stack.send(c, b, moreToCome: more, at: now) } } catch {
             return fail(ToySocketFacade.errno(error))
         }
         progress.written += taken
@@ -267,7 +290,7 @@ final class ToySocketFacade {
         return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
     }
 
-    func setsockopt(_ a: [PktExpr]) throws(SyscallError) -> Attempt {
+    func setsockopt(_ a: [PktExpr], at now: Instant) throws(SyscallError) -> Attempt {
         guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
         let level = try int(a, 1), name = try int(a, 2)
         let value: Int64
@@ -276,24 +299,38 @@ final class ToySocketFacade {
         case .integer, .symbol, .or: value = try KernelSyscalls.value(a[3])
         default: throw unsupported("setsockopt value \(a.count > 3 ? a[3].description : "")")
         }
-        // A listener's options are its future connections' (they copy them when their SYN arrives).
-        let created = s.connection != nil
+        let done = Attempt.done(SyscallOutcome(result: 0, errno: 0))
+        // A listener's options are its future connections' (they copy them when their SYN arrives);
+        // a connection's own are changed through the stack (`configureSending`).
+        let live = s.dead ? nil : s.connection
         var c = s.configuration
         switch (level, name) {
-        case (1, 2), (1, 15): return .done(SyscallOutcome(result: 0, errno: 0)) // SO_REUSEADDR, SO_REUSEPORT: one port, no effect
+        case (1, 2), (1, 15): return done // SO_REUSEADDR, SO_REUSEPORT: one port, no effect
+        case (1, 60): sockets[fd]?.zerocopy = value != 0; return done // SO_ZEROCOPY
+        case (6, 36): sockets[fd]?.inq = value != 0; return done // TCP_INQ
         case (1, 7): c.sendBufferSize = Int(value) * 2 // SO_SNDBUF: Linux doubles it (socket(7))
         case (1, 8):
             // SO_RCVBUF: Linux doubles it and derives the window scale from it (tcp_select_initial_window).
             c.receiveBufferSize = Int(value) * 2
             c.windowScaleShift = nil
         case (6, 1): c.nagle = value == 0 // TCP_NODELAY
+        case (6, 3): sockets[fd]?.corked = value != 0 // TCP_CORK
         case (6, 2): c.mss = UInt16(clamping: value) // TCP_MAXSEG
         default: throw unsupported("setsockopt(\(a[1]), \(a[2]))")
         }
-        // The engine copies its configuration into a connection when it is created.
-        guard !created || c == s.configuration else { throw unsupported("setsockopt(\(a[1]), \(a[2])) on a connected socket") }
+        if let id = live {
+            // What the engine can change on an open connection; the rest is fixed by the handshake.
+            var other = c
+            other.sendBufferSize = s.configuration.sendBufferSize
+            other.nagle = s.configuration.nagle
+            guard other == s.configuration else { throw unsupported("setsockopt(\(a[1]), \(a[2])) on a connected socket") }
+            // Setting TCP_NODELAY pushes what is queued, corked or not (Linux: TCP_NAGLE_PUSH).
+            let push = level == 6 && name == 1 && value != 0
+            try? stack.configureSending(id, sendBufferSize: c.sendBufferSize, nagle: c.nagle,
+                                        corked: sockets[fd]?.corked ?? false, push: push, at: now)
+        }
         sockets[fd]?.configuration = c
-        return .done(SyscallOutcome(result: 0, errno: 0))
+        return done
     }
 
     func getsockopt(_ a: [PktExpr]) throws(SyscallError) -> Attempt {
@@ -305,6 +342,9 @@ final class ToySocketFacade {
         case (1, 7): v = Int64(s.configuration.sendBufferSize) // SO_SNDBUF
         case (1, 8): v = Int64(s.configuration.receiveBufferSize) // SO_RCVBUF
         case (6, 1): v = s.configuration.nagle ? 0 : 1 // TCP_NODELAY
+        case (6, 3): v = s.corked ? 1 : 0 // TCP_CORK
+        case (6, 36): v = s.inq ? 1 : 0 // TCP_INQ
+        case (1, 60): v = s.zerocopy ? 1 : 0 // SO_ZEROCOPY
         case (6, 2): v = Int64(s.connection.flatMap { stack.snapshot($0)?.mss } ?? Int(s.configuration.mss)) // TCP_MAXSEG
         default: throw unsupported("getsockopt(\(a[1]), \(a[2]))")
         }

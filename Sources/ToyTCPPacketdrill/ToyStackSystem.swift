@@ -32,6 +32,8 @@ final class ToyStackSystem: PktSystemUnderTest {
         switch event.kind {
         case .syscall(let call) where !ToySocketFacade.supported.contains(call.name):
             return "unsupported on toytcp: system call '\(call.name)'"
+        case .syscall(let call):
+            return ToySocketFacade.unsupportedArguments(call)
         case .shell(let command):
             do { _ = try ToyStackSystem.settings(command, base: Settings(configuration: .packetdrillLinuxDefaults)) } catch { return "\(error)" }
             return nil

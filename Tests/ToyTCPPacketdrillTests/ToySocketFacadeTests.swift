@@ -91,6 +91,89 @@ import ToyTCPPacketdrill
         #expect(status == 0, "\(output)")
     }
 
+    @Test func aConnectionResetInTheAcceptQueueIsStillAccepted() {
+        // As Linux: accept returns it, its first read reports the reset, the next one end of stream.
+        let (status, output) = runOnToyStack("reset_in_queue.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+           +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+          +.1 < . 1:1(0) ack 1 win 257
+          +.1 < R. 1:1(0) ack 1 win 257
+           +0 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 0) = 1
+           +0 accept(3, ..., ...) = 4
+           +0 read(4, ..., 1000) = -1 ECONNRESET (Connection reset by peer)
+           +0 read(4, ..., 1000) = 0
+           +0 write(4, ..., 10) = -1 EPIPE (Broken pipe)
+           +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+           +0 accept(3, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func recvmsgWithTCPInqAndSendmsgWithIovecs() {
+        // TCP_CM_INQ: the bytes left after the call; 1 once they are all read and the FIN has come.
+        let (status, output) = runOnToyStack("msg.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+           +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+          +.1 < . 1:1(0) ack 1 win 257
+           +0 accept(3, ..., ...) = 4
+           +0 setsockopt(4, SOL_TCP, TCP_INQ, [1], 4) = 0
+           +0 < P. 1:501(500) ack 1 win 257
+           +0 > . 1:1(0) ack 501
+           +0 recvmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 100}, {..., 50}], msg_flags=0, msg_control=[{cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=350}]}, 0) = 150
+           +0 < F. 501:501(0) ack 1 win 257
+           +0 > . 1:1(0) ack 502
+           +0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 1000}], msg_flags=0, msg_control=[{cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=1}]}, 0) = 350
+           +0 sendmsg(4, {msg_name(...)=..., msg_iov(3)=[{..., 10}, {..., 0}, {..., 20}], msg_flags=0}, 0) = 30
+           +0 > P. 1:31(30) ack 502
+        """)
+        #expect(status == 0, "\(output)")
+        // A wrong TCP_CM_INQ value is reported with both values.
+        let (status2, output2) = runOnToyStack("msg2.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+           +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+          +.1 < . 1:1(0) ack 1 win 257
+           +0 accept(3, ..., ...) = 4
+           +0 setsockopt(4, SOL_TCP, TCP_INQ, [1], 4) = 0
+           +0 < P. 1:501(500) ack 1 win 257
+           +0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 100}], msg_flags=0, msg_control=[{cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=7}]}, 0) = 100
+        """)
+        #expect(status2 == 1)
+        #expect(output2.contains("cmsg_data: expected 7 vs actual 400"), "\(output2)")
+    }
+
+    @Test func corkHoldsPartialSegmentsUntilUncorkedOrNodelay() {
+        let (status, output) = runOnToyStack("cork.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
+           +0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
+          +.01 < . 1:1(0) ack 1 win 257
+           +0 accept(3, ..., ...) = 4
+           +0 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0
+           +0 getsockopt(4, SOL_TCP, TCP_CORK, [1], [4]) = 0
+           +0 write(4, ..., 40) = 40
+          +.05 write(4, ..., 40) = 40
+          +.01 setsockopt(4, SOL_TCP, TCP_CORK, [0], 4) = 0
+           +0 > P. 1:81(80) ack 1
+          +.01 < . 1:1(0) ack 81 win 257
+           +0 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0
+           +0 write(4, ..., 40) = 40
+          +.05 setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+           +0 > P. 81:121(40) ack 1
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func aWrongErrnoIsReportedWithBothNames() {
         let (status, output) = runOnToyStack("wrong_errno.pkt", """
             0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -103,17 +186,30 @@ import ToyTCPPacketdrill
     @Test func whatTheFacadeCannotDoIsReportedWithLineAndColumn() {
         let (status, output) = runOnToyStack("unsupported.pkt", """
             0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-           +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
-           +0 epoll_create(1) = 4
+           +0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0
+           +0 pipe([5, 6]) = 0
         """)
         #expect(status == 1)
-        // Checked before anything runs: the epoll line, not the setsockopt one.
-        #expect(output.contains("unsupported.pkt:3:7: unsupported on toytcp: system call 'epoll_create'"), "\(output)")
+        // Checked before anything runs: the pipe line, not the setsockopt one.
+        #expect(output.contains("unsupported.pkt:3:7: unsupported on toytcp: system call 'pipe'"), "\(output)")
         let (status2, output2) = runOnToyStack("unsupported2.pkt", """
             0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-           +0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0
+           +0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0
         """)
         #expect(status2 == 1)
-        #expect(output2.contains("unsupported2.pkt:2:7: unsupported on toytcp: setsockopt(SOL_TCP, TCP_CORK)"), "\(output2)")
+        #expect(output2.contains("unsupported2.pkt:2:7: unsupported on toytcp: setsockopt(SOL_TCP, TCP_FASTOPEN)"), "\(output2)")
+        // A control message the stack cannot produce, before anything runs, with its column.
+        let (status3, output3) = runOnToyStack("unsupported3.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 recvmsg(3, {msg_name(...)=..., msg_iov(1)=[{..., 10}], msg_flags=0, msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_TIMESTAMPING, cmsg_data=...}]}, 0) = 10
+        """)
+        #expect(status3 == 1)
+        #expect(output3.contains("unsupported3.pkt:2:7: unsupported on toytcp: control message SOL_SOCKET, SCM_TIMESTAMPING (only SOL_TCP, TCP_CM_INQ)"), "\(output3)")
+        let (status4, output4) = runOnToyStack("unsupported4.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 recvmsg(3, {msg_name(...)=..., msg_iov(1)=[{..., 10}], msg_flags=0}, MSG_ERRQUEUE) = 10
+        """)
+        #expect(status4 == 1)
+        #expect(output4.contains("unsupported4.pkt:2:7: unsupported on toytcp: recvmsg flags MSG_ERRQUEUE (the error queue"), "\(output4)")
     }
 }
