@@ -46,6 +46,8 @@ final class ToySocketFacade {
     let local: IPv4Address
     let remote: IPv4Address
     var sockets: [Int32: Socket] = [:]
+    /// The epoll instances of the same fd table, each with its interest list by socket fd.
+    var epolls: [Int32: [Int32: EpollInterest]] = [:]
     /// The script's fd numbers for the table's (the script may expect `socket` to return 4).
     var scriptFDs: [Int32: Int32] = [:]
     /// The configuration new sockets start with (a script's sysctls change it).
@@ -61,7 +63,7 @@ final class ToySocketFacade {
     /// The calls the façade knows; any other is "unsupported on toytcp" before the script starts.
     static let supported: Set<String> = [
         "socket", "bind", "listen", "accept", "accept4", "connect", "read", "write", "send", "recv", "sendto",
-        "recvfrom", "sendmsg", "recvmsg", "close", "shutdown", "setsockopt", "getsockopt", "fcntl", "ioctl", "poll",
+        "recvfrom", "sendmsg", "recvmsg", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "close", "shutdown", "setsockopt", "getsockopt", "fcntl", "ioctl", "poll",
     ]
 
     // MARK: Events
@@ -148,8 +150,14 @@ final class ToySocketFacade {
             return try sendmsg(call, &progress, at: now)
         case "recvmsg":
             return try recvmsg(call, at: now)
+        case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait":
+            return try epoll(call, progress, at: now)
         case "close":
+            let closing = live(Int32(truncatingIfNeeded: try int(a, 0)))
+            if epolls.removeValue(forKey: closing) != nil { return ok(0) }
             guard let fd = try socket(a), let s = sockets.removeValue(forKey: fd) else { return fail(9) }
+            // A closed socket leaves every interest list (its last reference is gone).
+            for ep in epolls.keys { epolls[ep]?[fd] = nil }
             if let l = s.listener { stack.closeListener(l, at: now) }
             if let c = s.connection, !s.dead { try? stack.close(c, at: now) }
             return ok(0)
@@ -396,9 +404,10 @@ final class ToySocketFacade {
         return .done(SyscallOutcome(result: Int64(ready), errno: 0, outputMismatch: mismatch))
     }
 
-    /// When a blocking `poll` gives up, if it does.
+    /// When a blocking `poll` or `epoll_wait` gives up, if it does.
     func pollDeadline(_ call: PktSyscall, _ progress: Progress) -> Instant? {
-        guard call.name == "poll", call.arguments.count >= 3, let t = try? KernelSyscalls.value(call.arguments[2]), t >= 0 else { return nil }
+        let at = call.name == "poll" ? 2 : call.name == "epoll_wait" ? 3 : -1
+        guard at >= 0, call.arguments.count > at, let t = try? KernelSyscalls.value(call.arguments[at]), t >= 0 else { return nil }
         return progress.began + .milliseconds(t)
     }
 
@@ -408,7 +417,7 @@ final class ToySocketFacade {
 
     func lowestFreeFD() -> Int32 {
         var fd: Int32 = 3
-        while sockets[fd] != nil { fd += 1 }
+        while sockets[fd] != nil || epolls[fd] != nil { fd += 1 }
         return fd
     }
 
