@@ -1,10 +1,13 @@
 import ToyTCPEngine
 
 /// epoll(7) over the façade: an epoll instance is an fd of the same table, with an interest list;
-/// `epoll_wait` reports readiness from the same source as `poll` (`revents`, `tcp_poll`'s answer), level-
-/// triggered: a socket is reported for as long as it is ready. EPOLLONESHOT disables an entry once it
-/// was reported (until EPOLL_CTL_MOD); EPOLLEXCLUSIVE only matters with several waiters, and there is one.
-/// Edge-triggered EPOLLET is not modelled (it needs the wake-up history, not the state).
+/// `epoll_wait` reports readiness from the same source as `poll` (`revents`, `tcp_poll`'s answer).
+/// Level-triggered, a socket is reported for as long as it is ready. Edge-triggered (EPOLLET), it is
+/// reported once after each wake-up of the socket, as Linux queues an entry on its ready list from the
+/// socket's wait queue: when the entry is added or modified (ep_insert/ep_modify poll it once), and
+/// when the socket is woken (`Socket.wakeups`: data, FIN, reset, send space after a full buffer, a
+/// MSG_ZEROCOPY notification). EPOLLONESHOT disables an entry once reported (until EPOLL_CTL_MOD);
+/// EPOLLEXCLUSIVE only matters with several waiters, and there is one.
 extension ToySocketFacade {
     /// One entry of an interest list.
     struct EpollInterest {
@@ -12,18 +15,14 @@ extension ToySocketFacade {
         /// `epoll_data`: what `epoll_wait` hands back (the script's `fd=` or `ptr=`).
         var data: Int64
         var disabled = false
+        /// The socket's `wakeups` when this entry was last reported; nil: not since it was added or
+        /// modified (EPOLLET reports it once more only after a new wake-up).
+        var reportedAtWakeup: Int?
     }
 
     static let epollET: Int64 = 1 << 31
     static let epollOneShot: Int64 = 1 << 30
     static let epollExclusive: Int64 = 1 << 28
-
-    /// Why the façade cannot run this epoll call (checked before the script starts): EPOLLET.
-    static func unsupportedEpoll(_ call: PktSyscall) -> String? {
-        guard call.name == "epoll_ctl", call.arguments.count > 3, let e = call.arguments[3].field("events"),
-              let events = try? KernelSyscalls.value(e), events & epollET != 0 else { return nil }
-        return "unsupported on toytcp: EPOLLET (edge-triggered epoll; the façade reports readiness level-triggered)"
-    }
 
     func epoll(_ call: PktSyscall, _ progress: Progress, at now: Instant) throws(SyscallError) -> Attempt {
         let a = call.arguments
@@ -70,13 +69,21 @@ extension ToySocketFacade {
             guard maxEvents > 0 else { return fail(22) }
             var ready: [(fd: Int32, events: Int64, data: Int64)] = []
             for (fd, interest) in list.sorted(by: { $0.key < $1.key }) where !interest.disabled {
+                if let c = sockets[fd]?.connection, let nxt = stack.snapshot(c)?.rcv.nxt, nxt != sockets[fd]?.lastReceiveNext {
+                    if sockets[fd]?.lastReceiveNext != nil { sockets[fd]?.wakeups += 1 }
+                    sockets[fd]?.lastReceiveNext = nxt
+                }
                 // EPOLLERR and EPOLLHUP are always reported (epoll_ctl(2)).
                 let r = revents(fd, events: interest.events & 0xFFFF)
-                if r != 0 { ready.append((fd, r, interest.data)) }
+                let woken = interest.reportedAtWakeup != sockets[fd]?.wakeups
+                if r != 0 && (interest.events & ToySocketFacade.epollET == 0 || woken) { ready.append((fd, r, interest.data)) }
             }
             if ready.isEmpty && (timeout < 0 || now < progress.began + .milliseconds(timeout)) { return .wouldBlock }
             ready = Array(ready.prefix(Int(maxEvents)))
-            for r in ready where list[r.fd]!.events & ToySocketFacade.epollOneShot != 0 { epolls[ep]?[r.fd]?.disabled = true }
+            for r in ready {
+                epolls[ep]?[r.fd]?.reportedAtWakeup = sockets[r.fd]?.wakeups
+                if (list[r.fd]?.events ?? 0) & ToySocketFacade.epollOneShot != 0 { epolls[ep]?[r.fd]?.disabled = true }
+            }
             var mismatch: String?
             if let first = ready.first, a.count > 1, case .structure = a[1] {
                 if let w = a[1].field("events"), w != .ellipsis, first.events != (try KernelSyscalls.value(w)) {

@@ -10,8 +10,9 @@ extension ToySocketFacade {
     /// (more data follows: hold a partial segment, as TCP_CORK does for one call), MSG_ZEROCOPY (the
     /// kernel's buffer ownership only; the segments on the wire are the same).
     static let sendFlags: Int64 = 0x40 | 0x4000 | 0x8000 | 0x4000000
-    /// Flags `recvmsg`/`recv` honours: MSG_DONTWAIT.
+    /// Flags `recv` honours: MSG_DONTWAIT; `recvmsg` also reads the error queue (MSG_ERRQUEUE).
     static let receiveFlags: Int64 = 0x40
+    static let errorQueueFlag: Int64 = 0x2000
 
     /// Why the façade cannot run this `sendmsg`/`recvmsg`, checked before the script starts (so the
     /// error has the line and column): flags and control messages it does not model.
@@ -21,19 +22,22 @@ extension ToySocketFacade {
         case "sendmsg", "recvmsg":
             guard a.count >= 3, case .structure = a[1] else { return nil }
             let flags = (try? KernelSyscalls.value(a[2])) ?? 0
-            let allowed = call.name == "sendmsg" ? sendFlags : receiveFlags
-            if flags & ~allowed != 0 {
-                return "unsupported on toytcp: \(call.name) flags \(a[2])" + (flags & 0x2000 != 0 ? " (the error queue: zerocopy and timestamping notifications)" : "")
-            }
+            let allowed = call.name == "sendmsg" ? sendFlags : receiveFlags | errorQueueFlag
+            if flags & ~allowed != 0 { return "unsupported on toytcp: \(call.name) flags \(a[2])" }
             guard let control = a[1].field("msg_control"), control != .ellipsis else { return nil }
             guard case .list(let items) = control else { return "unsupported on toytcp: msg_control \(control)" }
             if call.name == "sendmsg" && !items.isEmpty { return "unsupported on toytcp: sendmsg control messages \(control)" }
             for item in items {
                 let level = item.field("cmsg_level").flatMap { try? KernelSyscalls.value($0) }
                 let type = item.field("cmsg_type").flatMap { try? KernelSyscalls.value($0) }
-                if level != 6 || type != 36 { // SOL_TCP, TCP_CM_INQ
+                // SOL_TCP, TCP_CM_INQ; SOL_IP, IP_RECVERR (MSG_ZEROCOPY notifications in the error queue).
+                if !(level == 6 && type == 36) && !(level == 0 && type == 11 && flags & errorQueueFlag != 0) {
                     let what = [item.field("cmsg_level"), item.field("cmsg_type")].compactMap { $0?.description }.joined(separator: ", ")
-                    return "unsupported on toytcp: control message \(what) (only SOL_TCP, TCP_CM_INQ)"
+                    return "unsupported on toytcp: control message \(what) (only SOL_TCP, TCP_CM_INQ, and MSG_ZEROCOPY's IP_RECVERR)"
+                }
+                // SO_EE_ORIGIN_ZEROCOPY (5) only: timestamping (4) and ICMP errors are not modelled.
+                if level == 0, let origin = item.field("cmsg_data")?.field("ee_origin"), (try? KernelSyscalls.value(origin)) != 5 {
+                    return "unsupported on toytcp: error-queue origin \(origin) (only SO_EE_ORIGIN_ZEROCOPY)"
                 }
             }
             return nil
@@ -70,7 +74,9 @@ extension ToySocketFacade {
         let a = call.arguments
         guard a.count >= 3 else { throw SyscallError(description: "recvmsg needs 3 arguments") }
         let (n, null) = try iovecs(a[1])
-        let attempt = try receive(a, length: n, nullBuffer: null, flags: try int(a, 2), name: call.name, at: now)
+        let flags = try int(a, 2)
+        if flags & ToySocketFacade.errorQueueFlag != 0 { return try readErrorQueue(a) }
+        let attempt = try receive(a, length: n, nullBuffer: null, flags: flags, name: call.name, at: now)
         guard case .done(let outcome) = attempt, outcome.result >= 0, let fd = try socket(a) else { return attempt }
         var mismatch: String?
         if let want = a[1].field("msg_flags"), want != .ellipsis, try KernelSyscalls.value(want) != 0 {

@@ -25,8 +25,17 @@ final class ToySocketFacade {
         var writeShut = false
         /// TCP_INQ: `recvmsg` returns a TCP_CM_INQ control message.
         var inq = false
-        /// SO_ZEROCOPY: lets MSG_ZEROCOPY sends through (their completions are not modelled).
+        /// SO_ZEROCOPY: MSG_ZEROCOPY sends take ids and complete into the error queue.
         var zerocopy = false
+        var zerocopyNextID: UInt32 = 0
+        var zerocopyPending: [ZerocopySend] = []
+        /// Unread MSG_ZEROCOPY notifications, each a range of ids.
+        var errorQueue: [ClosedRange<UInt32>] = []
+        /// How often the socket's wait queue was woken (what edge-triggered epoll reports on).
+        var wakeups = 0
+        /// RCV.NXT when the façade last looked: each segment that advances it wakes the socket
+        /// (sk_data_ready), where the engine's `.readable` comes once until the data is read.
+        var lastReceiveNext: SequenceNumber?
         /// TCP_CORK: only full segments go out until it is cleared (or TCP_NODELAY is set).
         var corked = false
     }
@@ -70,7 +79,14 @@ final class ToySocketFacade {
 
     /// Notes what the stack reports about a connection (a failure becomes the socket's pending error).
     func note(_ event: StackEvent) {
+        if case .incoming(let l) = event, let fd = sockets.first(where: { $0.value.listener == l })?.key {
+            sockets[fd]?.wakeups += 1
+        }
         guard case .connection(let id, let e) = event, let fd = sockets.first(where: { $0.value.connection == id })?.key else { return }
+        switch e {
+        case .connected, .readable, .writable, .peerClosed, .failed, .closed: sockets[fd]?.wakeups += 1
+        case .stateChanged: break
+        }
         switch e {
         case .failed(let why):
             sockets[fd]?.error = ToySocketFacade.errno(why)
@@ -133,9 +149,14 @@ final class ToySocketFacade {
             guard let fd = try socket(a), let s = sockets[fd] else { return fail(9) }
             guard let l = s.listener else { return fail(22) }
             guard let id = stack.accept(l) else { return s.nonBlocking ? fail(11) : .wouldBlock }
+            // The child is a clone of the listener (sk_clone_lock): its options and flags come along.
             var child = Socket(configuration: s.configuration)
             child.connection = id
             child.connect = .connected
+            child.zerocopy = s.zerocopy
+            child.inq = s.inq
+            child.corked = s.corked
+            if s.corked { try? stack.configureSending(id, corked: true, at: now) }
             if stack.state(of: id) == .closed || stack.state(of: id) == nil { child.dead = true }
             let new = lowestFreeFD()
             sockets[new] = child
@@ -293,6 +314,7 @@ final class ToySocketFacade {
         }
         progress.written += taken
         if progress.written == n || (progress.written > 0 && (s.nonBlocking || flags & 0x40 != 0)) {
+            if flags & 0x4000000 != 0 && progress.written > 0 { noteZerocopySend(fd) } // MSG_ZEROCOPY
             return .done(SyscallOutcome(result: Int64(progress.written), errno: 0))
         }
         return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
@@ -313,7 +335,8 @@ final class ToySocketFacade {
         let live = s.dead ? nil : s.connection
         var c = s.configuration
         switch (level, name) {
-        case (1, 2), (1, 15): return done // SO_REUSEADDR, SO_REUSEPORT: one port, no effect
+        // SO_REUSEADDR, SO_REUSEPORT (one port), SO_MARK (no policy routing here): no effect.
+        case (1, 2), (1, 15), (1, 36): return done
         case (1, 60): sockets[fd]?.zerocopy = value != 0; return done // SO_ZEROCOPY
         case (6, 36): sockets[fd]?.inq = value != 0; return done // TCP_INQ
         case (1, 7): c.sendBufferSize = Int(value) * 2 // SO_SNDBUF: Linux doubles it (socket(7))
@@ -371,7 +394,8 @@ final class ToySocketFacade {
         }
         guard let c = s.connection else { return 4 | 16 } // a fresh socket: POLLOUT | POLLHUP
         var r: Int64 = 0
-        if s.error != 0 { r |= 8 }
+        collectZerocopyCompletions(fd)
+        if s.error != 0 || !(sockets[fd]?.errorQueue.isEmpty ?? true) { r |= 8 }
         let state = stack.state(of: c) ?? .closed
         let snap = stack.snapshot(c)
         let peerClosed = [.closeWait, .lastAck, .closing, .timeWait].contains(state) || s.dead

@@ -33,7 +33,7 @@ final class ToyStackSystem: PktSystemUnderTest {
         case .syscall(let call) where !ToySocketFacade.supported.contains(call.name):
             return "unsupported on toytcp: system call '\(call.name)'"
         case .syscall(let call):
-            return ToySocketFacade.unsupportedArguments(call) ?? ToySocketFacade.unsupportedEpoll(call)
+            return ToySocketFacade.unsupportedArguments(call)
         case .shell(let command):
             do { _ = try ToyStackSystem.settings(command, base: Settings(configuration: .packetdrillLinuxDefaults)) } catch { return "\(error)" }
             return nil
