@@ -11,6 +11,14 @@ import ToyTCPWire
 /// while the queue is not empty. Our stack always copies the application's bytes into its send buffer,
 /// so the code is SO_EE_CODE_ZEROCOPY_COPIED, as Linux reports when it fell back to copying.
 extension ToySocketFacade {
+    /// One entry of a socket's error queue.
+    enum ErrorQueueEntry {
+        /// MSG_ZEROCOPY sends completed, by id.
+        case zerocopy(ClosedRange<UInt32>)
+        /// A transmit timestamp: SCM_TSTAMP_SND (0), _SCHED (1) or _ACK (2), its key, its time.
+        case timestamp(info: UInt32, key: UInt32, at: Instant)
+    }
+
     /// A MSG_ZEROCOPY send whose bytes are not all acknowledged yet.
     struct ZerocopySend {
         var id: UInt32
@@ -35,10 +43,10 @@ extension ToySocketFacade {
         var queue = s.errorQueue
         while let first = pending.first, una.map({ $0 >= first.end }) ?? true {
             pending.removeFirst()
-            if let last = queue.last, last.upperBound &+ 1 == first.id {
-                queue[queue.count - 1] = last.lowerBound...first.id
+            if case .zerocopy(let last)? = queue.last, last.upperBound &+ 1 == first.id {
+                queue[queue.count - 1] = .zerocopy(last.lowerBound...first.id)
             } else {
-                queue.append(first.id...first.id)
+                queue.append(.zerocopy(first.id...first.id))
             }
         }
         if pending.count != s.zerocopyPending.count { sockets[fd]?.wakeups += 1 } // sk_error_report
@@ -50,14 +58,21 @@ extension ToySocketFacade {
     func readErrorQueue(_ a: [PktExpr]) throws(SyscallError) -> Attempt {
         guard let fd = try socket(a) else { return .done(SyscallOutcome(result: -1, errno: 9)) }
         collectZerocopyCompletions(fd)
-        guard let range = sockets[fd]?.errorQueue.first else { return .done(SyscallOutcome(result: -1, errno: 11)) }
+        guard let entry = sockets[fd]?.errorQueue.first else { return .done(SyscallOutcome(result: -1, errno: 11)) }
         sockets[fd]?.errorQueue.removeFirst()
+        // A stamp comes with a clone of the data (MSG_TRUNC into an empty buffer); a notification without.
+        let (flags, cmsgs): (Int64, [pktd_cmsg])
+        switch entry {
+        case .zerocopy(let range): (flags, cmsgs) = (0x2000, [ToySocketFacade.zerocopyNotification(range)])
+        case .timestamp(let info, let key, let t):
+            (flags, cmsgs) = (0x2000 | 0x20, [ToySocketFacade.timestampingMessage(t), ToySocketFacade.timestampNotification(info: info, key: key)])
+        }
         var mismatch: String?
-        if let want = a[1].field("msg_flags"), want != .ellipsis, try KernelSyscalls.value(want) != 0x2000 {
-            mismatch = "msg_flags: expected \(want) vs actual MSG_ERRQUEUE"
+        if let want = a[1].field("msg_flags"), want != .ellipsis, try KernelSyscalls.value(want) != flags {
+            mismatch = "msg_flags: expected \(want) vs actual \(flags)"
         }
         if mismatch == nil, let control = a[1].field("msg_control") {
-            mismatch = try KernelSyscalls(local: 0, remote: 0).checkCmsgs(control, [ToySocketFacade.zerocopyNotification(range)])
+            mismatch = try KernelSyscalls(local: 0, remote: 0).checkCmsgs(control, cmsgs)
         }
         return .done(SyscallOutcome(result: 0, errno: 0, outputMismatch: mismatch))
     }

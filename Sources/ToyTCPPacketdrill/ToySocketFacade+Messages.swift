@@ -30,14 +30,15 @@ extension ToySocketFacade {
             for item in items {
                 let level = item.field("cmsg_level").flatMap { try? KernelSyscalls.value($0) }
                 let type = item.field("cmsg_type").flatMap { try? KernelSyscalls.value($0) }
-                // SOL_TCP, TCP_CM_INQ; SOL_IP, IP_RECVERR (MSG_ZEROCOPY notifications in the error queue).
-                if !(level == 6 && type == 36) && !(level == 0 && type == 11 && flags & errorQueueFlag != 0) {
+                // SOL_TCP, TCP_CM_INQ; from the error queue SOL_IP, IP_RECVERR and SOL_SOCKET, SCM_TIMESTAMPING.
+                let errorQueue = flags & errorQueueFlag != 0
+                if !(level == 6 && type == 36) && !(errorQueue && ((level == 0 && type == 11) || (level == 1 && type == 37))) {
                     let what = [item.field("cmsg_level"), item.field("cmsg_type")].compactMap { $0?.description }.joined(separator: ", ")
-                    return "unsupported on toytcp: control message \(what) (only SOL_TCP, TCP_CM_INQ, and MSG_ZEROCOPY's IP_RECVERR)"
+                    return "unsupported on toytcp: control message \(what) (only SOL_TCP, TCP_CM_INQ, and the error queue's IP_RECVERR and SCM_TIMESTAMPING)"
                 }
-                // SO_EE_ORIGIN_ZEROCOPY (5) only: timestamping (4) and ICMP errors are not modelled.
-                if level == 0, let origin = item.field("cmsg_data")?.field("ee_origin"), (try? KernelSyscalls.value(origin)) != 5 {
-                    return "unsupported on toytcp: error-queue origin \(origin) (only SO_EE_ORIGIN_ZEROCOPY)"
+                // MSG_ZEROCOPY (5) and timestamping (4) only: ICMP errors do not reach the engine.
+                if level == 0, let origin = item.field("cmsg_data")?.field("ee_origin"), ![4, 5].contains(try? KernelSyscalls.value(origin)) {
+                    return "unsupported on toytcp: error-queue origin \(origin) (only SO_EE_ORIGIN_ZEROCOPY and SO_EE_ORIGIN_TIMESTAMPING)"
                 }
             }
             return nil

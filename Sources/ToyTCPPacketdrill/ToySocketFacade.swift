@@ -29,8 +29,12 @@ final class ToySocketFacade {
         var zerocopy = false
         var zerocopyNextID: UInt32 = 0
         var zerocopyPending: [ZerocopySend] = []
-        /// Unread MSG_ZEROCOPY notifications, each a range of ids.
-        var errorQueue: [ClosedRange<UInt32>] = []
+        /// Unread error-queue entries: MSG_ZEROCOPY notifications and transmit timestamps.
+        var errorQueue: [ErrorQueueEntry] = []
+        /// SO_TIMESTAMPING's flags, OPT_ID's base (write_seq when it was set) and the sends to stamp.
+        var timestamping: Int64 = 0
+        var timestampKeyBase: SequenceNumber?
+        var stampedSends: [StampedSend] = []
         /// How often the socket's wait queue was woken (what edge-triggered epoll reports on).
         var wakeups = 0
         /// RCV.NXT when the façade last looked: each segment that advances it wakes the socket
@@ -315,6 +319,7 @@ final class ToySocketFacade {
         progress.written += taken
         if progress.written == n || (progress.written > 0 && (s.nonBlocking || flags & 0x40 != 0)) {
             if flags & 0x4000000 != 0 && progress.written > 0 { noteZerocopySend(fd) } // MSG_ZEROCOPY
+            if progress.written > 0 { noteStampedSend(fd) }
             return .done(SyscallOutcome(result: Int64(progress.written), errno: 0))
         }
         return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
@@ -338,6 +343,7 @@ final class ToySocketFacade {
         // SO_REUSEADDR, SO_REUSEPORT (one port), SO_MARK (no policy routing here): no effect.
         case (1, 2), (1, 15), (1, 36): return done
         case (1, 60): sockets[fd]?.zerocopy = value != 0; return done // SO_ZEROCOPY
+        case (1, 37): return try setTimestamping(fd, value) ? done : .done(SyscallOutcome(result: -1, errno: 22)) // SO_TIMESTAMPING
         case (6, 36): sockets[fd]?.inq = value != 0; return done // TCP_INQ
         case (1, 7): c.sendBufferSize = Int(value) * 2 // SO_SNDBUF: Linux doubles it (socket(7))
         case (1, 8):

@@ -80,6 +80,7 @@ final class ToyStackSystem: PktSystemUnderTest {
             }
             for bytes in gsoOn ? gso.merge(burst) : burst { outbound.append((bytes, elapsed())) }
             while let e = port.pollEvent() { facade.note(e) }
+            facade.observeTransmissions(at: now)
         }
     }
 
