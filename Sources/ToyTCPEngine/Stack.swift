@@ -342,6 +342,17 @@ public final class Stack {
         afterActivity(c)
     }
 
+    /// Resizes an open connection's receive buffer, as SO_RCVBUF does on a connected socket. The window
+    /// scale stays what the handshake fixed (RFC 7323 §2.2), and the offered right edge never moves left
+    /// (RFC 9293 §3.8.6.2.2): a smaller buffer stops the window from growing until the data is read; a
+    /// larger one may open it at once, with a window update.
+    public func configureReceiving(_ id: ConnectionID, receiveBufferSize: Int, at now: Instant) throws(EngineError) {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        c.receiveBuffer.capacity = receiveBufferSize
+        c.considerWindowUpdate()
+        afterActivity(c)
+    }
+
     /// Turns keep-alive probes on (with these settings) or off (`nil`) for one connection (RFC 9293 §3.8.4).
     public func setKeepalive(_ id: ConnectionID, _ settings: KeepaliveSettings?, at now: Instant) throws(EngineError) {
         guard let c = connectionsByID[id] else { throw .unknownConnection }

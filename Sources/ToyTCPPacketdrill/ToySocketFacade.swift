@@ -347,9 +347,10 @@ final class ToySocketFacade {
         case (6, 36): sockets[fd]?.inq = value != 0; return done // TCP_INQ
         case (1, 7): c.sendBufferSize = Int(value) * 2 // SO_SNDBUF: Linux doubles it (socket(7))
         case (1, 8):
-            // SO_RCVBUF: Linux doubles it and derives the window scale from it (tcp_select_initial_window).
+            // SO_RCVBUF: Linux doubles it and, before the handshake, derives the window scale from it
+            // (tcp_select_initial_window); after, the scale stays.
             c.receiveBufferSize = Int(value) * 2
-            c.windowScaleShift = nil
+            if live == nil { c.windowScaleShift = nil }
         case (6, 1): c.nagle = value == 0 // TCP_NODELAY
         case (6, 3): sockets[fd]?.corked = value != 0 // TCP_CORK
         case (6, 2): c.mss = UInt16(clamping: value) // TCP_MAXSEG
@@ -359,12 +360,16 @@ final class ToySocketFacade {
             // What the engine can change on an open connection; the rest is fixed by the handshake.
             var other = c
             other.sendBufferSize = s.configuration.sendBufferSize
+            other.receiveBufferSize = s.configuration.receiveBufferSize
             other.nagle = s.configuration.nagle
             guard other == s.configuration else { throw unsupported("setsockopt(\(a[1]), \(a[2])) on a connected socket") }
             // Setting TCP_NODELAY pushes what is queued, corked or not (Linux: TCP_NAGLE_PUSH).
             let push = level == 6 && name == 1 && value != 0
             try? stack.configureSending(id, sendBufferSize: c.sendBufferSize, nagle: c.nagle,
                                         corked: sockets[fd]?.corked ?? false, push: push, at: now)
+            if c.receiveBufferSize != s.configuration.receiveBufferSize {
+                try? stack.configureReceiving(id, receiveBufferSize: c.receiveBufferSize, at: now)
+            }
         }
         sockets[fd]?.configuration = c
         return done

@@ -90,4 +90,17 @@ struct SendOptionsTests {
         #expect(h.send(id, bytes(20)) == 20)
         h.expectTransmit([.ack, .psh], seq: iss &+ 11, length: 20)
     }
+
+    @Test("a larger receive buffer on an open connection opens the window with an update")
+    func receiveBufferSize() throws {
+        let h = Harness(testConfiguration { $0.receiveBufferSize = 4000 })
+        let (id, iss) = h.establishedPassive()
+        try h.stack.configureReceiving(id, receiveBufferSize: 20000, at: h.now)
+        h.expectTransmit(.ack, seq: iss &+ 1, ack: 1001, window: 20000)
+        // Smaller again: the edge offered stays, so the next ACK still offers what is left of it.
+        try h.stack.configureReceiving(id, receiveBufferSize: 1000, at: h.now)
+        h.expectNothing()
+        h.deliver([.ack, .psh], seq: 1001, ack: iss &+ 1, payload: bytes(500))
+        h.expectTransmit(.ack, seq: iss &+ 1, ack: 1501, window: 19500)
+    }
 }

@@ -320,6 +320,28 @@ import ToyTCPPacketdrill
         #expect(status == 0, "\(output)")
     }
 
+    @Test func bufferSizesChangeOnAConnectedSocket() {
+        // SO_SNDBUF 1000 (2000 doubled) on an accepted socket: a non-blocking write takes 2000 bytes
+        // (the kernel counts skb truesize and takes more: toytcp-expected.txt's timestamping_partial).
+        let (status, output) = runOnToyStack("bufs.pkt", """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 < S 0:0(0) win 1000 <mss 1000>
+           +0 > S. 0:0(0) ack 1 <mss 1460>
+          +.1 < . 1:1(0) ack 1 win 1000
+           +0 accept(3, ..., ...) = 4
+           +0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [1000], 4) = 0
+           +0 getsockopt(4, SOL_SOCKET, SO_SNDBUF, [2000], [4]) = 0
+           +0 setsockopt(4, SOL_SOCKET, SO_RCVBUF, [30000], 4) = 0
+           +0 getsockopt(4, SOL_SOCKET, SO_RCVBUF, [60000], [4]) = 0
+           +0 fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+           +0 write(4, ..., 5000) = 2000
+           +0 > . 1:1001(1000) ack 1
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func aWrongErrnoIsReportedWithBothNames() {
         let (status, output) = runOnToyStack("wrong_errno.pkt", """
             0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
