@@ -8,6 +8,8 @@ import ToyTCPWire
 /// A call either completes (`.done`) or would block (`.wouldBlock`): the caller (`ToyStackSystem`)
 /// moves virtual time on and tries again, which is how a blocking call waits without a thread.
 /// Anything the façade or the engine cannot do throws `SyscallError("unsupported on toytcp: …")`.
+/// By concept: sendmsg/recvmsg and their control messages (`+Messages`), epoll (`+Epoll`), the error
+/// queue's MSG_ZEROCOPY notifications (`+ErrorQueue`) and transmit timestamps (`+Timestamping`).
 final class ToySocketFacade {
     /// One socket of the table.
     struct Socket {
