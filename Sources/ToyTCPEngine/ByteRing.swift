@@ -8,8 +8,11 @@
 /// Storage is allocated on the first append, so 10,000 idle connections cost no buffer memory.
 @usableFromInline
 struct ByteRing {
-    /// The most bytes the ring will hold.
-    let capacity: Int
+    /// The most bytes the ring will take (the application may change it: SO_SNDBUF); lowering it
+    /// below `count` keeps the bytes held and takes no more until they drain.
+    var capacity: Int {
+        didSet { capacity = max(capacity, 1) }
+    }
     @usableFromInline var storage: [UInt8] = []
     /// Index of the first byte in `storage`.
     @usableFromInline var head = 0
@@ -18,7 +21,7 @@ struct ByteRing {
 
     init(capacity: Int) { self.capacity = max(capacity, 1) }
 
-    var freeSpace: Int { capacity - count }
+    var freeSpace: Int { max(0, capacity - count) }
     var isEmpty: Bool { count == 0 }
 
     /// Makes room for `needed` bytes in total, keeping the bytes in order.

@@ -8,6 +8,7 @@ extension Connection {
     /// Segment arrival (RFC 9293 §3.10.7) for a connection that exists (not CLOSED, not LISTEN).
     func handle(_ seg: IncomingSegment, at now: Instant) {
         lastReceiveTime = now
+        moreToCome = false
         switch state {
         case .closed, .listen:
             return

@@ -172,7 +172,9 @@ extension Connection {
         // out of the MSS, so the datagram never outgrows what the peer announced.
         let length = max(0, min(maxLength, available, sendMSS - s.optionsLength))
         if let fin = finSequence, seq + length == fin { s.flags.insert(.fin) }
-        if length > 0 && seq + length == dataEnd { s.flags.insert(.psh) }
+        // PSH on the segment that empties the buffer (RFC 9293 §3.9.1: the sender may push implicitly),
+        // unless the last SEND said more follows (MSG_MORE: the application asked for no push).
+        if length > 0 && seq + length == dataEnd && !lastSendMoreToCome { s.flags.insert(.psh) }
         if sendUrgent, seq < snd.up {
             // RFC 9293 §3.9.1, RFC 6093 §3: URG with the pointer one past the last urgent byte, as an
             // offset from this segment's sequence number (saturated at the field's maximum, as Linux).
@@ -296,8 +298,10 @@ extension Connection {
             let natural = isRetransmission ? min(available, snd.max - snd.nxt) : available
             let allQueuedFits = length == natural
             let nothingUnacked = snd.nxt == snd.una
-            let nagleAllows = isRetransmission || !configuration.nagle || nothingUnacked || finQueued
-            let halfMaxWindow = maxSndWnd > 0 && length >= Int(maxSndWnd / 2)
+            let held = corked || moreToCome
+            let pushed = pushMark.map { snd.nxt < $0 } ?? false
+            let nagleAllows = isRetransmission || finQueued || pushed || (!held && (!nagle || nothingUnacked))
+            let halfMaxWindow = maxSndWnd > 0 && length >= Int(maxSndWnd / 2) && !held
             guard (allQueuedFits && nagleAllows) || halfMaxWindow else { return nil }
         }
         var s = dataSegment(from: snd.nxt, maxLength: length, at: now)

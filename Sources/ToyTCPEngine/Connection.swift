@@ -54,6 +54,20 @@ final class Connection {
     /// Bytes accepted by `send` and not yet acknowledged; the first is at `sendBufferStart`.
     var sendBuffer: ByteRing
     var sendBufferStart: SequenceNumber = 0
+    /// Nagle's algorithm (RFC 9293 §3.7.4), from the configuration until the application changes it.
+    lazy var nagle = configuration.nagle
+    /// The application holds partial segments back until it uncorks (TCP_CORK): RFC 9293 §3.7.4 lets a
+    /// sender delay sending to fill segments; only full segments (or a FIN) go out.
+    var corked = false
+    /// The last SEND said more data follows (MSG_MORE): its partial segment waits like a corked one,
+    /// until the next SEND without it or the next segment from the peer (Linux corks only that push).
+    var moreToCome = false
+    /// Whether the last SEND was such a one: its data is not pushed (no PSH), even once sent.
+    var lastSendMoreToCome = false
+    /// Data up to here goes out now even if partial, corked or held by Nagle (TCP_NODELAY's push).
+    /// Corked data with nothing in flight waits at most for the persist timer, whose expiry sends what
+    /// the window allows (`probeSegment`), as Linux's probe timer bounds TCP_CORK.
+    var pushMark: SequenceNumber?
     /// In-order bytes the application has not read yet.
     var receiveBuffer: ByteRing
     var reassembly = ReassemblyQueue()

@@ -224,10 +224,23 @@ public final class Stack {
     }
 
     /// A connection that completed its handshake on `listener`, or `nil` if none is waiting.
+    ///
+    /// A connection that was reset (or timed out) while it waited in the queue is still returned, as
+    /// the sockets API's `accept` returns it (Linux, BSD): RFC 9293 §3.10.7.4 sends a passive connection
+    /// back to LISTEN only while it is in SYN-RECEIVED; once ESTABLISHED, a RST means "the user should
+    /// receive an unsolicited general 'connection reset' signal", and that user is whoever accepts it.
+    /// Dropping it from the queue would leave the accepting application never learning that the peer
+    /// connected and went away. Its `.failed` event is emitted again now, for its new owner, and the TCB
+    /// is deleted.
     public func accept(_ listener: ListenerID) -> ConnectionID? {
         guard let l = listeners[listener], !l.acceptQueue.isEmpty else { return nil }
         let id = l.acceptQueue.removeFirst()
-        connectionsByID[id]?.listener = nil
+        guard let c = connectionsByID[id] else { return id }
+        c.listener = nil
+        if c.state == .closed {
+            c.emit(.failed(c.failure ?? .connectionReset))
+            afterActivity(c)
+        }
         return id
     }
 
@@ -262,10 +275,14 @@ public final class Stack {
     /// Queues bytes for sending; returns how many were accepted (limited by send-buffer space).
     /// `urgent`: the accepted bytes are urgent data (RFC 9293 §3.9.1): segments carry URG with the
     /// urgent pointer one past the last of them (RFC 6093 §3) until it is acknowledged.
+    /// `moreToCome`: the application has more to send at once (MSG_MORE): a partial last segment waits
+    /// for the next SEND, the peer's next segment or the persist timer (RFC 9293 §3.7.4).
     public func send(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, urgent: Bool = false,
-                     at now: Instant) throws(EngineError) -> Int {
+                     moreToCome: Bool = false, at now: Instant) throws(EngineError) -> Int {
         guard let c = connectionsByID[id] else { throw .unknownConnection }
         let n = try c.send(bytes)
+        c.moreToCome = moreToCome
+        c.lastSendMoreToCome = moreToCome
         if urgent && n > 0 { c.markUrgent() }
         afterActivity(c)
         return n
@@ -307,6 +324,32 @@ public final class Stack {
     public func abort(_ id: ConnectionID, at now: Instant) {
         guard let c = connectionsByID[id] else { return }
         c.abort()
+        afterActivity(c)
+    }
+
+    /// Changes how an open connection sends, as `setsockopt` does on a connected socket: the send
+    /// buffer's size (SO_SNDBUF; a smaller one takes no more data until the queue drains below it),
+    /// Nagle's algorithm (TCP_NODELAY) and corking (TCP_CORK, MSG_MORE: only full segments go out).
+    /// Data held by Nagle or the cork is reconsidered at once (turning either off pushes it).
+    /// `push`: what is queued goes out now even if corked (Linux's TCP_NODELAY sets TCP_NAGLE_PUSH).
+    public func configureSending(_ id: ConnectionID, sendBufferSize: Int? = nil, nagle: Bool? = nil,
+                                 corked: Bool? = nil, push: Bool = false, at now: Instant) throws(EngineError) {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        if let sendBufferSize { c.sendBuffer.capacity = sendBufferSize }
+        if let nagle { c.nagle = nagle }
+        if let corked { c.corked = corked }
+        if push { c.pushMark = c.dataEnd; c.moreToCome = false }
+        afterActivity(c)
+    }
+
+    /// Resizes an open connection's receive buffer, as SO_RCVBUF does on a connected socket. The window
+    /// scale stays what the handshake fixed (RFC 7323 §2.2), and the offered right edge never moves left
+    /// (RFC 9293 §3.8.6.2.2): a smaller buffer stops the window from growing until the data is read; a
+    /// larger one may open it at once, with a window update.
+    public func configureReceiving(_ id: ConnectionID, receiveBufferSize: Int, at now: Instant) throws(EngineError) {
+        guard let c = connectionsByID[id] else { throw .unknownConnection }
+        c.receiveBuffer.capacity = receiveBufferSize
+        c.considerWindowUpdate()
         afterActivity(c)
     }
 
@@ -559,8 +602,9 @@ public final class Stack {
     private func afterActivity(_ c: Connection) {
         if let lid = c.listener, let l = listeners[lid] {
             if c.state == .closed {
+                // An embryonic connection is forgotten (RFC 9293 §3.10.7.4: back to LISTEN); one already
+                // in the accept queue stays there for `accept` to report.
                 l.embryonic.remove(c.id)
-                if let i = l.acceptQueue.firstIndex(of: c.id) { l.acceptQueue.remove(at: i) }
             } else if c.state.isSynchronized && !c.announcedToListener {
                 c.announcedToListener = true
                 l.embryonic.remove(c.id)
@@ -575,7 +619,8 @@ public final class Stack {
                 let left = portUse[c.tuple.localPort, default: 1] - 1
                 portUse[c.tuple.localPort] = left > 0 ? left : nil
             }
-            if c.isDeletable || (c.listener != nil && !c.announcedToListener) {
+            let awaitsAccept = c.listener.map { listeners[$0] != nil } == true && c.announcedToListener
+            if (c.isDeletable && !awaitsAccept) || (c.listener != nil && !c.announcedToListener) {
                 connectionsByID[c.id] = nil
             }
             c.scheduledDeadline = nil

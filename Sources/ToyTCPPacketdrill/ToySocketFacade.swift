@@ -8,6 +8,8 @@ import ToyTCPWire
 /// A call either completes (`.done`) or would block (`.wouldBlock`): the caller (`ToyStackSystem`)
 /// moves virtual time on and tries again, which is how a blocking call waits without a thread.
 /// Anything the façade or the engine cannot do throws `SyscallError("unsupported on toytcp: …")`.
+/// By concept: sendmsg/recvmsg and their control messages (`+Messages`), epoll (`+Epoll`), the error
+/// queue's MSG_ZEROCOPY notifications (`+ErrorQueue`) and transmit timestamps (`+Timestamping`).
 final class ToySocketFacade {
     /// One socket of the table.
     struct Socket {
@@ -23,6 +25,25 @@ final class ToySocketFacade {
         var dead = false
         var readShut = false
         var writeShut = false
+        /// TCP_INQ: `recvmsg` returns a TCP_CM_INQ control message.
+        var inq = false
+        /// SO_ZEROCOPY: MSG_ZEROCOPY sends take ids and complete into the error queue.
+        var zerocopy = false
+        var zerocopyNextID: UInt32 = 0
+        var zerocopyPending: [ZerocopySend] = []
+        /// Unread error-queue entries: MSG_ZEROCOPY notifications and transmit timestamps.
+        var errorQueue: [ErrorQueueEntry] = []
+        /// SO_TIMESTAMPING's flags, OPT_ID's base (write_seq when it was set) and the sends to stamp.
+        var timestamping: Int64 = 0
+        var timestampKeyBase: SequenceNumber?
+        var stampedSends: [StampedSend] = []
+        /// How often the socket's wait queue was woken (what edge-triggered epoll reports on).
+        var wakeups = 0
+        /// RCV.NXT when the façade last looked: each segment that advances it wakes the socket
+        /// (sk_data_ready), where the engine's `.readable` comes once until the data is read.
+        var lastReceiveNext: SequenceNumber?
+        /// TCP_CORK: only full segments go out until it is cleared (or TCP_NODELAY is set).
+        var corked = false
     }
 
     enum ConnectStage { case none, connecting, connected }
@@ -41,6 +62,8 @@ final class ToySocketFacade {
     let local: IPAddress
     let remote: IPAddress
     var sockets: [Int32: Socket] = [:]
+    /// The epoll instances of the same fd table, each with its interest list by socket fd.
+    var epolls: [Int32: [Int32: EpollInterest]] = [:]
     /// The script's fd numbers for the table's (the script may expect `socket` to return 4).
     var scriptFDs: [Int32: Int32] = [:]
     /// The configuration new sockets start with (a script's sysctls change it).
@@ -56,14 +79,21 @@ final class ToySocketFacade {
     /// The calls the façade knows; any other is "unsupported on toytcp" before the script starts.
     static let supported: Set<String> = [
         "socket", "bind", "listen", "accept", "accept4", "connect", "read", "write", "send", "recv", "sendto",
-        "recvfrom", "close", "shutdown", "setsockopt", "getsockopt", "fcntl", "ioctl", "poll",
+        "recvfrom", "sendmsg", "recvmsg", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "close", "shutdown", "setsockopt", "getsockopt", "fcntl", "ioctl", "poll",
     ]
 
     // MARK: Events
 
     /// Notes what the stack reports about a connection (a failure becomes the socket's pending error).
     func note(_ event: StackEvent) {
+        if case .incoming(let l) = event, let fd = sockets.first(where: { $0.value.listener == l })?.key {
+            sockets[fd]?.wakeups += 1
+        }
         guard case .connection(let id, let e) = event, let fd = sockets.first(where: { $0.value.connection == id })?.key else { return }
+        switch e {
+        case .connected, .readable, .writable, .peerClosed, .failed, .closed: sockets[fd]?.wakeups += 1
+        case .stateChanged: break
+        }
         switch e {
         case .failed(let why):
             sockets[fd]?.error = ToySocketFacade.errno(why)
@@ -126,9 +156,14 @@ final class ToySocketFacade {
             guard let fd = try socket(a), let s = sockets[fd] else { return fail(9) }
             guard let l = s.listener else { return fail(22) }
             guard let id = stack.accept(l) else { return s.nonBlocking ? fail(11) : .wouldBlock }
+            // The child is a clone of the listener (sk_clone_lock): its options and flags come along.
             var child = Socket(configuration: s.configuration)
             child.connection = id
             child.connect = .connected
+            child.zerocopy = s.zerocopy
+            child.inq = s.inq
+            child.corked = s.corked
+            if s.corked { try? stack.configureSending(id, corked: true, at: now) }
             if stack.state(of: id) == .closed || stack.state(of: id) == nil { child.dead = true }
             let new = lowestFreeFD()
             sockets[new] = child
@@ -139,8 +174,18 @@ final class ToySocketFacade {
             return try read(call, at: now)
         case "write", "send", "sendto":
             return try write(call, &progress, at: now)
+        case "sendmsg":
+            return try sendmsg(call, &progress, at: now)
+        case "recvmsg":
+            return try recvmsg(call, at: now)
+        case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait":
+            return try epoll(call, progress, at: now)
         case "close":
+            let closing = live(Int32(truncatingIfNeeded: try int(a, 0)))
+            if epolls.removeValue(forKey: closing) != nil { return ok(0) }
             guard let fd = try socket(a), let s = sockets.removeValue(forKey: fd) else { return fail(9) }
+            // A closed socket leaves every interest list (its last reference is gone).
+            for ep in epolls.keys { epolls[ep]?[fd] = nil }
             if let l = s.listener { stack.closeListener(l, at: now) }
             if let c = s.connection, !s.dead { try? stack.close(c, at: now) }
             return ok(0)
@@ -155,7 +200,7 @@ final class ToySocketFacade {
             }
             return ok(0)
         case "setsockopt":
-            return try setsockopt(a)
+            return try setsockopt(a, at: now)
         case "getsockopt":
             return try getsockopt(a)
         case "fcntl":
@@ -198,6 +243,7 @@ final class ToySocketFacade {
                 let id = try stack.connect(to: remote, port: KernelSyscalls.port, from: local, at: now)
                 sockets[fd]?.connection = id
                 sockets[fd]?.connect = .connecting
+                if s.corked { try? stack.configureSending(id, corked: true, at: now) }
             } catch { return result(ToySocketFacade.errno(error)) }
             return s.nonBlocking ? result(115) : .wouldBlock // EINPROGRESS
         case .connecting:
@@ -218,13 +264,19 @@ final class ToySocketFacade {
 
     func read(_ call: PktSyscall, at now: Instant) throws(SyscallError) -> Attempt {
         let a = call.arguments
-        guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
         let n = Int(try int(a, 2))
-        let flags = a.count > 3 ? try int(a, 3) : 0
-        guard flags & ~0x40 == 0 else { throw unsupported("\(call.name) flags \(a[3])") } // MSG_DONTWAIT only
+        return try receive(a, length: n, nullBuffer: a.count > 1 && KernelSyscalls.isNull(a[1]),
+                           flags: a.count > 3 ? try int(a, 3) : 0, name: call.name, at: now)
+    }
+
+    /// `tcp_recvmsg` for `read`, `recv`, `recvfrom` and `recvmsg`: `length` bytes into one buffer.
+    func receive(_ a: [PktExpr], length n: Int, nullBuffer: Bool, flags: Int64, name: String,
+                 at now: Instant) throws(SyscallError) -> Attempt {
+        guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
+        guard flags & ~ToySocketFacade.receiveFlags == 0 else { throw unsupported("\(name) flags \(flags)") }
         func fail(_ e: Int32) -> Attempt { .done(SyscallOutcome(result: -1, errno: e)) }
         guard let c = s.connection else { return fail(107) } // ENOTCONN (listening or never connected)
-        if a.count > 1 && KernelSyscalls.isNull(a[1]) && n > 0 { return fail(14) } // EFAULT
+        if nullBuffer && n > 0 { return fail(14) } // EFAULT
         // A non-blocking connect still in its handshake: nothing to read yet (tcp_recvmsg waits).
         if !s.dead, stack.state(of: c) == .synSent || stack.state(of: c) == .synReceived {
             return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
@@ -242,33 +294,41 @@ final class ToySocketFacade {
 
     func write(_ call: PktSyscall, _ progress: inout Progress, at now: Instant) throws(SyscallError) -> Attempt {
         let a = call.arguments
+        return try send(a, length: Int(try int(a, 2)), nullBuffer: a.count > 1 && KernelSyscalls.isNull(a[1]),
+                        flags: a.count > 3 ? try int(a, 3) : 0, &progress, at: now)
+    }
+
+    /// `tcp_sendmsg` for `write`, `send`, `sendto` (its address is ignored on a connected socket) and
+    /// `sendmsg`: `length` bytes, blocking until all are queued unless non-blocking.
+    func send(_ a: [PktExpr], length n: Int, nullBuffer: Bool, flags: Int64, _ progress: inout Progress,
+              at now: Instant) throws(SyscallError) -> Attempt {
         guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
-        let n = Int(try int(a, 2))
-        let flags = a.count > 3 ? try int(a, 3) : 0
-        // MSG_DONTWAIT and MSG_NOSIGNAL; sendto's address is ignored on a connected socket.
-        guard flags & ~(0x40 | 0x4000) == 0 else { throw unsupported("\(call.name) flags \(a[3])") }
+        guard flags & ~ToySocketFacade.sendFlags == 0 else { throw unsupported("send flags \(flags)") }
         func fail(_ e: Int32) -> Attempt { .done(SyscallOutcome(result: -1, errno: e)) }
         if s.error != 0 { sockets[fd]?.error = 0; return fail(s.error) }
         if s.writeShut || s.dead { return fail(32) } // EPIPE
         guard let c = s.connection, s.connect != .none else { return fail(32) }
-        if a.count > 1 && KernelSyscalls.isNull(a[1]) && n > 0 { return fail(14) } // EFAULT
+        if nullBuffer && n > 0 { return fail(14) } // EFAULT
         // tcp_sendmsg waits for the handshake to complete (sk_stream_wait_connect).
         if stack.state(of: c) == .synSent || stack.state(of: c) == .synReceived {
             return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
         }
         let bytes = [UInt8](repeating: 0, count: n - progress.written)
         let taken: Int
-        do { taken = try bytes.withUnsafeBytes { b throws(EngineError) in try stack.send(c, b, at: now) } } catch {
+        let more = flags & 0x8000 != 0 // MSG_MORE
+        do { taken = try bytes.withUnsafeBytes { b throws(EngineError) in try stack.send(c, b, moreToCome: more, at: now) } } catch {
             return fail(ToySocketFacade.errno(error))
         }
         progress.written += taken
         if progress.written == n || (progress.written > 0 && (s.nonBlocking || flags & 0x40 != 0)) {
+            if flags & 0x4000000 != 0 && progress.written > 0 { noteZerocopySend(fd) } // MSG_ZEROCOPY
+            if progress.written > 0 { noteStampedSend(fd) }
             return .done(SyscallOutcome(result: Int64(progress.written), errno: 0))
         }
         return s.nonBlocking || flags & 0x40 != 0 ? fail(11) : .wouldBlock
     }
 
-    func setsockopt(_ a: [PktExpr]) throws(SyscallError) -> Attempt {
+    func setsockopt(_ a: [PktExpr], at now: Instant) throws(SyscallError) -> Attempt {
         guard let fd = try socket(a), let s = sockets[fd] else { return .done(SyscallOutcome(result: -1, errno: 9)) }
         let level = try int(a, 1), name = try int(a, 2)
         let value: Int64
@@ -277,24 +337,45 @@ final class ToySocketFacade {
         case .integer, .symbol, .or: value = try KernelSyscalls.value(a[3])
         default: throw unsupported("setsockopt value \(a.count > 3 ? a[3].description : "")")
         }
-        // A listener's options are its future connections' (they copy them when their SYN arrives).
-        let created = s.connection != nil
+        let done = Attempt.done(SyscallOutcome(result: 0, errno: 0))
+        // A listener's options are its future connections' (they copy them when their SYN arrives);
+        // a connection's own are changed through the stack (`configureSending`).
+        let live = s.dead ? nil : s.connection
         var c = s.configuration
         switch (level, name) {
-        case (1, 2), (1, 15): return .done(SyscallOutcome(result: 0, errno: 0)) // SO_REUSEADDR, SO_REUSEPORT: one port, no effect
+        // SO_REUSEADDR, SO_REUSEPORT (one port), SO_MARK (no policy routing here): no effect.
+        case (1, 2), (1, 15), (1, 36): return done
+        case (1, 60): sockets[fd]?.zerocopy = value != 0; return done // SO_ZEROCOPY
+        case (1, 37): return try setTimestamping(fd, value) ? done : .done(SyscallOutcome(result: -1, errno: 22)) // SO_TIMESTAMPING
+        case (6, 36): sockets[fd]?.inq = value != 0; return done // TCP_INQ
         case (1, 7): c.sendBufferSize = Int(value) * 2 // SO_SNDBUF: Linux doubles it (socket(7))
         case (1, 8):
-            // SO_RCVBUF: Linux doubles it and derives the window scale from it (tcp_select_initial_window).
+            // SO_RCVBUF: Linux doubles it and, before the handshake, derives the window scale from it
+            // (tcp_select_initial_window); after, the scale stays.
             c.receiveBufferSize = Int(value) * 2
-            c.windowScaleShift = nil
+            if live == nil { c.windowScaleShift = nil }
         case (6, 1): c.nagle = value == 0 // TCP_NODELAY
+        case (6, 3): sockets[fd]?.corked = value != 0 // TCP_CORK
         case (6, 2): c.mss = UInt16(clamping: value) // TCP_MAXSEG
         default: throw unsupported("setsockopt(\(a[1]), \(a[2]))")
         }
-        // The engine copies its configuration into a connection when it is created.
-        guard !created || c == s.configuration else { throw unsupported("setsockopt(\(a[1]), \(a[2])) on a connected socket") }
+        if let id = live {
+            // What the engine can change on an open connection; the rest is fixed by the handshake.
+            var other = c
+            other.sendBufferSize = s.configuration.sendBufferSize
+            other.receiveBufferSize = s.configuration.receiveBufferSize
+            other.nagle = s.configuration.nagle
+            guard other == s.configuration else { throw unsupported("setsockopt(\(a[1]), \(a[2])) on a connected socket") }
+            // Setting TCP_NODELAY pushes what is queued, corked or not (Linux: TCP_NAGLE_PUSH).
+            let push = level == 6 && name == 1 && value != 0
+            try? stack.configureSending(id, sendBufferSize: c.sendBufferSize, nagle: c.nagle,
+                                        corked: sockets[fd]?.corked ?? false, push: push, at: now)
+            if c.receiveBufferSize != s.configuration.receiveBufferSize {
+                try? stack.configureReceiving(id, receiveBufferSize: c.receiveBufferSize, at: now)
+            }
+        }
         sockets[fd]?.configuration = c
-        return .done(SyscallOutcome(result: 0, errno: 0))
+        return done
     }
 
     func getsockopt(_ a: [PktExpr]) throws(SyscallError) -> Attempt {
@@ -306,6 +387,9 @@ final class ToySocketFacade {
         case (1, 7): v = Int64(s.configuration.sendBufferSize) // SO_SNDBUF
         case (1, 8): v = Int64(s.configuration.receiveBufferSize) // SO_RCVBUF
         case (6, 1): v = s.configuration.nagle ? 0 : 1 // TCP_NODELAY
+        case (6, 3): v = s.corked ? 1 : 0 // TCP_CORK
+        case (6, 36): v = s.inq ? 1 : 0 // TCP_INQ
+        case (1, 60): v = s.zerocopy ? 1 : 0 // SO_ZEROCOPY
         case (6, 2): v = Int64(s.connection.flatMap { stack.snapshot($0)?.mss } ?? Int(s.configuration.mss)) // TCP_MAXSEG
         default: throw unsupported("getsockopt(\(a[1]), \(a[2]))")
         }
@@ -324,7 +408,8 @@ final class ToySocketFacade {
         }
         guard let c = s.connection else { return 4 | 16 } // a fresh socket: POLLOUT | POLLHUP
         var r: Int64 = 0
-        if s.error != 0 { r |= 8 }
+        collectZerocopyCompletions(fd)
+        if s.error != 0 || !(sockets[fd]?.errorQueue.isEmpty ?? true) { r |= 8 }
         let state = stack.state(of: c) ?? .closed
         let snap = stack.snapshot(c)
         let peerClosed = [.closeWait, .lastAck, .closing, .timeWait].contains(state) || s.dead
@@ -357,9 +442,10 @@ final class ToySocketFacade {
         return .done(SyscallOutcome(result: Int64(ready), errno: 0, outputMismatch: mismatch))
     }
 
-    /// When a blocking `poll` gives up, if it does.
+    /// When a blocking `poll` or `epoll_wait` gives up, if it does.
     func pollDeadline(_ call: PktSyscall, _ progress: Progress) -> Instant? {
-        guard call.name == "poll", call.arguments.count >= 3, let t = try? KernelSyscalls.value(call.arguments[2]), t >= 0 else { return nil }
+        let at = call.name == "poll" ? 2 : call.name == "epoll_wait" ? 3 : -1
+        guard at >= 0, call.arguments.count > at, let t = try? KernelSyscalls.value(call.arguments[at]), t >= 0 else { return nil }
         return progress.began + .milliseconds(t)
     }
 
@@ -369,7 +455,7 @@ final class ToySocketFacade {
 
     func lowestFreeFD() -> Int32 {
         var fd: Int32 = 3
-        while sockets[fd] != nil { fd += 1 }
+        while sockets[fd] != nil || epolls[fd] != nil { fd += 1 }
         return fd
     }
 

@@ -32,6 +32,8 @@ final class ToyStackSystem: PktSystemUnderTest {
         switch event.kind {
         case .syscall(let call) where !ToySocketFacade.supported.contains(call.name):
             return "unsupported on toytcp: system call '\(call.name)'"
+        case .syscall(let call):
+            return ToySocketFacade.unsupportedArguments(call)
         case .shell(let command):
             do { _ = try ToyStackSystem.settings(command, base: Settings(configuration: .packetdrillLinuxDefaults)) } catch { return "\(error)" }
             return nil
@@ -78,6 +80,7 @@ final class ToyStackSystem: PktSystemUnderTest {
             }
             for bytes in gsoOn ? gso.merge(burst) : burst { outbound.append((bytes, elapsed())) }
             while let e = port.pollEvent() { facade.note(e) }
+            facade.observeTransmissions(at: now)
         }
     }
 
@@ -177,17 +180,31 @@ final class ToyStackSystem: PktSystemUnderTest {
         return (0, "")
     }
 
-    /// The TCP_INFO values the engine has (RFC 6298's RTO and RTT, the congestion window); a python
-    /// block that reads another one fails with python's NameError, never passes by accident.
+    /// The TCP_INFO values the engine has (tcp(7), `struct tcp_info`), from its `ConnectionSnapshot`;
+    /// a python block that reads another one (`tcpi_unacked`, `tcpi_lost`, `tcpi_ca_state`, the
+    /// chrono and delivery counters …) fails with python's NameError naming it, never passes on a 0.
     func tcpInfoPrelude() -> String {
-        guard let fd = underTest, let id = facade.sockets[fd]?.connection, let s = port.stack.snapshot(id) else { return "" }
+        guard let fd = underTest, let socket = facade.sockets[fd], let id = socket.connection,
+              let s = port.stack.snapshot(id) else { return "" }
+        return ToyStackSystem.tcpInfo(s, advertisedMSS: Int(socket.configuration.mss)).map { "\($0.0) = \($0.1)\n" }.joined()
+    }
+
+    static func tcpInfo(_ s: ConnectionSnapshot, advertisedMSS: Int) -> [(String, Int64)] {
         func us(_ d: Duration?) -> Int64 { (d?.nanosecondsClamped ?? 0) / 1000 }
-        let values: [(String, Int64)] = [
+        // Linux's numbering of the states (include/net/tcp_states.h).
+        let states: [TCPState: Int64] = [.established: 1, .synSent: 2, .synReceived: 3, .finWait1: 4, .finWait2: 5,
+                                         .timeWait: 6, .closed: 7, .closeWait: 8, .lastAck: 9, .listen: 10, .closing: 11]
+        let inFlight = max(0, s.snd.nxt - s.snd.una)
+        return [
+            ("tcpi_state", states[s.state] ?? 7),
             ("tcpi_rto", us(s.rto)), ("tcpi_rtt", us(s.srtt)), ("tcpi_rttvar", us(s.rttvar)),
-            ("tcpi_snd_mss", Int64(s.mss)), ("tcpi_snd_cwnd", Int64(s.cwnd / max(1, s.mss))),
+            ("tcpi_snd_mss", Int64(s.mss)), ("tcpi_advmss", Int64(advertisedMSS)),
+            ("tcpi_snd_cwnd", Int64(s.cwnd / max(1, s.mss))),
             ("tcpi_snd_ssthresh", Int64(s.ssthresh / max(1, s.mss))), ("tcpi_total_retrans", Int64(s.retransmissions)),
+            ("tcpi_snd_wnd", Int64(s.snd.wnd)), ("tcpi_rcv_wnd", Int64(s.rcv.wnd)),
+            // write_seq − snd_nxt: queued bytes not sent yet.
+            ("tcpi_notsent_bytes", Int64(max(0, s.sendQueued - inFlight))),
         ]
-        return values.map { "\($0.0) = \($0.1)\n" }.joined()
     }
 }
 

@@ -147,6 +147,36 @@ struct ListenerTests {
         h.expectTransmit([.rst, .ack], ack: 1001)
     }
 
+    @Test("a connection reset while it waits in the accept queue is still accepted, and its reset reported")
+    func resetInAcceptQueue() throws {
+        let h = Harness()
+        let l = try h.stack.listen(port: 8080)
+        h.deliver(.syn, seq: 1000)
+        let synAck = try #require(h.expectTransmit([.syn, .ack], ack: 1001))
+        h.deliver(.ack, seq: 1001, ack: synAck.sequenceNumber.rawValue &+ 1)
+        h.deliver(.rst, seq: 1001)
+        _ = h.events()
+        #expect(h.stack.listenerSnapshot(l)?.acceptQueued == 1)
+        // accept(2) returns it, as Linux's does: the application learns the peer connected and reset.
+        let id = try #require(h.stack.accept(l))
+        #expect(h.events() == [.connection(id, .failed(.connectionReset))])
+        #expect(h.stack.listenerSnapshot(l)?.acceptQueued == 0)
+        #expect(h.stack.snapshot(id) == nil)
+        #expect(h.stack.accept(l) == nil)
+    }
+
+    @Test("a connection reset in SYN-RECEIVED never reaches the accept queue (RFC 9293 §3.10.7.4)")
+    func resetBeforeHandshakeCompletes() throws {
+        let h = Harness()
+        let l = try h.stack.listen(port: 8080)
+        h.deliver(.syn, seq: 1000)
+        _ = try #require(h.expectTransmit([.syn, .ack], ack: 1001))
+        h.deliver(.rst, seq: 1001)
+        #expect(h.stack.listenerSnapshot(l)?.acceptQueued == 0)
+        #expect(h.stack.accept(l) == nil)
+        #expect(h.stack.connectionIDs.isEmpty)
+    }
+
     @Test("a new SYN with a higher sequence number reopens a TIME-WAIT tuple (RFC 9293 §3.6.1, RFC 6191)")
     func timeWaitReuse() throws {
         let h = Harness()
