@@ -132,7 +132,7 @@ struct KernelSyscalls: Sendable {
                     if Int64(msgFlags) != w { mismatch = "msg_flags: expected \(w) vs actual \(msgFlags)" }
                 }
                 if mismatch == nil, let control = a[1].field("msg_control") {
-                    mismatch = try checkCmsgs(control, Array(cmsgs.prefix(Int(count))))
+                    mismatch = try Self.checkCmsgs(control, Array(cmsgs.prefix(Int(count))), realtimeStart: realtimeStart, tolerance: tolerance)
                 }
             }
         case "close":
@@ -255,8 +255,11 @@ struct KernelSyscalls: Sendable {
 
     static let returnsFD: Set<String> = ["socket", "accept", "accept4", "epoll_create", "epoll_create1", "open"]
 
-    /// Compares received control messages with the script's `msg_control=[{cmsg_level=…, …}]`.
-    func checkCmsgs(_ want: PktExpr, _ got: [pktd_cmsg]) throws(SyscallError) -> String? {
+    /// Compares the control messages a call returned with the script's `msg_control=[{cmsg_level=…, …}]`;
+    /// nil when they match. Timestamps are read as script time, within `tolerance` seconds: wall-clock
+    /// seconds minus `realtimeStart` (the kernel), or virtual seconds with `realtimeStart` 0 (the façade).
+    static func checkCmsgs(_ want: PktExpr, _ got: [pktd_cmsg], realtimeStart: Double,
+                           tolerance: Double = 0.004) throws(SyscallError) -> String? {
         let value = KernelSyscalls.value
         guard case .list(let items) = want else { return nil }
         guard items.count == got.count else { return "msg_control: expected \(items.count) cmsgs vs actual \(got.count)" }

@@ -63,26 +63,30 @@ extension ToySocketFacade {
         // A stamp comes with a clone of the data (MSG_TRUNC into an empty buffer); a notification without.
         let (flags, cmsgs): (Int64, [pktd_cmsg])
         switch entry {
-        case .zerocopy(let range): (flags, cmsgs) = (0x2000, [ToySocketFacade.zerocopyNotification(range)])
+        case .zerocopy(let range): (flags, cmsgs) = (0x2000, [zerocopyNotification(range)])
         case .timestamp(let info, let key, let t):
-            (flags, cmsgs) = (0x2000 | 0x20, [ToySocketFacade.timestampingMessage(t), ToySocketFacade.timestampNotification(info: info, key: key)])
+            (flags, cmsgs) = (0x2000 | 0x20, [ToySocketFacade.timestampingMessage(t), timestampNotification(info: info, key: key)])
         }
         var mismatch: String?
         if let want = a[1].field("msg_flags"), want != .ellipsis, try KernelSyscalls.value(want) != flags {
             mismatch = "msg_flags: expected \(want) vs actual \(flags)"
         }
         if mismatch == nil, let control = a[1].field("msg_control") {
-            mismatch = try KernelSyscalls(local: 0, remote: 0).checkCmsgs(control, cmsgs)
+            mismatch = try KernelSyscalls.checkCmsgs(control, cmsgs, realtimeStart: 0)
         }
         return .done(SyscallOutcome(result: 0, errno: 0, outputMismatch: mismatch))
     }
 
-    /// SOL_IP / IP_RECVERR with `struct sock_extended_err`: ee_errno 0, ee_origin SO_EE_ORIGIN_ZEROCOPY,
-    /// ee_type 0, ee_code SO_EE_CODE_ZEROCOPY_COPIED, ee_info and ee_data the first and last id.
-    static func zerocopyNotification(_ ids: ClosedRange<UInt32>) -> pktd_cmsg {
+    /// The level and type of an error-queue notification: SOL_IP, IP_RECVERR on an AF_INET socket;
+    /// SOL_IPV6, IPV6_RECVERR on an AF_INET6 one (Linux's `ipv6_recv_error`), IPv4-mapped ones too.
+    var recvErrLevelAndType: (level: Int32, type: Int32) { socketsAreIPv6 ? (41, 25) : (0, 11) }
+
+    /// IP_RECVERR (`recvErrLevelAndType`) with `struct sock_extended_err`: ee_errno 0, ee_origin
+    /// SO_EE_ORIGIN_ZEROCOPY, ee_type 0, ee_code SO_EE_CODE_ZEROCOPY_COPIED, ee_info and ee_data the
+    /// first and last id.
+    func zerocopyNotification(_ ids: ClosedRange<UInt32>) -> pktd_cmsg {
         var c = pktd_cmsg()
-        c.level = 0
-        c.type = 11
+        (c.level, c.type) = recvErrLevelAndType
         c.length = 16
         withUnsafeMutableBytes(of: &c.data) { b in
             b.storeBytes(of: UInt32(0), toByteOffset: 0, as: UInt32.self)

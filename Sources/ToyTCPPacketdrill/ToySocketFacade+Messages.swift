@@ -30,14 +30,16 @@ extension ToySocketFacade {
             for item in items {
                 let level = item.field("cmsg_level").flatMap { try? KernelSyscalls.value($0) }
                 let type = item.field("cmsg_type").flatMap { try? KernelSyscalls.value($0) }
-                // SOL_TCP, TCP_CM_INQ; from the error queue SOL_IP, IP_RECVERR and SOL_SOCKET, SCM_TIMESTAMPING.
+                // SOL_TCP, TCP_CM_INQ; from the error queue SOL_IP, IP_RECVERR (SOL_IPV6, IPV6_RECVERR on an
+                // AF_INET6 socket) and SOL_SOCKET, SCM_TIMESTAMPING.
                 let errorQueue = flags & errorQueueFlag != 0
-                if !(level == 6 && type == 36) && !(errorQueue && ((level == 0 && type == 11) || (level == 1 && type == 37))) {
+                let recvErr = (level == 0 && type == 11) || (level == 41 && type == 25)
+                if !(level == 6 && type == 36) && !(errorQueue && (recvErr || (level == 1 && type == 37))) {
                     let what = [item.field("cmsg_level"), item.field("cmsg_type")].compactMap { $0?.description }.joined(separator: ", ")
                     return "unsupported on toytcp: control message \(what) (only SOL_TCP, TCP_CM_INQ, and the error queue's IP_RECVERR and SCM_TIMESTAMPING)"
                 }
                 // MSG_ZEROCOPY (5) and timestamping (4) only: ICMP errors do not reach the engine.
-                if level == 0, let origin = item.field("cmsg_data")?.field("ee_origin"), ![4, 5].contains(try? KernelSyscalls.value(origin)) {
+                if recvErr, let origin = item.field("cmsg_data")?.field("ee_origin"), ![4, 5].contains(try? KernelSyscalls.value(origin)) {
                     return "unsupported on toytcp: error-queue origin \(origin) (only SO_EE_ORIGIN_ZEROCOPY and SO_EE_ORIGIN_TIMESTAMPING)"
                 }
             }
@@ -85,7 +87,7 @@ extension ToySocketFacade {
         }
         if mismatch == nil, let control = a[1].field("msg_control") {
             let cmsgs = sockets[fd]?.inq == true ? [ToySocketFacade.cmsg(level: 6, type: 36, value: inq(fd))] : []
-            mismatch = try KernelSyscalls(local: 0, remote: 0).checkCmsgs(control, cmsgs)
+            mismatch = try KernelSyscalls.checkCmsgs(control, cmsgs, realtimeStart: 0)
         }
         return .done(SyscallOutcome(result: outcome.result, errno: 0, outputMismatch: mismatch))
     }

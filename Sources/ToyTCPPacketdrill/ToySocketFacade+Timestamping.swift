@@ -77,10 +77,9 @@ extension ToySocketFacade {
 
     /// SOL_IP / IP_RECVERR for a stamp: ee_errno ENOMSG, SO_EE_ORIGIN_TIMESTAMPING, ee_info the
     /// SCM_TSTAMP_* kind, ee_data the key.
-    static func timestampNotification(info: UInt32, key: UInt32) -> pktd_cmsg {
+    func timestampNotification(info: UInt32, key: UInt32) -> pktd_cmsg {
         var c = pktd_cmsg()
-        c.level = 0
-        c.type = 11
+        (c.level, c.type) = recvErrLevelAndType
         c.length = 16
         withUnsafeMutableBytes(of: &c.data) { b in
             b.storeBytes(of: UInt32(42).littleEndian, toByteOffset: 0, as: UInt32.self) // ENOMSG

@@ -66,6 +66,8 @@ final class ToySocketFacade {
     var epolls: [Int32: [Int32: EpollInterest]] = [:]
     /// The script's fd numbers for the table's (the script may expect `socket` to return 4).
     var scriptFDs: [Int32: Int32] = [:]
+    /// Whether `socket(..., …)` makes AF_INET6 sockets (an IPv6 or IPv4-mapped run) or AF_INET ones.
+    var socketsAreIPv6 = false
     /// The configuration new sockets start with (a script's sysctls change it).
     var base: StackConfiguration
 

@@ -53,6 +53,7 @@ final class ToyStackSystem: PktSystemUnderTest {
         let stack = Stack(addresses: [local], configuration: .packetdrill(mtu: options.mtu))
         port = PacketPort(stack: stack)
         facade = ToySocketFacade(stack: stack, local: local, remote: remote)
+        facade?.socketsAreIPv6 = options.ipVersion != .ipv4
     }
 
     func tearDown() {}
