@@ -280,6 +280,12 @@ echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} 
 # A/B of the caller's wait, back to back: spinning while the loop works on its call.
 read -r ts_med2 ts_p902 ts_min2 ts_n2 < <(TOYTCP_CALLER_WAIT=adaptive ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
 echo "toytcp connect(), adaptive caller wait  median ${ts_med2} us, p90 ${ts_p902} us, min ${ts_min2} us ($ts_n2)   (adaptive/sleep $(ratio "$ts_med2" "$t_med"))"
+# The loop busy-polling (`--busy-poll`) and the caller spinning while it works: neither thread ever
+# sleeps, so neither hand-off pays a wake-up (at the price of two CPUs while connecting).
+read -r tb_med tb_p90 tb_min tb_n < <(TOYTCP_CALLER_WAIT=adaptive ip netns exec "$h1" "$bin/toytcp-lab-bench" --busy-poll handshake 10.0.1.1 9100 "$handshakes") || true
+echo "toytcp connect(), busy-poll loop, adaptive caller  median ${tb_med:-n/a} us, p90 ${tb_p90:-n/a} us, min ${tb_min:-n/a} us (${tb_n:-0})"
+read -r lb_med lb_p90 lb_min lb_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" --busy-poll handshake-loop 10.0.1.1 9100 "$handshakes" 2>/dev/null) || true
+echo "toytcp connect, on a busy-polling loop  median ${lb_med:-n/a} us, p90 ${lb_p90:-n/a} us, min ${lb_min:-n/a} us (${lb_n:-0})"
 # The same with the application on the loop thread (connect(…onLoop:)): no hand-off between threads.
 read -r l_med l_p90 l_min l_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake-loop 10.0.1.1 9100 "$handshakes" 2>/dev/null) || true
 echo "toytcp connect, on loop median ${l_med:-n/a} us, p90 ${l_p90:-n/a} us, min ${l_min:-n/a} us (${l_n:-0})"
