@@ -40,6 +40,8 @@ final class Connection {
 
     let id: ConnectionID
     let tuple: FourTuple
+    /// The IPv6 flow label of every packet of this connection (RFC 6437 §3; `ISNGenerator.flowLabel`).
+    var flowLabel: UInt32 = 0
     let configuration: StackConfiguration
     unowned let context: StackContext
     /// The listener whose passive OPEN made this connection (it returns to LISTEN on RST, RFC 9293 §3.10.7.4).

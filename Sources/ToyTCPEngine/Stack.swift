@@ -564,6 +564,7 @@ public final class Stack {
         nextConnectionID += 1
         let c = Connection(id: id, tuple: tuple, configuration: configuration(for: tuple), context: context,
                            iss: iss ?? isn.isn(for: tuple, at: now), now: now)
+        if tuple.isIPv6 { c.flowLabel = isn.flowLabel(for: tuple) }
         connectionsByTuple[tuple] = c
         connectionsByID[id] = c
         portUse[tuple.localPort, default: 0] += 1
@@ -685,7 +686,7 @@ public final class Stack {
             var header = IPv6Header(source: IPv6Address(high: local.high, low: local.low),
                                     destination: IPv6Address(high: remote.high, low: remote.low))
             header.trafficClass = s.ipECN
-            header.flowLabel = isn.flowLabel(for: tuple)
+            header.flowLabel = flowLabel(tuple, c)
             header.hopLimit = PacketEmitter.hopLimit
             return .v6(IPv6Packet(header: header, segment: segment))
         }
@@ -694,6 +695,13 @@ public final class Stack {
     private func emitPacket(_ tuple: FourTuple, _ s: OutgoingSegment, _ c: Connection?, into w: inout ByteWriter) {
         ipIdentification &+= 1
         PacketEmitter.emit(tuple: tuple, segment: s, payloadFrom: c?.sendBuffer, identification: ipIdentification,
-                           flowLabel: tuple.isIPv6 ? isn.flowLabel(for: tuple) : 0, into: &w)
+                           flowLabel: flowLabel(tuple, c), into: &w)
+    }
+
+    /// The IPv6 flow label of a packet on `tuple` (RFC 6437 §3): the connection's, computed once when
+    /// it was made; hashed here only for a reply that has no connection (a RST). 0 for IPv4.
+    private func flowLabel(_ tuple: FourTuple, _ c: Connection?) -> UInt32 {
+        guard tuple.isIPv6 else { return 0 }
+        return c?.flowLabel ?? isn.flowLabel(for: tuple)
     }
 }
