@@ -116,9 +116,10 @@ struct KernelSyscalls: Sendable {
         case "recvmsg":
             let fd = try fdArg(a, 0)
             guard a.count >= 3 else { throw SyscallError(description: "recvmsg needs 3 arguments") }
+            // A stream socket fills the iovecs in order: one buffer of their total length reads the same.
             var n = 0
-            if case .list(let iovs)? = a[1].field("msg_iov"), case .structure(let f)? = iovs.first, f.count == 2 {
-                n = Int(try KernelSyscalls.value(f[1].value))
+            if case .list(let iovs)? = a[1].field("msg_iov") {
+                for case .structure(let f) in iovs where f.count == 2 { n += Int(try KernelSyscalls.value(f[1].value)) }
             }
             let flags = Int32(try intArg(a, 2))
             var buf = [UInt8](repeating: 0, count: max(n, 1))

@@ -103,6 +103,27 @@ import Testing
     }
 
     @Test(.enabled(if: isRoot || isCI, "needs root: network namespaces and tun devices"))
+    func recvmsgReadsIntoEveryIovec() throws {
+        // Two iovecs of 500: the kernel fills both from the 1000 bytes waiting, and the call returns
+        // 1000 (reading into the first alone returned 500).
+        let (status, output) = try Self.runScript(named: "iovecs.pkt", """
+        --tolerance_usecs=500000
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+           +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+           +0 bind(3, ..., ...) = 0
+           +0 listen(3, 1) = 0
+           +0 < S 0:0(0) win 65535 <mss 1460>
+           +0 > S. 0:0(0) ack 1 <...>
+           +0 < . 1:1(0) ack 1 win 514
+           +0 accept(3, ..., ...) = 4
+           +0 < P. 1:1001(1000) ack 1 win 514
+           +0 > . 1:1(0) ack 1001
+           +0 recvmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 500}, {..., 500}], msg_flags=0}, 0) = 1000
+        """)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test(.enabled(if: isRoot || isCI, "needs root: network namespaces and tun devices"))
     func unsupportedCallIsAnErrorWithItsLine() throws {
         let (status, output) = try Self.runScript(named: "unsupported.pkt",
                                                   "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 frobnicate(3) = 0\n")
