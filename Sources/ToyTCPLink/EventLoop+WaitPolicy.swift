@@ -43,7 +43,7 @@ extension EventLoop {
             case "sleep"? where words.count == 1: self = .sleep
             case "busy-poll"? where words.count == 1: self = .busyPoll
             case "spin"? where words.count == 2:
-                guard let d = Self.duration(words[1]), d > .zero, d <= Self.longestSpin else { return nil }
+                guard let d = DurationLiteral.parse(words[1], bareUnit: nil), d > .zero, d <= Self.longestSpin else { return nil }
                 self = .spinThenSleep(d)
             default: return nil
             }
@@ -51,15 +51,6 @@ extension EventLoop {
 
         /// The longest spin `spinThenSleep` takes.
         public static let longestSpin = Duration.seconds(1)
-
-        /// `200us`, `50µs`, `1ms`, `2000ns`: a whole number and a unit.
-        private static func duration(_ text: String) -> Duration? {
-            for (unit, scale) in [("ns", 1), ("us", 1_000), ("µs", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000)] as [(String, Int64)] {
-                guard text.hasSuffix(unit), let n = Int64(text.dropLast(unit.count)), n >= 0, n <= 10_000_000_000 / scale else { continue }
-                return .nanoseconds(n * scale)
-            }
-            return nil
-        }
     }
 
     /// How a thread blocked in a call (`connect`, `send`, `execute`, …) waits for the loop's answer.

@@ -334,20 +334,6 @@ struct EmptyScope: VariableScope {
     func lookup(_ path: [String]) -> Lookup { .unknownName }
 }
 
-/// Durations as scripts write them: `500ms`, `1.5s`, `100us`, `2m`, `250ns`; a bare number is seconds.
-public enum DurationLiteral {
-    public static func parse(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count)
-            guard let v = Double(number), v >= 0, v.isFinite else { return nil }
-            return .nanoseconds(Int64((v * scale * 1e9).rounded()))
-        }
-        guard let v = Double(text), v >= 0, v.isFinite else { return nil }
-        return .nanoseconds(Int64((v * 1e9).rounded()))
-    }
-}
-
 extension String {
     func trimmingBlanks() -> String {
         var s = Substring(self)

@@ -1,3 +1,5 @@
+import ToyTCPEngine
+
 /// Reading impairments from text, in the words `LinkImpairments.description` prints, for the shell
 /// (`link host1-router loss 10% delay 5ms`) and scripts.
 ///
@@ -59,19 +61,10 @@ extension LinkImpairments {
 
     /// `5ms`, `1.5s`, `200us`, `100ns`; a bare number is milliseconds.
     static func duration(_ text: String, for name: String) throws(SimulationError) -> Duration {
-        let lower = text.lowercased()
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6), ("s", 1e9)]
-        var scale = 1e6
-        var number = Substring(lower)
-        for (suffix, s) in units where lower.hasSuffix(suffix) {
-            scale = s
-            number = lower.dropLast(suffix.count)
-            break
-        }
-        guard let v = Double(number), v.isFinite, v >= 0 else {
+        guard let d = DurationLiteral.parse(text.lowercased(), bareUnit: .milliseconds(1)) else {
             throw .invalidImpairment("\(name) needs a duration like 5ms or 1.5s, got '\(text)'")
         }
-        return .nanoseconds(Int64((v * scale).rounded()))
+        return d
     }
 
     /// `10%` or `0.1`.
