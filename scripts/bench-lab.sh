@@ -5,7 +5,10 @@
 #   1. bulk transfer host1 -> host2 into `nc -l >/dev/null`: toytcp fileclient vs kernel nc, same file;
 #      toytcp twice: the plain path (TOYTCP_GSO=0, a sendto per segment) and the GSO path (the default)
 #   2. handshake latency (connect-to-established): toytcp vs a C socket/connect/close loop, against the
-#      same C accept loop in host2; toytcp's blocking connect and with the application on the loop thread
+#      same C accept loop in host2; toytcp's blocking connect (run inline on the caller's thread), the
+#      same handed to the loop's thread (TOYTCP_INLINE=0), with the application on the loop thread; and
+#      the floor: a C raw socket that sends the SYN and the ACK with no TCP in it
+#      (scripts/bench-lab/handshake_floor.c), what any user-space TCP pays here
 #   3. the raw-socket ceiling: how fast one thread can sendto 1500-byte packets from host1 (C), and the
 #      same through toytcp's RawSocketLink; and the link-layer alternatives (AF_PACKET sendto and a
 #      PACKET_TX_RING, both with PACKET_QDISC_BYPASS, in C) that a stack could use instead
@@ -27,8 +30,8 @@
 #                    order: busy-poll (`set loop busy-poll`), realtime (`set loop-priority realtime`),
 #                    spin:DURATION (`set loop spin DURATION`), or several joined by commas
 #                    (spin:200us,realtime); default "busy-poll realtime", "" for none
-#   --handshake-only run only section 2 (kernel, toytcp with the caller asleep and with its adaptive
-#                    wait, on the loop thread, kernel again): the quick A/B of the connect hand-off
+#   --handshake-only run only section 2 (kernel, the C floor, toytcp inline, handed over and on the loop
+#                    thread, kernel again): the quick A/B of the connect path
 #   --no-repl        skip section 4
 #   TOYTCP_SCRATCH=DIR  the release build's scratch path (default .build), e.g. .build-release
 #   TOYTCP_BIN=DIR      use the binaries in DIR instead of building (fileclient, toytcp-lab-bench; the
@@ -91,7 +94,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-for f in accept_server handshake_client rawsend ringsend floor_responder; do
+for f in accept_server handshake_client handshake_floor rawsend ringsend floor_responder; do
   gcc -O2 -o "$work/$f" "scripts/bench-lab/$f.c"
 done
 scripts/lab-up.sh --prefix "$prefix" >/dev/null
@@ -275,24 +278,20 @@ pids+=($!)
 wait_listen "$h2" 9100
 read -r k_med k_p90 k_min k_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes") || true
 echo "kernel connect()        median ${k_med} us, p90 ${k_p90} us, min ${k_min} us ($k_n)"
+read -r f_med f_p90 f_min f_n < <(ip netns exec "$h1" "$work/handshake_floor" 10.0.1.1 9100 "$handshakes") || true
+echo "C raw-socket floor      median ${f_med:-n/a} us, p90 ${f_p90:-n/a} us, min ${f_min:-n/a} us (${f_n:-0})   (SYN, read the SYN-ACK, ACK: no TCP state)"
 read -r t_med t_p90 t_min t_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)   (the caller sleeps on its semaphore: EventLoop.CallerWait.sleep, the default)"
-# A/B of the caller's wait, back to back: spinning while the loop works on its call.
-read -r ts_med2 ts_p902 ts_min2 ts_n2 < <(TOYTCP_CALLER_WAIT=adaptive ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect(), adaptive caller wait  median ${ts_med2} us, p90 ${ts_p902} us, min ${ts_min2} us ($ts_n2)   (adaptive/sleep $(ratio "$ts_med2" "$t_med"))"
-# The loop busy-polling (`--busy-poll`) and the caller spinning while it works: neither thread ever
-# sleeps, so neither hand-off pays a wake-up (at the price of two CPUs while connecting).
-read -r tb_med tb_p90 tb_min tb_n < <(TOYTCP_CALLER_WAIT=adaptive ip netns exec "$h1" "$bin/toytcp-lab-bench" --busy-poll handshake 10.0.1.1 9100 "$handshakes") || true
-echo "toytcp connect(), busy-poll loop, adaptive caller  median ${tb_med:-n/a} us, p90 ${tb_p90:-n/a} us, min ${tb_min:-n/a} us (${tb_n:-0})"
-read -r lb_med lb_p90 lb_min lb_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" --busy-poll handshake-loop 10.0.1.1 9100 "$handshakes" 2>/dev/null) || true
-echo "toytcp connect, on a busy-polling loop  median ${lb_med:-n/a} us, p90 ${lb_p90:-n/a} us, min ${lb_min:-n/a} us (${lb_n:-0})"
-# The same with the application on the loop thread (connect(…onLoop:)): no hand-off between threads.
+echo "toytcp connect()        median ${t_med} us, p90 ${t_p90} us, min ${t_min} us ($t_n)   (blocking; run inline on the caller's thread while the loop is idle: EventLoop.runInline)"
+# A/B: the same binary with every call handed to the loop's thread and the caller woken after.
+read -r th_med th_p90 th_min th_n < <(TOYTCP_INLINE=0 ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake 10.0.1.1 9100 "$handshakes") || true
+echo "toytcp connect(), handed to the loop  median ${th_med:-n/a} us, p90 ${th_p90:-n/a} us, min ${th_min:-n/a} us (${th_n:-0})   (TOYTCP_INLINE=0; inline/handed $(ratio "$t_med" "${th_med:-0}"))"
+# The application on the loop thread (connect(…onLoop:)): no hand-off and no lock between threads.
 read -r l_med l_p90 l_min l_n < <(ip netns exec "$h1" "$bin/toytcp-lab-bench" handshake-loop 10.0.1.1 9100 "$handshakes" 2>/dev/null) || true
 echo "toytcp connect, on loop median ${l_med:-n/a} us, p90 ${l_p90:-n/a} us, min ${l_min:-n/a} us (${l_n:-0})"
 read -r k2_med k2_p90 k2_min k2_n < <(ip netns exec "$h1" "$work/handshake_client" 10.0.1.1 9100 "$handshakes") || true
 echo "kernel connect() again  median ${k2_med} us, p90 ${k2_p90} us, min ${k2_min} us ($k2_n)"
 k_avg=$(awk -v a="$k_med" -v b="$k2_med" 'BEGIN { printf "%.1f", (a + b) / 2 }')
-echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_avg")   (medians; kernel = mean of the runs before and after; goal <= 1.5)"
+echo "ratio toytcp / kernel   $(ratio "$t_med" "$k_avg")   (medians; kernel = mean of the runs before and after; goal <= 1.5); floor / kernel $(ratio "${f_med:-0}" "$k_avg"), toytcp / floor $(ratio "$t_med" "${f_med:-0}")"
 if [ "$handshake_only" = 1 ]; then
   echo "(load$(uptime | sed 's/.*load average//'))"
   exit 0
@@ -344,8 +343,9 @@ echo "| --- | --- | --- | --- | --- |"
 echo "| bulk host1 → host2 into \`nc -l\`, $size_mb MB | $toytcp_gbps Gbit/s (fileclient) | $kernel_avg Gbit/s (nc → nc, mean of before/after) | $(ratio "$toytcp_gbps" "$kernel_avg") | ≥ 1.0 |"
 echo "| the same, plain path (\`TOYTCP_GSO=0\`: a sendto per segment) | $plain_gbps Gbit/s | $kernel_avg Gbit/s | $(ratio "$plain_gbps" "$kernel_avg") | |"
 echo "| connect-to-established, median of $handshakes | $t_med µs | $k_avg µs | $(ratio "$t_med" "$k_avg")× | ≤ 1.5× |"
-echo "| the same, the caller spinning while the loop works on its call (\`TOYTCP_CALLER_WAIT=adaptive\`) | ${ts_med2:-n/a} µs | $k_avg µs | $(ratio "${ts_med2:-0}" "$k_avg")× | |"
+echo "| the same, handed to the loop's thread (\`TOYTCP_INLINE=0\`) | ${th_med:-n/a} µs | $k_avg µs | $(ratio "${th_med:-0}" "$k_avg")× | |"
 echo "| the same, application on the loop thread (\`connect(…onLoop:)\`) | ${l_med:-n/a} µs | $k_avg µs | $(ratio "${l_med:-0}" "$k_avg")× | ≤ 1.5× |"
+echo "| C raw-socket floor: SYN, SYN-ACK, ACK, no TCP state | ${f_med:-n/a} µs | $k_avg µs | $(ratio "${f_med:-0}" "$k_avg")× | |"
 echo "| raw-socket ceiling, one thread of sendto, 1500 B | $s_pps pkt/s (RawSocketLink) | $c_pps pkt/s (C) | $(ratio "$s_pps" "$c_pps") | ≥ 0.95 |"
 echo "| toytcp bulk / C ceiling ($c_gbps Gbit/s) | | | $(ratio "$toytcp_gbps" "$c_gbps") | ≥ 0.6 |"
 

@@ -383,6 +383,9 @@ public final class Stack {
     /// A connection's state, or `nil` if the id is unknown.
     public func state(of id: ConnectionID) -> TCPState? { connectionsByID[id]?.state }
 
+    /// A connection's addresses and ports, or `nil` if the id is unknown.
+    public func tuple(of id: ConnectionID) -> FourTuple? { connectionsByID[id]?.tuple }
+
     // MARK: Demultiplexing
 
     private func dispatch(_ seg: IncomingSegment, source: IPAddress, destination: IPAddress,

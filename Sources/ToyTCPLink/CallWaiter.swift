@@ -39,7 +39,9 @@ final class CallWaiter<T: Sendable>: Sendable {
 
     /// Waits for the result: spinning while `loop` works on the call (when `adaptive`), then asleep.
     func wait(on loop: EventLoop, adaptive: Bool) throws -> T {
-        if !adaptive || !spinWhileLoopWorks(loop) {
+        // Done already: the call ran inline, or the loop answered before this thread got here.
+        if isComplete.load(ordering: .acquiring) {
+        } else if !adaptive || !spinWhileLoopWorks(loop) {
             loop.callerSleeps.add(1, ordering: .relaxed)
             semaphore.wait()
         }
@@ -68,7 +70,7 @@ final class CallWaiter<T: Sendable>: Sendable {
     }
 }
 
-/// Mutable state of one call, touched only on the loop thread (each attempt of the call runs there).
+/// Mutable state of one call, touched only with the loop held (each attempt of the call runs so).
 final class LoopConfined<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }

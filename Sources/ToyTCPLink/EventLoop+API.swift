@@ -8,15 +8,18 @@ extension EventLoop {
     // MARK: Calls, blocking and async
 
     /// Runs `body` on the loop (again after each event for the key it waits on) and blocks the calling
-    /// thread until it is done.
+    /// thread until it is done. On an idle loop the calling thread makes the first attempt itself
+    /// (`runInline`), unless `onLoopThread` (a call about the loop's own thread: its scheduling, its
+    /// wait policy).
     func blockingCall<T: Sendable>(timeout: Duration? = nil,
                                    onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
+                                   onLoopThread: Bool = false,
                                    _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) throws -> T {
-        precondition(pthread_equal(pthread_self(), loopThread) == 0,
-                     "a blocking toytcp call on the event loop's own thread would wait forever")
+        precondition(!isHeldByCallingThread,
+                     "a blocking toytcp call from code the event loop runs (its thread, a completion) would wait forever")
         let waiter = CallWaiter<T>()
         let adaptive = adaptiveCallerWait.load(ordering: .relaxed)
-        perform(timeout: timeout, onAbandon: onAbandon, { loop, now in
+        perform(timeout: timeout, onAbandon: onAbandon, inline: !onLoopThread, { loop, now in
             if adaptive { waiter.markStarted() }
             return try body(loop, now)
         }, completion: { waiter.complete($0) })
@@ -121,9 +124,9 @@ extension EventLoop {
             case .closed: throw EngineError.notConnected
             }
         }
-        guard let snapshot = stack.snapshot(id) else { throw EngineError.connectionReset }
-        if snapshot.state.isSynchronized {
-            return .done(TCPConnection(loop: self, id: id, tuple: snapshot.tuple))
+        guard let state = stack.state(of: id), let tuple = stack.tuple(of: id) else { throw EngineError.connectionReset }
+        if state.isSynchronized {
+            return .done(TCPConnection(loop: self, id: id, tuple: tuple))
         }
         return .wait(.connection(id))
     }

@@ -41,11 +41,13 @@ extension EventLoop {
     /// Runs `body` on the loop until it returns a value (`nil` means "wait for `key`"), then calls
     /// `completion` with it, or with the error `body` threw, or `EngineError.timedOut` at `timeout`.
     ///
-    /// `body` runs on the loop thread with the stack in hand; `completion` too (it must not block).
-    func perform<T>(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
+    /// `body` runs with the stack in hand, on the loop thread; `completion` too (it must not block).
+    /// With `inline`, an idle loop lets the calling thread make the first attempt itself (`runInline`):
+    /// for a caller that waits for `completion` anyway.
+    func perform<T>(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)? = nil, inline: Bool = false,
                     _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>,
                     completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let submitted = submit { loop in
+        let start: @Sendable (EventLoop) -> Void = { loop in
             let now = monotonicNow()
             let operation = ParkedOperation(
                 deadline: timeout.map { now + $0 },
@@ -70,7 +72,8 @@ extension EventLoop {
                 })
             loop.run(operation, at: now)
         }
-        if !submitted { completion(.failure(EngineError.aborted)) }
+        if inline && runInline(start) { return }
+        if !submit(start) { completion(.failure(EngineError.aborted)) }
     }
 
     /// Runs an operation once; parks it if it waits.
@@ -81,7 +84,10 @@ extension EventLoop {
             return
         case .wait(let key):
             parked[key, default: []].append(operation)
-            if operation.deadline != nil { parkedWithDeadline += 1 }
+            if let deadline = operation.deadline {
+                parkedWithDeadline += 1
+                earliestOperationDeadline = earliestOperationDeadline.map { min($0, deadline) } ?? deadline
+            }
         }
     }
 

@@ -5,7 +5,7 @@ import Dispatch
 import ToyTCPEngine
 
 extension EventLoop {
-    /// Runs `body` on the loop thread with the packet port (the stack and its stages) and the loop's
+    /// Runs `body` with the loop in hand (on its thread, or on this one when the loop is idle) with the packet port (the stack and its stages) and the loop's
     /// clock, waits for it, and returns its result; what `body` makes the stack send goes out right
     /// after. This is how a front end acts on a live stack (the shell's interpreter): it asks the loop
     /// and waits, it never touches the stack or the socket from its own thread.
@@ -14,10 +14,16 @@ extension EventLoop {
     /// used by two threads at once (the same contract as `DispatchQueue.sync`). Once the loop has
     /// stopped nobody else uses the port, and `body` runs on the calling thread.
     public func withPort<T, E: Error>(_ body: (PacketPort, Instant) throws(E) -> T) throws(E) -> T {
-        precondition(pthread_equal(pthread_self(), loopThread) == 0,
-                     "withPort on the event loop's own thread would wait for itself")
+        precondition(!isHeldByCallingThread, "withPort from code the event loop runs would wait for itself")
         let outcome: Result<T, E> = withoutActuallyEscaping(body) { body in
             let call = ConfinedCall(body)
+            // An idle loop lets this thread run the call itself (`runInline`).
+            if runInline({ loop in
+                call.run(loop.port, monotonicNow())
+                loop.admitListenerPorts()
+            }) {
+                return call.result!
+            }
             let done = DispatchSemaphore(value: 0)
             let submitted = submit { loop in
                 call.run(loop.port, monotonicNow())

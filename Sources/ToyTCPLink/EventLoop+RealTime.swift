@@ -19,7 +19,7 @@ extension EventLoop {
         if let priority, !(1...99).contains(priority) {
             throw LinkError.invalidLoopSetting("real-time priority \(priority) is out of range: give 1 to 99")
         }
-        try blockingCall { loop, _ in
+        try blockingCall(onLoopThread: true) { loop, _ in
             if priority != nil && loop.waitPolicy == .busyPoll {
                 throw LinkError.invalidLoopSetting("a real-time loop thread that busy-polls would starve every other thread of its CPU: set the loop to sleep or spin first")
             }
@@ -38,6 +38,6 @@ extension EventLoop {
 
     /// The loop thread's kernel thread id (as `/proc/self/task/ID` and `chrt -p` name it).
     public func threadID() throws -> Int32 {
-        try blockingCall { _, _ in .done(ctoytcp_thread_id()) }
+        try blockingCall(onLoopThread: true) { _, _ in .done(ctoytcp_thread_id()) }
     }
 }

@@ -77,7 +77,9 @@ extension EventLoop {
         if case .spinThenSleep(let d) = policy, d <= .zero || d > WaitPolicy.longestSpin {
             throw LinkError.invalidLoopSetting("a spin of \(d) is out of range: give 1ns to 1s")
         }
-        try blockingCall { loop, _ in
+        // On the loop's thread: it reads the new policy before it waits again (a call run inline would
+        // leave a sleeping loop asleep under the old one).
+        try blockingCall(onLoopThread: true) { loop, _ in
             if policy == .busyPoll && loop.realTimePriority != nil {
                 throw LinkError.invalidLoopSetting("busy-polling on a real-time loop thread would starve every other thread of its CPU: turn real-time off first")
             }
@@ -91,13 +93,15 @@ extension EventLoop {
         try blockingCall { loop, _ in .done(loop.waitPolicy) }
     }
 
-    /// Waits for events as `waitPolicy` says; returns what `epoll_wait` returned (< 0 only for an error
-    /// other than EINTR). Counts blocking waits and empty polls in `linkStatistics`.
-    func waitForEvents(_ epoll: CInt, into buffer: UnsafeMutableBufferPointer<epoll_event>) -> Int32 {
+    /// Waits for events as `policy` says; returns what `epoll_wait` returned (< 0 only for an error
+    /// other than EINTR). Counts blocking waits and empty polls in `counts` (the loop adds them to
+    /// `linkStatistics` once it holds itself again: it waits without `ownership`).
+    func waitForEvents(_ epoll: CInt, into buffer: UnsafeMutableBufferPointer<epoll_event>, policy: WaitPolicy,
+                       counts: inout WaitCounts) -> Int32 {
         // One poll first whatever the policy: what the last round caused (the SYN-ACK a SYN's sendto
         // brought back on veth) is handled without the loop ever looking asleep to a waiting caller.
         let deadline: Instant?
-        switch waitPolicy {
+        switch policy {
         case .sleep: deadline = nil
         case .spinThenSleep(let spin): deadline = monotonicNow() + spin
         case .busyPoll: deadline = .init(nanoseconds: .max)
@@ -107,15 +111,21 @@ extension EventLoop {
             if n > 0 || (n < 0 && errno != EINTR) { return n }
             // Commands queued while the loop was awake come without an eventfd write.
             if commandsWaiting.load(ordering: .acquiring) { return 0 }
-            if deadline != nil { linkStatistics.emptyPolls += 1 }
+            if deadline != nil { counts.emptyPolls += 1 }
         } while deadline.map { monotonicNow() < $0 } ?? false
         guard prepareToSleep() else { return 0 }
         defer { wake() }
         while true {
-            linkStatistics.blockingWaits += 1
+            counts.blockingWaits += 1
             let n = epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), -1)
             if n >= 0 || errno != EINTR { return n }
         }
+    }
+
+    /// What one `waitForEvents` did, for `linkStatistics`.
+    struct WaitCounts {
+        var emptyPolls = 0
+        var blockingWaits = 0
     }
 
     /// Marks the loop asleep unless commands wait (then it runs them instead): from here on a new

@@ -25,10 +25,13 @@ import ToyTCPWire
 /// Received packets are read with one reusable buffer, sent packets are emitted into another: nothing
 /// is allocated per packet here.
 ///
-/// The engine's types are not `Sendable` and never leave this thread: applications use the blocking
-/// and async API (`connect`, `listen`, `TCPConnection`, `TCPListener`), or `execute` to run code on the
-/// loop with the stack in hand (what the shell does). `EventLoop` itself is `Sendable`: the only state
-/// shared between threads is the inbox of calls, behind a `Mutex`.
+/// The engine's types are not `Sendable` and are used by one thread at a time, the one holding the
+/// loop (`ownership`): the loop's thread while it works, or, while the loop is idle, an application
+/// thread that runs its own blocking call in the loop's place (`runInline`), as the kernel runs
+/// `connect()` in the caller's context. Applications use the blocking and async API (`connect`,
+/// `listen`, `TCPConnection`, `TCPListener`), or `execute` to run code with the stack in hand (what the
+/// shell does). `EventLoop` itself is `Sendable`: the state shared between threads is the inbox of
+/// calls, behind a `Mutex`, and the ownership lock.
 public final class EventLoop: @unchecked Sendable {
     // MARK: Shared between threads (behind the mutex)
 
@@ -52,8 +55,17 @@ public final class EventLoop: @unchecked Sendable {
     let adaptiveCallerWait = Atomic<Bool>(false)
     /// Blocking calls whose caller went to sleep on its semaphore (`LinkStatistics.callerSleeps`).
     let callerSleeps = Atomic<Int>(0)
+    /// Held by whoever runs the stack and the sockets: the loop thread from the moment `epoll_wait`
+    /// returns until it waits again, or an application thread running its call inline. Everything
+    /// under "Confined to the loop" is touched only with it held.
+    let ownership = Mutex<Void>(())
+    /// The thread holding `ownership` (0: nobody), for the "would wait for itself" checks.
+    let ownerThread = Atomic<UInt>(0)
+    /// The network namespace of the loop's thread (`NetworkNamespace.currentID`). Only a caller in the same
+    /// namespace may run its call inline: route lookups and port reservations are per namespace.
+    let namespaceID: UInt64
 
-    // MARK: Confined to the loop thread
+    // MARK: Confined to the loop (touched only with `ownership` held)
 
     let port: PacketPort
     var stack: Stack { port.stack }
@@ -67,8 +79,6 @@ public final class EventLoop: @unchecked Sendable {
     private let timerDescriptor: CInt
     private let wakeDescriptor: CInt
     private var thread = pthread_t()
-    /// The loop's thread, to catch a blocking call made on it (it would wait for itself).
-    var loopThread: pthread_t { thread }
     var running = true
     private var armedDeadline: Instant? = nil
     /// Packets are read `receiveBatch.capacity` at a time (`recvmmsg`), with their kernel receive times.
@@ -97,6 +107,8 @@ public final class EventLoop: @unchecked Sendable {
     /// Operations waiting for an event, by what they wait on.
     var parked: [WaitKey: [ParkedOperation]] = [:]
     var parkedWithDeadline = 0
+    /// No later than the earliest deadline of the operations in `parked` (nil: none has one).
+    var earliestOperationDeadline: Instant? = nil
     /// Keys woken by the events of the current round, run again after the events are drained.
     var woken: Set<WaitKey> = []
     /// How each connection ended, kept after the engine deletes the TCB so later calls can say why.
@@ -165,6 +177,8 @@ public final class EventLoop: @unchecked Sendable {
             nextHops = nil
         }
 
+        // The loop's thread inherits this thread's namespace.
+        namespaceID = NetworkNamespace.currentID
         epollDescriptor = try syscallOrThrow("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
         timerDescriptor = try syscallOrThrow("timerfd_create") {
             timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
@@ -252,37 +266,94 @@ public final class EventLoop: @unchecked Sendable {
         // timerfd expiries are otherwise delayed by the default 50 µs timer slack.
         _ = ctoytcp_set_timer_slack(1)
         var events = [epoll_event](repeating: epoll_event(), count: 8)
-        while running {
+        var policy = owning { waitPolicy }
+        while true {
+            // Waiting, the loop does not hold itself: an idle loop lets a caller run its call inline.
             let sleepStart = monotonicNow()
-            let count = events.withUnsafeMutableBufferPointer { waitForEvents(epollDescriptor, into: $0) }
-            linkStatistics.idleNanoseconds += monotonicNow().nanoseconds - sleepStart.nanoseconds
+            var counts = WaitCounts()
+            let count = events.withUnsafeMutableBufferPointer { waitForEvents(epollDescriptor, into: $0, policy: policy, counts: &counts) }
+            let awake = monotonicNow()
             if count < 0 { fatalError("epoll_wait: \(errno)") }
-            linkStatistics.wakeups += 1
-            for i in 0..<Int(count) {
-                let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
-                let flags = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_events($0) }
-                switch token {
-                case Self.socketToken:
-                    if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
-                    if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
-                case Self.ipv6SocketToken:
-                    drainIPv6Socket()
-                case Self.timerToken:
-                    var expirations: UInt64 = 0
-                    _ = read(timerDescriptor, &expirations, 8)
-                    armedDeadline = nil
-                case Self.wakeToken:
-                    var value: UInt64 = 0
-                    _ = read(wakeDescriptor, &value, 8)
-                    runCommands()
-                default:
-                    break
-                }
+            let goOn = owning { () -> Bool in
+                linkStatistics.idleNanoseconds += awake.nanoseconds - sleepStart.nanoseconds
+                linkStatistics.emptyPolls += counts.emptyPolls
+                linkStatistics.blockingWaits += counts.blockingWaits
+                handle(&events, count: Int(count))
+                policy = waitPolicy
+                return running
             }
-            if commandsWaiting.load(ordering: .acquiring) { runCommands() }
-            serviceTimers()
+            if !goOn { break }
         }
-        finish()
+        owning { finish() }
+    }
+
+    /// Runs `body` holding the loop (`ownership`), as the thread that owns it.
+    @inline(__always)
+    func owning<T>(_ body: () -> T) -> T {
+        ownership.withLock { _ in
+            ownerThread.store(pthread_self(), ordering: .relaxed)
+            defer { ownerThread.store(0, ordering: .relaxed) }
+            return body()
+        }
+    }
+
+    /// Whether the calling thread holds the loop (the loop's thread at work, or a caller running its
+    /// call inline): a blocking call made there would wait for itself.
+    var isHeldByCallingThread: Bool { ownerThread.load(ordering: .relaxed) == pthread_self() }
+
+    /// What one wake-up brought: packets, a timer, calls; then the timers that are due.
+    private func handle(_ events: inout [epoll_event], count: Int) {
+        linkStatistics.wakeups += 1
+        for i in 0..<count {
+            let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
+            let flags = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_events($0) }
+            switch token {
+            case Self.socketToken:
+                if flags & EPOLLOUT.rawValue != 0 { sendBlockedPacket(at: monotonicNow()) }
+                if flags & (EPOLLIN.rawValue | EPOLLERR.rawValue) != 0 { drainSocket() }
+            case Self.ipv6SocketToken:
+                drainIPv6Socket()
+            case Self.timerToken:
+                var expirations: UInt64 = 0
+                _ = read(timerDescriptor, &expirations, 8)
+                armedDeadline = nil
+            case Self.wakeToken:
+                var value: UInt64 = 0
+                _ = read(wakeDescriptor, &value, 8)
+                runCommands()
+            default:
+                break
+            }
+        }
+        if commandsWaiting.load(ordering: .acquiring) { runCommands() }
+        serviceTimers()
+    }
+
+    /// Runs `command` (a call's first attempt) on the calling thread in the loop's place, when the
+    /// loop is idle: then reads what the call's packets brought back (on veth the peer's answer to a
+    /// SYN is queued before the SYN's `sendto` returns) and arms the timer, as the loop would. This is
+    /// what the kernel does for `connect()` and `send()`, in the caller's context: no hand-off to the
+    /// loop's thread and back, which on this lab's KVM guest costs two wake-ups of tens of µs each
+    /// (README, lab benchmark). A call still waiting afterwards is finished by the loop's thread.
+    ///
+    /// A loop at work is waited for (it holds itself only while it works, never while it waits for
+    /// events): that costs less than handing the call over and sleeping until it is done. Returns
+    /// false, having run nothing, when the loop has calls queued (they go first, in order), is
+    /// stopping, or the calling thread is in another network namespace (or `TOYTCP_INLINE=0` is set:
+    /// `InlineCallSwitch`); the caller then submits the call as usual.
+    func runInline(_ command: (EventLoop) -> Void) -> Bool {
+        let namespace = NetworkNamespace.currentID
+        guard namespace != 0, namespace == namespaceID, InlineCallSwitch.enabled else { return false }
+        return owning { () -> Bool in
+            guard running, inbox.withLock({ !$0.stopRequested && !$0.stopped && $0.commands.isEmpty }) else { return false }
+            linkStatistics.inlineCalls += 1
+            command(self)
+            flush(at: monotonicNow())
+            drainSocket()
+            if link6 != nil { drainIPv6Socket() }
+            serviceTimers()
+            return true
+        }
     }
 
     /// Reads every waiting packet, a batch (`recvmmsg`) at a time; after each batch, sends what the
@@ -391,8 +462,15 @@ public final class EventLoop: @unchecked Sendable {
                 flush(at: now)
                 continue
             }
-            if parkedWithDeadline > 0, let opDeadline = expireOperations(at: now) {
-                next = next.map { min($0, opDeadline) } ?? opDeadline
+            if parkedWithDeadline > 0 {
+                // The earliest deadline of a waiting call: scanned for only once one may have passed
+                // (calls that finished first leave it early, never late).
+                if let due = earliestOperationDeadline, due <= now {
+                    earliestOperationDeadline = expireOperations(at: now)
+                }
+                if let opDeadline = earliestOperationDeadline {
+                    next = next.map { min($0, opDeadline) } ?? opDeadline
+                }
             }
             arm(next)
             return
@@ -400,16 +478,19 @@ public final class EventLoop: @unchecked Sendable {
         arm(monotonicNow())
     }
 
+    /// Arms the timerfd for `deadline`, lazily: a timer already armed to fire before it is left alone
+    /// (it wakes the loop once, early, and is re-armed then), and so is one with nothing left to wait
+    /// for. Only an earlier deadline costs a `timerfd_settime`: a handshake's SYN and its answer would
+    /// otherwise arm and disarm it, two system calls in the middle of every connect.
     private func arm(_ deadline: Instant?) {
-        guard deadline != armedDeadline else { return }
+        guard let deadline else { return }
+        if let armed = armedDeadline, armed <= deadline { return }
         armedDeadline = deadline
         var spec = itimerspec()
-        if let deadline {
-            // A zero it_value would disarm; a deadline in the past fires at once.
-            let ns = max(deadline.nanoseconds, 1)
-            spec.it_value.tv_sec = Int(ns / 1_000_000_000)
-            spec.it_value.tv_nsec = Int(ns % 1_000_000_000)
-        }
+        // A zero it_value would disarm; a deadline in the past fires at once.
+        let ns = max(deadline.nanoseconds, 1)
+        spec.it_value.tv_sec = Int(ns / 1_000_000_000)
+        spec.it_value.tv_nsec = Int(ns % 1_000_000_000)
         _ = timerfd_settime(timerDescriptor, Int32(TFD_TIMER_ABSTIME), &spec, nil)
     }
 
@@ -535,7 +616,8 @@ public final class EventLoop: @unchecked Sendable {
     /// Asks the loop to stop after the calls already queued, and waits for its thread to end.
     /// Operations still waiting fail with `EngineError.aborted`. Idempotent.
     public func stop() {
-        precondition(pthread_equal(pthread_self(), thread) == 0, "EventLoop.stop() called on the loop's own thread")
+        precondition(pthread_equal(pthread_self(), thread) == 0 && !isHeldByCallingThread,
+                     "EventLoop.stop() called on the loop's own thread (or from code the loop runs)")
         let first = inbox.withLock { inbox -> Bool in
             defer { inbox.stopRequested = true }
             return !inbox.stopRequested
@@ -565,4 +647,13 @@ public final class EventLoop: @unchecked Sendable {
         close(timerDescriptor)
         close(wakeDescriptor)
     }
+}
+
+/// `TOYTCP_INLINE=0` turns `EventLoop.runInline` off for every loop of the process: each blocking call
+/// is handed to the loop's thread (a benchmark's A/B runs the same binary both ways).
+enum InlineCallSwitch {
+    static let enabled: Bool = {
+        guard let value = getenv("TOYTCP_INLINE") else { return true }
+        return String(cString: value) != "0"
+    }()
 }

@@ -23,6 +23,9 @@ public struct LinkStatistics: Hashable, Sendable {
     /// Blocking calls whose caller slept until the loop woke it (the rest got their result while
     /// spinning, `EventLoop.CallerWait.adaptive`): each costs a futex wake and a context switch.
     public var callerSleeps = 0
+    /// Blocking calls an application thread ran itself, in the loop's place, because the loop was idle
+    /// (`EventLoop.runInline`): no hand-off between threads.
+    public var inlineCalls = 0
     /// Time the loop spent waiting for events (asleep in `epoll_wait`, or polling) (the rest of its life it was working or waiting
     /// for a CPU): tells a loop starved of work from one starved of CPU.
     public var idleNanoseconds: Int64 = 0

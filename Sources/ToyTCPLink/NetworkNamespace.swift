@@ -39,12 +39,29 @@ public enum NetworkNamespace {
         defer { close(fd) }
         do throws(LinkError) {
             _ = try syscallOrThrow("setns") { setns(fd, CTOYTCP_CLONE_NEWNET) }
+            forgetCurrentID()
         } catch {
             if case .system(_, let errno) = error, errno == .notPermitted {
                 throw .notRoot(operation: "entering network namespace '\(name)'")
             }
             throw error
         }
+    }
+
+    /// The calling thread's network namespace (the inode of `/proc/thread-self/ns/net`), 0 if unknown.
+    /// Kept per thread (a `pthread` key: a blocking call of an event loop asks each time whether its
+    /// caller may run it inline, `EventLoop.runInline`); `enter` forgets it, as `setns` moves only the
+    /// calling thread.
+    static var currentID: UInt64 {
+        if let known = pthread_getspecific(threadNamespaceKey) { return UInt64(UInt(bitPattern: known)) }
+        var status = stat()
+        guard stat("/proc/thread-self/ns/net", &status) == 0, status.st_ino != 0 else { return 0 }
+        pthread_setspecific(threadNamespaceKey, UnsafeRawPointer(bitPattern: UInt(status.st_ino)))
+        return UInt64(status.st_ino)
+    }
+
+    private static func forgetCurrentID() {
+        pthread_setspecific(threadNamespaceKey, nil)
     }
 
     /// Whether this process runs as root (effective uid 0).
@@ -105,3 +122,9 @@ extension EventLoop {
     }
 }
 
+/// The key of each thread's `NetworkNamespace.currentID`.
+private let threadNamespaceKey: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create")
+    return key
+}()

@@ -56,6 +56,7 @@ struct ReceiveFilter: Equatable {
 
     /// This filter with `ports` let in too; nil when they all pass already (nothing to replace).
     func admitting(_ ports: [UInt16]) -> ReceiveFilter? {
+        guard ports.contains(where: { !admits(port: $0) }) else { return nil }
         var wider = self
         for port in ports where !wider.admits(port: port) { wider.ports.insert(port) }
         return wider == self ? nil : wider

@@ -111,10 +111,10 @@ public struct TCPConnection: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// ABORT from code running on the loop thread (a completion of `EventLoop.connect(…onLoop:)`): the
+    /// ABORT from code the loop runs (a completion of `EventLoop.connect(…onLoop:)`): the
     /// RST goes out in the loop's next flush, right after that code returns.
     public func abortOnLoop() {
-        precondition(pthread_equal(pthread_self(), loop.loopThread) != 0, "abortOnLoop() off the event loop's thread")
+        precondition(loop.isHeldByCallingThread, "abortOnLoop() from code the event loop does not run")
         loop.stack.abort(id, at: monotonicNow())
     }
 

@@ -4,7 +4,9 @@
 //                                                (each aborted at once, as the C client's SO_LINGER 0
 //                                                close): prints "median_us p90_us min_us count";
 //                                                TOYTCP_CALLER_WAIT=sleep|adaptive picks how the
-//                                                blocked caller waits (EventLoop.CallerWait)
+//                                                blocked caller waits (EventLoop.CallerWait);
+//                                                TOYTCP_BENCH_STATISTICS=1 logs how many calls ran
+//                                                inline and how many callers slept
 //   toytcp-lab-bench handshake-loop ADDR PORT COUNT  the same, with each connect made and its
 //                                                completion run on the loop thread (no thread hand-off)
 //   toytcp-lab-bench rawsend DST COUNT           one thread sends COUNT 1500-byte packets through
@@ -50,6 +52,9 @@ case "handshake":
         } catch {
             tool.log("connect: \(error)")
         }
+    }
+    if getenv("TOYTCP_BENCH_STATISTICS") != nil, let link = try? loop.statistics().link {
+        tool.log("inline calls \(link.inlineCalls), caller sleeps \(link.callerSleeps), loop wake-ups \(link.wakeups)")
     }
     loop.stop()
     guard !samples.isEmpty else { tool.fail("no connection succeeded", status: 1) }
