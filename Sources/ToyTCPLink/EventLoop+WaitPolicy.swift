@@ -126,6 +126,7 @@ extension EventLoop {
     struct WaitCounts {
         var emptyPolls = 0
         var blockingWaits = 0
+        var deferredWakeups = 0
     }
 
     /// Marks the loop asleep unless commands wait (then it runs them instead): from here on a new

@@ -61,6 +61,12 @@ public final class EventLoop: @unchecked Sendable {
     let ownership = Mutex<Void>(())
     /// The thread holding `ownership` (0: nobody), for the "would wait for itself" checks.
     let ownerThread = Atomic<UInt>(0)
+    /// The loop's thread woke while a caller held the loop and left what woke it to whoever holds the
+    /// loop next (`sweepDeferredWork`), as the kernel leaves a segment for a socket its user holds to
+    /// `release_sock`: it never sleeps on the lock, so the caller's unlock wakes nobody.
+    let deferredWork = Atomic<Bool>(false)
+    /// The timer fired while its expiry was deferred (the loop's thread read the timerfd).
+    let deferredTimerExpiry = Atomic<Bool>(false)
     /// The network namespace of the loop's thread (`NetworkNamespace.currentID`). Only a caller in the same
     /// namespace may run its call inline: route lookups and port reservations are per namespace.
     let namespaceID: UInt64
@@ -129,6 +135,7 @@ public final class EventLoop: @unchecked Sendable {
     private static let receiveBatchSize = 32
     /// Ephemeral ports of a stack on a shared host: above the kernel's default range.
     public static let ephemeralPorts: ClosedRange<UInt16> = 61000...65535
+    private static let socketEvents = EPOLLIN.rawValue | EPOLLET.rawValue
     private static let socketToken: UInt64 = 1
     private static let timerToken: UInt64 = 2
     private static let wakeToken: UInt64 = 3
@@ -213,11 +220,13 @@ public final class EventLoop: @unchecked Sendable {
             }
         }
 
-        try watch(link.descriptor, token: Self.socketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+        // The sockets edge-triggered: a loop's thread that finds a caller running inline leaves their
+        // packets to it (`deferWakeup`) and must not be woken again and again until they are read.
+        try watch(link.descriptor, token: Self.socketToken, events: Self.socketEvents, op: EPOLL_CTL_ADD)
         try watch(timerDescriptor, token: Self.timerToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         try watch(wakeDescriptor, token: Self.wakeToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
         if let link6 {
-            try watch(link6.receiveDescriptor, token: Self.ipv6SocketToken, events: EPOLLIN.rawValue, op: EPOLL_CTL_ADD)
+            try watch(link6.receiveDescriptor, token: Self.ipv6SocketToken, events: Self.socketEvents, op: EPOLL_CTL_ADD)
         }
 
         let box = Unmanaged.passRetained(self).toOpaque()
@@ -267,24 +276,83 @@ public final class EventLoop: @unchecked Sendable {
         _ = ctoytcp_set_timer_slack(1)
         var events = [epoll_event](repeating: epoll_event(), count: 8)
         var policy = owning { waitPolicy }
+        // Counted while the loop did not hold itself; added once it does.
+        var counts = WaitCounts()
+        var idle: Int64 = 0
         while true {
             // Waiting, the loop does not hold itself: an idle loop lets a caller run its call inline.
             let sleepStart = monotonicNow()
-            var counts = WaitCounts()
             let count = events.withUnsafeMutableBufferPointer { waitForEvents(epollDescriptor, into: $0, policy: policy, counts: &counts) }
-            let awake = monotonicNow()
+            idle += monotonicNow().nanoseconds - sleepStart.nanoseconds
             if count < 0 { fatalError("epoll_wait: \(errno)") }
-            let goOn = owning { () -> Bool in
-                linkStatistics.idleNanoseconds += awake.nanoseconds - sleepStart.nanoseconds
-                linkStatistics.emptyPolls += counts.emptyPolls
-                linkStatistics.blockingWaits += counts.blockingWaits
-                handle(&events, count: Int(count))
-                policy = waitPolicy
-                return running
+            let goOn = tryOwning {
+                    linkStatistics.idleNanoseconds += idle
+                    linkStatistics.emptyPolls += counts.emptyPolls
+                    linkStatistics.blockingWaits += counts.blockingWaits
+                    linkStatistics.deferredWakeups += counts.deferredWakeups
+                    idle = 0
+                    counts = WaitCounts()
+                    handle(&events, count: Int(count))
+                    sweepDeferredWork()
+                    policy = waitPolicy
+                    return running
             }
-            if !goOn { break }
+            if let goOn {
+                if !goOn { break }
+                continue
+            }
+            // A caller runs a call inline: leave this wake-up's work to it.
+            counts.deferredWakeups += 1
+            deferWakeup(&events, count: Int(count))
+            if let goOn = tryOwning({ () -> Bool in sweepDeferredWork(); return running }) {
+                if !goOn { break }
+            } else if inbox.withLock({ !$0.commands.isEmpty }) {
+                // Calls wait in the inbox: the next wait returns at once, so give the holder the CPU.
+                sched_yield()
+            }
         }
         owning { finish() }
+    }
+
+    /// Notes what woke the loop's thread while a caller held the loop: the timer's and the eventfd's
+    /// readiness are consumed here (they are level-triggered), the sockets' need no reading (their
+    /// events are edge-triggered); then `deferredWork` tells whoever holds the loop next to sweep.
+    private func deferWakeup(_ events: inout [epoll_event], count: Int) {
+        for i in 0..<count {
+            let token = withUnsafePointer(to: &events[i]) { ctoytcp_epoll_event_data($0) }
+            var value: UInt64 = 0
+            switch token {
+            case Self.timerToken:
+                if read(timerDescriptor, &value, 8) == 8 { deferredTimerExpiry.store(true, ordering: .sequentiallyConsistent) }
+            case Self.wakeToken:
+                _ = read(wakeDescriptor, &value, 8)
+            default:
+                break
+            }
+        }
+        deferredWork.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// What the loop's thread left while a caller held the loop (`deferWakeup`): done by whoever holds
+    /// it now. Every source is looked at: the sockets drained, blocked packets retried, queued calls
+    /// run, timers serviced.
+    func sweepDeferredWork() {
+        guard deferredWork.exchange(false, ordering: .sequentiallyConsistent) else { return }
+        sweep()
+    }
+
+    private func sweep() {
+        if deferredTimerExpiry.exchange(false, ordering: .sequentiallyConsistent) { armedDeadline = nil }
+        if !blockedSends.isEmpty { sendBlockedPacket(at: monotonicNow()) }
+        drainSocket()
+        if link6 != nil { drainIPv6Socket() }
+        if inbox.withLock({ !$0.commands.isEmpty }) { runCommands() }
+        serviceTimers()
+        // A call run here may have been the stop: the loop's thread, asleep, must see it.
+        if !running && pthread_equal(pthread_self(), thread) == 0 {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeDescriptor, &one, 8)
+        }
     }
 
     /// Runs `body` holding the loop (`ownership`), as the thread that owns it.
@@ -292,7 +360,20 @@ public final class EventLoop: @unchecked Sendable {
     func owning<T>(_ body: () -> T) -> T {
         ownership.withLock { _ in
             ownerThread.store(pthread_self(), ordering: .relaxed)
-            defer { ownerThread.store(0, ordering: .relaxed) }
+            defer { ownerThread.store(0, ordering: .sequentiallyConsistent) }
+            return body()
+        }
+    }
+
+    /// Runs `body` holding the loop if nobody does; nil if somebody does. Looks at `ownerThread` first:
+    /// a failed `tryLock` of the (priority-inheriting) mutex asks the kernel, and marks the lock so that
+    /// its holder's unlock asks the kernel too.
+    @inline(__always)
+    private func tryOwning<T>(_ body: () -> T) -> T? {
+        guard ownerThread.load(ordering: .sequentiallyConsistent) == 0 else { return nil }
+        return ownership.withLockIfAvailable { _ -> T in
+            ownerThread.store(pthread_self(), ordering: .relaxed)
+            defer { ownerThread.store(0, ordering: .sequentiallyConsistent) }
             return body()
         }
     }
@@ -344,16 +425,23 @@ public final class EventLoop: @unchecked Sendable {
     func runInline(_ command: (EventLoop) -> Void) -> Bool {
         let namespace = NetworkNamespace.currentID
         guard namespace != 0, namespace == namespaceID, InlineCallSwitch.enabled else { return false }
-        return owning { () -> Bool in
+        let ran = owning { () -> Bool in
             guard running, inbox.withLock({ !$0.stopRequested && !$0.stopped && $0.commands.isEmpty }) else { return false }
             linkStatistics.inlineCalls += 1
             command(self)
             flush(at: monotonicNow())
-            drainSocket()
-            if link6 != nil { drainIPv6Socket() }
-            serviceTimers()
+            // What the call's packets brought back, and whatever the loop's thread left meanwhile.
+            deferredWork.store(false, ordering: .sequentiallyConsistent)
+            sweep()
             return true
         }
+        // The loop's thread may have left work after the sweep above, and then found the loop still
+        // held: look once the lock is free (it takes it itself if it is quicker).
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        while deferredWork.load(ordering: .sequentiallyConsistent) {
+            guard tryOwning({ sweepDeferredWork() }) != nil else { break }
+        }
+        return ran
     }
 
     /// Reads every waiting packet, a batch (`recvmmsg`) at a time; after each batch, sends what the
@@ -603,11 +691,11 @@ public final class EventLoop: @unchecked Sendable {
         guard on != watchingWritable else { return }
         watchingWritable = on
         if case .frame? = blockedSends.first, let segmentLink {
-            try? watch(segmentLink.descriptor, token: Self.socketToken, events: on ? EPOLLOUT.rawValue : 0,
+            try? watch(segmentLink.descriptor, token: Self.socketToken, events: on ? EPOLLOUT.rawValue | EPOLLET.rawValue : 0,
                        op: on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL)
             return
         }
-        let events = EPOLLIN.rawValue | (on ? EPOLLOUT.rawValue : 0)
+        let events = Self.socketEvents | (on ? EPOLLOUT.rawValue : 0)
         try? watch(link.descriptor, token: Self.socketToken, events: events, op: EPOLL_CTL_MOD)
     }
 

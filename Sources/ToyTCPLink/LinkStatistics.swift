@@ -26,6 +26,9 @@ public struct LinkStatistics: Hashable, Sendable {
     /// Blocking calls an application thread ran itself, in the loop's place, because the loop was idle
     /// (`EventLoop.runInline`): no hand-off between threads.
     public var inlineCalls = 0
+    /// Wake-ups of the loop's thread that found a caller running a call inline and left what woke it
+    /// to that caller (`EventLoop.deferredWork`) instead of waiting for the lock.
+    public var deferredWakeups = 0
     /// Time the loop spent waiting for events (asleep in `epoll_wait`, or polling) (the rest of its life it was working or waiting
     /// for a CPU): tells a loop starved of work from one starved of CPU.
     public var idleNanoseconds: Int64 = 0
