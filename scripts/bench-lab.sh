@@ -168,7 +168,7 @@ print(stats(d_syn), stats(d_ack))
 # An optional fourth argument is a shell command typed first (e.g. `set loop busy-poll`).
 repl_delays() {
   local shell_bin="$1" port="$2" name="$3" setup="${4:-}" session="bench-repl-$$-$2"
-  tmux new-session -d -s "$session" -x 200 -y 50 "TOYTCP_HISTORY=$work/history $shell_bin/toytcp-shell --netns $h1"
+  tmux new-session -d -s "$session" -x 200 -y 50 "TOYTCP_HISTORY=$work/history TOYTCP_INLINE=${TOYTCP_INLINE:-1} $shell_bin/toytcp-shell --netns $h1"
   sleep 1
   local command
   IFS=';' read -ra commands <<< "$setup"

@@ -286,16 +286,16 @@ public final class EventLoop: @unchecked Sendable {
             idle += monotonicNow().nanoseconds - sleepStart.nanoseconds
             if count < 0 { fatalError("epoll_wait: \(errno)") }
             let goOn = tryOwning {
-                    linkStatistics.idleNanoseconds += idle
-                    linkStatistics.emptyPolls += counts.emptyPolls
-                    linkStatistics.blockingWaits += counts.blockingWaits
-                    linkStatistics.deferredWakeups += counts.deferredWakeups
-                    idle = 0
-                    counts = WaitCounts()
-                    handle(&events, count: Int(count))
-                    sweepDeferredWork()
-                    policy = waitPolicy
-                    return running
+                linkStatistics.idleNanoseconds += idle
+                linkStatistics.emptyPolls += counts.emptyPolls
+                linkStatistics.blockingWaits += counts.blockingWaits
+                linkStatistics.deferredWakeups += counts.deferredWakeups
+                idle = 0
+                counts = WaitCounts()
+                handle(&events, count: Int(count))
+                sweepDeferredWork()
+                policy = waitPolicy
+                return running
             }
             if let goOn {
                 if !goOn { break }
