@@ -20,6 +20,8 @@ import Synchronization
 final class CallWaiter<T: Sendable>: Sendable {
     private let result = Mutex<Result<T, any Error>?>(nil)
     private let isComplete = Atomic<Bool>(false)
+    /// The thread that delivered the result: the caller itself when the call ran inline.
+    private let completer = Atomic<UInt>(0)
     /// Set by the loop when it first runs the call.
     private let isStarted = Atomic<Bool>(false)
     private let semaphore = DispatchSemaphore(value: 0)
@@ -28,6 +30,7 @@ final class CallWaiter<T: Sendable>: Sendable {
 
     func complete(_ value: Result<T, any Error>) {
         result.withLock { $0 = value }
+        completer.store(pthread_self(), ordering: .relaxed)
         isComplete.store(true, ordering: .releasing)
         semaphore.signal()
     }
@@ -39,8 +42,8 @@ final class CallWaiter<T: Sendable>: Sendable {
 
     /// Waits for the result: spinning while `loop` works on the call (when `adaptive`), then asleep.
     func wait(on loop: EventLoop, adaptive: Bool) throws -> T {
-        // Done already: the call ran inline, or the loop answered before this thread got here.
-        if isComplete.load(ordering: .acquiring) {
+        // Done on this very thread: the call ran inline (`EventLoop.runInline`), nothing to wait for.
+        if isComplete.load(ordering: .acquiring) && completer.load(ordering: .relaxed) == pthread_self() {
         } else if !adaptive || !spinWhileLoopWorks(loop) {
             loop.callerSleeps.add(1, ordering: .relaxed)
             semaphore.wait()
