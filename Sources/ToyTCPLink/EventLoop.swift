@@ -454,7 +454,8 @@ public final class EventLoop: @unchecked Sendable {
             do {
                 result = try receiveBatch.receive(from: link.descriptor)
             } catch {
-                // ENOMEM and the like: nothing to read now; the next wake-up tries again.
+                // ENOMEM and the like: nothing to read now. The socket is edge-triggered: the next packet to
+                // arrive wakes the loop and this reads again (what is queued meanwhile waits for it).
                 break
             }
             guard case .done(let count) = result, count > 0 else { break }
@@ -501,7 +502,8 @@ public final class EventLoop: @unchecked Sendable {
                     try link6.receive(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<65_536]))
                 }
             } catch {
-                // ENOMEM and the like: nothing to read now; the next wake-up tries again.
+                // ENOMEM and the like: nothing to read now. The socket is edge-triggered: the next packet to
+                // arrive wakes the loop and this reads again (what is queued meanwhile waits for it).
                 break
             }
             guard case .done(let length) = result else { break }

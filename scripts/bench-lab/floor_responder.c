@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "inet_checksum.h"
+#include "raw_floor.h"
 
 static double seconds_now(void) {
     struct timespec t;
@@ -33,14 +33,9 @@ int main(int argc, char **argv) {
     uint16_t port = (uint16_t)atoi(argv[1]);
     int busy = strcmp(argv[2], "busy") == 0;
     double end = seconds_now() + atof(argv[3]);
-    int s = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_TCP);
-    if (s < 0) { perror("socket"); return 1; }
-    int one = 1, mark = 0x7474;
-    if (setsockopt(s, IPPROTO_IP, IP_HDRINCL, &one, sizeof one) < 0) { perror("IP_HDRINCL"); return 1; }
-    setsockopt(s, SOL_SOCKET, SO_MARK, &mark, sizeof mark);
-    int ep = epoll_create1(0);
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = s };
-    epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+    int ep;
+    int s = open_raw_floor_socket(&ep);
+    if (s < 0) return 1;
     fprintf(stderr, "listening\n");
     uint8_t in[65536], out[40];
     while (seconds_now() < end) {

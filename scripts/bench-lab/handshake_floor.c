@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "inet_checksum.h"
+#include "raw_floor.h"
 
 static double microseconds_now(void) {
     struct timespec t;
@@ -69,14 +69,9 @@ int main(int argc, char **argv) {
         perror("route"); return 1;
     }
     close(u);
-    int s = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_TCP);
-    if (s < 0) { perror("socket"); return 1; }
-    int one = 1, mark = 0x7474;
-    if (setsockopt(s, IPPROTO_IP, IP_HDRINCL, &one, sizeof one) < 0) { perror("IP_HDRINCL"); return 1; }
-    setsockopt(s, SOL_SOCKET, SO_MARK, &mark, sizeof mark);
-    int ep = epoll_create1(0);
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = s };
-    epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+    int ep;
+    int s = open_raw_floor_socket(&ep);
+    if (s < 0) return 1;
     double *us = calloc(n, sizeof *us);
     uint8_t in[65536], out[64];
     int done = 0;
