@@ -31,11 +31,20 @@ struct LiveCaptureTests {
         // What we printed live is what tcpdump prints reading what we wrote (-w) ...
         let fromOurFile = try Subprocess.run(["tcpdump", "-nn", "-r", "\(work)/ours.pcap"], environment: ["TZ": "UTC"], timeout: .seconds(30))
         if let diff = TcpdumpFlagsTests.firstDifference(fromOurFile.stdout, lines) { Issue.record("live vs tcpdump -r: \(diff)") }
-        // ... and the same packets tcpdump captured itself (times aside: two captures stamp separately).
+        // ... and the same packets tcpdump captured itself (times aside: two captures stamp separately),
+        // in the same order in each direction: two capture sockets may interleave a packet going out
+        // and one coming in at the same moment differently (the tap of a veth's transmit and that of
+        // its receive run on different CPUs).
         let reference = try Subprocess.run(["tcpdump", "-nn", "-t", "-r", "\(work)/ref.pcap"], timeout: .seconds(30))
         let ours = try Subprocess.run(["tcpdump", "-nn", "-t", "-r", "\(work)/ours.pcap"], timeout: .seconds(30))
         #expect(reference.stdout.contains("Flags [S]") && reference.stdout.contains("Flags [R.]"))
-        if let diff = TcpdumpFlagsTests.firstDifference(reference.stdout, ours.stdout) { Issue.record("live vs tcpdump's capture: \(diff)") }
+        let referenceFlows = Self.byDirection(reference.stdout), ourFlows = Self.byDirection(ours.stdout)
+        #expect(referenceFlows.keys.sorted() == ourFlows.keys.sorted(), "directions: \(referenceFlows.keys.sorted()) against \(ourFlows.keys.sorted())")
+        for (direction, lines) in referenceFlows.sorted(by: { $0.key < $1.key }) {
+            if let diff = TcpdumpFlagsTests.firstDifference(lines, ourFlows[direction] ?? "") {
+                Issue.record("live vs tcpdump's capture, \(direction): \(diff)")
+            }
+        }
 
         // Ctrl-C typed in a terminal (tmux): the same packets, the summary, status 0.
         #expect(read("tmux.rc").trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(read("tmux.err"))")
@@ -83,5 +92,18 @@ struct LiveCaptureTests {
         let noNamespace = try Subprocess.run([binary, "decode", "-i", "lo", "--netns", "toytcp-no-such-ns"], timeout: .seconds(30))
         #expect(noNamespace.status == 2)
         #expect(noNamespace.stderr.contains("toytcp-no-such-ns"), "\(noNamespace.stderr)")
+    }
+}
+
+extension LiveCaptureTests {
+    /// tcpdump's lines grouped by direction (the text before the first ':', "IP A > B"), each group in
+    /// its order, one line per packet.
+    static func byDirection(_ text: String) -> [String: String] {
+        var groups: [String: [Substring]] = [:]
+        for line in text.split(separator: "\n") {
+            let direction = line.prefix { $0 != ":" }
+            groups[String(direction), default: []].append(line)
+        }
+        return groups.mapValues { $0.joined(separator: "\n") }
     }
 }
