@@ -17,17 +17,15 @@ extension EventLoop {
         precondition(!isHeldByCallingThread, "withPort from code the event loop runs would wait for itself")
         let outcome: Result<T, E> = withoutActuallyEscaping(body) { body in
             let call = ConfinedCall(body)
-            // An idle loop lets this thread run the call itself (`runInline`).
-            if runInline({ loop in
+            let runCall: @Sendable (EventLoop) -> Void = { loop in
                 call.run(loop.port, monotonicNow())
                 loop.admitListenerPorts()
-            }) {
-                return call.result!
             }
+            // An idle loop lets this thread run the call itself (`runInline`).
+            if runInline(runCall) { return call.result! }
             let done = DispatchSemaphore(value: 0)
             let submitted = submit { loop in
-                call.run(loop.port, monotonicNow())
-                loop.admitListenerPorts()
+                runCall(loop)
                 done.signal()
             }
             if submitted {

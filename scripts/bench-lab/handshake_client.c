@@ -7,11 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "latency_summary.h"
 
 int main(int argc, char **argv) {
     if (argc != 4) { fprintf(stderr, "usage: handshake_client ADDR PORT COUNT\n"); return 2; }
@@ -34,7 +30,6 @@ int main(int argc, char **argv) {
         us[done++] = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) / 1e3;
     }
     if (done == 0) return 1;
-    qsort(us, done, sizeof *us, cmp);
-    printf("%.1f %.1f %.1f %d\n", us[done / 2], us[done * 9 / 10], us[0], done);
+    print_latency_summary(us, done);
     return 0;
 }

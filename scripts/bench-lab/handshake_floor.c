@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "raw_floor.h"
+#include "latency_summary.h"
 
 static double microseconds_now(void) {
     struct timespec t;
@@ -46,11 +47,6 @@ static size_t build(uint8_t *out, uint32_t src, uint32_t dst, uint16_t sport, ui
     uint16_t c = fold(sum16(t, tcplen, sum));
     t[16] = c >> 8; t[17] = c & 0xff;
     return total;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv) {
@@ -124,7 +120,6 @@ int main(int argc, char **argv) {
         while (recv(s, in, sizeof in, 0) > 0) {}
     }
     if (done == 0) return 1;
-    qsort(us, done, sizeof *us, cmp);
-    printf("%.1f %.1f %.1f %d\n", us[done / 2], us[done * 9 / 10], us[0], done);
+    print_latency_summary(us, done);
     return 0;
 }
