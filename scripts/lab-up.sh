@@ -9,7 +9,8 @@
 # In each host: loopback up, default route via the router. Only where toytcp runs (host1 by default) an
 # iptables (and ip6tables) rule drops the kernel's own outgoing RSTs: the kernel resets segments for ports
 # it has no socket on, which would kill toytcp's connections (shared/LAB-NOTES.md fact 3). toytcp marks
-# its raw-socket packets with SO_MARK 0x7474, so its own RSTs pass. host2's kernel keeps its RSTs, so a
+# its raw-socket packets with SO_MARK 0x7474, so its own RSTs pass; so do the RSTs of the kernel's own
+# sockets (a process's socket, `-m owner`): only the RSTs the kernel sends for no socket are dropped. host2's kernel keeps its RSTs, so a
 # kernel peer can refuse a connection (closed port) or reset one, as it would on a real network.
 # Checksum offload is turned off on every veth (LAB-NOTES fact 1).
 #
@@ -105,10 +106,16 @@ ip -n "$lab_host1" -6 route replace default via fd00:0:0:1::fe
 ip -n "$lab_host2" -6 route replace default via fd00:0:0:2::fe
 ip netns exec "$lab_router" sysctl -qw net.ipv6.conf.all.forwarding=1
 
-# The kernel's RSTs (unmarked) are dropped; toytcp's (SO_MARK 0x7474) pass.
-rst_rule=(OUTPUT -p tcp --tcp-flags RST RST -m mark ! --mark 0x7474 -j DROP)
+# The RSTs the kernel sends for no socket (its answer to toytcp's segments) are dropped; toytcp's
+# (SO_MARK 0x7474) pass, and so do those of a process's kernel socket (an abortive close, SO_LINGER 0):
+# dropping them too left the peer's side of every such connection in FIN-WAIT-1, and a later connect
+# from the same port then retried its SYN for two minutes.
+rst_rule=(OUTPUT -p tcp --tcp-flags RST RST -m mark ! --mark 0x7474 -m owner ! --uid-owner 0-4294967294 -j DROP)
+# The rule of earlier versions (every unmarked RST), replaced where a lab still has it.
+old_rst_rule=(OUTPUT -p tcp --tcp-flags RST RST -m mark ! --mark 0x7474 -j DROP)
 for h in host1 host2; do
   ns="$lab_host1"; [ "$h" = host2 ] && ns="$lab_host2"
+  remove_rule "$ns" "${old_rst_rule[@]}"
   if [[ "$rst_filter" == *"$h"* ]]; then ensure_rule "$ns" "${rst_rule[@]}"; else remove_rule "$ns" "${rst_rule[@]}"; fi
 done
 

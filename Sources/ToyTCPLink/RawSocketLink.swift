@@ -82,7 +82,8 @@ public final class RawSocketLink {
 }
 
 /// The `SO_MARK` toytcp puts on every packet it sends, so the lab's iptables rule can drop the kernel's
-/// RSTs (unmarked) and let toytcp's through: `-m mark ! --mark 0x7474 -j DROP`.
+/// RSTs for no socket (unmarked) and let toytcp's through: `-m mark ! --mark 0x7474 -m owner ! --uid-owner
+/// 0-4294967294 -j DROP` (scripts/lab-up.sh).
 public enum LinkMark {
     public static let value: UInt32 = 0x7474
 }
