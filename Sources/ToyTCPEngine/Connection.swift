@@ -53,8 +53,9 @@ final class Connection {
     var snd = SendSequence()
     var rcv = ReceiveSequence()
 
+    // `@exclusivity(unchecked)` on the per-segment state below: self-contained value types, see `Stack`.
     /// Bytes accepted by `send` and not yet acknowledged; the first is at `sendBufferStart`.
-    var sendBuffer: ByteRing
+    @exclusivity(unchecked) var sendBuffer: ByteRing
     var sendBufferStart: SequenceNumber = 0
     /// Nagle's algorithm (RFC 9293 §3.7.4), from the configuration until the application changes it.
     lazy var nagle = configuration.nagle
@@ -71,13 +72,13 @@ final class Connection {
     /// the window allows (`probeSegment`), as Linux's probe timer bounds TCP_CORK.
     var pushMark: SequenceNumber?
     /// In-order bytes the application has not read yet.
-    var receiveBuffer: ByteRing
-    var reassembly = ReassemblyQueue()
-    var scoreboard = SACKScoreboard()
+    @exclusivity(unchecked) var receiveBuffer: ByteRing
+    @exclusivity(unchecked) var reassembly = ReassemblyQueue()
+    @exclusivity(unchecked) var scoreboard = SACKScoreboard()
 
     var timers = TimerTable()
-    var rtt: RTTEstimator
-    var congestion: SelectedCongestionController
+    @exclusivity(unchecked) var rtt: RTTEstimator
+    @exclusivity(unchecked) var congestion: SelectedCongestionController
 
     // Negotiated options.
     /// Effective send MSS: the peer's announced MSS (536 if none, RFC 9293 §3.7.1), capped by ours.
@@ -149,7 +150,7 @@ final class Connection {
     /// was delivered first): the ACK of a tail loss probe or the SACK that shows a retransmission lost.
     var markedLostBelow: SequenceNumber?
     /// Retransmissions of this recovery still unacknowledged, to detect one that was lost.
-    var retransmissionLog = RetransmissionLog()
+    @exclusivity(unchecked) var retransmissionLog = RetransmissionLog()
     /// Keep-alive settings (`nil`: off, the default, RFC 1122 §4.2.3.6), probes sent without an answer,
     /// when the last went out, and whether one is due.
     var keepalive: KeepaliveSettings?
@@ -169,7 +170,7 @@ final class Connection {
     var cwrPending = false
     var ecnRecover: SequenceNumber = 0
     /// RACK (RFC 8985 §6), when `configuration.rack` is on.
-    var rack = RACKState()
+    @exclusivity(unchecked) var rack = RACKState()
     /// A duplicate segment to report in the next ACK's first SACK block (RFC 2883 §4).
     var pendingDSACK: SACKBlock?
     /// The loss episode that may be undone if it proves spurious (RFC 3708), and undos so far.

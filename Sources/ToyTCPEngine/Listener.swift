@@ -13,10 +13,11 @@ final class Listener {
     let address: IPAddress?
     let port: UInt16
     let backlog: Int
+    // `@exclusivity(unchecked)`: stdlib containers of identifiers, see `Stack`.
     /// Connections in SYN-RECEIVED from this listener.
-    var embryonic: Set<ConnectionID> = []
+    @exclusivity(unchecked) var embryonic: Set<ConnectionID> = []
     /// ESTABLISHED connections waiting for `accept`, oldest first.
-    var acceptQueue: [ConnectionID] = []
+    @exclusivity(unchecked) var acceptQueue: [ConnectionID] = []
     // Counters for `ListenerSnapshot`.
     var synsDropped = 0
     var synAckRetransmissions = 0

@@ -49,8 +49,10 @@ public final class PacketPort {
     }
 
     private var delayed: [Delayed] = []
-    private var outbox = FIFOQueue<[UInt8]>()
-    private var scratch = ByteWriter(capacity: 2048)
+    // No run-time exclusivity checks on these two (see `Stack`); the chain and the held packets keep
+    // them, since stages are the user's code and may change the port.
+    @exclusivity(unchecked) private var outbox = FIFOQueue<[UInt8]>()
+    @exclusivity(unchecked) private var scratch = ByteWriter(capacity: 2048)
     private var nextHeldID = 1
 
     public init(stack: Stack) {

@@ -4,10 +4,12 @@ import ToyTCPWire
 /// What every connection of a stack shares: the event queue, the counters, the global challenge-ACK
 /// budget, and RSTs that answer a segment but belong to no connection's send sequence.
 final class StackContext {
-    var events = FIFOQueue<StackEvent>()
+    // No run-time exclusivity checks (see `Stack`): a queue of values and an array, changed only by
+    // stdlib methods.
+    @exclusivity(unchecked) var events = FIFOQueue<StackEvent>()
     var statistics = StackStatistics()
     /// RSTs (and other one-off replies) waiting for `pollTransmit`: (tuple from our side, segment).
-    var replies: [(FourTuple, OutgoingSegment)] = []
+    @exclusivity(unchecked) var replies: [(FourTuple, OutgoingSegment)] = []
     private var challengeWindowStart: Instant?
     private var challengeCount = 0
     var challengeAckLimit: Int

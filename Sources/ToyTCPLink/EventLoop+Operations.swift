@@ -100,6 +100,12 @@ extension EventLoop {
             case .closed: if endings[id] == nil { endings[id] = .closed }
             default: break
             }
+        default: break
+        }
+        // Most events concern no waiting call (a bulk transfer's ACKs): no key is hashed then.
+        guard !parked.isEmpty else { return }
+        switch event {
+        case .connection(let id, _):
             if parked[.connection(id)] != nil { woken.insert(.connection(id)) }
         case .incoming(let listener):
             if parked[.listener(listener)] != nil { woken.insert(.listener(listener)) }
@@ -111,9 +117,11 @@ extension EventLoop {
     func resumeWokenOperations(at now: Instant) {
         // Bounded: an operation that finishes may cause events (a send's data goes out on the next
         // flush, not here), so one pass over the keys woken so far is enough.
-        let keys = woken
-        woken.removeAll(keepingCapacity: true)
-        for key in keys {
+        // The keys move to a spare set (whose storage is kept) rather than being copied: a copy would
+        // allocate a new set each round.
+        swap(&woken, &wokenInProgress)
+        defer { wokenInProgress.removeAll(keepingCapacity: true) }
+        for key in wokenInProgress {
             guard let operations = parked.removeValue(forKey: key) else { continue }
             for operation in operations {
                 if operation.deadline != nil { parkedWithDeadline -= 1 }

@@ -93,13 +93,15 @@ public final class EventLoop: @unchecked Sendable {
     private var ipv6Buffer: [UInt8] = []
     private var transmitWriter = ByteWriter(capacity: 65_536)
     /// Packets or frames a socket could not queue (EAGAIN), in order, sent when it becomes writable.
-    var blockedSends: [BlockedSend] = []
+    // `@exclusivity(unchecked)` on the containers below, as on the engine's (see `Stack`): changed only
+    // by stdlib methods; the transmit writer keeps its check (it is lent to the engine's stages).
+    @exclusivity(unchecked) var blockedSends: [BlockedSend] = []
     private var watchingWritable = false
     /// The segmentation-offload path (nil: off, or no AF_PACKET socket): runs of segments go out as
     /// one GSO frame each (`SegmentRun`, `PacketSocketLink`).
     let segmentLink: PacketSocketLink?
     let nextHops: NextHopTable?
-    var segmentRun = SegmentRun()
+    @exclusivity(unchecked) var segmentRun = SegmentRun()
     /// The next hop of the run being gathered.
     var currentHop: NextHop? = nil
     var eventObserver: (@Sendable (StackEvent, Instant) -> Void)? = nil
@@ -111,16 +113,18 @@ public final class EventLoop: @unchecked Sendable {
     /// The loop thread's SCHED_FIFO priority, nil: the normal scheduler (`setRealTime`).
     var realTimePriority: Int32? = nil
     /// Operations waiting for an event, by what they wait on.
-    var parked: [WaitKey: [ParkedOperation]] = [:]
+    @exclusivity(unchecked) var parked: [WaitKey: [ParkedOperation]] = [:]
     var parkedWithDeadline = 0
     /// No later than the earliest deadline of the operations in `parked` (nil: none has one).
     var earliestOperationDeadline: Instant? = nil
     /// Keys woken by the events of the current round, run again after the events are drained.
-    var woken: Set<WaitKey> = []
+    @exclusivity(unchecked) var woken: Set<WaitKey> = []
+    /// The keys `resumeWokenOperations` is working through (empty otherwise).
+    @exclusivity(unchecked) var wokenInProgress: Set<WaitKey> = []
     /// How each connection ended, kept after the engine deletes the TCB so later calls can say why.
-    var endings: [ConnectionID: ConnectionEnding] = [:]
+    @exclusivity(unchecked) var endings: [ConnectionID: ConnectionEnding] = [:]
     /// Source addresses by destination, from the routing table, with their expiry.
-    var routeCache: [IPAddress: (source: IPAddress, expiry: Instant)] = [:]
+    @exclusivity(unchecked) var routeCache: [IPAddress: (source: IPAddress, expiry: Instant)] = [:]
     /// Kernel sockets holding the ports of toytcp listeners.
     var reservations: [ListenerID: PortReservation] = [:]
     /// What the raw socket lets in (nil: everything, the kernel's default).
@@ -640,7 +644,9 @@ public final class EventLoop: @unchecked Sendable {
     /// Lets answers to `packet` in: its TCP source port becomes one of ours (a connection from a
     /// chosen port, a crafted segment).
     func admitSourcePort(of packet: UnsafeRawBufferPointer) {
-        guard receiveFilter != nil, let port = try? IPPacketView(validating: packet).tcp.sourcePort,
+        // The two-byte read first; the full gates only for what it cannot read (IPv6 extension headers).
+        guard receiveFilter != nil,
+              let port = IPPacketView.tcpSourcePort(of: packet) ?? (try? IPPacketView(validating: packet))?.tcp.sourcePort,
               port != lastAdmittedPort else { return }
         lastAdmittedPort = port
         admit([port])

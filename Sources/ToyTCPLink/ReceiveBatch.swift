@@ -14,8 +14,9 @@ final class ReceiveBatch {
     static let slotSize = 65_536
     let capacity: Int
     private let buffers: UnsafeMutableRawBufferPointer
-    private var lengths: [UInt32]
-    private var stamps: [Int64]
+    // `@exclusivity(unchecked)`: lent only to `recvmmsg` (see `Stack` in the engine).
+    @exclusivity(unchecked) private var lengths: [UInt32]
+    @exclusivity(unchecked) private var stamps: [Int64]
     /// Packets in the slots after the last `receive`.
     private(set) var count = 0
 

@@ -85,3 +85,28 @@ public enum IPPacketView {
         }
     }
 }
+
+extension IPPacketView {
+    /// The TCP source port of an IPv4 or IPv6 packet (no IPv6 extension header), or nil when `bytes`
+    /// is not long enough to hold one: a read of two bytes, without the views' full gates (options,
+    /// lengths). For packets this process built, which the full gates have no reason to doubt: the live
+    /// loop admits each new port of its own segments into its receive filter this way.
+    @inlinable
+    public static func tcpSourcePort(of bytes: UnsafeRawBufferPointer) -> UInt16? {
+        guard let first = bytes.first else { return nil }
+        let offset: Int
+        switch first >> 4 {
+        case 4:
+            guard bytes.count > 9, bytes[9] == 6 else { return nil }   // RFC 791: protocol 6 is TCP
+            offset = Int(first & 0x0F) * 4
+            guard offset >= 20 else { return nil }
+        case 6:
+            guard bytes.count > 6, bytes[6] == 6 else { return nil }   // RFC 8200: next header TCP
+            offset = 40
+        default:
+            return nil
+        }
+        guard bytes.count >= offset + 2 else { return nil }
+        return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+    }
+}

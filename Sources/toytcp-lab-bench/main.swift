@@ -54,7 +54,8 @@ case "handshake":
         }
     }
     if getenv("TOYTCP_BENCH_STATISTICS") != nil, let link = try? loop.statistics().link {
-        tool.log("inline calls \(link.inlineCalls), caller sleeps \(link.callerSleeps), loop wake-ups \(link.wakeups)")
+        tool.log("inline calls \(link.inlineCalls), caller sleeps \(link.callerSleeps), loop wake-ups \(link.wakeups), "
+                 + "deferred wake-ups \(link.deferredWakeups), packets written \(link.packetsWritten), read \(link.packetsRead)")
     }
     loop.stop()
     guard !samples.isEmpty else { tool.fail("no connection succeeded", status: 1) }

@@ -151,6 +151,29 @@ struct IPv6PacketTests {
         }
     }
 
+    @Test("The two-byte source-port read agrees with the full view, and declines what it cannot read")
+    func sourcePortRead() throws {
+        for bytes in [IPv6Fixture.syn, Fixture.realSYN] {
+            try bytes.withUnsafeBytes { buf in
+                let full = try IPPacketView(validating: buf).tcp.sourcePort
+                #expect(IPPacketView.tcpSourcePort(of: buf) == full)
+            }
+            // Cut inside the port: no answer, no crash.
+            let headerLength = bytes[0] >> 4 == 4 ? Int(bytes[0] & 0x0F) * 4 : 40
+            Array(bytes[0..<(headerLength + 1)]).withUnsafeBytes { #expect(IPPacketView.tcpSourcePort(of: $0) == nil) }
+        }
+        // Extension headers (next header is not TCP), UDP, an IHL below 5, version 5, nothing.
+        IPv6Fixture.withExtensions.withUnsafeBytes { #expect(IPPacketView.tcpSourcePort(of: $0) == nil) }
+        var udp = Fixture.realSYN
+        udp[9] = 17
+        udp.withUnsafeBytes { #expect(IPPacketView.tcpSourcePort(of: $0) == nil) }
+        var shortHeader = Fixture.realSYN
+        shortHeader[0] = 0x44
+        shortHeader.withUnsafeBytes { #expect(IPPacketView.tcpSourcePort(of: $0) == nil) }
+        [UInt8]([0x50, 0, 0]).withUnsafeBytes { #expect(IPPacketView.tcpSourcePort(of: $0) == nil) }
+        [UInt8]().withUnsafeBytes { #expect(IPPacketView.tcpSourcePort(of: $0) == nil) }
+    }
+
     /// Each malformed class, with the exact error (kind and byte).
     @Test("Malformed IPv6 gives typed errors at the right byte")
     func malformed() {
