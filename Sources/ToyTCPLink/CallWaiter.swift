@@ -7,7 +7,8 @@ import Synchronization
 /// A one-shot rendezvous between the loop thread, which delivers a call's result, and the application
 /// thread blocked in that call.
 ///
-/// By default the waiter sleeps on the semaphore at once (`EventLoop.CallerWait.sleep`). With
+/// Made on the calling thread (it takes that thread's semaphore). By default the waiter sleeps on the
+/// semaphore at once unless the result is already there (`EventLoop.CallerWait.sleep`). With
 /// `.adaptive` it spins while the loop works on its call and sleeps only once the loop has gone to
 /// sleep: a blocking `connect` on the lab is usually
 /// answered while the loop is still awake (the SYN-ACK comes back inside the SYN's `sendto` on veth),
@@ -18,25 +19,28 @@ import Synchronization
 /// on the shared 2-vCPU machine it made the median connect 1.4-1.7× slower (the fastest ones faster),
 /// so it is not the default (README, lab benchmark).
 final class CallWaiter<T: Sendable>: @unchecked Sendable {
-    /// Written once, by `complete`, before `isComplete` is set with release ordering; read only after
-    /// `isComplete` was seen set with acquire ordering (or after the semaphore, signalled after it).
-    /// No lock: a generic `Mutex` here instantiated three generic types' metadata at run time on each
-    /// call (about 2,000 instructions a blocking call, measured with callgrind).
+    /// Written once, by `complete`, before `state` becomes `complete` (release ordering); read only
+    /// after `state` was seen `complete` (acquire ordering). No lock: a generic `Mutex` here
+    /// instantiated three generic types' metadata at run time on each call (about 2,000 instructions a
+    /// blocking call, measured with callgrind).
     private var result: Result<T, any Error>?
-    private let isComplete = Atomic<Bool>(false)
-    /// The thread that delivered the result: the caller itself when the call ran inline.
-    private let completer = Atomic<UInt>(0)
+    /// `pending`, then `complete`; or `pending`, `sleeping` (the caller is about to sleep on the
+    /// semaphore, so `complete` must signal it), `complete`. Exactly one signal per sleep, which is what
+    /// lets the semaphore be the calling thread's, reused by all its calls.
+    private let state = Atomic<UInt8>(0)  // pending
+    private static var pending: UInt8 { 0 }
+    private static var complete: UInt8 { 1 }
+    private static var sleeping: UInt8 { 2 }
     /// Set by the loop when it first runs the call.
     private let isStarted = Atomic<Bool>(false)
-    private let semaphore = DispatchSemaphore(value: 0)
+    /// The calling thread's (`ThreadSemaphore`): made once per thread, not once per call.
+    private let semaphore = ThreadSemaphore.current
     /// Bounds a spin whatever the loop does (a loop busy with a long batch, a starved CPU).
     static var spinLimit: Duration { .milliseconds(1) }
 
     func complete(_ value: Result<T, any Error>) {
         result = value
-        completer.store(pthread_self(), ordering: .relaxed)
-        isComplete.store(true, ordering: .releasing)
-        semaphore.signal()
+        if state.exchange(Self.complete, ordering: .acquiringAndReleasing) == Self.sleeping { semaphore.signal() }
     }
 
     /// Called on the loop each time it runs the call.
@@ -46,13 +50,14 @@ final class CallWaiter<T: Sendable>: @unchecked Sendable {
 
     /// Waits for the result: spinning while `loop` works on the call (when `adaptive`), then asleep.
     func wait(on loop: EventLoop, adaptive: Bool) throws -> T {
-        // Done on this very thread: the call ran inline (`EventLoop.runInline`), nothing to wait for.
-        if isComplete.load(ordering: .acquiring) && completer.load(ordering: .relaxed) == pthread_self() {
-        } else if !adaptive || !spinWhileLoopWorks(loop) {
+        // Already done (the call ran inline, `EventLoop.runInline`, or the loop was quicker): nothing to
+        // wait for. Otherwise spin if `adaptive`, then sleep unless the result came meanwhile.
+        if state.load(ordering: .acquiring) != Self.complete && !(adaptive && spinWhileLoopWorks(loop)),
+           state.compareExchange(expected: Self.pending, desired: Self.sleeping, ordering: .acquiringAndReleasing).exchanged {
             loop.callerSleeps.add(1, ordering: .relaxed)
             semaphore.wait()
             // The semaphore orders this after `complete`; the acquiring load says so to the memory model.
-            _ = isComplete.load(ordering: .acquiring)
+            _ = state.load(ordering: .acquiring)
         }
         guard let value = result else { fatalError("CallWaiter woken without a result") }
         return try value.get()
@@ -64,9 +69,9 @@ final class CallWaiter<T: Sendable>: @unchecked Sendable {
         let deadline = monotonicNow() + Self.spinLimit
         while true {
             for _ in 0..<64 {
-                if isComplete.load(ordering: .acquiring) { return true }
+                if state.load(ordering: .acquiring) == Self.complete { return true }
                 if isStarted.load(ordering: .acquiring) && loop.loopSleeping.load(ordering: .acquiring) {
-                    return isComplete.load(ordering: .acquiring)
+                    return state.load(ordering: .acquiring) == Self.complete
                 }
             }
             if monotonicNow() >= deadline { return false }
@@ -77,6 +82,28 @@ final class CallWaiter<T: Sendable>: @unchecked Sendable {
         }
     }
 }
+
+/// Each thread's semaphore for sleeping in a blocking call (`CallWaiter`): a `pthread` key holds it,
+/// and its destructor releases it when the thread ends. Creating and destroying a `DispatchSemaphore`
+/// for each call cost about 1,500 instructions a call (callgrind).
+enum ThreadSemaphore {
+    static var current: DispatchSemaphore {
+        if let known = pthread_getspecific(threadSemaphoreKey) {
+            return Unmanaged<DispatchSemaphore>.fromOpaque(known).takeUnretainedValue()
+        }
+        let semaphore = DispatchSemaphore(value: 0)
+        pthread_setspecific(threadSemaphoreKey, Unmanaged.passRetained(semaphore).toOpaque())
+        return semaphore
+    }
+}
+
+private let threadSemaphoreKey: pthread_key_t = {
+    var key = pthread_key_t()
+    precondition(pthread_key_create(&key, { value in
+        if let value { Unmanaged<DispatchSemaphore>.fromOpaque(value).release() }
+    }) == 0, "pthread_key_create")
+    return key
+}()
 
 /// Mutable state of one call, touched only with the loop held (each attempt of the call runs so).
 final class LoopConfined<Value>: @unchecked Sendable {

@@ -97,6 +97,8 @@ public final class EventLoop: @unchecked Sendable {
     // by stdlib methods; the transmit writer keeps its check (it is lent to the engine's stages).
     @exclusivity(unchecked) var blockedSends: [BlockedSend] = []
     private var watchingWritable = false
+    /// The receive sockets' arrivals are hidden from the loop's thread: an inline call runs.
+    private var socketsQuiet = false
     /// The segmentation-offload path (nil: off, or no AF_PACKET socket): runs of segments go out as
     /// one GSO frame each (`SegmentRun`, `PacketSocketLink`).
     let segmentLink: PacketSocketLink?
@@ -432,11 +434,13 @@ public final class EventLoop: @unchecked Sendable {
         let ran = owning { () -> Bool in
             guard running, inbox.withLock({ !$0.stopRequested && !$0.stopped && $0.commands.isEmpty }) else { return false }
             linkStatistics.inlineCalls += 1
+            setSocketsQuiet(true)
             command(self)
             flush(at: monotonicNow())
             // What the call's packets brought back, and whatever the loop's thread left meanwhile.
             deferredWork.store(false, ordering: .sequentiallyConsistent)
             sweep()
+            setSocketsQuiet(false)
             return true
         }
         // The loop's thread may have left work after the sweep above, and then found the loop still
@@ -703,8 +707,29 @@ public final class EventLoop: @unchecked Sendable {
                        op: on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL)
             return
         }
-        let events = Self.socketEvents | (on ? EPOLLOUT.rawValue : 0)
+        watchLinkSocket()
+    }
+
+    /// Sets what the raw socket reports to the loop's thread: arrivals unless an inline call runs
+    /// (`socketsQuiet`), room to write while a packet waits for it.
+    private func watchLinkSocket() {
+        let events = (socketsQuiet ? 0 : Self.socketEvents) | (watchingWritable ? EPOLLOUT.rawValue | EPOLLET.rawValue : 0)
         try? watch(link.descriptor, token: Self.socketToken, events: events, op: EPOLL_CTL_MOD)
+    }
+
+    /// Hides the receive sockets' arrivals from the loop's thread while a caller runs a call inline
+    /// (`runInline`), and shows them again after. The caller reads what its call's packets bring back
+    /// itself; a loop's thread woken for them (on veth the answer to a SYN arrives inside the SYN's
+    /// `sendto`) costs that `sendto` a cross-CPU wake-up and the caller a second sweep for the work the
+    /// woken thread leaves it (`deferWakeup`). Two `epoll_ctl`s a socket cost less (README, the lab at
+    /// kernel speed). Showing them again reports what arrived after the caller's last read: epoll looks
+    /// at the socket's readiness when an item is modified.
+    private func setSocketsQuiet(_ quiet: Bool) {
+        socketsQuiet = quiet
+        watchLinkSocket()
+        if let link6 {
+            try? watch(link6.receiveDescriptor, token: Self.ipv6SocketToken, events: quiet ? 0 : Self.socketEvents, op: EPOLL_CTL_MOD)
+        }
     }
 
     // MARK: Stopping
