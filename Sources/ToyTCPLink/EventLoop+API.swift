@@ -17,13 +17,10 @@ extension EventLoop {
                                    _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) throws -> T {
         precondition(!isHeldByCallingThread,
                      "a blocking toytcp call from code the event loop runs (its thread, a completion) would wait forever")
-        let waiter = CallWaiter<T>()
-        let adaptive = adaptiveCallerWait.load(ordering: .relaxed)
-        perform(timeout: timeout, onAbandon: onAbandon, inline: !onLoopThread, { loop, now in
-            if adaptive { waiter.markStarted() }
-            return try body(loop, now)
-        }, completion: { waiter.complete($0) })
-        return try waiter.wait(on: self, adaptive: adaptive)
+        let call = BlockingCall(timeout: timeout, onAbandon: onAbandon,
+                                adaptive: adaptiveCallerWait.load(ordering: .relaxed), body: body)
+        perform(call, inline: !onLoopThread)
+        return try call.wait(on: self)
     }
 
     /// The async form of `blockingCall`: suspends instead of blocking a thread.
@@ -31,7 +28,8 @@ extension EventLoop {
                                 onAbandon: (@Sendable (EventLoop) -> Void)? = nil,
                                 _ body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            perform(timeout: timeout, onAbandon: onAbandon, body, completion: { continuation.resume(with: $0) })
+            perform(CompletionCall(timeout: timeout, onAbandon: onAbandon, body: body,
+                                   completion: { continuation.resume(with: $0) }))
         }
     }
 
@@ -72,9 +70,9 @@ extension EventLoop {
                         localPort: UInt16? = nil, timeout: Duration? = nil,
                         onLoop completion: @escaping @Sendable (Result<TCPConnection, any Error>) -> Void) {
         let started = LoopConfined<ConnectionID?>(nil)
-        perform(timeout: timeout, onAbandon: Self.abandonConnect(started), { loop, now in
+        perform(CompletionCall(timeout: timeout, onAbandon: Self.abandonConnect(started), body: { loop, now in
             try loop.connectStep(started, remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort, at: now)
-        }, completion: completion)
+        }, completion: completion))
     }
 
     private static func abandonConnect(_ started: LoopConfined<ConnectionID?>) -> @Sendable (EventLoop) -> Void {

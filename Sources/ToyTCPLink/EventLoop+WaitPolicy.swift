@@ -59,7 +59,7 @@ extension EventLoop {
         /// context switch.
         case sleep
         /// Spins while the loop is awake working on the call, sleeps once the loop sleeps
-        /// (`CallWaiter`). A result that comes while the loop is still awake (a SYN-ACK inside the
+        /// (`BlockingCall`). A result that comes while the loop is still awake (a SYN-ACK inside the
         /// SYN's `sendto` on veth) reaches the caller with no system call on either side. Measured
         /// slower on a machine with fewer free CPUs than runnable threads (README, lab benchmark).
         case adaptive

@@ -49,7 +49,7 @@ public final class EventLoop: @unchecked Sendable {
     /// this flag instead of waiting for the eventfd.
     let commandsWaiting = Atomic<Bool>(false)
     /// A copy of `Inbox.sleeping` callers may read without the lock: a blocked caller spins while the
-    /// loop works on its call and sleeps once the loop sleeps (`CallWaiter`, `CallerWait.adaptive`).
+    /// loop works on its call and sleeps once the loop sleeps (`BlockingCall`, `CallerWait.adaptive`).
     let loopSleeping = Atomic<Bool>(false)
     /// How blocked callers wait for the loop (`setCallerWait`).
     let adaptiveCallerWait = Atomic<Bool>(false)
@@ -758,7 +758,7 @@ public final class EventLoop: @unchecked Sendable {
         for command in remaining { command(self) }
         let operations = parked.values.flatMap { $0 }
         parked.removeAll()
-        for operation in operations { operation.fail(EngineError.aborted) }
+        for operation in operations { operation.fail(EngineError.aborted, on: self) }
         for reservation in reservations.values { reservation.release() }
         reservations.removeAll()
         link.close()

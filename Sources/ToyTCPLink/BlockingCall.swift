@@ -4,10 +4,11 @@ import Glibc
 import Dispatch
 import Synchronization
 
-/// A one-shot rendezvous between the loop thread, which delivers a call's result, and the application
-/// thread blocked in that call.
+/// A blocking call: the operation the loop runs (`ParkedOperation`) and the rendezvous between whoever
+/// delivers its result (the loop's thread, or the caller itself when the call runs inline) and the
+/// application thread blocked in it, in one object.
 ///
-/// Made on the calling thread (it takes that thread's semaphore). By default the waiter sleeps on the
+/// Made on the calling thread (it takes that thread's semaphore). By default the caller sleeps on the
 /// semaphore at once unless the result is already there (`EventLoop.CallerWait.sleep`). With
 /// `.adaptive` it spins while the loop works on its call and sleeps only once the loop has gone to
 /// sleep: a blocking `connect` on the lab is usually
@@ -18,7 +19,7 @@ import Synchronization
 /// loop has taken the call (it is being woken) the caller spins too, at most `spinLimit`. Measured
 /// on the shared 2-vCPU machine it made the median connect 1.4-1.7× slower (the fastest ones faster),
 /// so it is not the default (README, lab benchmark).
-final class CallWaiter<T: Sendable>: @unchecked Sendable {
+final class BlockingCall<T: Sendable>: ParkedOperation, @unchecked Sendable {
     /// Written once, by `complete`, before `state` becomes `complete` (release ordering); read only
     /// after `state` was seen `complete` (acquire ordering). No lock: a generic `Mutex` here
     /// instantiated three generic types' metadata at run time on each call (about 2,000 instructions a
@@ -35,21 +36,30 @@ final class CallWaiter<T: Sendable>: @unchecked Sendable {
     private let isStarted = Atomic<Bool>(false)
     /// The calling thread's (`ThreadSemaphore`): made once per thread, not once per call.
     private let semaphore = ThreadSemaphore.current
+    /// The caller spins while the loop works on the call (`EventLoop.CallerWait.adaptive`).
+    private let adaptive: Bool
     /// Bounds a spin whatever the loop does (a loop busy with a long batch, a starved CPU).
     static var spinLimit: Duration { .milliseconds(1) }
 
-    func complete(_ value: Result<T, any Error>) {
+    init(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)?, adaptive: Bool,
+         body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) {
+        self.adaptive = adaptive
+        super.init(timeout: timeout)
+        // Unowned: the closure lives in this object, and only this object calls it.
+        step = { [unowned(unsafe) self] loop, now, input in
+            // Tells a spinning caller the loop has the call in hand.
+            if adaptive { self.isStarted.store(true, ordering: .releasing) }
+            return callStep(input, loop, now, body: body, onAbandon: onAbandon) { self.deliver($0) }
+        }
+    }
+
+    private func deliver(_ value: Result<T, any Error>) {
         result = value
         if state.exchange(Self.complete, ordering: .acquiringAndReleasing) == Self.sleeping { semaphore.signal() }
     }
 
-    /// Called on the loop each time it runs the call.
-    func markStarted() {
-        isStarted.store(true, ordering: .releasing)
-    }
-
     /// Waits for the result: spinning while `loop` works on the call (when `adaptive`), then asleep.
-    func wait(on loop: EventLoop, adaptive: Bool) throws -> T {
+    func wait(on loop: EventLoop) throws -> T {
         // Already done (the call ran inline, `EventLoop.runInline`, or the loop was quicker): nothing to
         // wait for. Otherwise spin if `adaptive`, then sleep unless the result came meanwhile.
         if state.load(ordering: .acquiring) != Self.complete && !(adaptive && spinWhileLoopWorks(loop)),
@@ -59,7 +69,7 @@ final class CallWaiter<T: Sendable>: @unchecked Sendable {
             // The semaphore orders this after `complete`; the acquiring load says so to the memory model.
             _ = state.load(ordering: .acquiring)
         }
-        guard let value = result else { fatalError("CallWaiter woken without a result") }
+        guard let value = result else { fatalError("BlockingCall woken without a result") }
         return try value.get()
     }
 
@@ -83,7 +93,7 @@ final class CallWaiter<T: Sendable>: @unchecked Sendable {
     }
 }
 
-/// Each thread's semaphore for sleeping in a blocking call (`CallWaiter`): a `pthread` key holds it,
+/// Each thread's semaphore for sleeping in a blocking call (`BlockingCall`): a `pthread` key holds it,
 /// and its destructor releases it when the thread ends. Creating and destroying a `DispatchSemaphore`
 /// for each call cost about 1,500 instructions a call (callgrind).
 enum ThreadSemaphore {
