@@ -389,8 +389,11 @@ public final class Stack {
     /// A connection's state, or `nil` if the id is unknown.
     public func state(of id: ConnectionID) -> TCPState? { connectionsByID[id]?.state }
 
-    /// A connection's addresses and ports, or `nil` if the id is unknown.
-    public func tuple(of id: ConnectionID) -> FourTuple? { connectionsByID[id]?.tuple }
+    /// A connection's state with its addresses and ports (one lookup), or `nil` if the id is unknown.
+    public func stateAndTuple(of id: ConnectionID) -> (state: TCPState, tuple: FourTuple)? {
+        guard let c = connectionsByID[id] else { return nil }
+        return (c.state, c.tuple)
+    }
 
     // MARK: Demultiplexing
 

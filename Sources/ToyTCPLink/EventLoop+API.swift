@@ -122,7 +122,7 @@ extension EventLoop {
             case .closed: throw EngineError.notConnected
             }
         }
-        guard let state = stack.state(of: id), let tuple = stack.tuple(of: id) else { throw EngineError.connectionReset }
+        guard let (state, tuple) = stack.stateAndTuple(of: id) else { throw EngineError.connectionReset }
         if state.isSynchronized {
             return .done(TCPConnection(loop: self, id: id, tuple: tuple))
         }

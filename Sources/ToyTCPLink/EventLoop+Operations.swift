@@ -7,12 +7,6 @@ enum WaitKey: Hashable {
     case anyEvent
 }
 
-/// How a connection ended, remembered after the engine deletes its TCB.
-enum ConnectionEnding: Hashable {
-    case closed
-    case failed(EngineError)
-}
-
 /// One step of a call run on the loop: finished (it delivered its result), or waiting for an event.
 enum OperationStep {
     case finished
@@ -102,7 +96,7 @@ extension EventLoop {
     /// `EngineError.timedOut` at its deadline. With `inline`, an idle loop lets the calling thread make
     /// the first attempt itself (`runInline`): for a caller that waits for the result anyway.
     func perform(_ call: ParkedOperation, inline: Bool = false) {
-        if inline && runInline({ loop in loop.run(call, at: monotonicNow()) }) { return }
+        if inline && runInline({ loop, now in loop.run(call, at: now) }) { return }
         if !submit({ loop in loop.run(call, at: monotonicNow()) }) {
             _ = call.step(self, monotonicNow(), .refuse(EngineError.aborted))
         }
@@ -123,26 +117,32 @@ extension EventLoop {
         }
     }
 
-    /// Notes an engine event: remembers how connections end and which waiting operations to run again.
-    func record(_ event: StackEvent) {
-        switch event {
-        case .connection(let id, let connectionEvent):
-            switch connectionEvent {
-            case .failed(let error): endings[id] = .failed(error)
-            case .closed: if endings[id] == nil { endings[id] = .closed }
-            default: break
+    /// Takes the engine's events: remembers how connections end, hands each event to the observer, and
+    /// notes which waiting operations to run again. A key is looked up once for a run of events of the
+    /// same connection (a SYN-ACK brings four or five), `.anyEvent` once for the whole round, and no key
+    /// at all when nothing waits (a bulk transfer's ACKs).
+    func recordEvents(at now: Instant) {
+        var last: WaitKey? = nil
+        var sawEvent = false
+        while let event = port.pollEvent() {
+            sawEvent = true
+            let key: WaitKey
+            switch event {
+            case .connection(let id, let connectionEvent):
+                switch connectionEvent {
+                case .failed(let error): endings.remember(.failed(error), for: id)
+                case .closed: if endings[id] == nil { endings.remember(.closed, for: id) }
+                default: break
+                }
+                key = .connection(id)
+            case .incoming(let listener):
+                key = .listener(listener)
             }
-        default: break
+            if key != last, !parked.isEmpty, parked[key] != nil { woken.insert(key) }
+            last = key
+            eventObserver?(event, now)
         }
-        // Most events concern no waiting call (a bulk transfer's ACKs): no key is hashed then.
-        guard !parked.isEmpty else { return }
-        switch event {
-        case .connection(let id, _):
-            if parked[.connection(id)] != nil { woken.insert(.connection(id)) }
-        case .incoming(let listener):
-            if parked[.listener(listener)] != nil { woken.insert(.listener(listener)) }
-        }
-        if parked[.anyEvent] != nil { woken.insert(.anyEvent) }
+        if sawEvent, !parked.isEmpty, parked[.anyEvent] != nil { woken.insert(.anyEvent) }
     }
 
     /// Runs again the operations whose keys saw an event.

@@ -17,15 +17,15 @@ extension EventLoop {
         precondition(!isHeldByCallingThread, "withPort from code the event loop runs would wait for itself")
         let outcome: Result<T, E> = withoutActuallyEscaping(body) { body in
             let call = ConfinedCall(body)
-            let runCall: @Sendable (EventLoop) -> Void = { loop in
-                call.run(loop.port, monotonicNow())
+            let runCall: @Sendable (EventLoop, Instant) -> Void = { loop, now in
+                call.run(loop.port, now)
                 loop.admitListenerPorts()
             }
             // An idle loop lets this thread run the call itself (`runInline`).
             if runInline(runCall) { return call.result! }
             let done = DispatchSemaphore(value: 0)
             let submitted = submit { loop in
-                runCall(loop)
+                runCall(loop, monotonicNow())
                 done.signal()
             }
             if submitted {

@@ -124,7 +124,7 @@ public final class EventLoop: @unchecked Sendable {
     /// The keys `resumeWokenOperations` is working through (empty otherwise).
     @exclusivity(unchecked) var wokenInProgress: Set<WaitKey> = []
     /// How each connection ended, kept after the engine deletes the TCB so later calls can say why.
-    @exclusivity(unchecked) var endings: [ConnectionID: ConnectionEnding] = [:]
+    @exclusivity(unchecked) var endings = ConnectionEndings()
     /// Source addresses by destination, from the routing table, with their expiry.
     @exclusivity(unchecked) var routeCache: [IPAddress: (source: IPAddress, expiry: Instant)] = [:]
     /// Kernel sockets holding the ports of toytcp listeners.
@@ -428,15 +428,16 @@ public final class EventLoop: @unchecked Sendable {
     /// false, having run nothing, when the loop has calls queued (they go first, in order), is
     /// stopping, or the calling thread is in another network namespace (or `TOYTCP_INLINE=0` is set:
     /// `InlineCallSwitch`); the caller then submits the call as usual.
-    func runInline(_ command: (EventLoop) -> Void) -> Bool {
+    func runInline(_ command: (EventLoop, Instant) -> Void) -> Bool {
         let namespace = NetworkNamespace.currentID
         guard namespace != 0, namespace == namespaceID, InlineCallSwitch.enabled else { return false }
         let ran = owning { () -> Bool in
             guard running, inbox.withLock({ !$0.stopRequested && !$0.stopped && $0.commands.isEmpty }) else { return false }
             linkStatistics.inlineCalls += 1
             setSocketsQuiet(true)
-            command(self)
-            flush(at: monotonicNow())
+            let now = monotonicNow()
+            command(self, now)
+            flush(at: now)
             // What the call's packets brought back, and whatever the loop's thread left meanwhile.
             deferredWork.store(false, ordering: .sequentiallyConsistent)
             sweep()
@@ -605,10 +606,7 @@ public final class EventLoop: @unchecked Sendable {
                 transmitWriter.bytes.withUnsafeBytes { transmit(packet: $0, at: now) }
             }
             sendSegmentRun(at: now)
-            while let event = port.pollEvent() {
-                record(event)
-                eventObserver?(event, now)
-            }
+            recordEvents(at: now)
             if woken.isEmpty { return }
             resumeWokenOperations(at: now)
         }
@@ -649,11 +647,11 @@ public final class EventLoop: @unchecked Sendable {
     /// chosen port, a crafted segment).
     func admitSourcePort(of packet: UnsafeRawBufferPointer) {
         // The two-byte read first; the full gates only for what it cannot read (IPv6 extension headers).
-        guard receiveFilter != nil,
+        guard let filter = receiveFilter,
               let port = IPPacketView.tcpSourcePort(of: packet) ?? (try? IPPacketView(validating: packet))?.tcp.sourcePort,
               port != lastAdmittedPort else { return }
         lastAdmittedPort = port
-        admit([port])
+        if !filter.admits(port: port) { admit([port]) }
     }
 
     /// Lets segments for the stack's listeners in (a listen made by any call on the loop). Runs before
