@@ -38,18 +38,21 @@ final class BlockingCall<T: Sendable>: ParkedOperation, @unchecked Sendable {
     private let semaphore = ThreadSemaphore.current
     /// The caller spins while the loop works on the call (`EventLoop.CallerWait.adaptive`).
     private let adaptive: Bool
+    private let body: @Sendable (EventLoop, Instant) throws -> Step<T>
+    private let onAbandon: (@Sendable (EventLoop) -> Void)?
     /// Bounds a spin whatever the loop does (a loop busy with a long batch, a starved CPU).
     static var spinLimit: Duration { .milliseconds(1) }
 
     init(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)?, adaptive: Bool,
          body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>) {
         self.adaptive = adaptive
-        super.init(timeout: timeout)
-        // Unowned: the closure lives in this object, and only this object calls it.
-        step = { [unowned(unsafe) self] loop, now, input in
+        self.body = body
+        self.onAbandon = onAbandon
+        super.init(timeout: timeout) { operation, loop, now, input in
+            let call = unsafeDowncast(operation, to: BlockingCall<T>.self)
             // Tells a spinning caller the loop has the call in hand.
-            if adaptive { self.isStarted.store(true, ordering: .releasing) }
-            return callStep(input, loop, now, body: body, onAbandon: onAbandon) { self.deliver($0) }
+            if call.adaptive { call.isStarted.store(true, ordering: .releasing) }
+            return callStep(input, loop, now, body: call.body, onAbandon: call.onAbandon) { call.deliver($0) }
         }
     }
 

@@ -20,12 +20,13 @@ enum OperationStep {
 /// queues what fits and waits for `writable`; `receive` waits for `readable` or `peerClosed`. Touched
 /// only by whoever holds the loop (a subclass's own state says how it is shared: `BlockingCall`).
 ///
-/// A subclass (`BlockingCall`, `CompletionCall`) sets `step` in its initializer, where its type is
-/// concrete: the closure is compiled for it, so the loop drives calls of every result type without
+/// A subclass (`BlockingCall`, `CompletionCall`) passes its `step` from its initializer, where its type
+/// is concrete: the function is compiled for it, so the loop drives calls of every result type without
 /// generic code at run time (a generic override here looked up `Result<T, Error>` and `Step<T>`
-/// metadata in the runtime's tables on every attempt, about 4,000 instructions a connect). One object
-/// and one closure per call: separate closures, a waiter and an operation cost about 1,000
-/// instructions a call more (callgrind, README "The lab at kernel speed").
+/// metadata in the runtime's tables on every attempt, about 4,000 instructions a connect). The step
+/// captures nothing (it gets the call as its argument), so a call is one object: a waiter, an operation
+/// and closures apart cost about 1,500 instructions a call more (callgrind, README "The lab at kernel
+/// speed").
 class ParkedOperation: @unchecked Sendable {
     /// What the loop asks of a call.
     enum Input {
@@ -37,15 +38,23 @@ class ParkedOperation: @unchecked Sendable {
         case refuse(any Error)
     }
 
+    /// A call's reaction to `Input`, given the call itself; `.finished` once it has delivered its result.
+    typealias StepFunction = (ParkedOperation, EventLoop, Instant, Input) -> OperationStep
+
     let deadline: Instant?
-    /// The call's reaction to `Input`; `.finished` once it has delivered its result.
-    var step: (EventLoop, Instant, Input) -> OperationStep = { _, _, _ in .finished }
+    private let step: StepFunction
 
-    init(timeout: Duration?) { deadline = timeout.map { monotonicNow() + $0 } }
+    init(timeout: Duration?, step: @escaping StepFunction) {
+        deadline = timeout.map { monotonicNow() + $0 }
+        self.step = step
+    }
 
-    func attempt(_ loop: EventLoop, at now: Instant) -> OperationStep { step(loop, now, .attempt) }
+    func attempt(_ loop: EventLoop, at now: Instant) -> OperationStep { step(self, loop, now, .attempt) }
 
-    func fail(_ error: any Error, on loop: EventLoop) { _ = step(loop, monotonicNow(), .fail(error)) }
+    func fail(_ error: any Error, on loop: EventLoop) { _ = step(self, loop, monotonicNow(), .fail(error)) }
+
+    /// Ends a call that never ran (the loop had stopped).
+    func refuse(_ error: any Error, on loop: EventLoop) { _ = step(self, loop, monotonicNow(), .refuse(error)) }
 }
 
 /// The part of a step every call shares: runs `body` once and hands a value or what it threw to
@@ -81,12 +90,19 @@ func callStep<T>(_ input: ParkedOperation.Input, _ loop: EventLoop, _ now: Insta
 
 /// A call whose result goes to `completion`, on the loop thread (the async API, `connect(…onLoop:)`).
 final class CompletionCall<T: Sendable>: ParkedOperation, @unchecked Sendable {
+    private let body: @Sendable (EventLoop, Instant) throws -> Step<T>
+    private let onAbandon: (@Sendable (EventLoop) -> Void)?
+    private let completion: @Sendable (Result<T, any Error>) -> Void
+
     init(timeout: Duration?, onAbandon: (@Sendable (EventLoop) -> Void)?,
          body: @escaping @Sendable (EventLoop, Instant) throws -> Step<T>,
          completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        super.init(timeout: timeout)
-        step = { loop, now, input in
-            callStep(input, loop, now, body: body, onAbandon: onAbandon, deliver: completion)
+        self.body = body
+        self.onAbandon = onAbandon
+        self.completion = completion
+        super.init(timeout: timeout) { operation, loop, now, input in
+            let call = unsafeDowncast(operation, to: CompletionCall<T>.self)
+            return callStep(input, loop, now, body: call.body, onAbandon: call.onAbandon, deliver: call.completion)
         }
     }
 }
@@ -98,7 +114,7 @@ extension EventLoop {
     func perform(_ call: ParkedOperation, inline: Bool = false) {
         if inline && runInline({ loop, now in loop.run(call, at: now) }) { return }
         if !submit({ loop in loop.run(call, at: monotonicNow()) }) {
-            _ = call.step(self, monotonicNow(), .refuse(EngineError.aborted))
+            call.refuse(EngineError.aborted, on: self)
         }
     }
 
@@ -109,12 +125,33 @@ extension EventLoop {
         case .finished:
             return
         case .wait(let key):
-            parked[key, default: []].append(operation)
-            if let deadline = operation.deadline {
-                parkedWithDeadline += 1
-                earliestOperationDeadline = earliestOperationDeadline.map { min($0, deadline) } ?? deadline
+            // A call run inline waits in its own slot while its caller holds the loop (`inlineWait`).
+            if runningInline && inlineWait == nil {
+                inlineWait = (key, operation)
+            } else {
+                park(operation, on: key)
             }
         }
+    }
+
+    /// Puts `operation` among those waiting for `key`.
+    func park(_ operation: ParkedOperation, on key: WaitKey) {
+        parked[key, default: []].append(operation)
+        if let deadline = operation.deadline {
+            parkedWithDeadline += 1
+            earliestOperationDeadline = earliestOperationDeadline.map { min($0, deadline) } ?? deadline
+        }
+    }
+
+    /// Ends an inline run: a call still waiting in the inline slot joins the others (`parked`), woken
+    /// again at the next flush if an event came for it meanwhile.
+    func parkInlineWait() {
+        runningInline = false
+        guard let (key, operation) = inlineWait else { return }
+        inlineWait = nil
+        park(operation, on: key)
+        if inlineWoken { woken.insert(key) }
+        inlineWoken = false
     }
 
     /// Takes the engine's events: remembers how connections end, hands each event to the observer, and
@@ -138,6 +175,7 @@ extension EventLoop {
             case .incoming(let listener):
                 key = .listener(listener)
             }
+            if let wait = inlineWait, wait.key == key || wait.key == .anyEvent { inlineWoken = true }
             if key != last, !parked.isEmpty, parked[key] != nil { woken.insert(key) }
             last = key
             eventObserver?(event, now)
@@ -159,6 +197,12 @@ extension EventLoop {
                 if operation.deadline != nil { parkedWithDeadline -= 1 }
                 run(operation, at: now)
             }
+        }
+        // The inline run's call after those parked before it, as its place in `parked` would have it.
+        if inlineWoken, let (_, operation) = inlineWait {
+            inlineWoken = false
+            inlineWait = nil
+            run(operation, at: now)
         }
     }
 

@@ -119,6 +119,15 @@ public final class EventLoop: @unchecked Sendable {
     var parkedWithDeadline = 0
     /// No later than the earliest deadline of the operations in `parked` (nil: none has one).
     var earliestOperationDeadline: Instant? = nil
+    /// The call a thread running inline (`runInline`) waits for, kept out of `parked` while that thread
+    /// holds the loop: the answer to a connect's SYN usually comes within the call, and finding the call
+    /// here needs no hashing (parking, waking and resuming it in `parked` cost four hash-table
+    /// operations and an array). `parkInlineWait` moves it to `parked` when the inline run ends.
+    var inlineWait: (key: WaitKey, operation: ParkedOperation)? = nil
+    /// An event came for `inlineWait`'s key.
+    var inlineWoken = false
+    /// A thread runs a call inline (between its first attempt and the end of its sweep).
+    var runningInline = false
     /// Keys woken by the events of the current round, run again after the events are drained.
     @exclusivity(unchecked) var woken: Set<WaitKey> = []
     /// The keys `resumeWokenOperations` is working through (empty otherwise).
@@ -435,12 +444,14 @@ public final class EventLoop: @unchecked Sendable {
             guard running, inbox.withLock({ !$0.stopRequested && !$0.stopped && $0.commands.isEmpty }) else { return false }
             linkStatistics.inlineCalls += 1
             setSocketsQuiet(true)
+            runningInline = true
             let now = monotonicNow()
             command(self, now)
             flush(at: now)
             // What the call's packets brought back, and whatever the loop's thread left meanwhile.
             deferredWork.store(false, ordering: .sequentiallyConsistent)
             sweep()
+            parkInlineWait()
             setSocketsQuiet(false)
             return true
         }
@@ -607,7 +618,7 @@ public final class EventLoop: @unchecked Sendable {
             }
             sendSegmentRun(at: now)
             recordEvents(at: now)
-            if woken.isEmpty { return }
+            if woken.isEmpty && !inlineWoken { return }
             resumeWokenOperations(at: now)
         }
     }

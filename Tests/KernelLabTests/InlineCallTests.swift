@@ -82,5 +82,31 @@ extension KernelLab {
                 lab.expect(echoed == message, "the echo differs from what was sent")
             }
         }
+
+        @Test("A call still waiting when its inline run ends is finished by the loop's thread: a receive gets data sent later, another times out at its deadline")
+        func waitingCallOutlivesInlineRun() throws {
+            Lab.run("inline-wait") { lab in
+                // The kernel peer writes a line half a second after the connection opens, then waits.
+                _ = try lab.spawn(in: lab.host2, ["socat", "TCP-LISTEN:7132,bind=10.0.1.1,reuseaddr,fork",
+                                                  "SYSTEM:sleep 0.5; echo late; sleep 5"])
+                try lab.waitForKernelListener(in: lab.host2, port: 7132)
+                let loop = try lab.stack(in: lab.host1)
+                let (late, timedOut, elapsed) = try NetworkNamespace.perform(in: lab.host1) { () throws -> ([UInt8]?, Bool, Duration) in
+                    let connection = try loop.connect(to: IPv4Address(10, 0, 1, 1), port: 7132, timeout: .seconds(5))
+                    // Nothing has come yet: the receive's inline run ends with it waiting.
+                    let late = try connection.receive(timeout: .seconds(5))
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    var timedOut = false
+                    do { _ = try connection.receive(timeout: .milliseconds(200)) } catch EngineError.timedOut { timedOut = true }
+                    let elapsed = clock.now - start
+                    connection.abort()
+                    return (late, timedOut, elapsed)
+                }
+                lab.expect(late == Array("late\n".utf8), "the receive waiting past its inline run got \(String(describing: late))")
+                lab.expect(timedOut, "a receive with a 200 ms deadline and nothing to read did not time out")
+                lab.expect(elapsed >= .milliseconds(190) && elapsed < .seconds(2), "the 200 ms receive ended after \(elapsed)")
+            }
+        }
     }
 }
