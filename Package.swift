@@ -7,7 +7,8 @@ import PackageDescription
 
 let package = Package(
     name: "toytcp",
-    platforms: [.macOS(.v14)],
+    // macOS 15: Synchronization (Mutex, Atomic) and Duration's attoseconds (Int128).
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "toytcp-shell", targets: ["toytcp-shell"]),
         .library(name: "ToyTCPWire", targets: ["ToyTCPWire"]),

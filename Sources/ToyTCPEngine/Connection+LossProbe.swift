@@ -24,7 +24,7 @@ extension Connection {
         timers.stop(.lossProbe)
         guard sackEnabled, lossProbeEnd == nil, snd.una != snd.max, snd.nxt == snd.max,
               !synUnacknowledged, let srtt = rtt.srtt else { return }
-        var pto = srtt * 2
+        var pto = srtt.times(2)
         if snd.max - snd.una <= effectiveMSS { pto += .milliseconds(200) }
         pto = max(pto, .milliseconds(10))
         let deadline = now + pto

@@ -326,7 +326,7 @@ extension Connection {
     private func armPersist(at now: Instant) {
         var interval = rtt.rto
         var i = 0
-        while i < persistBackoff && interval < configuration.maximumPersistInterval { interval = interval * 2; i += 1 }
+        while i < persistBackoff && interval < configuration.maximumPersistInterval { interval = interval.times(2); i += 1 }
         interval = min(interval, configuration.maximumPersistInterval)
         timers.set(.persist, at: now + interval)
     }

@@ -83,7 +83,7 @@ extension Connection {
     private var rackReorderingWindow: Duration {
         guard let minRTT = rack.minRTT else { return .zero }
         if !rack.reorderingSeen && (inRecovery || scoreboard.sackedBytes >= 3 * effectiveMSS) { return .zero }
-        let w = (minRTT / 4) * rack.reoWndMultiplier
+        let w = minRTT.over(4).times(Int128(rack.reoWndMultiplier))
         return min(w, rtt.srtt ?? w)
     }
 

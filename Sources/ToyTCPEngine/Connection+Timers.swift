@@ -73,19 +73,19 @@ extension Connection {
     func enterTimeWait(at now: Instant) {
         timers.stopAll()
         transition(to: .timeWait)
-        timers.set(.timeWait, at: now + configuration.msl * 2)
+        timers.set(.timeWait, at: now + configuration.msl.times(2))
     }
 
     /// A retransmitted FIN in TIME-WAIT: ACK it and restart the 2*MSL timeout (RFC 9293 §3.10.7.4).
     func restartTimeWait(at now: Instant) {
         ackNow = true
-        timers.set(.timeWait, at: now + configuration.msl * 2)
+        timers.set(.timeWait, at: now + configuration.msl.times(2))
     }
 
     /// Deviation (RFC 9293 has no FIN-WAIT-2 timer): after a full CLOSE the application cannot read,
     /// so a peer that never sends its FIN would pin the TCB forever. Like Linux's tcp_fin_timeout, give
     /// up after 2*MSL.
     func armFinWait2Limit(at now: Instant) {
-        if state == .finWait2 { timers.set(.timeWait, at: now + configuration.msl * 2) }
+        if state == .finWait2 { timers.set(.timeWait, at: now + configuration.msl.times(2)) }
     }
 }

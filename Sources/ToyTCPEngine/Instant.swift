@@ -40,11 +40,21 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 extension Duration {
-    /// This duration in nanoseconds, clamped to `Int64`.
+    /// This duration in nanoseconds (truncated toward zero), clamped to `Int64`. One division of the
+    /// attoseconds: `components` takes two.
     @inlinable public var nanosecondsClamped: Int64 {
-        let (s, atto) = components
-        let (ns, overflow) = s.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return s < 0 ? .min : .max }
-        return ns &+ atto / 1_000_000_000
+        let ns = attoseconds / 1_000_000_000
+        return Int64(exactly: ns) ?? (ns < 0 ? .min : .max)
     }
+}
+
+extension Duration {
+    /// `self * k`, as `Duration`'s own operator computes it (on attoseconds), without its generic
+    /// integer parameter: that operator is not specialized outside the standard library and converted
+    /// `k` through `Int128(exactly:)` at run time, ~550 instructions an operation (callgrind).
+    /// The engine's timers use these: an RTT sample, each ACK's RTO and loss-probe arming.
+    func times(_ k: Int128) -> Duration { Duration(attoseconds: attoseconds * k) }
+
+    /// `self / k`, as `Duration`'s own operator computes it (attoseconds, truncating); see `times`.
+    func over(_ k: Int128) -> Duration { Duration(attoseconds: attoseconds / k) }
 }

@@ -28,7 +28,7 @@ struct RTTEstimator {
     var rto: Duration {
         var r = baseRTO
         var i = 0
-        while i < backoff && r < maximum { r = r * 2; i += 1 }
+        while i < backoff && r < maximum { r = r.times(2); i += 1 }
         return min(r, maximum)
     }
 
@@ -38,16 +38,16 @@ struct RTTEstimator {
         if let s = srtt, let v = rttvar {
             // RFC 6298 (2.3): RTTVAR <- 3/4 RTTVAR + 1/4 |SRTT - R'|, then SRTT <- 7/8 SRTT + 1/8 R'.
             let delta = s > r ? s - r : r - s
-            let newVar = (v * 3 + delta) / 4
+            let newVar = (v.times(3) + delta).over(4)
             rttvar = newVar
-            srtt = (s * 7 + r) / 8
+            srtt = (s.times(7) + r).over(8)
         } else {
             // RFC 6298 (2.2): the first measurement: SRTT <- R, RTTVAR <- R/2.
             srtt = r
-            rttvar = r / 2
+            rttvar = r.over(2)
         }
         // RFC 6298 (2.2)/(2.3): RTO <- SRTT + max(G, K*RTTVAR), K = 4; clock granularity G taken as 1 ms.
-        let k = max(Duration.milliseconds(1), rttvar! * 4)
+        let k = max(Duration.milliseconds(1), rttvar!.times(4))
         baseRTO = min(max(srtt! + k, minimum), maximum)
         // A fresh sample means the path answers again: backoff ends (RFC 6298 (5.7) note).
         backoff = 0
@@ -65,3 +65,4 @@ struct RTTEstimator {
         if srtt == nil { baseRTO = min(max(.seconds(3), minimum), maximum) }
     }
 }
+

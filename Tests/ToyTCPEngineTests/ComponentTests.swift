@@ -81,6 +81,35 @@ struct RTTEstimatorTests {
         e.resetBackoff()
         #expect(e.rto == .milliseconds(200))
     }
+
+    @Test("the estimator's arithmetic on attoseconds gives exactly what Duration's own operators give, odd nanoseconds and sub-nanosecond remainders included")
+    func exactArithmetic() {
+        var e = RTTEstimator(initial: .seconds(1), minimum: .nanoseconds(1), maximum: .seconds(60))
+        // Reference: RFC 6298 (2.2), (2.3) written with Duration's generic operators.
+        var srtt: Duration? = nil, rttvar: Duration? = nil
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2_000 {
+            x = x &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let r = Duration.nanoseconds(Int64(x >> 44)) + .nanoseconds(Int64(x & 7))   // up to ~1 s, odd
+            e.addSample(r)
+            if let s = srtt, let v = rttvar {
+                rttvar = (v * 3 + (s > r ? s - r : r - s)) / 4
+                srtt = (s * 7 + r) / 8
+            } else {
+                srtt = r
+                rttvar = r / 2
+            }
+            #expect(e.srtt == srtt && e.rttvar == rttvar)
+            #expect(e.rto == max(min(srtt! + max(.milliseconds(1), rttvar! * 4), .seconds(60)), .nanoseconds(1)))
+        }
+        for d: Duration in [.nanoseconds(-1_500), .zero, .nanoseconds(7), .seconds(3) / 7, .seconds(-2) / 3,
+                            .seconds(Int64.max / 1_000_000_000 + 1), .seconds(-(Int64.max / 1_000_000_000) - 1)] {
+            let (seconds, attoseconds) = d.components
+            let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+            let reference = overflow ? (seconds < 0 ? Int64.min : .max) : ns &+ attoseconds / 1_000_000_000
+            #expect(d.nanosecondsClamped == reference, "\(d)")
+        }
+    }
 }
 
 @Suite("SACKScoreboard (RFC 6675 §4)")
