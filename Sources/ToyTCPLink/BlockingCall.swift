@@ -24,7 +24,9 @@ final class BlockingCall<T: Sendable>: ParkedOperation, @unchecked Sendable {
     /// after `state` was seen `complete` (acquire ordering). No lock: a generic `Mutex` here
     /// instantiated three generic types' metadata at run time on each call (about 2,000 instructions a
     /// blocking call, measured with callgrind).
-    private var result: Result<T, any Error>?
+    /// (No run-time exclusivity check either: the check is per thread, and `state` orders the two
+    /// accesses.)
+    @exclusivity(unchecked) private var result: Result<T, any Error>?
     /// `pending`, then `complete`; or `pending`, `sleeping` (the caller is about to sleep on the
     /// semaphore, so `complete` must signal it), `complete`. Exactly one signal per sleep, which is what
     /// lets the semaphore be the calling thread's, reused by all its calls.
@@ -120,6 +122,7 @@ private let threadSemaphoreKey: pthread_key_t = {
 
 /// Mutable state of one call, touched only with the loop held (each attempt of the call runs so).
 final class LoopConfined<Value>: @unchecked Sendable {
-    var value: Value
+    /// Touched by one holder of the loop at a time, never while another access is under way.
+    @exclusivity(unchecked) var value: Value
     init(_ value: Value) { self.value = value }
 }

@@ -46,19 +46,15 @@ extension EventLoop {
     ///   out, or `timeout`), `LinkError.noRoute`, `.addressNotOnInterface`.
     public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil) throws -> TCPConnection {
-        let started = LoopConfined<ConnectionID?>(nil)
-        return try blockingCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
-            try loop.connectStep(started, remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort, at: now)
-        }
+        let attempt = ConnectAttempt(remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort)
+        return try blockingCall(timeout: timeout, onAbandon: { attempt.abandon($0) }) { loop, now in try attempt.step(loop, now) }
     }
 
     /// Active OPEN, async.
     public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil) async throws -> TCPConnection {
-        let started = LoopConfined<ConnectionID?>(nil)
-        return try await asyncCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
-            try loop.connectStep(started, remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort, at: now)
-        }
+        let attempt = ConnectAttempt(remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort)
+        return try await asyncCall(timeout: timeout, onAbandon: { attempt.abandon($0) }) { loop, now in try attempt.step(loop, now) }
     }
 
     /// Active OPEN whose `completion` runs on the loop thread as soon as the connection is established
@@ -69,41 +65,31 @@ extension EventLoop {
     public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil,
                         onLoop completion: @escaping @Sendable (Result<TCPConnection, any Error>) -> Void) {
-        let started = LoopConfined<ConnectionID?>(nil)
-        perform(CompletionCall(timeout: timeout, onAbandon: Self.abandonConnect(started), body: { loop, now in
-            try loop.connectStep(started, remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort, at: now)
-        }, completion: completion))
+        let attempt = ConnectAttempt(remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort)
+        perform(CompletionCall(timeout: timeout, onAbandon: { attempt.abandon($0) }, body: { loop, now in try attempt.step(loop, now) },
+                               completion: completion))
     }
 
-    private static func abandonConnect(_ started: LoopConfined<ConnectionID?>) -> @Sendable (EventLoop) -> Void {
-        { loop in
-            if let id = started.value, loop.stack.snapshot(id) != nil { loop.stack.abort(id, at: monotonicNow()) }
-        }
-    }
 
     /// Active OPEN over IPv6 (or IPv4: `.v4`), blocking: as `connect(to:port:from:localPort:timeout:)`.
     /// The loop must have been opened with IPv6 addresses (`EventLoop(ipv6Addresses:)`).
     public func connect(to remote: IPAddress, port: UInt16, from local: IPAddress? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil) throws -> TCPConnection {
-        let started = LoopConfined<ConnectionID?>(nil)
-        return try blockingCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
-            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
-        }
+        let attempt = ConnectAttempt(remote: remote, port: port, local: local, localPort: localPort)
+        return try blockingCall(timeout: timeout, onAbandon: { attempt.abandon($0) }) { loop, now in try attempt.step(loop, now) }
     }
 
     /// `connect(to: IPAddress, …)`, async.
     public func connect(to remote: IPAddress, port: UInt16, from local: IPAddress? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil) async throws -> TCPConnection {
-        let started = LoopConfined<ConnectionID?>(nil)
-        return try await asyncCall(timeout: timeout, onAbandon: Self.abandonConnect(started)) { loop, now in
-            try loop.connectStep(started, remote: remote, port: port, local: local, localPort: localPort, at: now)
-        }
+        let attempt = ConnectAttempt(remote: remote, port: port, local: local, localPort: localPort)
+        return try await asyncCall(timeout: timeout, onAbandon: { attempt.abandon($0) }) { loop, now in try attempt.step(loop, now) }
     }
 
-    private func connectStep(_ started: LoopConfined<ConnectionID?>, remote: IPAddress, port: UInt16,
-                             local: IPAddress?, localPort: UInt16?, at now: Instant) throws -> Step<TCPConnection> {
-        guard let id = started.value else {
-            let source = try local ?? sourceAddress(toward: remote)
+    fileprivate func connectStep(_ attempt: ConnectAttempt, at now: Instant) throws -> Step<TCPConnection> {
+        let remote = attempt.remote
+        guard let id = attempt.id else {
+            let source = try attempt.local ?? sourceAddress(toward: remote)
             guard stack.localAddresses.contains(source) else {
                 switch source {
                 case .v4(let a): throw LinkError.addressNotOnInterface(a, available: stack.addresses)
@@ -111,8 +97,8 @@ extension EventLoop {
                     if case .v6(let b) = $0 { return b } else { return nil } })
                 }
             }
-            let id = try stack.connect(to: remote, port: port, from: source, localPort: localPort, at: now)
-            started.value = id
+            let id = try stack.connect(to: remote, port: attempt.port, from: source, localPort: attempt.localPort, at: now)
+            attempt.id = id
             // The SYN goes out in the flush after this call; the answer wakes us.
             return .wait(.connection(id))
         }
@@ -282,5 +268,30 @@ extension EventLoop {
             return busy ? .wait(.anyEvent) : .done(())
         }
         stop()
+    }
+}
+
+/// One active OPEN in progress: what it connects to, and its connection once the SYN is out, so that a
+/// call that fails (its deadline, the loop's stop) aborts the half-open TCB. One object that both of
+/// the call's closures capture alone: they need no context of their own. Touched only with the loop
+/// held.
+final class ConnectAttempt: @unchecked Sendable {
+    let remote: IPAddress
+    let port: UInt16
+    let local: IPAddress?
+    let localPort: UInt16?
+    @exclusivity(unchecked) var id: ConnectionID? = nil
+
+    init(remote: IPAddress, port: UInt16, local: IPAddress?, localPort: UInt16?) {
+        self.remote = remote
+        self.port = port
+        self.local = local
+        self.localPort = localPort
+    }
+
+    func step(_ loop: EventLoop, _ now: Instant) throws -> Step<TCPConnection> { try loop.connectStep(self, at: now) }
+
+    func abandon(_ loop: EventLoop) {
+        if let id, loop.stack.state(of: id) != nil { loop.stack.abort(id, at: monotonicNow()) }
     }
 }

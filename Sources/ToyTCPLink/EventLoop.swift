@@ -91,10 +91,13 @@ public final class EventLoop: @unchecked Sendable {
     private let receiveBatch = ReceiveBatch(capacity: EventLoop.receiveBatchSize)
     /// The IPv6 socket's receive buffer (allocated when an IPv6 packet is first read).
     private var ipv6Buffer: [UInt8] = []
-    private var transmitWriter = ByteWriter(capacity: 65_536)
+    /// Lent to the engine for each packet it writes (`pollTransmit(into:)`); the port's stages see
+    /// copies, never the writer, so no access to it can nest: no run-time exclusivity check (see
+    /// `Stack` in the engine).
+    @exclusivity(unchecked) private var transmitWriter = ByteWriter(capacity: 65_536)
     /// Packets or frames a socket could not queue (EAGAIN), in order, sent when it becomes writable.
     // `@exclusivity(unchecked)` on the containers below, as on the engine's (see `Stack`): changed only
-    // by stdlib methods; the transmit writer keeps its check (it is lent to the engine's stages).
+    // by stdlib methods.
     @exclusivity(unchecked) var blockedSends: [BlockedSend] = []
     private var watchingWritable = false
     /// The receive sockets' arrivals are hidden from the loop's thread: an inline call runs.

@@ -29,7 +29,8 @@ public final class RawIPv6Link {
     public let receiveDescriptor: CInt
     private var isClosed = false
     /// Packets dropped on send (full device queue, no route), counted as loss as in `RawSocketLink`.
-    public private(set) var sendDrops = 0
+    /// Only `send` changes it (lent to `sendPacket` for each packet): no run-time exclusivity check.
+    @exclusivity(unchecked) public private(set) var sendDrops = 0
     private var control = [UInt8](repeating: 0, count: 256)
 
     // RFC 3542 options; Linux values (<linux/in6.h>), which Glibc's module does not export by name.

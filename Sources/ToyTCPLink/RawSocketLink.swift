@@ -21,7 +21,8 @@ public final class RawSocketLink {
 
     /// Packets dropped because the socket's send queue was full (ENOBUFS), counted, not retried: TCP
     /// treats them as loss.
-    public private(set) var sendDrops = 0
+    /// Only `send` changes it (lent to `sendPacket` for each packet): no run-time exclusivity check.
+    @exclusivity(unchecked) public private(set) var sendDrops = 0
 
     /// Opens the raw socket in the namespace of the calling thread.
     ///
