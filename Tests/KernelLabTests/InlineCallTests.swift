@@ -83,6 +83,29 @@ extension KernelLab {
             }
         }
 
+        @Test("A connect that times out (no answer to its SYN) fails with timedOut and leaves no half-open TCB behind, from a thread in the loop's namespace and from another")
+        func connectTimeoutAbandons() throws {
+            // host2's kernel RSTs are dropped (the lab's default for these tests): a closed port stays silent.
+            Lab.run("inline-timeout") { lab in
+                let loop = try lab.stack(in: lab.host1)
+                let connectOnce = { () -> Bool in
+                    do {
+                        _ = try loop.connect(to: IPv4Address(10, 0, 1, 1), port: 7199, timeout: .milliseconds(300))
+                        return false
+                    } catch EngineError.timedOut {
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+                let inlineTimedOut = try NetworkNamespace.perform(in: lab.host1) { connectOnce() }
+                let handedTimedOut = connectOnce()
+                let left = try loop.execute { stack, _ in stack.connectionIDs.count }
+                lab.expect(inlineTimedOut && handedTimedOut, "connects to a silent port: inline timed out \(inlineTimedOut), handed over \(handedTimedOut)")
+                lab.expect(left == 0, "\(left) half-open connections left after the connects timed out")
+            }
+        }
+
         @Test("A call still waiting when its inline run ends is finished by the loop's thread: a receive gets data sent later, another times out at its deadline")
         func waitingCallOutlivesInlineRun() throws {
             Lab.run("inline-wait") { lab in
