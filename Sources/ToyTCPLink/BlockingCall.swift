@@ -20,7 +20,7 @@ import Synchronization
 /// on the shared 2-vCPU machine it made the median connect 1.4-1.7× slower (the fastest ones faster),
 /// so it is not the default (README, lab benchmark).
 final class BlockingCall<T: Sendable>: ParkedOperation, @unchecked Sendable {
-    /// Written once, by `complete`, before `state` becomes `complete` (release ordering); read only
+    /// Written once, by `deliver`, before `state` becomes `complete` (release ordering); read only
     /// after `state` was seen `complete` (acquire ordering). No lock: a generic `Mutex` here
     /// instantiated three generic types' metadata at run time on each call (about 2,000 instructions a
     /// blocking call, measured with callgrind).
@@ -28,13 +28,13 @@ final class BlockingCall<T: Sendable>: ParkedOperation, @unchecked Sendable {
     /// accesses.)
     @exclusivity(unchecked) private var result: Result<T, any Error>?
     /// `pending`, then `complete`; or `pending`, `sleeping` (the caller is about to sleep on the
-    /// semaphore, so `complete` must signal it), `complete`. Exactly one signal per sleep, which is what
+    /// semaphore, so `deliver` must signal it), `complete`. Exactly one signal per sleep, which is what
     /// lets the semaphore be the calling thread's, reused by all its calls.
     private let state = Atomic<UInt8>(0)  // pending
     private static var pending: UInt8 { 0 }
     private static var complete: UInt8 { 1 }
     private static var sleeping: UInt8 { 2 }
-    /// Set by the loop when it first runs the call.
+    /// Set by the loop when it runs the call (`adaptive` only).
     private let isStarted = Atomic<Bool>(false)
     /// The calling thread's (`ThreadSemaphore`): made once per thread, not once per call.
     private let semaphore = ThreadSemaphore.current

@@ -46,15 +46,13 @@ extension EventLoop {
     ///   out, or `timeout`), `LinkError.noRoute`, `.addressNotOnInterface`.
     public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil) throws -> TCPConnection {
-        let attempt = ConnectAttempt(remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort)
-        return try blockingCall(timeout: timeout, onAbandon: { attempt.abandon($0) }) { loop, now in try attempt.step(loop, now) }
+        try connect(to: .v4(remote), port: port, from: local.map { .v4($0) }, localPort: localPort, timeout: timeout)
     }
 
     /// Active OPEN, async.
     public func connect(to remote: IPv4Address, port: UInt16, from local: IPv4Address? = nil,
                         localPort: UInt16? = nil, timeout: Duration? = nil) async throws -> TCPConnection {
-        let attempt = ConnectAttempt(remote: .v4(remote), port: port, local: local.map { .v4($0) }, localPort: localPort)
-        return try await asyncCall(timeout: timeout, onAbandon: { attempt.abandon($0) }) { loop, now in try attempt.step(loop, now) }
+        try await connect(to: .v4(remote), port: port, from: local.map { .v4($0) }, localPort: localPort, timeout: timeout)
     }
 
     /// Active OPEN whose `completion` runs on the loop thread as soon as the connection is established
@@ -69,7 +67,6 @@ extension EventLoop {
         perform(CompletionCall(timeout: timeout, onAbandon: { attempt.abandon($0) }, body: { loop, now in try attempt.step(loop, now) },
                                completion: completion))
     }
-
 
     /// Active OPEN over IPv6 (or IPv4: `.v4`), blocking: as `connect(to:port:from:localPort:timeout:)`.
     /// The loop must have been opened with IPv6 addresses (`EventLoop(ipv6Addresses:)`).
@@ -86,6 +83,8 @@ extension EventLoop {
         return try await asyncCall(timeout: timeout, onAbandon: { attempt.abandon($0) }) { loop, now in try attempt.step(loop, now) }
     }
 
+    /// One attempt of an active OPEN: the SYN the first time (after checking the source address), then,
+    /// after each event of the connection, whether it is established, failed or still waiting.
     fileprivate func connectStep(_ attempt: ConnectAttempt, at now: Instant) throws -> Step<TCPConnection> {
         let remote = attempt.remote
         guard let id = attempt.id else {
