@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CToyTCPLinux
+import Dispatch
 import Testing
 import ToyTCPEngine
 import ToyTCPLink
@@ -80,6 +81,33 @@ extension KernelLab {
                 }
                 lab.expect(echoed.count == message.count, "echoed \(echoed.count) of \(message.count) bytes")
                 lab.expect(echoed == message, "the echo differs from what was sent")
+            }
+        }
+
+        @Test("A chain of 40 connects made on the loop thread (connect(…onLoop:), each from the last one's completion, its SYN-ACK read right after the SYN went out): every one connects and aborts")
+        func onLoopConnectChain() throws {
+            Lab.run("onloop-answers") { lab in
+                _ = try lab.spawn(in: lab.host2, ["socat", "TCP-LISTEN:7133,bind=10.0.1.1,reuseaddr,fork", "SYSTEM:true"])
+                try lab.waitForKernelListener(in: lab.host2, port: 7133)
+                let loop = try lab.stack(in: lab.host1)
+                final class Chain: @unchecked Sendable {
+                    var remaining = 40
+                    var failures = 0
+                    let done = DispatchSemaphore(value: 0)
+                }
+                let chain = Chain()
+                @Sendable func next() {
+                    loop.connect(to: Lab.host2Address, port: 7133, timeout: .seconds(5)) { result in
+                        if case .success(let connection) = result { connection.abortOnLoop() } else { chain.failures += 1 }
+                        chain.remaining -= 1
+                        if chain.remaining == 0 { chain.done.signal() } else { loop.schedule { next() } }
+                    }
+                }
+                loop.schedule { next() }
+                try lab.require(chain.done.wait(timeout: .now() + 20) == .success, "the chain of connects did not finish")
+                lab.expect(chain.failures == 0, "\(chain.failures) of 40 connects failed")
+                let left = try loop.execute { stack, _ in stack.connectionIDs.count }
+                lab.expect(left == 0, "\(left) connections left after 40 connects and aborts")
             }
         }
 
