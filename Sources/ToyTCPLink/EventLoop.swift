@@ -342,7 +342,7 @@ public final class EventLoop: @unchecked Sendable {
     /// nothing.
     private func readAnswersBeforeSleeping(sentSince written: Int) {
         var written = written
-        for _ in 0..<4 where linkStatistics.packetsWritten != written {
+        for _ in 0..<4 where running && linkStatistics.packetsWritten != written {
             written = linkStatistics.packetsWritten
             drainSocket()
             if link6 != nil { drainIPv6Socket() }
