@@ -336,10 +336,10 @@ public final class EventLoop: @unchecked Sendable {
 
     /// After a wake-up that sent packets, reads the sockets again before going back to `epoll_wait`, a
     /// few rounds at most: on veth (and loopback) a kernel peer answers inside our `sendto`, so its
-    /// answer (the SYN-ACK to a SYN the loop sent for `connect(…onLoop:)`) is already queued, and
-    /// reading it now saves a return to `epoll_wait` that would come back at once. What an inline call
-    /// does by sweeping after its flush. Over a real network this costs one `recvmmsg` that finds
-    /// nothing.
+    /// answer (the SYN-ACK to a SYN the loop sent for `connect(…onLoop:)`) is already queued, and is
+    /// handled now rather than after a trip through `epoll_wait` (which still reports that arrival
+    /// afterwards, edge-triggered: that drain finds nothing). What an inline call does by sweeping after
+    /// its flush. Over a real network it costs one `recvmmsg` that finds nothing.
     private func readAnswersBeforeSleeping(sentSince written: Int) {
         var written = written
         for _ in 0..<4 where running && linkStatistics.packetsWritten != written {
