@@ -86,7 +86,7 @@ extension KernelLab {
 
         @Test("A chain of 40 connects made on the loop thread (connect(…onLoop:), each from the last one's completion, its SYN-ACK read right after the SYN went out): every one connects and aborts")
         func onLoopConnectChain() throws {
-            Lab.run("onloop-answers") { lab in
+            Lab.run("onloop-chain") { lab in
                 _ = try lab.spawn(in: lab.host2, ["socat", "TCP-LISTEN:7133,bind=10.0.1.1,reuseaddr,fork", "SYSTEM:true"])
                 try lab.waitForKernelListener(in: lab.host2, port: 7133)
                 let loop = try lab.stack(in: lab.host1)
