@@ -463,7 +463,6 @@ public final class EventLoop: @unchecked Sendable {
         let ran = owning { () -> Bool in
             guard running, inbox.withLock({ !$0.stopRequested && !$0.stopped && $0.commands.isEmpty }) else { return false }
             linkStatistics.inlineCalls += 1
-            setSocketsQuiet(true)
             runningInline = true
             let now = monotonicNow()
             command(self, now)
@@ -472,7 +471,7 @@ public final class EventLoop: @unchecked Sendable {
             deferredWork.store(false, ordering: .sequentiallyConsistent)
             sweep()
             parkInlineWait()
-            setSocketsQuiet(false)
+            if socketsQuiet { setSocketsQuiet(false) }
             return true
         }
         // The loop's thread may have left work after the sweep above, and then found the loop still
@@ -634,6 +633,8 @@ public final class EventLoop: @unchecked Sendable {
             while blockedSends.isEmpty {
                 transmitWriter.bytes.removeAll(keepingCapacity: true)
                 guard port.pollTransmit(into: &transmitWriter, at: now) else { break }
+                // An inline call's first packet out: its answers are the caller's to read from now on.
+                if runningInline && !socketsQuiet { setSocketsQuiet(true) }
                 transmitWriter.bytes.withUnsafeBytes { transmit(packet: $0, at: now) }
             }
             sendSegmentRun(at: now)
@@ -747,10 +748,11 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Hides the receive sockets' arrivals from the loop's thread while a caller runs a call inline
-    /// (`runInline`), and shows them again after. The caller reads what its call's packets bring back
-    /// itself; a loop's thread woken for them (on veth the answer to a SYN arrives inside the SYN's
-    /// `sendto`) costs that `sendto` a cross-CPU wake-up and the caller a second sweep for the work the
-    /// woken thread leaves it (`deferWakeup`). Two `epoll_ctl`s a socket cost less (README, the lab at
+    /// (`runInline`), from the call's first packet out (`flush`: a call that sends nothing, a `status`,
+    /// costs no system call for it), and shows them again after. The caller reads what its call's
+    /// packets bring back itself; a loop's thread woken for them (on veth the answer to a SYN arrives
+    /// inside the SYN's `sendto`) costs that `sendto` a cross-CPU wake-up and the caller a second sweep
+    /// for the work the woken thread leaves it (`deferWakeup`). Two `epoll_ctl`s a socket cost less (README, the lab at
     /// kernel speed). Showing them again reports what arrived after the caller's last read: epoll looks
     /// at the socket's readiness when an item is modified.
     private func setSocketsQuiet(_ quiet: Bool) {
